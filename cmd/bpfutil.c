@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* libbpf glue shared by the BPF-backed commands: see bpfutil.h. */
+#include <errno.h>
+#include <linux/capability.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "bpfutil.h"
+#include "main.h"
+
+#ifndef BPF_FS_MAGIC
+#define BPF_FS_MAGIC 0xcafe4a11
+#endif
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (!gopts.debug)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+void bpf_util_init(void)
+{
+	libbpf_set_print(libbpf_print);
+}
+
+static bool have_cap(const struct __user_cap_data_struct *d, int cap)
+{
+	return d[cap / 32].effective & (1U << (cap % 32));
+}
+
+int bpf_check_privileges(const char *what)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2] = { 0 };
+
+	if (syscall(SYS_capget, &hdr, data)) {
+		p_err("%s: cannot read capabilities: %s", what, strerror(errno));
+		return EXIT_RUNTIME;
+	}
+	if (have_cap(data, CAP_SYS_ADMIN))
+		return 0;
+	if (have_cap(data, CAP_BPF) && have_cap(data, CAP_PERFMON))
+		return 0;
+	p_err("%s: needs root (or CAP_BPF and CAP_PERFMON) to load BPF programs", what);
+	p_hint("run it with sudo; 'memcgctl show' works without BPF");
+	return EXIT_PERM;
+}
+
+int bpf_report_failure(const char *what, const char *step, int err)
+{
+	if (err > 0)
+		err = -err;
+	switch (-err) {
+	case EPERM:
+	case EACCES:
+		p_err("%s: %s BPF programs: %s", what, step, strerror(-err));
+		p_hint("needs root or CAP_BPF+CAP_PERFMON; lockdown may also forbid it");
+		return EXIT_PERM;
+	case ENOENT:
+	case ESRCH:
+	case EINVAL:
+	case ENOTSUP:
+		p_err("%s: %s BPF programs: %s", what, step, strerror(-err));
+		p_hint("'memcgctl feature' shows which hooks this kernel has; -d shows libbpf's log");
+		return EXIT_UNSUPPORTED;
+	default:
+		p_err("%s: %s BPF programs: %s", what, step, strerror(-err));
+		p_hint("-d shows libbpf's log and the verifier's");
+		return EXIT_RUNTIME;
+	}
+}
+
+int bpffs_ensure(const char *dir, char *err, size_t errlen)
+{
+	struct statfs st;
+
+	if (statfs(dir, &st) == 0 && st.f_type == BPF_FS_MAGIC)
+		return 0;
+	if (mkdir(dir, 0700) && errno != EEXIST) {
+		snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
+		return -errno;
+	}
+	if (mount("bpf", dir, "bpf", 0, "mode=0700")) {
+		int e = errno;
+
+		snprintf(err, errlen, "bpffs is not mounted on %s and mounting it failed: %s "
+			 "(try: mount -t bpf bpf %s)", dir, strerror(e), dir);
+		return -e;
+	}
+	return 0;
+}
+
+static struct btf *vmlinux_btf(void)
+{
+	static struct btf *btf;
+	static bool tried;
+
+	if (!tried) {
+		tried = true;
+		btf = btf__load_vmlinux_btf();
+		if (!btf)
+			btf = NULL;
+	}
+	return btf;
+}
+
+bool btf_has_type(const char *name, int kind)
+{
+	struct btf *btf = vmlinux_btf();
+
+	return btf && btf__find_by_name_kind(btf, name, kind) > 0;
+}
+
+bool tracepoint_exists(const char *category, const char *name)
+{
+	static const char *const roots[] = { "/sys/kernel/tracing",
+					     "/sys/kernel/debug/tracing" };
+	char path[256], typedef_name[128];
+
+	for (size_t i = 0; i < ARRAY_SIZE(roots); i++) {
+		snprintf(path, sizeof(path), "%s/events/%s/%s", roots[i], category, name);
+		if (access(path, F_OK) == 0)
+			return true;
+	}
+	/* without tracefs, the raw tracepoint's BTF typedef still tells */
+	snprintf(typedef_name, sizeof(typedef_name), "btf_trace_%s", name);
+	return btf_has_type(typedef_name, BTF_KIND_TYPEDEF);
+}
+
+bool bpf_prog_autoload_if_tp(struct bpf_program *prog, const char *category,
+			     const char *name)
+{
+	bool ok = tracepoint_exists(category, name);
+
+	if (!ok) {
+		bpf_program__set_autoload(prog, false);
+		p_debug("tracepoint %s:%s missing: %s not loaded", category, name,
+			bpf_program__name(prog));
+	}
+	return ok;
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * What every BPF-backed command shares: libbpf's messages routed through
+ * -d, privilege checks, bpffs, and turning a failed open/load/attach into
+ * one line a user can act on.
+ */
+#ifndef MEMCGCTL_BPFUTIL_H
+#define MEMCGCTL_BPFUTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct bpf_object;
+struct bpf_program;
+
+/* Install the libbpf print callback (silent unless -d). Called by main(). */
+void bpf_util_init(void);
+
+/*
+ * Check that we may load and attach tracing programs; prints the error
+ * and returns EXIT_PERM if not, 0 if fine.
+ */
+int bpf_check_privileges(const char *what);
+
+/*
+ * Report a failed skeleton step (open/load/attach) for `what` with the
+ * negative errno err; returns the exit code to use.  Under -d the
+ * verifier log has already gone to stderr through libbpf.
+ */
+int bpf_report_failure(const char *what, const char *step, int err);
+
+/* Ensure bpffs is mounted at /sys/fs/bpf (mounting it if needed). */
+int bpffs_ensure(const char *dir, char *err, size_t errlen);
+
+/* Does the running kernel have tracepoint category:name (via BTF or tracefs)? */
+bool tracepoint_exists(const char *category, const char *name);
+
+/* Does vmlinux BTF have a type/func of this name and kind (BTF_KIND_*)? */
+bool btf_has_type(const char *name, int kind);
+
+/*
+ * Set a program's autoload off when the tracepoint it needs is missing,
+ * so one absent hook degrades instead of failing the whole load.  Returns
+ * true when the program stays enabled.
+ */
+bool bpf_prog_autoload_if_tp(struct bpf_program *prog, const char *category,
+			     const char *name);
+
+#endif

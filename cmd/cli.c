@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Shared command-line plumbing: diagnostics (plain and JSON), command
+ * dispatch by unambiguous prefix, and per-command argp parsing.
+ */
+#include <argp.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "main.h"
+
+struct global_opts gopts;
+struct json_writer *json_wtr;
+
+const char *prog_name = "memcgctl";
+
+/* ---- diagnostics ---------------------------------------------------- */
+
+/* Under -j the first error (and its hint) is held and printed as one object. */
+static char json_err[1024];
+static char json_hint[512];
+static bool json_err_pending;
+
+void p_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (gopts.json && !json_err_pending && !json_err[0]) {
+		vsnprintf(json_err, sizeof(json_err), fmt, ap);
+		json_err_pending = true;
+	} else {
+		fprintf(stderr, "%s: ", prog_name);
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+	}
+	va_end(ap);
+}
+
+void p_hint(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (gopts.json) {
+		if (json_err_pending && !json_hint[0])
+			vsnprintf(json_hint, sizeof(json_hint), fmt, ap);
+	} else {
+		fprintf(stderr, "%s: hint: ", prog_name);
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+	}
+	va_end(ap);
+}
+
+void p_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (gopts.json)
+		return;
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+void p_debug(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!gopts.debug)
+		return;
+	va_start(ap, fmt);
+	fprintf(stderr, "%s: debug: ", prog_name);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+void diag_flush(void)
+{
+	struct json_writer *w;
+
+	if (!json_err_pending)
+		return;
+	json_err_pending = false;
+	w = jsonw_new(stdout, gopts.pretty);
+	if (!w)
+		return;
+	jsonw_start_object(w);
+	jsonw_string_field(w, "error", json_err);
+	if (json_hint[0])
+		jsonw_string_field(w, "hint", json_hint);
+	jsonw_end_object(w);
+	jsonw_end_document(w);
+	jsonw_destroy(&w);
+}
+
+/* ---- dispatch ------------------------------------------------------- */
+
+bool is_help_arg(const char *arg)
+{
+	return !strcmp(arg, "help") || !strcmp(arg, "--help") || !strcmp(arg, "-h");
+}
+
+/*
+ * Find argv[0] in cmds by exact name or unambiguous prefix, as bpftool
+ * does, and run it with the remaining arguments.
+ */
+int cmd_select(const struct cmd *cmds, int argc, char **argv,
+	       int (*help)(int argc, char **argv))
+{
+	const struct cmd *match = NULL;
+	int nmatch = 0;
+	size_t len;
+
+	if (argc < 1 || is_help_arg(argv[0]))
+		return help(argc, argv);
+	len = strlen(argv[0]);
+	if (len == 0) {
+		p_err("empty command name");
+		return EXIT_USAGE;
+	}
+	for (const struct cmd *c = cmds; c->name; c++) {
+		if (!strcmp(c->name, argv[0])) {
+			match = c;
+			nmatch = 1;
+			break;
+		}
+		if (!strncmp(c->name, argv[0], len)) {
+			match = c;
+			nmatch++;
+		}
+	}
+	if (nmatch == 1)
+		return match->func(argc, argv);
+	if (nmatch > 1) {
+		char names[256] = "";
+
+		for (const struct cmd *c = cmds; c->name; c++) {
+			if (strncmp(c->name, argv[0], len))
+				continue;
+			if (names[0])
+				strncat(names, ", ", sizeof(names) - strlen(names) - 1);
+			strncat(names, c->name, sizeof(names) - strlen(names) - 1);
+		}
+		p_err("'%s' is ambiguous: it could be %s", argv[0], names);
+		return EXIT_USAGE;
+	}
+	p_err("unknown command '%s'", argv[0]);
+	p_hint("'%s help' lists the commands", prog_name);
+	return EXIT_USAGE;
+}
+
+/* -j, -p and -d are accepted after the command too, as bpftool does. */
+static const struct argp_option common_options[] = {
+	{ "json", 'j', 0, OPTION_HIDDEN, "JSON output", 0 },
+	{ "pretty", 'p', 0, OPTION_HIDDEN, "indented JSON", 0 },
+	{ "debug", 'd', 0, OPTION_HIDDEN, "libbpf messages", 0 },
+	{ 0 },
+};
+
+static error_t common_parse(int key, char *arg, struct argp_state *state)
+{
+	switch (key) {
+	case 'j': gopts.json = true; break;
+	case 'p': gopts.json = gopts.pretty = true; break;
+	case 'd': gopts.debug = true; break;
+	default: return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+bool diag_error_pending(void)
+{
+	return json_err_pending;
+}
+
+int cmd_parse(const struct argp *argp, int argc, char **argv, void *input,
+	      bool *done)
+{
+	static const struct argp common_argp = { common_options, common_parse, 0, 0, 0, 0, 0 };
+	const struct argp_child children[] = { { &common_argp, 0, 0, 0 }, { 0 } };
+	struct argp full = *argp;
+	char name[64];
+	char *saved0 = argv[0];
+	unsigned int flags = ARGP_NO_EXIT;
+	int err;
+
+	*done = false;
+	full.children = children;
+	snprintf(name, sizeof(name), "%s %s", prog_name, argv[0]);
+	if (argc >= 2 && !strcmp(argv[1], "help")) {
+		argp_help(&full, stdout, ARGP_HELP_STD_HELP, name);
+		*done = true;
+		return EXIT_OK;
+	}
+	/* -j anywhere decides how argp's own errors are reported */
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json") ||
+		    !strcmp(argv[i], "-p") || !strcmp(argv[i], "--pretty"))
+			gopts.json = true;
+	if (gopts.json)
+		flags |= ARGP_NO_ERRS;	/* we report usage errors as JSON */
+	argv[0] = name;
+	err = argp_parse(&full, argc, argv, flags, NULL, input);
+	argv[0] = saved0;
+	if (gopts.json && !json_wtr)
+		json_wtr = jsonw_new(stdout, gopts.pretty);
+	if (err) {
+		/* option handlers have reported their own error already */
+		if (!json_err_pending && gopts.json)
+			p_err("%s: invalid arguments; see '%s help'", saved0, name);
+		return EXIT_USAGE;
+	}
+	if (argc >= 2 && !strcmp(argv[argc - 1], "--help"))
+		*done = true;	/* argp printed the help */
+	return EXIT_OK;
+}
+

@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Streaming JSON writer: see json.h. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+
+#define JSON_MAX_DEPTH 32
+
+struct json_writer {
+	FILE *f;
+	bool pretty;
+	int depth;
+	bool first[JSON_MAX_DEPTH];	/* nothing emitted yet at this level */
+	bool after_name;		/* a name was written, value follows */
+	bool wrote;			/* anything since the last document end */
+};
+
+struct json_writer *jsonw_new(FILE *f, bool pretty)
+{
+	struct json_writer *w = calloc(1, sizeof(*w));
+
+	if (!w)
+		return NULL;
+	w->f = f;
+	w->pretty = pretty;
+	w->first[0] = true;
+	return w;
+}
+
+void jsonw_destroy(struct json_writer **w)
+{
+	if (!*w)
+		return;
+	fflush((*w)->f);
+	free(*w);
+	*w = NULL;
+}
+
+static void indent(struct json_writer *w)
+{
+	if (!w->pretty)
+		return;
+	fputc('\n', w->f);
+	for (int i = 0; i < w->depth; i++)
+		fputs("    ", w->f);
+}
+
+/* Separator before a value or a name at the current level. */
+static void sep(struct json_writer *w)
+{
+	w->wrote = true;
+	if (w->after_name) {
+		w->after_name = false;
+		return;
+	}
+	if (!w->first[w->depth])
+		fputc(',', w->f);
+	if (w->depth > 0)
+		indent(w);
+	w->first[w->depth] = false;
+}
+
+void jsonw_end_document(struct json_writer *w)
+{
+	fputc('\n', w->f);
+	fflush(w->f);
+	w->first[0] = true;
+	w->wrote = false;
+}
+
+bool jsonw_empty(struct json_writer *w)
+{
+	return !w->wrote;
+}
+
+static void open_level(struct json_writer *w, char c)
+{
+	sep(w);
+	fputc(c, w->f);
+	if (w->depth < JSON_MAX_DEPTH - 1)
+		w->depth++;
+	w->first[w->depth] = true;
+}
+
+static void close_level(struct json_writer *w, char c)
+{
+	bool empty = w->first[w->depth];
+
+	if (w->depth > 0)
+		w->depth--;
+	if (!empty)
+		indent(w);
+	fputc(c, w->f);
+}
+
+void jsonw_start_object(struct json_writer *w) { open_level(w, '{'); }
+void jsonw_end_object(struct json_writer *w) { close_level(w, '}'); }
+void jsonw_start_array(struct json_writer *w) { open_level(w, '['); }
+void jsonw_end_array(struct json_writer *w) { close_level(w, ']'); }
+
+/* Length of a valid UTF-8 sequence starting at s, 0 if invalid. */
+static int utf8_len(const unsigned char *s)
+{
+	int n;
+	unsigned int cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xe0) == 0xc0) {
+		n = 2;
+		cp = s[0] & 0x1f;
+	} else if ((s[0] & 0xf0) == 0xe0) {
+		n = 3;
+		cp = s[0] & 0x0f;
+	} else if ((s[0] & 0xf8) == 0xf0) {
+		n = 4;
+		cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	for (int i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	/* reject overlong forms, surrogates and out-of-range code points */
+	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) ||
+	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+void json_escape(FILE *f, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)(str ? str : "");
+
+	fputc('"', f);
+	while (*s) {
+		int n = utf8_len(s);
+
+		if (n == 0) {
+			fputs("\\ufffd", f);	/* invalid byte: replacement char */
+			s++;
+			continue;
+		}
+		if (n > 1) {
+			fwrite(s, 1, n, f);
+			s += n;
+			continue;
+		}
+		switch (*s) {
+		case '"': fputs("\\\"", f); break;
+		case '\\': fputs("\\\\", f); break;
+		case '\n': fputs("\\n", f); break;
+		case '\r': fputs("\\r", f); break;
+		case '\t': fputs("\\t", f); break;
+		case '\b': fputs("\\b", f); break;
+		case '\f': fputs("\\f", f); break;
+		default:
+			if (*s < 0x20 || *s == 0x7f)
+				fprintf(f, "\\u%04x", *s);
+			else
+				fputc(*s, f);
+		}
+		s++;
+	}
+	fputc('"', f);
+}
+
+void jsonw_name(struct json_writer *w, const char *name)
+{
+	sep(w);
+	json_escape(w->f, name);
+	fputs(w->pretty ? ": " : ":", w->f);
+	w->after_name = true;
+}
+
+void jsonw_string(struct json_writer *w, const char *s)
+{
+	sep(w);
+	json_escape(w->f, s);
+}
+
+void jsonw_u64(struct json_writer *w, uint64_t v)
+{
+	sep(w);
+	fprintf(w->f, "%llu", (unsigned long long)v);
+}
+
+void jsonw_s64(struct json_writer *w, int64_t v)
+{
+	sep(w);
+	fprintf(w->f, "%lld", (long long)v);
+}
+
+void jsonw_float(struct json_writer *w, double v, int decimals)
+{
+	sep(w);
+	if (!isfinite(v))
+		fputs("null", w->f);	/* JSON has no NaN/inf */
+	else
+		fprintf(w->f, "%.*f", decimals, v);
+}
+
+void jsonw_bool(struct json_writer *w, bool v)
+{
+	sep(w);
+	fputs(v ? "true" : "false", w->f);
+}
+
+void jsonw_null(struct json_writer *w)
+{
+	sep(w);
+	fputs("null", w->f);
+}
+
+void jsonw_string_field(struct json_writer *w, const char *n, const char *s)
+{
+	jsonw_name(w, n);
+	jsonw_string(w, s);
+}
+
+void jsonw_u64_field(struct json_writer *w, const char *n, uint64_t v)
+{
+	jsonw_name(w, n);
+	jsonw_u64(w, v);
+}
+
+void jsonw_s64_field(struct json_writer *w, const char *n, int64_t v)
+{
+	jsonw_name(w, n);
+	jsonw_s64(w, v);
+}
+
+void jsonw_float_field(struct json_writer *w, const char *n, double v, int decimals)
+{
+	jsonw_name(w, n);
+	jsonw_float(w, v, decimals);
+}
+
+void jsonw_bool_field(struct json_writer *w, const char *n, bool v)
+{
+	jsonw_name(w, n);
+	jsonw_bool(w, v);
+}
+
+void jsonw_null_field(struct json_writer *w, const char *n)
+{
+	jsonw_name(w, n);
+	jsonw_null(w);
+}

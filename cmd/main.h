@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The shared vocabulary of memcgctl: exit codes, diagnostics, argument
+ * handling and command dispatch.  Every command file includes this.
+ */
+#ifndef MEMCGCTL_MAIN_H
+#define MEMCGCTL_MAIN_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "json.h"
+
+#ifndef MEMCGCTL_VERSION
+#define MEMCGCTL_VERSION "0.0.0"
+#endif
+
+/*
+ * Exit codes, documented in memcgctl(8).  Usage errors are distinct from
+ * runtime errors; the command-specific codes are shared so that one
+ * number never means two things.
+ */
+enum {
+	EXIT_OK = 0,
+	EXIT_RUNTIME = 1,	/* the kernel or the system said no */
+	EXIT_USAGE = 2,		/* the user typed something we cannot take */
+	EXIT_NOCGROUP = 3,	/* CGROUP does not exist or is not a memcg */
+	EXIT_PERM = 4,		/* missing privileges */
+	EXIT_UNSUPPORTED = 5,	/* this kernel lacks what the command needs */
+	EXIT_TIMEOUT = 6,	/* notify: --timeout expired */
+	EXIT_VANISHED = 7,	/* watch/notify: the cgroup was removed */
+	EXIT_PARTIAL = 8,	/* reclaim: the kernel reclaimed less than asked */
+};
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Global options, set by main() before a command runs. */
+struct global_opts {
+	bool json;		/* -j: machine-readable output */
+	bool pretty;		/* -p: indented JSON (implies -j) */
+	bool debug;		/* -d: libbpf messages and verifier logs */
+	const char *cgroup_root;	/* --cgroup-root: memory hierarchy */
+	const char *psi_root;		/* --psi-root: cgroup2 hierarchy */
+};
+extern struct global_opts gopts;
+extern struct json_writer *json_wtr;	/* stdout writer under -j, else NULL */
+extern const char *prog_name;		/* "memcgctl" */
+
+/*
+ * Diagnostics.  p_err() prints "memcgctl: <msg>" on stderr, or under -j
+ * the JSON object {"error": "<msg>"} on stdout; one error per invocation
+ * is emitted as JSON, later ones go to stderr.  p_hint() adds a second
+ * line (plain mode only, or the "hint" member under -j when called right
+ * after p_err()).  p_info() is silent under -j.
+ */
+void p_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void p_hint(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void p_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void p_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Emit any buffered JSON error; called once on exit by main(). */
+void diag_flush(void);
+/* Is a JSON error waiting to be printed? (Then nothing else goes to stdout.) */
+bool diag_error_pending(void);
+
+/*
+ * Commands.  Each command file exports one do_<name>(argc, argv) where
+ * argv[0] is the command's own name, and keeps its subcommands (if any)
+ * in a static table passed to cmd_select().
+ */
+struct cmd {
+	const char *name;
+	int (*func)(int argc, char **argv);
+	const char *summary;	/* one line for `memcgctl help` */
+};
+
+int cmd_select(const struct cmd *cmds, int argc, char **argv,
+	       int (*help)(int argc, char **argv));
+bool is_help_arg(const char *arg);
+
+/*
+ * Parse a command's options with argp.  Returns 0, or EXIT_USAGE after
+ * printing one line.  `help` and `--help` print the command's help and
+ * end with EXIT_OK through *done.
+ */
+struct argp;
+int cmd_parse(const struct argp *argp, int argc, char **argv, void *input,
+	      bool *done);
+
+int do_show(int argc, char **argv);
+int do_feature(int argc, char **argv);
+
+#endif

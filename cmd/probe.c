@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Feature probes: see probe.h.  Where loading a program is the only
+ * honest answer (hook types), the tiny programs in bpf/feature.bpf.c are
+ * loaded and attached one at a time, then released.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "bpfutil.h"
+#include "cgroup.h"
+#include "main.h"
+#include "probe.h"
+#include "feature.skel.h"
+
+#ifndef BPF_FS_MAGIC
+#define BPF_FS_MAGIC 0xcafe4a11
+#endif
+
+static const struct {
+	const char *key, *group;
+} probe_defs[PROBE_NR] = {
+#define X(id, key, group) [PROBE_##id] = { key, group },
+	PROBE_LIST(X)
+#undef X
+};
+
+static struct {
+	bool done;
+	enum probe_state state;
+	char why[160];
+} cache[PROBE_NR];
+
+const char *probe_key(enum probe_id id) { return probe_defs[id].key; }
+const char *probe_group(enum probe_id id) { return probe_defs[id].group; }
+
+static enum probe_state no(enum probe_id id, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static enum probe_state no(enum probe_id id, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cache[id].why, sizeof(cache[id].why), fmt, ap);
+	va_end(ap);
+	return PROBE_NO;
+}
+
+/* Load and attach exactly one program of the feature skeleton. */
+static enum probe_state probe_prog(enum probe_id id)
+{
+	struct feature_bpf *skel;
+	struct bpf_program *prog, *want = NULL;
+	struct bpf_link *link = NULL;
+	const char *name;
+	int err;
+
+	switch (id) {
+	case PROBE_PROG_TRACEPOINT: name = "probe_tracepoint"; break;
+	case PROBE_PROG_RAW_TP: name = "probe_raw_tp"; break;
+	case PROBE_PROG_TP_BTF: name = "probe_tp_btf"; break;
+	case PROBE_PROG_ITER_CGROUP: name = "probe_iter_cgroup"; break;
+	case PROBE_PROG_FENTRY: name = "probe_fentry"; break;
+	case PROBE_PROG_KPROBE: name = "probe_kprobe"; break;
+	default: return no(id, "internal: no program for this probe");
+	}
+	skel = feature_bpf__open();
+	if (!skel)
+		return no(id, "cannot open the probe object: %s", strerror(errno));
+	bpf_object__for_each_program(prog, skel->obj) {
+		bool on = !strcmp(bpf_program__name(prog), name);
+
+		bpf_program__set_autoload(prog, on);
+		if (on)
+			want = prog;
+	}
+	err = feature_bpf__load(skel);
+	if (err) {
+		no(id, "load failed: %s", strerror(-err));
+		goto out;
+	}
+	if (id == PROBE_PROG_ITER_CGROUP) {
+		/* attaching an iterator needs a target cgroup; loading is the test */
+		cache[id].state = PROBE_YES;
+		goto out;
+	}
+	link = bpf_program__attach(want);
+	if (!link) {
+		no(id, "attach failed: %s", strerror(errno));
+		goto out;
+	}
+	cache[id].state = PROBE_YES;
+out:
+	bpf_link__destroy(link);
+	feature_bpf__destroy(skel);
+	return cache[id].state;
+}
+
+static bool psi_file_readable(void)
+{
+	struct cg_env env;
+	char path[PATH_MAX + 32], buf[256], err[256];
+
+	if (cg_env_init(&env, NULL, gopts.cgroup_root, gopts.psi_root, err, sizeof(err)) &&
+	    !env.psi_root[0])
+		return false;
+	snprintf(path, sizeof(path), "%s/memory.pressure", env.psi_root);
+	return env.psi_root[0] && read_file_str(path, buf, sizeof(buf)) > 0;
+}
+
+/* memory.reclaim exists on v2 memory cgroups, root included (5.19+). */
+static enum probe_state probe_mem_reclaim(enum probe_id id)
+{
+	struct cg_env env;
+	char path[PATH_MAX + 32], err[256];
+
+	if (cg_env_init(&env, NULL, gopts.cgroup_root, gopts.psi_root, err, sizeof(err)))
+		return no(id, "%s", err);
+	if (!env.mem_is_v2)
+		return no(id, "the memory controller is on cgroup v1 (no memory.reclaim)");
+	snprintf(path, sizeof(path), "%s/memory.reclaim", env.mem_root);
+	if (access(path, F_OK))
+		return no(id, "%s is missing (kernel older than 5.19)", path);
+	return PROBE_YES;
+}
+
+/* An enumerator in vmlinux BTF: the way to see what a kernel's parser takes. */
+static bool btf_has_enumerator(const char *name)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	bool found = false;
+
+	if (!btf)
+		return false;
+	for (unsigned int i = 1; i < btf__type_cnt(btf) && !found; i++) {
+		const struct btf_type *t = btf__type_by_id(btf, i);
+		const struct btf_enum *e;
+
+		if (!btf_is_enum(t))
+			continue;
+		e = btf_enum(t);
+		for (int j = 0; j < btf_vlen(t) && !found; j++)
+			found = !strcmp(btf__name_by_offset(btf, e[j].name_off), name);
+	}
+	btf__free(btf);
+	return found;
+}
+
+static enum probe_state run_probe(enum probe_id id)
+{
+	const char *key = probe_defs[id].key;
+	char err[256];
+	struct statfs st;
+	struct cg_env env;
+
+	if (!strcmp(probe_defs[id].group, "tracepoint")) {
+		char cat[64], name[96];
+
+		if (sscanf(key, "%63[^:]:%95s", cat, name) != 2)
+			return no(id, "internal: bad tracepoint key");
+		return tracepoint_exists(cat, name) ? PROBE_YES :
+			no(id, "the kernel has no such tracepoint");
+	}
+	if (!strcmp(probe_defs[id].group, "program"))
+		return probe_prog(id);
+	if (!strcmp(probe_defs[id].group, "kfunc"))
+		return btf_has_type(key, BTF_KIND_FUNC) ? PROBE_YES :
+			no(id, "not in this kernel's BTF (newer kernels only)");
+	if (!strcmp(probe_defs[id].group, "struct_ops"))
+		return btf_has_type(key, BTF_KIND_STRUCT) ? PROBE_YES :
+			no(id, "not in this kernel's BTF (not in mainline yet)");
+
+	switch (id) {
+	case PROBE_BTF:
+		return access("/sys/kernel/btf/vmlinux", R_OK) == 0 ? PROBE_YES :
+			no(id, "/sys/kernel/btf/vmlinux is missing (CONFIG_DEBUG_INFO_BTF)");
+	case PROBE_BPFFS:
+		return statfs("/sys/fs/bpf", &st) == 0 && st.f_type == BPF_FS_MAGIC ? PROBE_YES :
+			no(id, "not mounted on /sys/fs/bpf (mount -t bpf bpf /sys/fs/bpf)");
+	case PROBE_TRACEFS:
+		return access("/sys/kernel/tracing/events", F_OK) == 0 ||
+		       access("/sys/kernel/debug/tracing/events", F_OK) == 0 ? PROBE_YES :
+			no(id, "not mounted (mount -t tracefs tracefs /sys/kernel/tracing)");
+	case PROBE_MEMCG:
+		return cg_env_init(&env, NULL, gopts.cgroup_root, gopts.psi_root, err,
+				   sizeof(err)) == 0 ? PROBE_YES : no(id, "%s", err);
+	case PROBE_PSI:
+		return psi_file_readable() ? PROBE_YES :
+			no(id, "no readable memory.pressure on a cgroup2 mount (PSI off, or no cgroup2)");
+	case PROBE_MEM_RECLAIM:
+		return probe_mem_reclaim(id);
+	case PROBE_RECLAIM_SWAPPINESS:
+		return btf_has_enumerator("MEMORY_RECLAIM_SWAPPINESS") ? PROBE_YES :
+			no(id, "memory.reclaim takes no swappiness= here (6.13+)");
+	case PROBE_MAP_RINGBUF:
+		return libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) == 1 ? PROBE_YES :
+			no(id, "BPF ring buffers are not supported (5.8+)");
+	case PROBE_HELPER_SEND_SIGNAL:
+		return libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_send_signal,
+					       NULL) == 1 ? PROBE_YES :
+			no(id, "helper not available to tracepoint programs");
+	default:
+		return no(id, "internal: unknown probe");
+	}
+}
+
+enum probe_state probe_get(enum probe_id id, const char **why)
+{
+	if (!cache[id].done) {
+		cache[id].why[0] = '\0';
+		cache[id].state = run_probe(id);
+		cache[id].done = true;
+	}
+	if (why)
+		*why = cache[id].why;
+	return cache[id].state;
+}
+
+/* ---- per-command verdicts ------------------------------------------- */
+
+#define REQ(...) .required = { __VA_ARGS__ }, \
+	.nr_required = sizeof((enum probe_id[]){ __VA_ARGS__ }) / sizeof(enum probe_id)
+#define OPT(...) .optional = { __VA_ARGS__ }, \
+	.nr_optional = sizeof((enum probe_id[]){ __VA_ARGS__ }) / sizeof(enum probe_id)
+
+const struct probe_cmd probe_cmds[] = {
+	{ .name = "show", REQ(PROBE_MEMCG), OPT(PROBE_PSI),
+	  .degraded_note = "no memory PSI: the psi fields print as '-'" },
+	{ .name = "feature", REQ(PROBE_BTF), OPT(PROBE_TRACEFS),
+	  .degraded_note = "hook programs cannot be probed without tracefs" },
+};
+const int probe_nr_cmds = ARRAY_SIZE(probe_cmds);
+
+enum cmd_verdict probe_cmd_verdict(const struct probe_cmd *c)
+{
+	for (int i = 0; i < c->nr_required; i++)
+		if (probe_get(c->required[i], NULL) != PROBE_YES)
+			return CMD_UNAVAILABLE;
+	for (int i = 0; i < c->nr_optional; i++)
+		if (probe_get(c->optional[i], NULL) != PROBE_YES)
+			return CMD_DEGRADED;
+	return CMD_FULL;
+}
+
+const char *probe_verdict_name(enum cmd_verdict v)
+{
+	switch (v) {
+	case CMD_FULL: return "full";
+	case CMD_DEGRADED: return "degraded";
+	default: return "unavailable";
+	}
+}

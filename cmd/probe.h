@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Feature probes: what the running kernel offers memcgctl.  Each probe
+ * runs once, on first use, and is cached; commands use them to explain a
+ * failure ("this kernel lacks X; Y still works").  Nothing here prints.
+ */
+#ifndef MEMCGCTL_PROBE_H
+#define MEMCGCTL_PROBE_H
+
+#include <stdbool.h>
+
+#define PROBE_LIST(X)								\
+	/* id                  key                              group */	\
+	X(BTF,                 "btf",                           "system")	\
+	X(BPFFS,               "bpffs",                         "system")	\
+	X(TRACEFS,             "tracefs",                       "system")	\
+	X(MEMCG,               "memory_cgroup",                 "system")	\
+	X(PSI,                 "memory_psi",                    "system")	\
+	X(MEM_RECLAIM,         "memory.reclaim",                "system")	\
+	X(RECLAIM_SWAPPINESS,  "memory.reclaim_swappiness",     "system")	\
+	X(TP_COUNT_EVENTS,     "memcg:count_memcg_events",      "tracepoint")	\
+	X(TP_MOD_STATE,        "memcg:mod_memcg_state",         "tracepoint")	\
+	X(TP_MOD_LRUVEC,       "memcg:mod_memcg_lruvec_state",  "tracepoint")	\
+	X(TP_FLUSH_STATS,      "memcg:memcg_flush_stats",       "tracepoint")	\
+	X(TP_MEMCG_RECLAIM_B,  "vmscan:mm_vmscan_memcg_reclaim_begin", "tracepoint") \
+	X(TP_MEMCG_RECLAIM_E,  "vmscan:mm_vmscan_memcg_reclaim_end", "tracepoint") \
+	X(TP_DIRECT_RECLAIM_B, "vmscan:mm_vmscan_direct_reclaim_begin", "tracepoint") \
+	X(TP_DIRECT_RECLAIM_E, "vmscan:mm_vmscan_direct_reclaim_end", "tracepoint") \
+	X(TP_THROTTLED,        "vmscan:mm_vmscan_throttled",    "tracepoint")	\
+	X(TP_RECLAIM_PAGES,    "vmscan:mm_vmscan_reclaim_pages", "tracepoint")	\
+	X(TP_LRU_SHRINK_INACT, "vmscan:mm_vmscan_lru_shrink_inactive", "tracepoint") \
+	X(TP_MARK_VICTIM,      "oom:mark_victim",               "tracepoint")	\
+	X(TP_CGROUP_MKDIR,     "cgroup:cgroup_mkdir",           "tracepoint")	\
+	X(TP_CGROUP_RMDIR,     "cgroup:cgroup_rmdir",           "tracepoint")	\
+	X(PROG_TRACEPOINT,     "tracepoint",                    "program")	\
+	X(PROG_RAW_TP,         "raw_tp",                        "program")	\
+	X(PROG_TP_BTF,         "tp_btf",                        "program")	\
+	X(PROG_ITER_CGROUP,    "iter/cgroup",                   "program")	\
+	X(PROG_FENTRY,         "fentry",                        "program")	\
+	X(PROG_KPROBE,         "kprobe",                        "program")	\
+	X(MAP_RINGBUF,         "ringbuf",                       "map")		\
+	X(HELPER_SEND_SIGNAL,  "bpf_send_signal",               "helper")	\
+	X(KFUNC_SEND_SIGNAL_TASK, "bpf_send_signal_task",       "kfunc")	\
+	X(KFUNC_GET_MEMCG,     "bpf_get_mem_cgroup",            "kfunc")	\
+	X(KFUNC_MEMCG_USAGE,   "bpf_mem_cgroup_usage",          "kfunc")	\
+	X(KFUNC_MEMCG_EVENTS,  "bpf_mem_cgroup_memory_events",  "kfunc")	\
+	X(KFUNC_MEMCG_PSTATE,  "bpf_mem_cgroup_page_state",     "kfunc")	\
+	X(KFUNC_MEMCG_FLUSH,   "bpf_mem_cgroup_flush_stats",    "kfunc")	\
+	X(STRUCT_OPS_OOM,      "bpf_oom_ops",                   "struct_ops")	\
+	X(STRUCT_OPS_MEMCG,    "memcg_bpf_ops",                 "struct_ops")
+
+enum probe_id {
+#define X(id, key, group) PROBE_##id,
+	PROBE_LIST(X)
+#undef X
+	PROBE_NR
+};
+
+enum probe_state { PROBE_NO = 0, PROBE_YES = 1 };
+
+const char *probe_key(enum probe_id id);
+const char *probe_group(enum probe_id id);
+/* Run (once) and return the verdict; *why explains a NO (may be NULL). */
+enum probe_state probe_get(enum probe_id id, const char **why);
+
+/*
+ * Per-command verdicts: a command works fully when every required and
+ * optional probe says yes, degraded when only optional ones fail, and
+ * not at all when a required one fails.
+ */
+struct probe_cmd {
+	const char *name;
+	enum probe_id required[8];
+	int nr_required;
+	enum probe_id optional[12];
+	int nr_optional;
+	const char *degraded_note;	/* what is lost when optional ones fail */
+};
+extern const struct probe_cmd probe_cmds[];
+extern const int probe_nr_cmds;
+
+enum cmd_verdict { CMD_FULL, CMD_DEGRADED, CMD_UNAVAILABLE };
+enum cmd_verdict probe_cmd_verdict(const struct probe_cmd *c);
+const char *probe_verdict_name(enum cmd_verdict v);
+
+#endif

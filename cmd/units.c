@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Sizes, percentages and durations: see units.h. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "units.h"
+
+/*
+ * Parse "<digits>[.<digits>]" exactly, into an integer part and a
+ * fraction scaled to 1e9, so no floating point rounding leaks into sizes.
+ * Returns the number of characters consumed, 0 on malformed input.
+ */
+static size_t parse_decimal(const char *s, uint64_t *ipart, uint64_t *frac_e9)
+{
+	const char *p = s;
+	uint64_t v = 0, f = 0, scale = 100000000;
+
+	if (!isdigit((unsigned char)*p))
+		return 0;
+	for (; isdigit((unsigned char)*p); p++) {
+		if (v > (UINT64_MAX - 9) / 10)
+			return (size_t)-1;	/* overflow */
+		v = v * 10 + (*p - '0');
+	}
+	if (*p == '.') {
+		p++;
+		if (!isdigit((unsigned char)*p))
+			return 0;
+		for (; isdigit((unsigned char)*p); p++) {
+			f += (*p - '0') * scale;
+			scale /= 10;
+		}
+	}
+	*ipart = v;
+	*frac_e9 = f;
+	return p - s;
+}
+
+/* v * mult + frac * mult / 1e9, or -ERANGE */
+static int scale_value(uint64_t v, uint64_t frac_e9, uint64_t mult, uint64_t *out)
+{
+	uint64_t whole, part;
+
+	if (mult && v > UINT64_MAX / mult)
+		return -ERANGE;
+	whole = v * mult;
+	part = (uint64_t)((unsigned __int128)frac_e9 * mult / 1000000000U);
+	if (whole > UINT64_MAX - part)
+		return -ERANGE;
+	*out = whole + part;
+	return 0;
+}
+
+int parse_size(const char *s, uint64_t *bytes)
+{
+	uint64_t v, f, mult = 1;
+	size_t n;
+
+	if (!s || !*s)
+		return -EINVAL;
+	n = parse_decimal(s, &v, &f);
+	if (n == (size_t)-1)
+		return -ERANGE;
+	if (n == 0)
+		return -EINVAL;
+	s += n;
+	switch (toupper((unsigned char)*s)) {
+	case '\0': break;
+	case 'K': mult = 1ULL << 10; s++; break;
+	case 'M': mult = 1ULL << 20; s++; break;
+	case 'G': mult = 1ULL << 30; s++; break;
+	case 'T': mult = 1ULL << 40; s++; break;
+	case 'B': break;
+	default: return -EINVAL;
+	}
+	if (mult > 1 && (*s == 'i' || *s == 'I'))
+		s++;
+	if (*s == 'B' || *s == 'b')
+		s++;
+	if (*s)
+		return -EINVAL;
+	if (mult == 1 && f)
+		return -EINVAL;	/* "1.5" bytes makes no sense */
+	return scale_value(v, f, mult, bytes);
+}
+
+int parse_percent(const char *s, uint32_t *centi)
+{
+	uint64_t v, f;
+	size_t n;
+
+	if (!s || !*s)
+		return -EINVAL;
+	n = parse_decimal(s, &v, &f);
+	if (n == (size_t)-1)
+		return -ERANGE;
+	if (n == 0 || strcmp(s + n, "%") != 0)
+		return -EINVAL;
+	if (v > 100 || (v == 100 && f))
+		return -ERANGE;
+	*centi = (uint32_t)(v * 100 + f / 10000000);
+	return 0;
+}
+
+int parse_duration(const char *s, uint64_t *ns)
+{
+	static const struct { const char *sfx; uint64_t mult; } units[] = {
+		{ "ns", 1 }, { "us", 1000 }, { "ms", 1000000 },
+		{ "s", 1000000000ULL }, { "m", 60000000000ULL },
+		{ "h", 3600000000000ULL }, { "", 1000000000ULL },
+	};
+	uint64_t v, f;
+	size_t n;
+
+	if (!s || !*s)
+		return -EINVAL;
+	n = parse_decimal(s, &v, &f);
+	if (n == (size_t)-1)
+		return -ERANGE;
+	if (n == 0)
+		return -EINVAL;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (!strcmp(s + n, units[i].sfx))
+			return scale_value(v, f, units[i].mult, ns);
+	return -EINVAL;
+}
+
+int parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+	uint64_t v, f;
+	size_t n;
+
+	if (!s || !*s)
+		return -EINVAL;
+	n = parse_decimal(s, &v, &f);
+	if (n == (size_t)-1)
+		return -ERANGE;
+	if (n == 0 || s[n] || strchr(s, '.'))
+		return -EINVAL;
+	if (v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+const char *fmt_size(char *buf, size_t len, uint64_t bytes)
+{
+	static const char sfx[] = "KMGTPE";
+	double v = (double)bytes;
+	int i = -1;
+
+	if (bytes < 1024) {
+		snprintf(buf, len, "%lluB", (unsigned long long)bytes);
+		return buf;
+	}
+	while (v >= 1024 && i < 5) {
+		v /= 1024;
+		i++;
+	}
+	if (v >= 99.95)
+		snprintf(buf, len, "%.0f%c", v, sfx[i]);
+	else
+		snprintf(buf, len, "%.1f%c", v, sfx[i]);
+	return buf;
+}
+
+const char *fmt_duration(char *buf, size_t len, uint64_t ns)
+{
+	if (ns < 1000)
+		snprintf(buf, len, "%lluns", (unsigned long long)ns);
+	else if (ns < 1000000)
+		snprintf(buf, len, "%.1fus", ns / 1e3);
+	else if (ns < 1000000000ULL)
+		snprintf(buf, len, "%.1fms", ns / 1e6);
+	else
+		snprintf(buf, len, "%.2fs", ns / 1e9);
+	return buf;
+}

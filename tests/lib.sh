@@ -1,0 +1,155 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# Shared helpers for memcgctl's shell test tiers.  Source it; then:
+#
+#   t_ok NAME | t_fail NAME WHY | t_skip NAME WHY   record one result
+#   check NAME CMD...            ok when CMD succeeds
+#   check_eq NAME WANT GOT       ok when equal
+#   check_rc NAME WANT CMD...    ok when CMD exits with WANT
+#   check_json NAME JQ_EXPR      ok when jq -e EXPR holds on $OUT
+#   run_mc ARGS...               run memcgctl: stdout in $OUT, stderr in $ERR, rc in $RC
+#   cg_new NAME [LIMIT]          create a memory cgroup for this test (v1 or v2);
+#                                prints its absolute path; removed at exit
+#   cg_run CGPATH CMD...         start CMD inside the cgroup (background); prints pid
+#   bpf_leaks                    prints memcgctl BPF programs/maps still loaded
+#
+# Results go to $T_RESULTS (one line each) so tests/run.sh can total them.
+
+: "${MEMCGCTL:?set MEMCGCTL to the memcgctl binary}"
+: "${MEMCGCTL_TEST_BIN:?set MEMCGCTL_TEST_BIN to build/tests}"
+: "${T_RESULTS:=/dev/null}"
+T_FILE=$(basename "${BASH_SOURCE[1]:-$0}" .sh)
+T_PREFIX="memcgctl-test-$$"
+T_CGROUPS=()
+T_PIDS=()
+
+t_ok()   { echo "ok   $T_FILE/$1"; echo "pass $T_FILE/$1" >>"$T_RESULTS"; }
+t_fail() { echo "FAIL $T_FILE/$1: $2"; echo "fail $T_FILE/$1" >>"$T_RESULTS"; }
+t_skip() { echo "skip $T_FILE/$1: $2"; echo "skip $T_FILE/$1" >>"$T_RESULTS"; }
+
+check() {
+	local name=$1; shift
+	if "$@" >/dev/null 2>&1; then t_ok "$name"; else t_fail "$name" "failed: $*"; fi
+}
+check_eq() {
+	if [[ "$2" == "$3" ]]; then t_ok "$1"; else t_fail "$1" "want '$2', got '$3'"; fi
+}
+check_rc() {
+	local name=$1 want=$2; shift 2
+	"$@" >/dev/null 2>&1
+	local rc=$?
+	if [[ $rc -eq $want ]]; then t_ok "$name"; else t_fail "$name" "want exit $want, got $rc: $*"; fi
+}
+check_json() {
+	if jq -e "$2" >/dev/null 2>&1 <<<"$OUT"; then t_ok "$1"
+	else t_fail "$1" "jq '$2' does not hold on: $(head -c 300 <<<"$OUT")"; fi
+}
+
+run_mc() {
+	local o e
+	o=$(mktemp) e=$(mktemp)
+	"$MEMCGCTL" "$@" >"$o" 2>"$e"
+	RC=$?
+	OUT=$(cat "$o") ERR=$(cat "$e")
+	rm -f "$o" "$e"
+	return 0
+}
+
+need_root() {
+	if [[ $(id -u) -ne 0 ]]; then
+		t_skip "${1:-all}" "needs root"
+		exit 0
+	fi
+}
+
+# ---- cgroups -------------------------------------------------------------
+
+# The memory hierarchy as memcgctl detects it (v2 with memory, else v1).
+mem_root() {
+	local v2 v1
+	v2=$(awk '$9 == "cgroup2" { print $5 }' /proc/self/mountinfo | while read -r m; do
+		grep -qw memory "$m/cgroup.controllers" 2>/dev/null && { echo "$m"; break; }; done)
+	if [[ -n $v2 ]]; then echo "$v2"; return; fi
+	v1=$(awk '$9 == "cgroup" && $NF ~ /(^|,)memory(,|$)/ { print $5; exit }' /proc/self/mountinfo)
+	echo "$v1"
+}
+psi_root() {
+	awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo
+}
+MEM_ROOT=$(mem_root)
+PSI_ROOT=$(psi_root)
+if [[ -e $MEM_ROOT/cgroup.controllers ]]; then MEM_V2=1; else MEM_V2=0; fi
+
+# cg_new NAME [LIMIT_BYTES]: a cgroup under this test's prefix; in the
+# hybrid layout a twin is made on cgroup2 so PSI can be read for it.
+cg_new() {
+	local name=$1 limit=${2:-} base="$MEM_ROOT/$T_PREFIX" path
+	if [[ ! -d $base ]]; then
+		mkdir "$base" || return 1
+		T_CGROUPS+=("$base")
+		if [[ $MEM_V2 == 1 ]]; then
+			echo +memory >"$base/cgroup.subtree_control" 2>/dev/null
+		fi
+	fi
+	path="$base/$name"
+	mkdir -p "$path" || return 1
+	T_CGROUPS+=("$path")
+	if [[ $MEM_V2 == 1 ]]; then
+		[[ -n $limit ]] && echo "$limit" >"$path/memory.max"
+	else
+		[[ -n $limit ]] && echo "$limit" >"$path/memory.limit_in_bytes"
+		if [[ -n $PSI_ROOT && $PSI_ROOT != "$MEM_ROOT" ]]; then
+			mkdir -p "$PSI_ROOT/$T_PREFIX/$name" 2>/dev/null &&
+				T_CGROUPS+=("$PSI_ROOT/$T_PREFIX" "$PSI_ROOT/$T_PREFIX/$name")
+		fi
+	fi
+	echo "$path"
+}
+
+# cg_run CGPATH CMD...: run CMD in the memory cgroup (and its cgroup2 twin).
+cg_run() {
+	local cg=$1; shift
+	local twin=${cg#"$MEM_ROOT"}
+	(
+		echo $BASHPID >"$cg/cgroup.procs"
+		if [[ $MEM_V2 == 0 && -n $PSI_ROOT && -d $PSI_ROOT$twin ]]; then
+			echo $BASHPID >"$PSI_ROOT$twin/cgroup.procs" 2>/dev/null
+		fi
+		exec "$@"
+	) &
+	T_PIDS+=($!)
+	echo $!
+}
+
+cg_cleanup() {
+	local p i cg
+	for p in "${T_PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
+	for ((i = ${#T_CGROUPS[@]} - 1; i >= 0; i--)); do
+		cg=${T_CGROUPS[i]}
+		[[ -d $cg ]] || continue
+		# processes a test started in its cgroups go first
+		for p in $(cat "$cg/cgroup.procs" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
+		for _ in 1 2 3 4 5 6 7 8 9 10; do
+			rmdir "$cg" 2>/dev/null && break
+			sleep 0.2
+		done
+	done
+}
+trap cg_cleanup EXIT
+
+# ---- BPF leaks -----------------------------------------------------------
+
+# Programs and maps memcgctl creates are named after their command
+# (watch_*, notify_*, ...); none may outlive the process that loaded them,
+# except the pinned policies that `policy load` keeps on purpose.
+MC_BPF_NAMES='^(probe_|watch_|notify_|top_|reclaim_|feature_|watch_bp|notify_b|top_bpf|reclaim_)'
+bpf_leaks() {
+	{
+		bpftool -j prog show 2>/dev/null | jq -r '.[] | .name // empty'
+		bpftool -j map show 2>/dev/null | jq -r '.[] | .name // empty'
+	} | grep -E "$MC_BPF_NAMES" || true
+}
+check_no_leaks() {
+	local l
+	l=$(bpf_leaks)
+	if [[ -z $l ]]; then t_ok "$1"; else t_fail "$1" "still loaded: $(echo $l)"; fi
+}

@@ -1,0 +1,131 @@
+#!/bin/sh
+# /init of the VM test guest (busybox sh, PID 1). Installed by mkinitramfs.sh.
+#
+# Mounts the usual pseudo file systems, cgroup v2 with every controller enabled in the root's
+# subtree_control, bpffs and tracefs, loads zram and turns it on as swap (without swap an anonymous
+# hog never reclaims), runs the test script from the repository copy in /repo, prints
+#   MEMCGCTL-VM-RESULT rc=<exit status> summary=<the script's "N passed, N failed, N skipped" line>
+# on the console and leaves QEMU through isa-debug-exit (port 0xf4), with poweroff as fallback.
+#
+# Kernel command line options (all optional; defaults come from /etc/memcgctl-vm.conf):
+#   memcgctl.script=PATH   script to run, relative to /repo     memcgctl.timeout=SECONDS
+#   memcgctl.zram=SIZE     zram swap size (e.g. 512M, 0 = none)  memcgctl.shell=1 (shell, no test)
+# shellcheck disable=SC2317  # fail() is reached from several places; shellcheck loses track.
+
+PATH=/usr/bin:/usr/sbin:/bin:/sbin
+export PATH
+
+SCRIPT=tests/integration/run.sh
+TIMEOUT=0
+ZRAM=512M
+SHELL_ONLY=0
+# shellcheck source=/dev/null
+[ -r /etc/memcgctl-vm.conf ] && . /etc/memcgctl-vm.conf
+
+log() { echo "vm-init: $*"; }
+
+# Leave QEMU with a status: isa-debug-exit makes QEMU exit with (byte << 1) | 1. The host maps
+# 0x10 (exit 33) to "test script passed" and 0x11 (exit 35) to "failed"; the console marker
+# printed before is what the host trusts, the port only makes QEMU stop at once.
+leave() {
+	sync
+	if [ "$1" = 0 ]; then b='\020'; else b='\021'; fi
+	# shellcheck disable=SC2059
+	printf "$b" | dd of=/dev/port bs=1 seek=244 count=1 conv=notrunc 2>/dev/null
+	poweroff -f
+	sleep 5
+	echo o >/proc/sysrq-trigger
+}
+
+fail() {
+	echo 1 >/proc/sys/kernel/printk 2>/dev/null
+	echo "MEMCGCTL-VM-RESULT rc=255 summary= setup-failed=$*"
+	leave 255
+}
+
+mount -t proc proc /proc || fail "mount /proc"
+mount -t sysfs sysfs /sys || fail "mount /sys"
+mount -t devtmpfs devtmpfs /dev || fail "mount /dev"
+exec </dev/console >/dev/console 2>&1
+
+for a in $(cat /proc/cmdline); do
+	case "$a" in
+	memcgctl.script=*) SCRIPT=${a#*=} ;;
+	memcgctl.timeout=*) TIMEOUT=${a#*=} ;;
+	memcgctl.zram=*) ZRAM=${a#*=} ;;
+	memcgctl.shell=*) SHELL_ONLY=${a#*=} ;;
+	esac
+done
+
+# devtmpfs has no fd links; bash's process substitution and /dev/stdin users need them.
+ln -sfn /proc/self/fd /dev/fd
+ln -sfn /proc/self/fd/0 /dev/stdin
+ln -sfn /proc/self/fd/1 /dev/stdout
+ln -sfn /proc/self/fd/2 /dev/stderr
+mkdir -p /dev/pts /dev/shm /dev/mqueue
+mount -t devpts -o gid=5,mode=620,ptmxmode=666 devpts /dev/pts || fail "mount /dev/pts"
+mount -t tmpfs -o mode=1777 tmpfs /dev/shm || fail "mount /dev/shm"
+mount -t tmpfs -o mode=1777 tmpfs /tmp || fail "mount /tmp"
+mount -t tmpfs -o mode=755 tmpfs /run || fail "mount /run"
+
+# cgroup v2 alone (no v1 hierarchy), with the options systemd uses, and every available
+# controller enabled for the children of the root.
+mount -t cgroup2 -o nsdelegate,memory_recursiveprot cgroup2 /sys/fs/cgroup ||
+	mount -t cgroup2 cgroup2 /sys/fs/cgroup || fail "mount cgroup2"
+for c in $(cat /sys/fs/cgroup/cgroup.controllers); do
+	echo "+$c" >/sys/fs/cgroup/cgroup.subtree_control || log "could not enable controller $c"
+done
+grep -qw memory /sys/fs/cgroup/cgroup.subtree_control || fail "memory controller not enabled"
+mount -t bpf -o mode=700 bpf /sys/fs/bpf || fail "mount bpffs"
+mount -t tracefs tracefs /sys/kernel/tracing || fail "mount tracefs"
+mount -t debugfs debugfs /sys/kernel/debug || log "no debugfs"
+hostname memcgctl-vm
+
+# Modules in load order, written by mkinitramfs.sh (already decompressed). The kernel's own
+# request_module() goes to busybox modprobe.
+echo /usr/sbin/modprobe >/proc/sys/kernel/modprobe 2>/dev/null
+if [ -r /etc/memcgctl-vm.modules ]; then
+	while read -r ko; do
+		[ -n "$ko" ] || continue
+		insmod "$ko" || log "insmod $ko failed"
+	done </etc/memcgctl-vm.modules
+fi
+
+if [ "$ZRAM" != 0 ]; then
+	[ -e /sys/block/zram0 ] || fail "no zram0 (zram module missing?)"
+	echo "$ZRAM" >/sys/block/zram0/disksize || fail "zram disksize $ZRAM"
+	mkswap /dev/zram0 >/dev/null || fail "mkswap /dev/zram0"
+	swapon /dev/zram0 || fail "swapon /dev/zram0"
+	log "zram swap $ZRAM ($(cat /sys/block/zram0/comp_algorithm))"
+fi
+
+export HOME=/root TERM=linux LANG=C.UTF-8 USER=root LOGNAME=root SHELL=/usr/bin/bash
+export MEMCGCTL=/repo/build/memcgctl MEMCGCTL_TEST_BIN=/repo/build/tests
+cd /repo || fail "no /repo"
+log "kernel $(uname -r), $(grep MemTotal /proc/meminfo | tr -s ' '), cgroup2 controllers: $(cat /sys/fs/cgroup/cgroup.subtree_control)"
+
+if [ "$SHELL_ONLY" = 1 ]; then
+	log "memcgctl.shell=1: interactive shell, exit it to power off"
+	setsid cttyhack bash -l
+	echo "MEMCGCTL-VM-RESULT rc=0 summary= shell"
+	leave 0
+fi
+
+[ -f "$SCRIPT" ] || fail "test script $SCRIPT not in the initramfs"
+log "running $SCRIPT"
+echo "MEMCGCTL-VM-BEGIN uptime=$(cut -d" " -f1 /proc/uptime)"
+if [ "$TIMEOUT" -gt 0 ] 2>/dev/null; then
+	set -- timeout -k 10 "$TIMEOUT" bash "$SCRIPT"
+else
+	set -- bash "$SCRIPT"
+fi
+# The output also goes to a file so that the summary can be repeated in the marker after the
+# console is quiet (kernel messages may split the line on the serial console).
+{ "$@" </dev/null 2>&1; echo $? >/tmp/.rc; } | tee /tmp/test.log
+rc=$(cat /tmp/.rc 2>/dev/null || echo 255)
+echo 1 >/proc/sys/kernel/printk 2>/dev/null
+summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$' /tmp/test.log | tail -n1)
+echo "MEMCGCTL-VM-END uptime=$(cut -d" " -f1 /proc/uptime)"
+[ "$rc" = 124 ] && log "test script timed out after ${TIMEOUT}s"
+echo "MEMCGCTL-VM-RESULT rc=$rc summary=$summary"
+leave "$rc"
