@@ -7,9 +7,11 @@
 #   check_rc NAME WANT CMD...    ok when CMD exits with WANT
 #   check_json NAME JQ_EXPR      ok when jq -e EXPR holds on $OUT
 #   run_mc ARGS...               run memcgctl: stdout in $OUT, stderr in $ERR, rc in $RC
-#   cg_new NAME [LIMIT]          create a memory cgroup for this test (v1 or v2);
-#                                prints its absolute path; removed at exit
-#   cg_run CGPATH CMD...         start CMD inside the cgroup (background); prints pid
+#   cg_new NAME [LIMIT]          create a memory cgroup for this test (v1 or v2):
+#                                sets $CG (absolute) and $CG_REL; removed at exit
+#   cg_run CGPATH CMD...         start CMD inside the cgroup in the background:
+#                                sets $PID, and $PID_OUT (its stdout+stderr file)
+#   (never call these inside $(...): what they register would be lost)
 #   bpf_leaks                    prints memcgctl BPF programs/maps still loaded
 #
 # Results go to $T_RESULTS (one line each) so tests/run.sh can total them.
@@ -21,6 +23,7 @@ T_FILE=$(basename "${BASH_SOURCE[1]:-$0}" .sh)
 T_PREFIX="memcgctl-test-$$"
 T_CGROUPS=()
 T_PIDS=()
+T_TMP=$(mktemp -d)
 
 t_ok()   { echo "ok   $T_FILE/$1"; echo "pass $T_FILE/$1" >>"$T_RESULTS"; }
 t_fail() { echo "FAIL $T_FILE/$1: $2"; echo "fail $T_FILE/$1" >>"$T_RESULTS"; }
@@ -83,6 +86,7 @@ if [[ -e $MEM_ROOT/cgroup.controllers ]]; then MEM_V2=1; else MEM_V2=0; fi
 # hybrid layout a twin is made on cgroup2 so PSI can be read for it.
 cg_new() {
 	local name=$1 limit=${2:-} base="$MEM_ROOT/$T_PREFIX" path
+	CG= CG_REL=
 	if [[ ! -d $base ]]; then
 		mkdir "$base" || return 1
 		T_CGROUPS+=("$base")
@@ -102,22 +106,24 @@ cg_new() {
 				T_CGROUPS+=("$PSI_ROOT/$T_PREFIX" "$PSI_ROOT/$T_PREFIX/$name")
 		fi
 	fi
-	echo "$path"
+	CG=$path
+	CG_REL=${path#"$MEM_ROOT"}
 }
 
 # cg_run CGPATH CMD...: run CMD in the memory cgroup (and its cgroup2 twin).
 cg_run() {
 	local cg=$1; shift
 	local twin=${cg#"$MEM_ROOT"}
+	PID_OUT=$(mktemp -p "$T_TMP")
 	(
 		echo $BASHPID >"$cg/cgroup.procs"
 		if [[ $MEM_V2 == 0 && -n $PSI_ROOT && -d $PSI_ROOT$twin ]]; then
 			echo $BASHPID >"$PSI_ROOT$twin/cgroup.procs" 2>/dev/null
 		fi
 		exec "$@"
-	) &
-	T_PIDS+=($!)
-	echo $!
+	) >"$PID_OUT" 2>&1 &
+	PID=$!
+	T_PIDS+=("$PID")
 }
 
 cg_cleanup() {
@@ -133,6 +139,7 @@ cg_cleanup() {
 			sleep 0.2
 		done
 	done
+	rm -rf "$T_TMP"
 }
 trap cg_cleanup EXIT
 
@@ -141,15 +148,17 @@ trap cg_cleanup EXIT
 # Programs and maps memcgctl creates are named after their command
 # (watch_*, notify_*, ...); none may outlive the process that loaded them,
 # except the pinned policies that `policy load` keeps on purpose.
-MC_BPF_NAMES='^(probe_|watch_|notify_|top_|reclaim_|feature_|watch_bp|notify_b|top_bpf|reclaim_)'
+MC_BPF_NAMES='^(probe_|feature_|watch_|notify_|top_|reclaim_)'
 bpf_leaks() {
+	local re=${1:-$MC_BPF_NAMES}
 	{
 		bpftool -j prog show 2>/dev/null | jq -r '.[] | .name // empty'
 		bpftool -j map show 2>/dev/null | jq -r '.[] | .name // empty'
-	} | grep -E "$MC_BPF_NAMES" || true
+	} | grep -E "$re" || true
 }
+# check_no_leaks NAME [REGEX]: a command may narrow it to its own prefix
 check_no_leaks() {
 	local l
-	l=$(bpf_leaks)
+	l=$(bpf_leaks "${2:-}")
 	if [[ -z $l ]]; then t_ok "$1"; else t_fail "$1" "still loaded: $(echo $l)"; fi
 }

@@ -6,20 +6,24 @@
 # Usage: tests/vm/fetch-kernels.sh [--cache DIR] [--offline] [SERIES...]
 #   SERIES is 6.1 or 6.12 (default: both).
 # Prints one line per series on stdout:  SERIES RELEASE DIR
-# Everything else goes to stderr. Idempotent: a complete cache entry is reused.
+# Everything else goes to stderr. Idempotent: a complete cache entry is reused, and apt is asked
+# for a newer package at most every MEMCGCTL_VM_RECHECK_HOURS (default 24; 0 = always).
 #
 # Where the packages come from: 6.1 from Debian 12's main suite (bookworm), 6.12 from its
 # security suite (bookworm-security). When the host's apt sources cannot see a package (e.g. the
 # security suite is not configured), a private apt configuration is derived from the host's own
 # Debian source entry (same mirror, suites bookworm + bookworm-security) and used from the cache
 # directory; the host's apt configuration is never changed. Override the derived mirror roots with
-# MEMCGCTL_VM_DEBIAN_URI and MEMCGCTL_VM_SECURITY_URI if the mirror has no security tree.
+# MEMCGCTL_VM_DEBIAN_URI and MEMCGCTL_VM_SECURITY_URI if the mirror has no security tree;
+# MEMCGCTL_VM_PRIVATE_APT=1 uses the private configuration even when the host's would do.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cache="$here/.cache"
 offline=0
 series=()
+# How long a cached kernel is used without asking apt whether a newer one exists.
+recheck_hours=${MEMCGCTL_VM_RECHECK_HOURS:-24}
 
 die() { echo "fetch-kernels: $*" >&2; exit 1; }
 log() { echo "fetch-kernels: $*" >&2; }
@@ -29,7 +33,7 @@ while [ $# -gt 0 ]; do
 	--cache) cache=$2; shift 2 ;;
 	--cache=*) cache=${1#*=}; shift ;;
 	--offline) offline=1; shift ;;
-	-h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	6.1|6.12) series+=("$1"); shift ;;
 	*) die "unknown argument '$1' (series are 6.1 and 6.12)" ;;
 	esac
@@ -128,7 +132,7 @@ use_private_apt() {
 	apt_opts+=(-o "Dir::Etc::SourceList=/dev/null" -o "Dir::Etc::SourceParts=$d/sources.list.d"
 		-o "Dir::State::Lists=$d/lists" -o "Dir::Cache=$d/cache" -o "Dir::State::status=/dev/null")
 	private_apt="$d/sources.list.d/bookworm.sources"
-	log "host apt sources lack the package; using a private apt config derived from them ($root, $sec)"
+	log "using a private apt config in $d derived from the host's sources ($root, $sec)"
 	updated=0
 	apt_update
 }
@@ -168,7 +172,13 @@ extract_vmlinux() {
 fetch_series() {
 	local s=$1 pkg rel dir deb tmp
 	pkg=""
-	if [ "$offline" = 0 ]; then
+	# Asking apt costs a few seconds per series: a cache entry checked recently is used as is.
+	local stamp="$cache/.checked-$s" fresh=0
+	if [ -f "$cache/$s/.complete" ] && [ -f "$stamp" ] &&
+		[ -n "$(find "$stamp" -mmin -$((recheck_hours * 60)) 2>/dev/null)" ]; then
+		fresh=1
+	fi
+	if [ "$offline" = 0 ] && [ "$fresh" = 0 ]; then
 		pkg=$(resolve_pkg "$s")
 		if [ -z "$pkg" ]; then
 			apt_update
@@ -183,7 +193,13 @@ fetch_series() {
 		# Offline or unresolvable: fall back to what the cache already has.
 		if [ -f "$cache/$s/.complete" ]; then
 			rel=$(basename "$(readlink -f "$cache/$s")")
-			log "$s: no package resolvable with apt; using cached $rel"
+			if [ "$offline" = 1 ]; then
+				log "$s: offline: using cached $rel"
+			elif [ "$fresh" = 1 ]; then
+				log "$s: using cached $rel (apt checked less than ${recheck_hours}h ago)"
+			else
+				log "$s: no package resolvable with apt; using cached $rel"
+			fi
 			echo "$s $rel $cache/$rel"
 			return
 		fi
@@ -220,8 +236,13 @@ fetch_series() {
 	fi
 	# The series name points at the release last fetched, for offline use.
 	ln -sfn "$rel" "$cache/$s.tmp" && mv -T "$cache/$s.tmp" "$cache/$s"
+	touch "$stamp"
 	echo "$s $rel $dir"
 }
+
+# MEMCGCTL_VM_PRIVATE_APT=1 uses the private configuration from the start (to test it, or to
+# keep the host's package lists out of it).
+[ "${MEMCGCTL_VM_PRIVATE_APT:-0}" = 0 ] || [ "$offline" = 1 ] || use_private_apt
 
 for s in "${series[@]}"; do
 	fetch_series "$s"

@@ -48,7 +48,8 @@ mount -t sysfs sysfs /sys || fail "mount /sys"
 mount -t devtmpfs devtmpfs /dev || fail "mount /dev"
 exec </dev/console >/dev/console 2>&1
 
-for a in $(cat /proc/cmdline); do
+read -r cmdline </proc/cmdline
+for a in $cmdline; do
 	case "$a" in
 	memcgctl.script=*) SCRIPT=${a#*=} ;;
 	memcgctl.timeout=*) TIMEOUT=${a#*=} ;;
@@ -72,7 +73,8 @@ mount -t tmpfs -o mode=755 tmpfs /run || fail "mount /run"
 # controller enabled for the children of the root.
 mount -t cgroup2 -o nsdelegate,memory_recursiveprot cgroup2 /sys/fs/cgroup ||
 	mount -t cgroup2 cgroup2 /sys/fs/cgroup || fail "mount cgroup2"
-for c in $(cat /sys/fs/cgroup/cgroup.controllers); do
+read -r controllers </sys/fs/cgroup/cgroup.controllers
+for c in $controllers; do
 	echo "+$c" >/sys/fs/cgroup/cgroup.subtree_control || log "could not enable controller $c"
 done
 grep -qw memory /sys/fs/cgroup/cgroup.subtree_control || fail "memory controller not enabled"

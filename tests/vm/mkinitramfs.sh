@@ -41,7 +41,7 @@ while [ $# -gt 0 ]; do
 	*) die "unknown argument '$1'" ;;
 	esac
 done
-[ -n "$kdir" ] && [ -n "$out" ] || die "--kernel-dir and --out are required (see --help)"
+{ [ -n "$kdir" ] && [ -n "$out" ]; } || die "--kernel-dir and --out are required (see --help)"
 [ -n "$build" ] || build="$repo/build"
 kdir=$(cd "$kdir" && pwd)
 for cmd in cpio ldd busybox; do
@@ -144,11 +144,11 @@ copy_file() { # host path -> same path in the stage (through the stage's /lib ->
 	cp -L "$src" "$stage$dst"
 }
 copy_libs() { # every library ldd reports for an ELF file, plus the loader
-	local lib
-	ldd "$1" >/dev/null 2>&1 || return 0 # static, or not an ELF file
+	local lib out
+	out=$(ldd "$1" 2>/dev/null) || return 0 # static, or not an ELF file
 	while read -r lib; do
 		[ -n "$lib" ] && copy_file "$lib"
-	done < <(ldd "$1" | awk '/=> \// {print $3} /^[[:space:]]*\// {print $1}')
+	done < <(awk '/=> \// {print $3} /^[[:space:]]*\// {print $1}' <<<"$out")
 }
 copy_prog() { # host program -> /usr/bin/NAME with its libraries
 	local name=$1 src
@@ -175,7 +175,7 @@ gnu_tools=(awk sed grep egrep fgrep find xargs diff cmp timeout stat date sort u
 	sleep touch mktemp id nproc numfmt od dd df du nohup stdbuf sync true false test yes expr
 	ps pgrep pkill pidof kill free top watch
 	flock setsid nsenter unshare mountpoint findmnt taskset prlimit getopt
-	tmux strace gzip xz zstd)
+	tmux strace)
 if command -v dpkg >/dev/null; then
 	while IFS= read -r p; do gnu_tools+=("$(basename "$p")"); done < <(dpkg -L coreutils 2>/dev/null | grep -E '/s?bin/[^/]+$' || true)
 fi

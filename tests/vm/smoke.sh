@@ -20,7 +20,7 @@ vmstat_of() { awk -v k="$1" '$1 == k {print $2; found=1} END {if (!found) print 
 cleanup() {
 	local d
 	for d in "$prefix"/*/ "$prefix"; do
-		[ -d "$d" ] && rmdir "$d" 2>/dev/null || true
+		if [ -d "$d" ]; then rmdir "$d" 2>/dev/null || true; fi
 	done
 }
 trap cleanup EXIT
@@ -112,7 +112,17 @@ fi
 if [ -n "${MEMCGCTL:-}" ] && [ -x "$MEMCGCTL" ]; then
 	missing=$(/lib64/ld-linux-x86-64.so.2 --list "$MEMCGCTL" 2>&1 | grep 'not found' || true)
 	if [ -z "$missing" ]; then ok memcgctl_libs; else fail memcgctl_libs "$missing"; fi
+	# What memcgctl itself finds on this kernel (its BPF programs load and attach here).
+	rc=0
+	out=$("$MEMCGCTL" feature 2>&1) || rc=$?
+	while IFS= read -r l; do echo "# feature: $l"; done <<<"$out"
+	case "$rc" in
+	0) ok memcgctl_feature ;;
+	2) skip memcgctl_feature "no 'feature' command in this build" ;;
+	*) fail memcgctl_feature "exit status $rc" ;;
+	esac
 else
+	skip memcgctl_feature "MEMCGCTL not built"
 	skip memcgctl_libs "MEMCGCTL not built"
 fi
 

@@ -1,0 +1,231 @@
+#!/usr/bin/env bash
+# Run memcgctl's integration suite (or another script) inside QEMU guests booted from Debian 12's
+# 6.1 and 6.12 kernels, with cgroup v2 + the memory controller, zram swap, bpffs and tracefs.
+#
+# Usage: tests/vm/run.sh [options]
+#   --kernel K       6.1, 6.12 or all (default); repeat or give "6.1 6.12" for several
+#   --script PATH    script to run in the guest, inside the repo (default tests/integration/run.sh)
+#   --keep-log DIR   copy every console log there (failed runs' logs are always kept)
+#   --build DIR      build directory with memcgctl and tests/ (default: build)
+#   --machine M      microvm (default: uncompressed vmlinux, fastest) or pc (bzImage)
+#   --timeout SEC    wall-clock bound of one boot (default 1200); the guest stops the script 60 s
+#                    earlier so that it can still report
+#   --mem SIZE       guest memory (default 768M)      --zram SIZE   zram swap (default 512M)
+#   --append ARGS    extra kernel command line        --offline     no apt, cached kernels only
+#   --verbose        also show the kernel's console messages
+#   --shell          boot one kernel interactively with a shell instead of the script
+# Prints the script's output prefixed with the kernel, a result line per kernel, and finally
+# "vm: N passed, N failed, N skipped" over all kernels. Exits non-zero if anything failed, a guest
+# printed no result marker (panic, hang, timeout), or a kernel could not be fetched.
+# Always runs QEMU with TCG (no KVM) and one vCPU.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+cache="$here/.cache"
+kernels=() script=tests/integration/run.sh keep="" build="$repo/build" machine=microvm
+timeout_s=1200 mem=768M zram=512M append="" offline=() verbose=0 shell=0
+
+die() { echo "vm: $*" >&2; exit 2; }
+usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; }
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--kernel) read -r -a ks <<<"${2//,/ }"; kernels+=("${ks[@]}"); shift 2 ;;
+	--script) script=$2; shift 2 ;;
+	--keep-log) keep=$2; shift 2 ;;
+	--build) build=$(cd "$2" && pwd); shift 2 ;;
+	--machine) machine=$2; shift 2 ;;
+	--timeout) timeout_s=$2; shift 2 ;;
+	--mem) mem=$2; shift 2 ;;
+	--zram) zram=$2; shift 2 ;;
+	--append) append="$append $2"; shift 2 ;;
+	--offline) offline=(--offline); shift ;;
+	-v|--verbose) verbose=1; shift ;;
+	--shell) shell=1; shift ;;
+	-h|--help) usage; exit 0 ;;
+	*) usage >&2; die "unknown argument '$1'" ;;
+	esac
+done
+[ ${#kernels[@]} -gt 0 ] || kernels=(all)
+sel=()
+for k in "${kernels[@]}"; do
+	case "$k" in
+	all) sel+=(6.1 6.12) ;;
+	6.1|6.12) sel+=("$k") ;;
+	*) die "unknown kernel '$k' (6.1, 6.12 or all)" ;;
+	esac
+done
+case "$machine" in microvm|pc) ;; *) die "--machine is microvm or pc" ;; esac
+{ [[ "$timeout_s" =~ ^[0-9]+$ ]] && [ "$timeout_s" -ge 120 ]; } || die "--timeout needs at least 120 seconds"
+command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 not found (apt-get install qemu-system-x86)"
+[ -n "$keep" ] && mkdir -p "$keep" && keep=$(cd "$keep" && pwd)
+
+# TCG reads the host's TSC for the guest's, so the guest's TSC runs at the host's TSC frequency.
+# microvm has no PIT/HPET to calibrate against: without tsc_early_khz the kernel hangs at boot.
+host_tsc_khz() {
+	local mhz
+	mhz=$(dmesg 2>/dev/null | sed -n 's/.*tsc: Refined TSC clocksource calibration: \([0-9.]*\) MHz.*/\1/p; s/.*tsc: Detected \([0-9.]*\) MHz.*/\1/p' | tail -n1)
+	[ -n "$mhz" ] || mhz=$(awk -F: '/^cpu MHz/ {gsub(/ /, "", $2); print $2; exit}' /proc/cpuinfo)
+	[ -n "$mhz" ] || mhz=2000
+	awk -v m="$mhz" 'BEGIN {printf "%d\n", m * 1000}'
+}
+
+mkdir -p "$cache"
+work=$(mktemp -d "$cache/run.XXXXXX")
+qemu_pidfile="$work/qemu.pid"
+bg_pids=()
+cleanup() {
+	local p
+	# Never leave a QEMU behind: the pid QEMU wrote, then the timeout and log followers we started.
+	if [ -s "$qemu_pidfile" ]; then
+		p=$(cat "$qemu_pidfile")
+		kill -0 "$p" 2>/dev/null && kill -TERM "$p" 2>/dev/null && sleep 1 && kill -KILL "$p" 2>/dev/null
+	fi
+	for p in "${bg_pids[@]}"; do
+		kill -TERM "$p" 2>/dev/null || true
+	done
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+now() { date +%s.%N; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.1f", b - a}'; }
+
+# Show the guest's test output live: strip the serial console's CRs, keep the lines between the
+# markers, hide kernel messages unless --verbose, prefix each line with the kernel series.
+follow() {
+	awk -v pfx="[$1] " -v verbose="$verbose" '
+		{ sub(/\r+$/, ""); gsub(/\r/, "") }
+		/^MEMCGCTL-VM-BEGIN/ { on = 1; next }
+		/^MEMCGCTL-VM-END/ { on = 0; next }
+		/^MEMCGCTL-VM-RESULT/ { next }
+		/^vm-init: / { print pfx $0; fflush(); next }
+		/^\[ *[0-9]+\.[0-9]+\] / { if (verbose) { print pfx $0; fflush() } next }
+		on || verbose { print pfx $0; fflush() }'
+}
+
+tsc_khz=$(host_tsc_khz)
+total_p=0 total_f=0 total_s=0 bad=0
+results=()
+
+boot() { # series release kdir machine initrd log -> sets qrc
+	local s=$1 rel=$2 kdir=$3 m=$4 initrd=$5 log=$6 kernel cmdline
+	local -a qemu
+	cmdline="console=ttyS0 panic=-1 quiet loglevel=4 memcgctl.zram=$zram"
+	# The guest's own bound leaves time for the marker before the host's timeout kills QEMU.
+	cmdline="$cmdline memcgctl.timeout=$((timeout_s - 60)) $append"
+	# shellcheck disable=SC2054  # the commas belong to QEMU's option syntax
+	qemu=(qemu-system-x86_64 -accel tcg -cpu max -smp 1 -m "$mem" -nographic -no-reboot
+		-nodefaults -no-user-config -serial stdio -device isa-debug-exit,iobase=0xf4,iosize=0x04
+		-pidfile "$qemu_pidfile")
+	if [ "$m" = microvm ]; then
+		kernel="$kdir/vmlinux"
+		qemu+=(-M microvm)
+		cmdline="$cmdline tsc_early_khz=$tsc_khz"
+	else
+		kernel="$kdir/boot/vmlinuz-$rel"
+		qemu+=(-M pc)
+	fi
+	[ "$shell" = 1 ] && cmdline="$cmdline memcgctl.shell=1"
+	qemu+=(-kernel "$kernel" -initrd "$initrd" -append "$cmdline")
+	rm -f "$qemu_pidfile"
+	if [ "$shell" = 1 ]; then
+		qrc=0
+		"${qemu[@]}" || qrc=$?
+		return
+	fi
+	: >"$log"
+	timeout -k 10 "$timeout_s" "${qemu[@]}" </dev/null >"$log" 2>&1 &
+	local qpid=$!
+	bg_pids=("$qpid")
+	tail -n +1 -s 0.5 --pid="$qpid" -f "$log" 2>/dev/null | follow "$s" &
+	local fpid=$!
+	bg_pids+=("$fpid")
+	qrc=0
+	wait "$qpid" || qrc=$?
+	wait "$fpid" 2>/dev/null || true
+	bg_pids=()
+	rm -f "$qemu_pidfile"
+}
+
+for s in "${sel[@]}"; do
+	t0=$(now)
+	line=$("$here/fetch-kernels.sh" --cache "$cache" "${offline[@]}" "$s" | tail -n1) || {
+		echo "vm: $s: could not fetch the kernel" >&2
+		results+=("$s: FAIL (no kernel)")
+		bad=1 total_f=$((total_f + 1))
+		continue
+	}
+	read -r _ rel kdir <<<"$line"
+	initrd="$work/initrd-$rel.cpio"
+	"$here/mkinitramfs.sh" --kernel-dir "$kdir" --out "$initrd" --repo "$repo" --build "$build" --script "$script"
+	log="$work/console-$s.log"
+	m=$machine
+	echo "vm: $s: booting $rel ($m, TCG, 1 vCPU, $mem)" >&2
+	tb=$(now)
+	boot "$s" "$rel" "$kdir" "$m" "$initrd" "$log"
+	[ "$shell" = 1 ] && exit "$qrc"
+	# A microvm that never reached /init (e.g. hung in early calibration) is retried as a pc.
+	if [ "$m" = microvm ] && ! grep -q '^vm-init: ' "$log"; then
+		echo "vm: $s: microvm never reached /init (qemu exit $qrc); retrying with -M pc" >&2
+		cp "$log" "$work/console-$s-microvm.log"
+		m=pc
+		tb=$(now)
+		boot "$s" "$rel" "$kdir" "$m" "$initrd" "$log"
+	fi
+	te=$(now)
+	marker=$(tr -d '\r' <"$log" | grep -a '^MEMCGCTL-VM-RESULT ' | tail -n1 || true)
+	boot_s=$(tr -d '\r' <"$log" | sed -n 's/^MEMCGCTL-VM-BEGIN uptime=\([0-9.]*\).*/\1/p' | tail -n1)
+	why="" p=0 f=0 sk=0
+	if [ -z "$marker" ]; then
+		case "$qrc" in
+		124|137) why="timed out after ${timeout_s}s (no result marker)" ;;
+		*) why="no result marker (qemu exit $qrc; kernel panic or guest crash?)" ;;
+		esac
+	else
+		grc=$(sed -n 's/.* rc=\([0-9]*\).*/\1/p' <<<"$marker")
+		summary=$(sed -n 's/.* summary=\(.*\)$/\1/p' <<<"$marker")
+		if [[ "$summary" =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed(,\ ([0-9]+)\ skipped)? ]]; then
+			p=${BASH_REMATCH[1]} f=${BASH_REMATCH[2]} sk=${BASH_REMATCH[4]:-0}
+		fi
+		if [ "$grc" != 0 ]; then
+			why="script exit status $grc${summary:+ ($summary)}"
+			[ "$grc" = 124 ] && why="script timed out in the guest${summary:+ ($summary)}"
+		elif [ -z "$summary" ]; then
+			why="script printed no 'N passed, N failed, N skipped' line"
+		elif [ "$f" != 0 ]; then
+			why="$f failed"
+		fi
+	fi
+	if grep -aqE 'Kernel panic|Oops:|BUG: |general protection fault' "$log"; then
+		why="${why:+$why; }kernel oops/BUG/panic on the console"
+	fi
+	warns=$(grep -ac 'WARNING: CPU' "$log" || true)
+	total_p=$((total_p + p)) total_s=$((total_s + sk))
+	if [ -n "$why" ]; then
+		[ "$f" -gt 0 ] || f=1
+		bad=1
+	fi
+	total_f=$((total_f + f))
+	desc="$s ($rel, $m): $p passed, $f failed, $sk skipped; boot ${boot_s:-?} s, boot+test $(secs "$tb" "$te") s, total $(secs "$t0" "$te") s"
+	[ "${warns:-0}" -gt 0 ] && desc="$desc; $warns kernel WARNING(s) on the console"
+	if [ -n "$why" ]; then
+		mkdir -p "$cache/logs"
+		kept="${keep:-$cache/logs}/console-$s-$rel-$(date +%Y%m%d-%H%M%S).log"
+		cp "$log" "$kept"
+		results+=("FAIL $desc: $why")
+		echo "vm: $s: FAIL: $why; console log: $kept; its last lines:" >&2
+		tr -d '\r' <"$log" | tail -n 40 | sed "s/^/[$s] | /" >&2
+	else
+		results+=("ok   $desc")
+		[ -n "$keep" ] && cp "$log" "$keep/console-$s-$rel.log"
+	fi
+done
+
+echo "vm: results (QEMU TCG, 1 vCPU, $mem, zram $zram):"
+for r in "${results[@]}"; do echo "vm:   $r"; done
+echo "vm: $total_p passed, $total_f failed, $total_s skipped"
+[ "$bad" = 0 ]
