@@ -119,3 +119,18 @@ run_mc -j feature
 check_eq "feature-rc" 0 "$RC"
 check_json "feature-has-commands" '.commands.show.status | test("full|degraded|unavailable")'
 check_json "feature-has-tracepoints" '.tracepoint | has("oom:mark_victim")'
+
+# ---- unprivileged: show works, feature explains instead of failing -------------
+if [[ $(id -u) -eq 0 ]] && command -v setpriv >/dev/null; then
+	as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+	OUT=$(as_nobody "$MEMCGCTL" -j feature 2>/dev/null); RC=$?
+	check_eq "nobody-feature-rc" 0 "$RC"
+	check_json "nobody-feature-unprivileged" '.privileged == false and .program.tp_btf == false'
+	OUT=$(as_nobody "$MEMCGCTL" feature 2>/dev/null)
+	check "nobody-feature-says-why" grep -q 'tp_btf .*no: load failed: Operation not permitted' <<<"$OUT"
+	OUT=$(as_nobody "$MEMCGCTL" -j show / 2>/dev/null); RC=$?
+	check_eq "nobody-show-rc" 0 "$RC"
+	check_json "nobody-show-root" '.cgroup == "/" and .id > 0'
+else
+	t_skip "nobody" "needs root to drop to nobody"
+fi
