@@ -17,7 +17,7 @@
 #include <linux/types.h>
 
 #include "json.h"
-#include "top.h"
+#include "../bpf/top.h"
 
 /* Data sources a column needs; the collector reads only those asked for. */
 enum {
