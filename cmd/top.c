@@ -293,8 +293,6 @@ int do_top(int argc, char **argv)
 			.col = col, .view = v, .cols = cs, .delay = a.delay_ns / 1e9,
 			.color = !a.no_color && !getenv("NO_COLOR"), .env = &env,
 		};
-		if (!a.no_bpf)
-			to.cols.nr = to.cols.nr;	/* BPF is chosen by columns in the TUI */
 		ret = top_tui_run(&to);
 	}
 	top_collector_free(col);
