@@ -6,10 +6,13 @@
  */
 #include <argp.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cgroup.h"
@@ -301,9 +304,157 @@ int do_top(int argc, char **argv)
 
 /* ---- --demo ------------------------------------------------------------- */
 
+/*
+ * A scratch cgroup with a 64M limit and a child that cycles through
+ * growth (anonymous memory in steps), reclaim (page cache beyond the
+ * limit) and an OOM kill (a grandchild asking for 4x the limit).
+ */
+#define DEMO_LIMIT (64ULL << 20)
+
+static void demo_touch(size_t bytes)
+{
+	char *p = malloc(bytes);
+
+	if (!p)
+		return;
+	for (size_t o = 0; o < bytes; o += 4096)
+		p[o] = 1;
+	/* leaked on purpose until the phase's process exits */
+}
+
+static void demo_phase(int phase, const char *file)
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return;
+	if (pid == 0) {
+		static char buf[1 << 16];
+
+		switch (phase) {
+		case 0:		/* growth: 4M steps to 40M, then hold */
+			for (int i = 0; i < 10; i++) {
+				demo_touch(4 << 20);
+				usleep(400000);
+			}
+			sleep(3);
+			break;
+		case 1: {	/* reclaim: write and re-read 3x the limit of page cache */
+			for (int round = 0; round < 3; round++) {
+				int fd = open(file, O_RDWR | O_CREAT | O_TRUNC, 0600);
+
+				if (fd < 0)
+					_exit(1);
+				memset(buf, 'x', sizeof(buf));
+				for (unsigned long long d = 0; d < 3 * DEMO_LIMIT; d += sizeof(buf))
+					if (write(fd, buf, sizeof(buf)) < 0)
+						break;
+				lseek(fd, 0, SEEK_SET);
+				while (read(fd, buf, sizeof(buf)) > 0)
+					;
+				close(fd);
+			}
+			unlink(file);
+			break;
+		}
+		default:	/* OOM: ask for 4x the limit */
+			demo_touch(4 * DEMO_LIMIT);
+			sleep(1);
+			break;
+		}
+		_exit(0);
+	}
+	waitpid(pid, NULL, 0);
+}
+
+static int demo_mkdir(const char *root, const char *name, char *out, size_t len)
+{
+	if (snprintf(out, len, "%s/%s", root, name) >= (int)len)
+		return -ENAMETOOLONG;
+	return mkdir(out, 0755) ? -errno : 0;
+}
+
 int top_demo(const struct cg_env *env, struct top_args *a, struct top_view *v,
 	     struct top_colset *cs)
 {
-	p_err("top: --demo is not implemented yet");
-	return EXIT_UNSUPPORTED;
+	char name[64], mem[PATH_MAX], psi[PATH_MAX] = "", file[PATH_MAX], f[PATH_MAX + 32];
+	char err[PATH_MAX + 64];
+	struct top_collector *col = NULL;
+	struct cg_ref root, ref;
+	pid_t child;
+	int ret;
+
+	if (geteuid() != 0) {
+		p_err("top: --demo creates a cgroup: it needs root");
+		return EXIT_PERM;
+	}
+	snprintf(name, sizeof(name), "memcgctl-demo-%d", (int)getpid());
+	ret = demo_mkdir(env->mem_root, name, mem, sizeof(mem));
+	if (ret) {
+		p_err("top: --demo: cannot create %s/%s: %s", env->mem_root, name, strerror(-ret));
+		return EXIT_RUNTIME;
+	}
+	snprintf(f, sizeof(f), "%s/%s", mem, env->mem_is_v2 ? "memory.max" : "memory.limit_in_bytes");
+	snprintf(err, sizeof(err), "%llu", DEMO_LIMIT);
+	write_file_str(f, err);
+	/* no swap: anonymous memory beyond the limit means an OOM kill */
+	snprintf(f, sizeof(f), "%s/%s", mem, env->mem_is_v2 ? "memory.swap.max" : "memory.swappiness");
+	write_file_str(f, "0");
+	if (env->psi_root[0] && strcmp(env->psi_root, env->mem_root))
+		if (demo_mkdir(env->psi_root, name, psi, sizeof(psi)))
+			psi[0] = '\0';
+	snprintf(file, sizeof(file), "/var/tmp/%s.cache", name);
+
+	child = fork();
+	if (child == 0) {
+		char pid[32];
+
+		setpgid(0, 0);
+		snprintf(pid, sizeof(pid), "%d", (int)getpid());
+		snprintf(f, sizeof(f), "%s/cgroup.procs", mem);
+		if (write_file_str(f, pid))
+			_exit(1);
+		if (psi[0]) {
+			snprintf(f, sizeof(f), "%s/cgroup.procs", psi);
+			write_file_str(f, pid);
+		}
+		for (int phase = 0;; phase = (phase + 1) % 3)
+			demo_phase(phase, file);
+	}
+	if (child < 0) {
+		p_err("top: --demo: fork: %s", strerror(errno));
+		ret = EXIT_RUNTIME;
+		goto out_rmdir;
+	}
+	ret = EXIT_RUNTIME;
+	if (cg_resolve(env, "/", &root, err, sizeof(err)) || cg_ref_from_path(env, mem, &ref)) {
+		p_err("top: --demo: %s", err);
+		goto out_kill;
+	}
+	struct top_collect_opts co = { .env = env, .root = &root, .depth = a->depth, .bpf = !a->no_bpf };
+
+	if (top_collector_new(&col, &co))
+		goto out_kill;
+	struct top_tui_opts to = {
+		.col = col, .view = *v, .cols = *cs, .delay = a->delay_ns / 1e9,
+		.color = !a->no_color && !getenv("NO_COLOR"), .env = env, .demo_cgroup = ref.rel,
+	};
+	ret = top_tui_run(&to);
+	top_collector_free(col);
+out_kill:
+	kill(-child, SIGKILL);
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	/* the phase grandchild may still be exiting */
+	for (int i = 0; i < 50; i++) {
+		if (!rmdir(mem))
+			break;
+		usleep(100000);
+	}
+	unlink(file);
+out_rmdir:
+	rmdir(mem);
+	if (psi[0])
+		rmdir(psi);
+	return ret;
 }
