@@ -849,6 +849,20 @@ static int pin_meta(struct load_ctx *lc, char *err, size_t errlen)
 	return ret;
 }
 
+/*
+ * MEMCGCTL_POLICY_FAULT=pin makes load fail after pinning, before meta:
+ * how the tests prove that a half-done load rolls back.
+ */
+static int fault_injected(const char *where, char *err, size_t errlen)
+{
+	const char *f = getenv("MEMCGCTL_POLICY_FAULT");
+
+	if (!f || strcmp(f, where))
+		return 0;
+	snprintf(err, errlen, "fault injected at '%s' (MEMCGCTL_POLICY_FAULT)", where);
+	return -EIO;
+}
+
 static const struct builtin *find_builtin(const char *name)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(builtins); i++)
@@ -1098,7 +1112,8 @@ static int do_load(int argc, char **argv)
 		goto out;
 	}
 	lc.dir_made = true;
-	if (pin_all(&lc, err, sizeof(err)) || pin_meta(&lc, err, sizeof(err))) {
+	if (pin_all(&lc, err, sizeof(err)) || fault_injected("pin", err, sizeof(err)) ||
+	    pin_meta(&lc, err, sizeof(err))) {
 		p_err("policy load: %s", err);
 		ret = EXIT_RUNTIME;
 		goto out;

@@ -3,7 +3,7 @@
  * sigcatch: a workload that grows toward its cgroup's limit and handles
  * the signals memcgctl's policies send, for the policy tests.
  *
- *   sigcatch [-s SIZE] [-c CHUNK] [-i MS] [-f FILE] [-F FSIZE] [-r] [-H SECS]
+ *   sigcatch [-s SIZE] [-c CHUNK] [-i MS] [-f FILE] [-F FSIZE] [-r] [-H SECS] [-T SECS]
  *
  *   -s SIZE   anonymous memory to reach (default 128M), touched CHUNK at a time
  *   -c CHUNK  growth step (default 1M)
@@ -13,6 +13,7 @@
  *   -r        "release" mode: on SIGUSR1 free half of what is held and keep going
  *             (a cache that sheds); without it SIGUSR1 is only counted
  *   -H SECS   after reaching SIZE, hold that long, then exit 0 (default: exit at once)
+ *   -T SECS   stop growing after SECS and exit 0 ("timeout <bytes>")
  *
  * On SIGTERM it prints "got SIGTERM" and exits 0 cleanly: the graceful
  * shutdown a pre-OOM policy buys.  Each handled SIGUSR1 prints
@@ -83,7 +84,8 @@ static void file_cache(const char *path, unsigned long long size)
 int main(int argc, char **argv)
 {
 	unsigned long long size = 128 << 20, chunk = 1 << 20, fsize = 32 << 20, held = 0;
-	long page = sysconf(_SC_PAGESIZE), interval_ms = 10, hold = 0;
+	long page = sysconf(_SC_PAGESIZE), interval_ms = 10, hold = 0, max_secs = 0;
+	time_t t0 = time(NULL);
 	static char *chunks[MAX_CHUNKS];
 	int nchunks = 0, seen_usr1 = 0;
 	const char *file = NULL;
@@ -91,7 +93,7 @@ int main(int argc, char **argv)
 	struct sigaction sa;
 	int c;
 
-	while ((c = getopt(argc, argv, "s:c:i:f:F:rH:")) != -1) {
+	while ((c = getopt(argc, argv, "s:c:i:f:F:rH:T:")) != -1) {
 		switch (c) {
 		case 's': size = parse(optarg); break;
 		case 'c': chunk = parse(optarg); break;
@@ -100,6 +102,7 @@ int main(int argc, char **argv)
 		case 'F': fsize = parse(optarg); break;
 		case 'r': release = true; break;
 		case 'H': hold = atol(optarg); break;
+		case 'T': max_secs = atol(optarg); break;
 		default: return 2;
 		}
 	}
@@ -124,7 +127,7 @@ int main(int argc, char **argv)
 		if (got_usr1 != seen_usr1) {
 			seen_usr1 = got_usr1;
 			if (release)
-				while (nchunks > 0 && held > size / 4) {
+				for (unsigned long long keep = held / 2; nchunks > 0 && held > keep;) {
 					munmap(chunks[--nchunks], chunk);
 					held -= chunk;
 				}
@@ -132,6 +135,10 @@ int main(int argc, char **argv)
 		}
 		if (held >= size)
 			break;
+		if (max_secs && time(NULL) - t0 >= max_secs) {
+			printf("timeout %llu\n", held);
+			return 0;
+		}
 		chunks[nchunks] = mmap(NULL, chunk, PROT_READ | PROT_WRITE,
 				       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (chunks[nchunks] == MAP_FAILED) {
