@@ -526,6 +526,11 @@ static int need_loaded(const char *cmd, const char *name)
 	}
 	policy_dir(dir, sizeof(dir), name);
 	if (!path_exists(dir)) {
+		if (errno == EACCES) {
+			p_err("policy %s: %s is readable by root only", cmd, POLICY_PIN_ROOT);
+			p_hint("run it with sudo");
+			return EXIT_PERM;
+		}
 		p_err("policy %s: no policy named '%s' is loaded", cmd, name);
 		p_hint("'%s policy list' shows the loaded policies", prog_name);
 		return EXIT_USAGE;
@@ -1193,6 +1198,11 @@ static int do_list(int argc, char **argv)
 	if (a.npos) {
 		p_err("policy list: unexpected '%s'", a.pos[0]);
 		return EXIT_USAGE;
+	}
+	if (access(POLICY_PIN_ROOT, R_OK | X_OK) && errno == EACCES) {
+		p_err("policy list: %s is readable by root only", POLICY_PIN_ROOT);
+		p_hint("run it with sudo");
+		return EXIT_PERM;
 	}
 	n = list_names(&names);
 	if (json_wtr)
