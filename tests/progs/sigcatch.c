@@ -17,7 +17,8 @@
  *
  * On SIGTERM it prints "got SIGTERM" and exits 0 cleanly: the graceful
  * shutdown a pre-OOM policy buys.  Each handled SIGUSR1 prints
- * "got SIGUSR1 <n> held <bytes>".  "ready" is printed once the file is cached.
+ * "got SIGUSR1 <n> held <bytes> at <ns>" (CLOCK_MONOTONIC of the handler, to
+ * measure signal latency against the policy event's ts_ns).  "ready" is printed once the file is cached.
  * "done <bytes>" is printed when SIZE was reached without a SIGTERM.
  */
 #include <fcntl.h>
@@ -31,9 +32,14 @@
 #include <unistd.h>
 
 static volatile sig_atomic_t got_term, got_usr1;
+static volatile unsigned long long sig_ns;	/* CLOCK_MONOTONIC when the last signal arrived */
 
 static void on_signal(int sig)
 {
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);	/* async-signal-safe */
+	sig_ns = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 	if (sig == SIGTERM)
 		got_term = 1;
 	else
@@ -131,7 +137,7 @@ int main(int argc, char **argv)
 					munmap(chunks[--nchunks], chunk);
 					held -= chunk;
 				}
-			printf("got SIGUSR1 %d held %llu\n", seen_usr1, held);
+			printf("got SIGUSR1 %d held %llu at %llu\n", seen_usr1, held, sig_ns);
 		}
 		if (held >= size)
 			break;
