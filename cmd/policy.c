@@ -46,11 +46,9 @@ static const struct builtin {
 	const char *summary;
 	const void *(*elf)(size_t *sz);
 } builtins[] = {
-	{ "preoom", "signal (SIGTERM) a process charging memory when its cgroup's reclaim "
-		    "keeps failing at the limit, before the OOM killer",
+	{ "preoom", "SIGTERM the charging process when reclaim fails at the limit",
 	  policy_preoom_bpf__elf_bytes },
-	{ "pressure", "signal (SIGUSR1) processes charging memory in a cgroup above a "
-		      "threshold or memory.high, so they shed caches",
+	{ "pressure", "SIGUSR1 processes charging above a threshold or memory.high",
 	  policy_pressure_bpf__elf_bytes },
 };
 
@@ -1074,10 +1072,16 @@ static int do_load(int argc, char **argv)
 	/* load and attach: still nothing pinned, closing undoes it all */
 	ret = bpf_object__load(lc.obj);
 	if (ret) {
-		ret = bpf_report_failure("policy load", "cannot load", ret);
-		if (!gopts.debug)
-			p_hint("the verifier rejected %s or the kernel lacks what it uses; "
-			       "-d prints the verifier's log", lc.policy);
+		if (ret == -EPERM) {
+			ret = bpf_report_failure("policy load", "cannot load", ret);
+			goto out;
+		}
+		/* EACCES and EINVAL are how the verifier says no */
+		p_err("policy load: %s: the kernel refused to load it: %s", lc.policy,
+		      strerror(-ret));
+		p_hint("the verifier rejected it or this kernel lacks what it uses; "
+		       "-d prints libbpf's messages and the verifier's log");
+		ret = EXIT_UNSUPPORTED;
 		goto out;
 	}
 	if (op.map) {
@@ -1521,7 +1525,7 @@ static int do_policy_help(int argc, char **argv)
 	       prog_name, prog_name, prog_name, prog_name, prog_name, prog_name);
 	for (size_t i = 0; i < ARRAY_SIZE(builtins); i++)
 		printf("  %-10s %s\n", builtins[i].name, builtins[i].summary);
-	printf("\nLoaded policies live in %s/NAME and keep acting after %s exits.\n",
+	printf("\nLoaded policies live in %s/NAME\nand keep acting after %s exits.\n",
 	       POLICY_PIN_ROOT, prog_name);
 	return EXIT_OK;
 }
