@@ -59,15 +59,18 @@ PROGS     := $(patsubst tests/progs/%.c,$(OUT)/tests/%,$(PROG_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNITS     := $(patsubst tests/unit/%.c,$(OUT)/tests/unit/%,$(UNIT_SRCS))
 MANS      := $(wildcard man/*.8)
+# User-policy examples: built to prove the policy contract (memcgctl-policy(8)).
+EXAMPLE_SRCS := $(wildcard examples/*.bpf.c)
+EXAMPLES  := $(patsubst examples/%.bpf.c,$(OUT)/examples/%.bpf.o,$(EXAMPLE_SRCS))
 
 .PHONY: all check check-unit check-root check-vm bench install uninstall clean demo
 .DELETE_ON_ERROR:
 # skeletons and BPF objects are worth keeping between builds
 .SECONDARY:
 
-all: $(OUT)/memcgctl $(PROGS) $(UNITS)
+all: $(OUT)/memcgctl $(PROGS) $(UNITS) $(EXAMPLES)
 
-$(OUT) $(OUT)/bpf $(OUT)/cmd $(OUT)/tests $(OUT)/tests/unit:
+$(OUT) $(OUT)/bpf $(OUT)/cmd $(OUT)/tests $(OUT)/tests/unit $(OUT)/examples:
 	$(Q)mkdir -p $@
 
 # vmlinux.h comes from the build machine's BTF; CO-RE relocates at load.
@@ -77,6 +80,10 @@ $(OUT)/vmlinux.h: | $(OUT)
 	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@.tmp && mv $@.tmp $@
 
 $(OUT)/bpf/%.bpf.o: bpf/%.bpf.c $(OUT)/vmlinux.h $(wildcard bpf/*.h) | $(OUT)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUT)/examples/%.bpf.o: examples/%.bpf.c $(OUT)/vmlinux.h $(wildcard bpf/*.h) | $(OUT)/examples
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 

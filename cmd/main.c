@@ -17,6 +17,7 @@ static const struct cmd cmds[] = {
 	{ "show",	do_show,	"one-shot snapshot of a cgroup's memory state" },
 	{ "feature",	do_feature,	"what this kernel supports, per command" },
 	{ "top",	do_top,		"full-screen per-cgroup memory pressure view" },
+	{ "policy",	do_policy,	"in-kernel BPF memory policies, pinned on bpffs" },
 	{ "help",	do_help,	"this list" },
 	{ "version",	do_version,	"print the version" },
 	{ 0 },

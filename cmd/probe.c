@@ -242,6 +242,11 @@ const struct probe_cmd probe_cmds[] = {
 			   "without PSI the some/full columns print '-'" },
 	{ .name = "feature", REQ(PROBE_BTF), OPT(PROBE_TRACEFS),
 	  .degraded_note = "hook programs cannot be probed without tracefs" },
+	{ .name = "policy", REQ(PROBE_BTF, PROBE_BPFFS, PROBE_PROG_TP_BTF, PROBE_MAP_RINGBUF,
+				PROBE_HELPER_SEND_SIGNAL),
+	  OPT(PROBE_TP_MEMCG_RECLAIM_B, PROBE_TP_MEMCG_RECLAIM_E),
+	  .degraded_note = "no memcg reclaim tracepoints: the preoom built-in cannot load "
+			   "(pressure and user policies still work)" },
 };
 const int probe_nr_cmds = ARRAY_SIZE(probe_cmds);
 

@@ -15,9 +15,10 @@
 # Contents: /init (guest-init.sh), busybox-static and its applets, bash, jq, GNU coreutils, grep,
 # sed, awk, findutils, procps, tmux and a few util-linux tools where the host has them, every
 # shared library they need (ldd, including the dynamic loader), a few terminfo entries and the
-# C.UTF-8 locale, /repo with tests/, scripts/, man/, bash-completion/, build/memcgctl and
-# build/tests/, and the requested kernel modules, decompressed, under /lib/modules/<release>/.
-# The module part is cached next to the kernel; the rest is rebuilt every time (about a second).
+# C.UTF-8 locale; /repo with tests/, scripts/, man/, bash-completion/, build/memcgctl and
+# build/tests/ (not build/tests/unit/: the unit tier needs no VM); the requested kernel modules,
+# decompressed, under /lib/modules/<release>/. The module part is cached next to the kernel; the
+# rest is rebuilt every time (a few seconds).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -242,7 +243,7 @@ if [ -d "$build/tests" ]; then
 		mkdir -p "$(dirname "$dst")"
 		cp -a "$f" "$dst"
 		[ -x "$f" ] && copy_libs "$f"
-	done < <(find "$build/tests" -type f ! -name '*.o' ! -name '*.d')
+	done < <(find "$build/tests" -path "$build/tests/unit" -prune -o -type f ! -name '*.o' ! -name '*.d' -print)
 fi
 
 cp "$here/guest-init.sh" "$stage/init"

@@ -1,0 +1,1547 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * memcgctl policy load|list|show|set|unload|events: in-kernel memory
+ * policies that keep running after memcgctl exits.
+ *
+ * A loaded policy is a directory on bpffs, root-only:
+ *
+ *   /sys/fs/bpf/memcgctl/NAME/meta          struct policy_meta (array map)
+ *   /sys/fs/bpf/memcgctl/NAME/maps/MAP      every map of the object
+ *   /sys/fs/bpf/memcgctl/NAME/progs/PROG    every loaded program
+ *   /sys/fs/bpf/memcgctl/NAME/links/PROG    their attachments
+ *
+ * The links keep the programs attached; removing the directory detaches
+ * everything.  meta is pinned last: a directory without it is a load in
+ * progress (or one that died), shown as "incomplete".
+ */
+#include <argp.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "bpfutil.h"
+#include "cgroup.h"
+#include "main.h"
+#include "policy.h"
+#include "units.h"
+#include "policy_preoom.skel.h"
+#include "policy_pressure.skel.h"
+
+#define MAX_OBJ_SIZE (16 << 20)
+#define MAX_PROGS 32
+
+static const struct builtin {
+	const char *name;
+	const char *summary;
+	const void *(*elf)(size_t *sz);
+} builtins[] = {
+	{ "preoom", "SIGTERM the charging process when reclaim fails at the limit",
+	  policy_preoom_bpf__elf_bytes },
+	{ "pressure", "SIGUSR1 processes charging above a threshold or memory.high",
+	  policy_pressure_bpf__elf_bytes },
+};
+
+/* ---- arguments ------------------------------------------------------ */
+
+struct pol_args {
+	char *pos[256];
+	int npos;
+	bool all;
+	bool follow;
+};
+
+static const struct argp_option unload_options[] = {
+	{ "all", 'a', 0, 0, "unload every policy", 0 },
+	{ 0 },
+};
+
+static const struct argp_option events_options[] = {
+	{ "follow", 'f', 0, 0, "keep waiting for new events (until SIGINT)", 0 },
+	{ 0 },
+};
+
+static error_t pol_parse(int key, char *arg, struct argp_state *state)
+{
+	struct pol_args *a = state->input;
+
+	switch (key) {
+	case 'a': a->all = true; break;
+	case 'f': a->follow = true; break;
+	case ARGP_KEY_ARG:
+		if (a->npos == (int)ARRAY_SIZE(a->pos)) {
+			p_err("policy: too many arguments");
+			return EINVAL;
+		}
+		a->pos[a->npos++] = arg;
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+/* argv[0] becomes "policy SUB" so that help and errors name the subcommand. */
+static int pol_cmd_parse(const struct argp *argp, int argc, char **argv,
+			 struct pol_args *a, bool *done)
+{
+	static char name[32];
+	char *saved = argv[0];
+	int ret;
+
+	snprintf(name, sizeof(name), "policy %s", argv[0]);
+	argv[0] = name;
+	ret = cmd_parse(argp, argc, argv, a, done);
+	argv[0] = saved;
+	return ret;
+}
+
+/* ---- helpers -------------------------------------------------------- */
+
+static void policy_dir(char *buf, size_t len, const char *name)
+{
+	snprintf(buf, len, "%s/%s", POLICY_PIN_ROOT, name);
+}
+
+static bool path_exists(const char *p)
+{
+	struct stat st;
+
+	return lstat(p, &st) == 0;
+}
+
+/* Remove a pin tree (files are pins, directories are directories). */
+static int pin_tree_remove(const char *dir)
+{
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	int err = 0;
+
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d))) {
+		char p[PATH_MAX];
+		struct stat st;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+		if (lstat(p, &st))
+			continue;
+		if (S_ISDIR(st.st_mode))
+			err = pin_tree_remove(p) ?: err;
+		else if (unlink(p) && errno != ENOENT)
+			err = -errno;
+	}
+	closedir(d);
+	if (rmdir(dir) && errno != ENOENT)
+		err = -errno;
+	return err;
+}
+
+static int pin_root_ensure(char *err, size_t errlen)
+{
+	int ret = bpffs_ensure("/sys/fs/bpf", err, errlen);
+
+	if (ret)
+		return ret;
+	if (mkdir(POLICY_PIN_ROOT, 0700) && errno != EEXIST) {
+		snprintf(err, errlen, "cannot create %s: %s", POLICY_PIN_ROOT, strerror(errno));
+		return -errno;
+	}
+	if (chmod(POLICY_PIN_ROOT, 0700)) {
+		snprintf(err, errlen, "cannot chmod %s: %s", POLICY_PIN_ROOT, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static int map_lookup0(int fd, void *val)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(fd, &zero, val) ? -errno : 0;
+}
+
+static int meta_read(const char *dir, struct policy_meta *m)
+{
+	char p[PATH_MAX];
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	int fd, err;
+
+	snprintf(p, sizeof(p), "%s/meta", dir);
+	fd = bpf_obj_get(p);
+	if (fd < 0)
+		return -errno;
+	err = bpf_obj_get_info_by_fd(fd, &info, &len);
+	if (!err && info.value_size != sizeof(*m))
+		err = -EPROTO;
+	if (!err)
+		err = map_lookup0(fd, m);
+	close(fd);
+	if (!err && (m->magic != POLICY_META_MAGIC || m->version != POLICY_META_VERSION))
+		err = -EPROTO;
+	if (!err) {
+		m->name[sizeof(m->name) - 1] = m->policy[sizeof(m->policy) - 1] = '\0';
+		m->source[sizeof(m->source) - 1] = m->cgroup[sizeof(m->cgroup) - 1] = '\0';
+		m->cgroup_path[sizeof(m->cgroup_path) - 1] = '\0';
+	}
+	return err;
+}
+
+static bool meta_orphaned(const struct policy_meta *m)
+{
+	uint64_t id;
+
+	if (!m->cgroup_id)
+		return false;
+	return cg_id_of(m->cgroup_path, &id) || id != m->cgroup_id;
+}
+
+/* A pinned struct map: its BTF-described members and current value. */
+struct pinned_struct {
+	struct policy_param params[POLICY_MAX_PARAMS];
+	int n;
+	uint32_t size;
+	unsigned char *val;
+	int fd;
+};
+
+static void pinned_struct_free(struct pinned_struct *ps)
+{
+	free(ps->val);
+	ps->val = NULL;
+	if (ps->fd >= 0)
+		close(ps->fd);
+	ps->fd = -1;
+}
+
+static int pinned_struct_open(const char *dir, const char *map, struct pinned_struct *ps,
+			      char *err, size_t errlen)
+{
+	char p[PATH_MAX];
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	struct btf *btf = NULL;
+	int ret;
+
+	memset(ps, 0, sizeof(*ps));
+	snprintf(p, sizeof(p), "%s/maps/%s", dir, map);
+	ps->fd = bpf_obj_get(p);
+	if (ps->fd < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "%s: %s", p, strerror(errno));
+		return ret;
+	}
+	ret = bpf_obj_get_info_by_fd(ps->fd, &info, &len);
+	if (ret || !info.btf_id || !info.btf_value_type_id) {
+		snprintf(err, errlen, "%s has no BTF describing its value", p);
+		ret = -ENOENT;
+		goto fail;
+	}
+	btf = btf__load_from_kernel_by_id(info.btf_id);
+	if (!btf) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot read the BTF of %s: %s", p, strerror(errno));
+		goto fail;
+	}
+	ret = policy_params_from_btf(btf, info.btf_value_type_id, ps->params,
+				     POLICY_MAX_PARAMS, &ps->size, err, errlen);
+	btf__free(btf);
+	if (ret < 0)
+		goto fail;
+	ps->n = ret;
+	if (ps->size != info.value_size) {
+		snprintf(err, errlen, "%s: BTF and value size disagree", p);
+		ret = -EPROTO;
+		goto fail;
+	}
+	ps->val = calloc(1, info.value_size);
+	if (!ps->val) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	ret = map_lookup0(ps->fd, ps->val);
+	if (ret) {
+		snprintf(err, errlen, "cannot read %s: %s", p, strerror(-ret));
+		goto fail;
+	}
+	return 0;
+fail:
+	pinned_struct_free(ps);
+	return ret;
+}
+
+static bool pinned_get(const struct pinned_struct *ps, const char *name, uint64_t *v)
+{
+	for (int i = 0; i < ps->n; i++)
+		if (!strcmp(ps->params[i].name, name)) {
+			*v = policy_param_get(&ps->params[i], ps->val);
+			return true;
+		}
+	return false;
+}
+
+static const char *fmt_time(time_t t, char *buf, size_t len)
+{
+	struct tm tm;
+
+	if (!localtime_r(&t, &tm) || !strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm))
+		snprintf(buf, len, "-");
+	return buf;
+}
+
+static bool bpf_stats_enabled(void)
+{
+	uint64_t v;
+
+	return read_file_u64("/proc/sys/kernel/bpf_stats_enabled", &v) == 0 && v;
+}
+
+/* ---- describing a loaded policy ------------------------------------ */
+
+struct pol_info {
+	char name[POLICY_NAME_LEN];
+	char dir[PATH_MAX];
+	struct policy_meta meta;
+	bool have_meta, orphaned, paused;
+	uint64_t actions;
+	bool have_actions;
+};
+
+static const char *pol_state(const struct pol_info *pi)
+{
+	if (!pi->have_meta)
+		return "incomplete";
+	if (pi->orphaned)
+		return "orphaned";
+	if (pi->paused)
+		return "paused";
+	return "active";
+}
+
+static void pol_info_read(const char *name, struct pol_info *pi)
+{
+	struct pinned_struct ps;
+	char err[256];
+	uint64_t v;
+
+	memset(pi, 0, sizeof(*pi));
+	snprintf(pi->name, sizeof(pi->name), "%s", name);
+	policy_dir(pi->dir, sizeof(pi->dir), name);
+	pi->have_meta = meta_read(pi->dir, &pi->meta) == 0;
+	if (pi->have_meta)
+		pi->orphaned = meta_orphaned(&pi->meta);
+	if (pinned_struct_open(pi->dir, "policy_counters", &ps, err, sizeof(err)) == 0) {
+		pi->have_actions = pinned_get(&ps, "actions", &pi->actions);
+		pinned_struct_free(&ps);
+	}
+	if (pinned_struct_open(pi->dir, "policy_config", &ps, err, sizeof(err)) == 0) {
+		pi->paused = pinned_get(&ps, "enabled", &v) && !v;
+		pinned_struct_free(&ps);
+	}
+}
+
+static void json_struct(const char *name, const struct pinned_struct *ps, bool typed)
+{
+	jsonw_name(json_wtr, name);
+	jsonw_start_object(json_wtr);
+	for (int i = 0; i < ps->n; i++) {
+		const struct policy_param *p = &ps->params[i];
+		uint64_t v = policy_param_get(p, ps->val);
+
+		if (typed && p->kind == PK_BOOL)
+			jsonw_bool_field(json_wtr, p->name, v);
+		else if (p->is_signed)
+			jsonw_s64_field(json_wtr, p->name, (int64_t)v);
+		else
+			jsonw_u64_field(json_wtr, p->name, v);
+	}
+	jsonw_end_object(json_wtr);
+}
+
+static void print_struct(const char *title, const struct pinned_struct *ps)
+{
+	char buf[64];
+
+	printf("%s:\n", title);
+	for (int i = 0; i < ps->n; i++)
+		printf("  %-20s %s\n", ps->params[i].name,
+		       policy_param_format(&ps->params[i], policy_param_get(&ps->params[i], ps->val),
+					   buf, sizeof(buf)));
+}
+
+static void show_programs(const char *dir)
+{
+	char p[PATH_MAX], lp[PATH_MAX + 16], buf[UNITS_BUF];
+	bool stats = bpf_stats_enabled();
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(p, sizeof(p), "%s/progs", dir);
+	d = opendir(p);
+	if (json_wtr) {
+		jsonw_name(json_wtr, "programs");
+		jsonw_start_array(json_wtr);
+	} else {
+		printf("programs:%s\n", stats ? "" : " (run counts need sysctl kernel.bpf_stats_enabled=1)");
+	}
+	while (d && (de = readdir(d))) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		char pp[PATH_MAX + 256];
+		bool attached;
+		int fd;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(pp, sizeof(pp), "%s/%s", p, de->d_name);
+		fd = bpf_obj_get(pp);
+		if (fd < 0)
+			continue;
+		if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
+			close(fd);
+			continue;
+		}
+		close(fd);
+		snprintf(lp, sizeof(lp), "%s/links/%s", dir, de->d_name);
+		attached = path_exists(lp);
+		if (json_wtr) {
+			jsonw_start_object(json_wtr);
+			jsonw_string_field(json_wtr, "name", de->d_name);
+			jsonw_u64_field(json_wtr, "id", info.id);
+			jsonw_bool_field(json_wtr, "attached", attached);
+			if (stats) {
+				jsonw_u64_field(json_wtr, "run_cnt", info.run_cnt);
+				jsonw_u64_field(json_wtr, "run_time_ns", info.run_time_ns);
+			} else {
+				jsonw_null_field(json_wtr, "run_cnt");
+				jsonw_null_field(json_wtr, "run_time_ns");
+			}
+			jsonw_end_object(json_wtr);
+		} else if (stats) {
+			printf("  %-20s id %-6u %s runs %" PRIu64 ", %s\n", de->d_name, info.id,
+			       attached ? "attached," : "detached,", (uint64_t)info.run_cnt,
+			       fmt_duration(buf, sizeof(buf), info.run_time_ns));
+		} else {
+			printf("  %-20s id %-6u %s\n", de->d_name, info.id,
+			       attached ? "attached" : "detached");
+		}
+	}
+	if (d)
+		closedir(d);
+	if (json_wtr)
+		jsonw_end_array(json_wtr);
+}
+
+/* One policy, in full: what `show`, `load` and `set` print. */
+static int show_policy(const char *name)
+{
+	struct pinned_struct cfg, cnt;
+	struct pol_info pi;
+	char err[256], tbuf[32];
+	bool have_cfg, have_cnt;
+
+	pol_info_read(name, &pi);
+	have_cfg = pinned_struct_open(pi.dir, "policy_config", &cfg, err, sizeof(err)) == 0;
+	have_cnt = pinned_struct_open(pi.dir, "policy_counters", &cnt, err, sizeof(err)) == 0;
+	if (json_wtr) {
+		jsonw_start_object(json_wtr);
+		jsonw_string_field(json_wtr, "name", pi.name);
+		jsonw_string_field(json_wtr, "policy", pi.have_meta ? pi.meta.policy : "");
+		jsonw_bool_field(json_wtr, "builtin", pi.have_meta && pi.meta.builtin);
+		if (pi.have_meta && pi.meta.source[0])
+			jsonw_string_field(json_wtr, "source", pi.meta.source);
+		if (pi.have_meta && pi.meta.cgroup_id) {
+			jsonw_string_field(json_wtr, "cgroup", pi.meta.cgroup);
+			jsonw_u64_field(json_wtr, "cgroup_id", pi.meta.cgroup_id);
+		} else {
+			jsonw_null_field(json_wtr, "cgroup");
+			jsonw_null_field(json_wtr, "cgroup_id");
+		}
+		if (pi.have_meta)
+			jsonw_u64_field(json_wtr, "loaded_at", pi.meta.loaded_at);
+		else
+			jsonw_null_field(json_wtr, "loaded_at");
+		jsonw_string_field(json_wtr, "state", pol_state(&pi));
+		jsonw_bool_field(json_wtr, "orphaned", pi.orphaned);
+		jsonw_string_field(json_wtr, "pinned", pi.dir);
+		if (have_cfg)
+			json_struct("parameters", &cfg, true);
+		else
+			jsonw_null_field(json_wtr, "parameters");
+		if (have_cnt)
+			json_struct("counters", &cnt, false);
+		else
+			jsonw_null_field(json_wtr, "counters");
+		show_programs(pi.dir);
+		jsonw_end_object(json_wtr);
+	} else {
+		printf("policy %s: %s", pi.name, pi.have_meta ? pi.meta.policy : "?");
+		if (pi.have_meta && pi.meta.cgroup_id)
+			printf(" on %s (id %" PRIu64 ")", pi.meta.cgroup, (uint64_t)pi.meta.cgroup_id);
+		else
+			printf(" on every cgroup");
+		printf(", %s\n", pol_state(&pi));
+		if (pi.have_meta)
+			printf("  loaded %s%s%s\n", fmt_time(pi.meta.loaded_at, tbuf, sizeof(tbuf)),
+			       pi.meta.source[0] ? " from " : "", pi.meta.source);
+		printf("  pinned at %s\n", pi.dir);
+		if (pi.orphaned)
+			printf("  its cgroup is gone: the policy no longer acts; unload it\n");
+		if (have_cfg)
+			print_struct("parameters", &cfg);
+		if (have_cnt)
+			print_struct("counters", &cnt);
+		show_programs(pi.dir);
+	}
+	if (have_cfg)
+		pinned_struct_free(&cfg);
+	if (have_cnt)
+		pinned_struct_free(&cnt);
+	return EXIT_OK;
+}
+
+static int need_loaded(const char *cmd, const char *name)
+{
+	char dir[PATH_MAX];
+
+	if (!policy_name_valid(name)) {
+		p_err("policy %s: '%s' is not a valid policy name", cmd, name);
+		p_hint("names are 1-31 letters, digits, '_' or '-'");
+		return EXIT_USAGE;
+	}
+	policy_dir(dir, sizeof(dir), name);
+	if (!path_exists(dir)) {
+		if (errno == EACCES) {
+			p_err("policy %s: %s is readable by root only", cmd, POLICY_PIN_ROOT);
+			p_hint("run it with sudo");
+			return EXIT_PERM;
+		}
+		p_err("policy %s: no policy named '%s' is loaded", cmd, name);
+		p_hint("'%s policy list' shows the loaded policies", prog_name);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* ---- load ----------------------------------------------------------- */
+
+struct load_ctx {
+	const struct builtin *builtin;
+	const char *source;		/* object path */
+	char name[POLICY_NAME_LEN];
+	char policy[64];
+	void *buf;			/* the object file's bytes */
+	size_t size;
+	struct bpf_object *obj;
+	struct bpf_link *links[MAX_PROGS];
+	int nlinks;
+	char dir[PATH_MAX];
+	bool dir_made;
+	struct cg_ref cg;
+	bool have_cg;
+};
+
+/*
+ * Read a user's object, refusing one that someone other than root could
+ * have changed.  The checks and the read use the same open file.
+ */
+static int read_object(struct load_ctx *lc)
+{
+	struct stat st;
+	ssize_t n;
+	size_t off = 0;
+	int fd;
+
+	fd = open(lc->source, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		p_err("policy load: %s: %s", lc->source, strerror(errno));
+		if (errno == ELOOP)
+			p_hint("symbolic links are not followed: give the object's real path");
+		return errno == ENOENT ? EXIT_USAGE : EXIT_RUNTIME;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		p_err("policy load: %s: not a regular file", lc->source);
+		close(fd);
+		return EXIT_USAGE;
+	}
+	if (st.st_uid != 0 || (st.st_mode & S_IWOTH) || ((st.st_mode & S_IWGRP) && st.st_gid != 0)) {
+		p_err("policy load: %s: refusing an object %s", lc->source,
+		      st.st_uid != 0 ? "not owned by root" : "writable by other users");
+		p_hint("chown root:root and chmod go-w the object (it runs in the kernel)");
+		close(fd);
+		return EXIT_PERM;
+	}
+	if (st.st_size <= 0 || st.st_size > MAX_OBJ_SIZE) {
+		p_err("policy load: %s: size %lld is not that of a BPF object", lc->source,
+		      (long long)st.st_size);
+		close(fd);
+		return EXIT_USAGE;
+	}
+	lc->size = st.st_size;
+	lc->buf = malloc(lc->size);
+	if (!lc->buf) {
+		close(fd);
+		p_err("policy load: out of memory");
+		return EXIT_RUNTIME;
+	}
+	while (off < lc->size && (n = read(fd, (char *)lc->buf + off, lc->size - off)) > 0)
+		off += n;
+	close(fd);
+	if (off != lc->size) {
+		p_err("policy load: %s: short read", lc->source);
+		return EXIT_RUNTIME;
+	}
+	return 0;
+}
+
+/* A variable in the object's .rodata, writable before load. */
+static void *rodata_var(struct bpf_object *obj, const char *var, size_t *size)
+{
+	struct btf *btf = bpf_object__btf(obj);
+	const struct btf_type *sec;
+	const struct btf_var_secinfo *vs;
+	struct bpf_map *map, *ro = NULL;
+	size_t ro_size;
+	char *data;
+	int id;
+
+	if (!btf)
+		return NULL;
+	bpf_object__for_each_map(map, obj)
+		if (bpf_map__is_internal(map) && strstr(bpf_map__name(map), ".rodata") &&
+		    !strstr(bpf_map__name(map), ".rodata."))
+			ro = map;
+	id = btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC);
+	if (!ro || id <= 0)
+		return NULL;
+	/* before load this is libbpf's writable copy (what skeletons write through) */
+	data = (char *)bpf_map__initial_value(ro, &ro_size);
+	sec = btf__type_by_id(btf, id);
+	vs = btf_var_secinfos(sec);
+	for (int i = 0; data && i < btf_vlen(sec); i++, vs++) {
+		const struct btf_type *v = btf__type_by_id(btf, vs->type);
+
+		if (strcmp(btf__name_by_offset(btf, v->name_off), var))
+			continue;
+		if (vs->offset + vs->size > ro_size)
+			return NULL;
+		*size = vs->size;
+		return data + vs->offset;
+	}
+	return NULL;
+}
+
+static int count_nodes(void)
+{
+	char p[64];
+	int n = 0;
+
+	for (int i = 0; i < 1024; i++) {
+		snprintf(p, sizeof(p), "/sys/devices/system/node/node%d", i);
+		if (access(p, F_OK))
+			break;
+		n = i + 1;
+	}
+	return n ? n : 1;
+}
+
+/* Disable programs whose hook this kernel lacks; returns how many stay. */
+static int choose_programs(struct bpf_object *obj)
+{
+	struct bpf_program *prog;
+	int on = 0;
+
+	bpf_object__for_each_program(prog, obj) {
+		const char *sec = bpf_program__section_name(prog);
+		char cat[64], tp[128];
+		bool ok = true;
+
+		if (sscanf(sec, "tp_btf/%127s", tp) == 1 || sscanf(sec, "raw_tp/%127s", tp) == 1 ||
+		    sscanf(sec, "raw_tracepoint/%127s", tp) == 1) {
+			char td[160];
+
+			snprintf(td, sizeof(td), "btf_trace_%s", tp);
+			ok = btf_has_type(td, BTF_KIND_TYPEDEF);
+		} else if (sscanf(sec, "tracepoint/%63[^/]/%127s", cat, tp) == 2 ||
+			   sscanf(sec, "tp/%63[^/]/%127s", cat, tp) == 2) {
+			ok = tracepoint_exists(cat, tp);
+		}
+		if (!ok) {
+			bpf_program__set_autoload(prog, false);
+			p_info("policy load: %s: this kernel lacks hook '%s'; the policy runs without it",
+			       bpf_program__name(prog), sec);
+		} else {
+			on++;
+		}
+	}
+	return on;
+}
+
+struct obj_params {
+	struct policy_param params[POLICY_MAX_PARAMS];
+	int n;
+	uint32_t size;
+	unsigned char *val;
+	struct bpf_map *map;
+};
+
+static int load_params(struct load_ctx *lc, struct obj_params *op, char **kv, int nkv)
+{
+	struct btf *btf = bpf_object__btf(lc->obj);
+	char err[256];
+	void *defs;
+	size_t dsize = 0;
+	int ret;
+
+	op->map = bpf_object__find_map_by_name(lc->obj, "policy_config");
+	if (!op->map) {
+		if (nkv) {
+			p_err("policy load: %s takes no parameters (it has no policy_config map)",
+			      lc->policy);
+			return EXIT_USAGE;
+		}
+		return 0;
+	}
+	if (!btf || !bpf_map__btf_value_type_id(op->map) ||
+	    bpf_map__type(op->map) != BPF_MAP_TYPE_ARRAY) {
+		p_err("policy load: %s: policy_config must be an array map whose value is a struct with BTF",
+		      lc->policy);
+		return EXIT_USAGE;
+	}
+	ret = policy_params_from_btf(btf, bpf_map__btf_value_type_id(op->map), op->params,
+				     POLICY_MAX_PARAMS, &op->size, err, sizeof(err));
+	if (ret < 0) {
+		p_err("policy load: %s: %s", lc->policy, err);
+		return EXIT_USAGE;
+	}
+	op->n = ret;
+	op->val = calloc(1, op->size);
+	if (!op->val)
+		return EXIT_RUNTIME;
+	defs = rodata_var(lc->obj, "policy_defaults", &dsize);
+	if (defs && dsize == op->size)
+		memcpy(op->val, defs, dsize);
+	else if (defs)
+		p_info("policy load: %s: policy_defaults does not match policy_config; defaults are 0",
+		       lc->policy);
+	if (policy_params_apply(op->params, op->n, op->val, kv, nkv, err, sizeof(err))) {
+		p_err("policy load: %s", err);
+		p_hint("'%s policy show NAME' lists a loaded policy's parameters; "
+		       "memcgctl-policy(8) documents the built-ins'", prog_name);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int check_contract(struct load_ctx *lc)
+{
+	struct bpf_map *cnt = bpf_object__find_map_by_name(lc->obj, "policy_counters");
+	struct bpf_map *ev = bpf_object__find_map_by_name(lc->obj, "policy_events");
+
+	if (!cnt || bpf_map__type(cnt) != BPF_MAP_TYPE_ARRAY || !bpf_map__btf_value_type_id(cnt)) {
+		p_err("policy load: %s is not a memcgctl policy: it has no policy_counters array map",
+		      lc->policy);
+		p_hint("start from examples/policy-template.bpf.c; memcgctl-policy(8) has the contract");
+		return EXIT_USAGE;
+	}
+	if (!ev || bpf_map__type(ev) != BPF_MAP_TYPE_RINGBUF) {
+		p_err("policy load: %s is not a memcgctl policy: it has no policy_events ring buffer",
+		      lc->policy);
+		p_hint("start from examples/policy-template.bpf.c; memcgctl-policy(8) has the contract");
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static void pin_name(char *out, size_t len, const char *name)
+{
+	snprintf(out, len, "%s", name);
+	for (char *p = out; *p; p++)
+		if (*p == '.' || *p == '/')
+			*p = '_';
+}
+
+static int pin_all(struct load_ctx *lc, char *err, size_t errlen)
+{
+	char p[PATH_MAX + 64], n[128];
+	struct bpf_program *prog;
+	struct bpf_map *map;
+	int i = 0, ret;
+
+	for (const char *sub = "maps"; sub; sub = !strcmp(sub, "maps") ? "progs" :
+	     !strcmp(sub, "progs") ? "links" : NULL) {
+		snprintf(p, sizeof(p), "%s/%s", lc->dir, sub);
+		if (mkdir(p, 0700)) {
+			snprintf(err, errlen, "cannot create %s: %s", p, strerror(errno));
+			return -errno;
+		}
+	}
+	bpf_object__for_each_map(map, lc->obj) {
+		pin_name(n, sizeof(n), bpf_map__name(map));
+		snprintf(p, sizeof(p), "%s/maps/%s", lc->dir, n);
+		ret = bpf_map__pin(map, p);
+		if (ret) {
+			snprintf(err, errlen, "cannot pin %s: %s", p, strerror(-ret));
+			return ret;
+		}
+	}
+	bpf_object__for_each_program(prog, lc->obj) {
+		if (!bpf_program__autoload(prog))
+			continue;
+		pin_name(n, sizeof(n), bpf_program__name(prog));
+		snprintf(p, sizeof(p), "%s/progs/%s", lc->dir, n);
+		ret = bpf_program__pin(prog, p);
+		if (ret) {
+			snprintf(err, errlen, "cannot pin %s: %s", p, strerror(-ret));
+			return ret;
+		}
+		if (i >= lc->nlinks || !lc->links[i])
+			continue;
+		snprintf(p, sizeof(p), "%s/links/%s", lc->dir, n);
+		ret = bpf_link__pin(lc->links[i++], p);
+		if (ret) {
+			snprintf(err, errlen, "cannot pin %s: %s", p, strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
+static int pin_meta(struct load_ctx *lc, char *err, size_t errlen)
+{
+	struct policy_meta m = { .magic = POLICY_META_MAGIC, .version = POLICY_META_VERSION };
+	char p[PATH_MAX + 8];
+	__u32 zero = 0;
+	int fd, ret = 0;
+
+	m.loaded_at = time(NULL);
+	m.builtin = lc->builtin != NULL;
+	snprintf(m.name, sizeof(m.name), "%s", lc->name);
+	snprintf(m.policy, sizeof(m.policy), "%s", lc->policy);
+	if (lc->source)
+		snprintf(m.source, sizeof(m.source), "%s", lc->source);
+	if (lc->have_cg) {
+		m.cgroup_id = lc->cg.id;
+		snprintf(m.cgroup, sizeof(m.cgroup), "%s", lc->cg.rel);
+		snprintf(m.cgroup_path, sizeof(m.cgroup_path), "%s", lc->cg.path);
+	}
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "policy_meta", sizeof(__u32), sizeof(m), 1, NULL);
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot create the metadata map: %s", strerror(errno));
+		return -errno;
+	}
+	snprintf(p, sizeof(p), "%s/meta", lc->dir);
+	if (bpf_map_update_elem(fd, &zero, &m, BPF_ANY) || bpf_obj_pin(fd, p)) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot pin %s: %s", p, strerror(errno));
+	}
+	close(fd);
+	return ret;
+}
+
+/*
+ * MEMCGCTL_POLICY_FAULT=pin makes load fail after pinning, before meta:
+ * how the tests prove that a half-done load rolls back.
+ */
+static int fault_injected(const char *where, char *err, size_t errlen)
+{
+	const char *f = getenv("MEMCGCTL_POLICY_FAULT");
+
+	if (!f || strcmp(f, where))
+		return 0;
+	snprintf(err, errlen, "fault injected at '%s' (MEMCGCTL_POLICY_FAULT)", where);
+	return -EIO;
+}
+
+static const struct builtin *find_builtin(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(builtins); i++)
+		if (!strcmp(builtins[i].name, name))
+			return &builtins[i];
+	return NULL;
+}
+
+/* The default instance name: the built-in's, or the object file's stem. */
+static void default_name(struct load_ctx *lc)
+{
+	const char *base = lc->builtin ? lc->builtin->name : strrchr(lc->source, '/');
+	size_t i = 0;
+
+	base = base ? (lc->builtin ? base : base + 1) : lc->source;
+	for (; base[i] && i < sizeof(lc->policy) - 1; i++) {
+		if (!strcmp(base + i, ".bpf.o") || !strcmp(base + i, ".o"))
+			break;
+		lc->policy[i] = base[i];
+	}
+	lc->policy[i] = '\0';
+	snprintf(lc->name, sizeof(lc->name), "%s", lc->policy);
+	for (char *p = lc->name; *p; p++)
+		if (*p != '_' && *p != '-' && !((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+						 (*p >= '0' && *p <= '9')))
+			*p = '_';
+}
+
+static int load_parse(struct load_ctx *lc, struct pol_args *a, char ***kv, int *nkv,
+		      const char **cgroup, const char **name)
+{
+	const char *pol = a->pos[0];
+
+	*nkv = 0;
+	*kv = a->pos + 1;
+	lc->builtin = find_builtin(pol);
+	if (!lc->builtin) {
+		if (!strchr(pol, '/') && !path_exists(pol)) {
+			p_err("policy load: '%s' is neither a built-in policy (preoom, pressure) nor a file",
+			      pol);
+			return EXIT_USAGE;
+		}
+		lc->source = pol;
+	}
+	for (int i = 1; i < a->npos; i++) {
+		const char *w = a->pos[i];
+
+		if (!strcmp(w, "name") || !strcmp(w, "cgroup")) {
+			if (i + 1 >= a->npos) {
+				p_err("policy load: '%s' needs a value", w);
+				return EXIT_USAGE;
+			}
+			if (w[0] == 'n')
+				*name = a->pos[++i];
+			else
+				*cgroup = a->pos[++i];
+		} else if (strchr(w, '=')) {
+			(*kv)[(*nkv)++] = a->pos[i];	/* compact in place */
+		} else {
+			p_err("policy load: unexpected '%s': expected name NAME, cgroup CGROUP or KEY=VALUE",
+			      w);
+			return EXIT_USAGE;
+		}
+	}
+	default_name(lc);
+	if (*name) {
+		if (!policy_name_valid(*name)) {
+			p_err("policy load: '%s' is not a valid policy name", *name);
+			p_hint("names are 1-31 letters, digits, '_' or '-'");
+			return EXIT_USAGE;
+		}
+		snprintf(lc->name, sizeof(lc->name), "%s", *name);
+	} else if (!policy_name_valid(lc->name)) {
+		p_err("policy load: cannot derive a name from '%s'; give one with 'name NAME'", pol);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static void load_cleanup(struct load_ctx *lc, bool rollback)
+{
+	if (rollback && lc->dir_made)
+		pin_tree_remove(lc->dir);
+	for (int i = 0; i < lc->nlinks; i++)
+		bpf_link__destroy(lc->links[i]);
+	bpf_object__close(lc->obj);
+	free(lc->buf);
+}
+
+static int do_load(int argc, char **argv)
+{
+	static const struct argp argp = {
+		0, pol_parse, "POLICY [name NAME] [cgroup CGROUP] [KEY=VALUE...]",
+		"Load a policy (a built-in: preoom, pressure; or a BPF object file), attach it "
+		"and pin it under " POLICY_PIN_ROOT "/NAME so that it keeps acting after "
+		"memcgctl exits. CGROUP limits it to a memory cgroup and its descendants.", 0, 0, 0 };
+	struct load_ctx lc = { 0 };
+	struct obj_params op = { 0 };
+	struct pol_args a = { 0 };
+	LIBBPF_OPTS(bpf_object_open_opts, oo);
+	const char *cgroup = NULL, *name = NULL;
+	char err[PATH_MAX + 256], objname[64];
+	struct bpf_program *prog;
+	char **kv;
+	int nkv, ret;
+	bool done, ok = false;
+	void *var;
+	size_t vsize;
+
+	ret = pol_cmd_parse(&argp, argc, argv, &a, &done);
+	if (ret || done)
+		return ret;
+	if (a.npos < 1) {
+		p_err("policy load: which policy? (preoom, pressure, or a BPF object file)");
+		return EXIT_USAGE;
+	}
+	ret = load_parse(&lc, &a, &kv, &nkv, &cgroup, &name);
+	if (ret)
+		return ret;
+	if (cgroup) {
+		struct cg_env env;
+
+		if (cg_env_init(&env, NULL, gopts.cgroup_root, gopts.psi_root, err, sizeof(err))) {
+			p_err("policy load: %s", err);
+			return EXIT_UNSUPPORTED;
+		}
+		ret = cg_resolve(&env, cgroup, &lc.cg, err, sizeof(err));
+		if (ret) {
+			p_err("policy load: %s", err);
+			return ret == -EINVAL ? EXIT_USAGE : EXIT_NOCGROUP;
+		}
+		lc.have_cg = true;
+	}
+	ret = bpf_check_privileges("policy load");
+	if (ret)
+		return ret;
+	policy_dir(lc.dir, sizeof(lc.dir), lc.name);
+	if (path_exists(lc.dir)) {
+		p_err("policy load: a policy named '%s' is already loaded", lc.name);
+		p_hint("unload it first, or load this one with 'name OTHER'");
+		return EXIT_RUNTIME;
+	}
+
+	/* open: nothing exists in the kernel yet */
+	if (lc.builtin) {
+		const void *elf = lc.builtin->elf(&lc.size);
+
+		lc.buf = malloc(lc.size);
+		if (!lc.buf)
+			return EXIT_RUNTIME;
+		memcpy(lc.buf, elf, lc.size);
+	} else {
+		ret = read_object(&lc);
+		if (ret)
+			goto out;
+	}
+	/* object (and so map) names start with policy_ for the leak checks */
+	snprintf(objname, sizeof(objname), "policy_%s", lc.policy);
+	oo.object_name = objname;
+	lc.obj = bpf_object__open_mem(lc.buf, lc.size, &oo);
+	if (!lc.obj) {
+		ret = -errno;
+		p_err("policy load: %s: not a BPF object libbpf can open: %s", lc.policy,
+		      strerror(-ret));
+		p_hint("-d shows libbpf's messages");
+		ret = EXIT_USAGE;
+		goto out;
+	}
+	ret = check_contract(&lc);
+	if (ret)
+		goto out;
+	ret = load_params(&lc, &op, kv, nkv);
+	if (ret)
+		goto out;
+	var = rodata_var(lc.obj, "policy_cgroup_id", &vsize);
+	if (lc.have_cg) {
+		if (!var || vsize != sizeof(__u64)) {
+			p_err("policy load: %s cannot be limited to a cgroup (no policy_cgroup_id)",
+			      lc.policy);
+			ret = EXIT_USAGE;
+			goto out;
+		}
+		memcpy(var, &lc.cg.id, sizeof(__u64));
+	}
+	var = rodata_var(lc.obj, "policy_nr_nodes", &vsize);
+	if (var && vsize == sizeof(__u32)) {
+		__u32 nodes = count_nodes();
+
+		memcpy(var, &nodes, sizeof(nodes));
+	}
+	if (!choose_programs(lc.obj)) {
+		p_err("policy load: %s: this kernel has none of the hooks it needs", lc.policy);
+		p_hint("'%s feature' shows which hooks this kernel has", prog_name);
+		ret = EXIT_UNSUPPORTED;
+		goto out;
+	}
+	ret = pin_root_ensure(err, sizeof(err));
+	if (ret) {
+		p_err("policy load: %s", err);
+		ret = EXIT_RUNTIME;
+		goto out;
+	}
+
+	/* load and attach: still nothing pinned, closing undoes it all */
+	ret = bpf_object__load(lc.obj);
+	if (ret) {
+		if (ret == -EPERM) {
+			ret = bpf_report_failure("policy load", "cannot load", ret);
+			goto out;
+		}
+		/* EACCES and EINVAL are how the verifier says no */
+		p_err("policy load: %s: the kernel refused to load it: %s", lc.policy,
+		      strerror(-ret));
+		p_hint("the verifier rejected it or this kernel lacks what it uses; "
+		       "-d prints libbpf's messages and the verifier's log");
+		ret = EXIT_UNSUPPORTED;
+		goto out;
+	}
+	if (op.map) {
+		__u32 zero = 0;
+
+		if (bpf_map_update_elem(bpf_map__fd(op.map), &zero, op.val, BPF_ANY)) {
+			p_err("policy load: cannot write the parameters: %s", strerror(errno));
+			ret = EXIT_RUNTIME;
+			goto out;
+		}
+	}
+	bpf_object__for_each_program(prog, lc.obj) {
+		struct bpf_link *link;
+
+		if (!bpf_program__autoload(prog))
+			continue;
+		if (lc.nlinks == MAX_PROGS) {
+			p_err("policy load: %s has more than %d programs", lc.policy, MAX_PROGS);
+			ret = EXIT_USAGE;
+			goto out;
+		}
+		link = bpf_program__attach(prog);
+		if (!link) {
+			ret = bpf_report_failure("policy load", "cannot attach", -errno);
+			goto out;
+		}
+		lc.links[lc.nlinks++] = link;
+	}
+
+	/* publish: a failure from here on removes the whole directory */
+	if (mkdir(lc.dir, 0700)) {
+		if (errno == EEXIST)
+			p_err("policy load: a policy named '%s' was loaded meanwhile", lc.name);
+		else
+			p_err("policy load: cannot create %s: %s", lc.dir, strerror(errno));
+		ret = EXIT_RUNTIME;
+		goto out;
+	}
+	lc.dir_made = true;
+	if (pin_all(&lc, err, sizeof(err)) || fault_injected("pin", err, sizeof(err)) ||
+	    pin_meta(&lc, err, sizeof(err))) {
+		p_err("policy load: %s", err);
+		ret = EXIT_RUNTIME;
+		goto out;
+	}
+	ok = true;
+	ret = EXIT_OK;
+out:
+	free(op.val);
+	load_cleanup(&lc, !ok);
+	if (ok) {
+		if (json_wtr)
+			show_policy(lc.name);
+		else
+			printf("loaded policy '%s' (%s) on %s, pinned at %s\n", lc.name, lc.policy,
+			       lc.have_cg ? lc.cg.rel : "every cgroup", lc.dir);
+	}
+	return ret;
+}
+
+/* ---- list / show / set / unload / events ---------------------------- */
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Names of loaded policies, sorted; returns the count (names malloc'd). */
+static int list_names(char ***out)
+{
+	struct dirent *de;
+	char **names = NULL;
+	int n = 0;
+	DIR *d = opendir(POLICY_PIN_ROOT);
+
+	*out = NULL;
+	while (d && (de = readdir(d))) {
+		char **nn;
+
+		if (de->d_name[0] == '.' || !policy_name_valid(de->d_name))
+			continue;
+		nn = realloc(names, (n + 1) * sizeof(*names));
+		if (!nn)
+			break;
+		names = nn;
+		names[n] = strdup(de->d_name);
+		if (names[n])
+			n++;
+	}
+	if (d)
+		closedir(d);
+	if (n)
+		qsort(names, n, sizeof(*names), name_cmp);
+	*out = names;
+	return n;
+}
+
+static void free_names(char **names, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+static int do_list(int argc, char **argv)
+{
+	static const struct argp argp = { 0, pol_parse, "",
+		"List loaded policies: name, policy, cgroup, when it was loaded, actions taken "
+		"and state (active, paused, orphaned: its cgroup is gone, incomplete).", 0, 0, 0 };
+	struct pol_args a = { 0 };
+	char **names, tbuf[32], cgbuf[40], act[24];
+	bool done;
+	int n, ret;
+
+	ret = pol_cmd_parse(&argp, argc, argv, &a, &done);
+	if (ret || done)
+		return ret;
+	if (a.npos) {
+		p_err("policy list: unexpected '%s'", a.pos[0]);
+		return EXIT_USAGE;
+	}
+	if (access(POLICY_PIN_ROOT, R_OK | X_OK) && errno == EACCES) {
+		p_err("policy list: %s is readable by root only", POLICY_PIN_ROOT);
+		p_hint("run it with sudo");
+		return EXIT_PERM;
+	}
+	n = list_names(&names);
+	if (json_wtr)
+		jsonw_start_array(json_wtr);
+	else if (n)
+		printf("%-16s %-10s %-22s %-19s %7s %s\n", "NAME", "POLICY", "CGROUP", "LOADED",
+		       "ACTIONS", "STATE");
+	for (int i = 0; i < n; i++) {
+		struct pol_info pi;
+		const char *cg;
+
+		pol_info_read(names[i], &pi);
+		cg = pi.have_meta && pi.meta.cgroup_id ? pi.meta.cgroup : NULL;
+		if (json_wtr) {
+			jsonw_start_object(json_wtr);
+			jsonw_string_field(json_wtr, "name", pi.name);
+			jsonw_string_field(json_wtr, "policy", pi.have_meta ? pi.meta.policy : "");
+			if (cg) {
+				jsonw_string_field(json_wtr, "cgroup", cg);
+				jsonw_u64_field(json_wtr, "cgroup_id", pi.meta.cgroup_id);
+			} else {
+				jsonw_null_field(json_wtr, "cgroup");
+				jsonw_null_field(json_wtr, "cgroup_id");
+			}
+			if (pi.have_meta)
+				jsonw_u64_field(json_wtr, "loaded_at", pi.meta.loaded_at);
+			else
+				jsonw_null_field(json_wtr, "loaded_at");
+			if (pi.have_actions)
+				jsonw_u64_field(json_wtr, "actions", pi.actions);
+			else
+				jsonw_null_field(json_wtr, "actions");
+			jsonw_string_field(json_wtr, "state", pol_state(&pi));
+			jsonw_bool_field(json_wtr, "orphaned", pi.orphaned);
+			jsonw_end_object(json_wtr);
+			continue;
+		}
+		if (!cg)
+			snprintf(cgbuf, sizeof(cgbuf), "%s", pi.have_meta ? "(all)" : "-");
+		else if (strlen(cg) > 22)
+			snprintf(cgbuf, sizeof(cgbuf), "...%s", cg + strlen(cg) - 19);
+		else
+			snprintf(cgbuf, sizeof(cgbuf), "%s", cg);
+		if (pi.have_actions)
+			snprintf(act, sizeof(act), "%" PRIu64, pi.actions);
+		else
+			snprintf(act, sizeof(act), "-");
+		printf("%-16s %-10s %-22s %-19s %7s %s\n", pi.name,
+		       pi.have_meta ? pi.meta.policy : "-", cgbuf,
+		       pi.have_meta ? fmt_time(pi.meta.loaded_at, tbuf, sizeof(tbuf)) : "-",
+		       act, pol_state(&pi));
+	}
+	if (json_wtr)
+		jsonw_end_array(json_wtr);
+	else if (!n)
+		printf("no policies loaded\n");
+	free_names(names, n);
+	return EXIT_OK;
+}
+
+static int do_pshow(int argc, char **argv)
+{
+	static const struct argp argp = { 0, pol_parse, "NAME",
+		"Show a loaded policy: its cgroup and state, its parameters with their current "
+		"values, its counters and its programs.", 0, 0, 0 };
+	struct pol_args a = { 0 };
+	bool done;
+	int ret;
+
+	ret = pol_cmd_parse(&argp, argc, argv, &a, &done);
+	if (ret || done)
+		return ret;
+	if (a.npos != 1) {
+		p_err("policy show: expected one policy NAME");
+		return EXIT_USAGE;
+	}
+	ret = need_loaded("show", a.pos[0]);
+	return ret ?: show_policy(a.pos[0]);
+}
+
+static int do_set(int argc, char **argv)
+{
+	static const struct argp argp = { 0, pol_parse, "NAME KEY=VALUE...",
+		"Change parameters of a loaded policy, live: the policy reads them from its "
+		"pinned config map at every decision.", 0, 0, 0 };
+	struct pol_args a = { 0 };
+	struct pinned_struct ps;
+	char dir[PATH_MAX], err[256];
+	__u32 zero = 0;
+	bool done;
+	int ret;
+
+	ret = pol_cmd_parse(&argp, argc, argv, &a, &done);
+	if (ret || done)
+		return ret;
+	if (a.npos < 2) {
+		p_err("policy set: expected NAME and at least one KEY=VALUE");
+		return EXIT_USAGE;
+	}
+	ret = need_loaded("set", a.pos[0]);
+	if (ret)
+		return ret;
+	ret = bpf_check_privileges("policy set");
+	if (ret)
+		return ret;
+	policy_dir(dir, sizeof(dir), a.pos[0]);
+	if (pinned_struct_open(dir, "policy_config", &ps, err, sizeof(err))) {
+		p_err("policy set: %s has no parameters: %s", a.pos[0], err);
+		return EXIT_USAGE;
+	}
+	if (policy_params_apply(ps.params, ps.n, ps.val, a.pos + 1, a.npos - 1, err, sizeof(err))) {
+		p_err("policy set: %s", err);
+		p_hint("'%s policy show %s' lists its parameters", prog_name, a.pos[0]);
+		pinned_struct_free(&ps);
+		return EXIT_USAGE;
+	}
+	/* one write: the program sees the old set or the new one */
+	if (bpf_map_update_elem(ps.fd, &zero, ps.val, BPF_ANY)) {
+		p_err("policy set: cannot write the parameters: %s", strerror(errno));
+		pinned_struct_free(&ps);
+		return EXIT_RUNTIME;
+	}
+	pinned_struct_free(&ps);
+	if (json_wtr)
+		return show_policy(a.pos[0]);
+	printf("policy '%s' updated\n", a.pos[0]);
+	return EXIT_OK;
+}
+
+static int unload_one(const char *name)
+{
+	char dir[PATH_MAX];
+	int err;
+
+	policy_dir(dir, sizeof(dir), name);
+	if (!path_exists(dir))
+		return 0;	/* already gone: unload is idempotent */
+	err = pin_tree_remove(dir);
+	if (err) {
+		p_err("policy unload: %s: %s", dir, strerror(-err));
+		return EXIT_RUNTIME;
+	}
+	return 1;
+}
+
+static int do_unload(int argc, char **argv)
+{
+	static const struct argp argp = { unload_options, pol_parse, "NAME... | --all",
+		"Detach policies and remove their pins. Unloading a policy that is not "
+		"loaded is not an error.", 0, 0, 0 };
+	struct pol_args a = { 0 };
+	char **names = NULL;
+	int n, ret, rc = EXIT_OK;
+	bool done;
+
+	ret = pol_cmd_parse(&argp, argc, argv, &a, &done);
+	if (ret || done)
+		return ret;
+	if (!a.all == !a.npos) {
+		p_err("policy unload: give policy NAMEs or --all (not both)");
+		return EXIT_USAGE;
+	}
+	for (int i = 0; i < a.npos; i++)
+		if (!policy_name_valid(a.pos[i])) {
+			p_err("policy unload: '%s' is not a valid policy name", a.pos[i]);
+			return EXIT_USAGE;
+		}
+	ret = bpf_check_privileges("policy unload");
+	if (ret)
+		return ret;
+	if (a.all) {
+		n = list_names(&names);
+	} else {
+		names = a.pos;
+		n = a.npos;
+	}
+	if (json_wtr) {
+		jsonw_start_object(json_wtr);
+		jsonw_name(json_wtr, "unloaded");
+		jsonw_start_array(json_wtr);
+	}
+	for (int i = 0; i < n; i++) {
+		ret = unload_one(names[i]);
+		if (ret == 1 && json_wtr)
+			jsonw_string(json_wtr, names[i]);
+		else if (ret == 1)
+			printf("unloaded policy '%s'\n", names[i]);
+		else if (ret == 0 && !json_wtr)
+			p_info("policy '%s' was not loaded", names[i]);
+		else
+			rc = ret;
+	}
+	if (json_wtr) {
+		jsonw_end_array(json_wtr);
+		jsonw_end_object(json_wtr);
+	}
+	if (a.all)
+		free_names(names, n);
+	return rc;
+}
+
+static int print_event(void *ctx, const char *policy, const struct policy_event *e)
+{
+	char u[UNITS_BUF], l[UNITS_BUF];
+	const char *sig = policy_signal_name(e->signal);
+
+	if (json_wtr) {
+		jsonw_start_object(json_wtr);
+		jsonw_string_field(json_wtr, "type", "policy");
+		jsonw_string_field(json_wtr, "policy", policy);
+		jsonw_u64_field(json_wtr, "ts_ns", e->ts_ns);
+		jsonw_u64_field(json_wtr, "cgroup_id", e->cgroup_id);
+		jsonw_u64_field(json_wtr, "pid", e->tgid);
+		jsonw_u64_field(json_wtr, "tid", e->pid);
+		jsonw_string_field(json_wtr, "comm", e->comm);
+		jsonw_string_field(json_wtr, "action", policy_action_name(e->action));
+		jsonw_u64_field(json_wtr, "signal", e->signal);
+		jsonw_string_field(json_wtr, "reason", policy_reason_name(e->reason));
+		jsonw_u64_field(json_wtr, "reason_code", e->reason);
+		jsonw_u64_field(json_wtr, "usage", e->usage_bytes);
+		jsonw_u64_field(json_wtr, "limit", e->limit_bytes);
+		jsonw_u64_field(json_wtr, "value", e->value);
+		jsonw_u64_field(json_wtr, "value2", e->value2);
+		jsonw_end_object(json_wtr);
+		jsonw_end_document(json_wtr);
+	} else {
+		printf("%-12s %-8s %s %s pid %u (%.16s) cgroup %" PRIu64 " usage %s limit %s [%s]\n",
+		       policy, policy_action_name(e->action), sig ? sig : "-",
+		       policy_reason_name(e->reason), e->tgid, e->comm, (uint64_t)e->cgroup_id,
+		       fmt_size(u, sizeof(u), e->usage_bytes),
+		       e->limit_bytes == ~0ULL ? "max" : fmt_size(l, sizeof(l), e->limit_bytes),
+		       e->action == POLICY_ACT_FAILED ? strerror((int)e->value2) : "ok");
+	}
+	return 0;
+}
+
+static volatile sig_atomic_t events_stop;
+
+static void on_stop(int sig)
+{
+	events_stop = 1;
+}
+
+static int do_events(int argc, char **argv)
+{
+	static const struct argp argp = { events_options, pol_parse, "[NAME]",
+		"Print the actions policies took that nobody has read yet (one line, or one "
+		"JSON object per line, each), then exit; -f keeps waiting for more. Each "
+		"policy's ring buffer has one reader: this and 'watch -e policy' share it.",
+		0, 0, 0 };
+	struct policy_event_reader *r;
+	struct pol_args a = { 0 };
+	char err[PATH_MAX + 64];
+	bool done;
+	int ret;
+
+	ret = pol_cmd_parse(&argp, argc, argv, &a, &done);
+	if (ret || done)
+		return ret;
+	if (a.npos > 1) {
+		p_err("policy events: one NAME at most");
+		return EXIT_USAGE;
+	}
+	if (a.npos) {
+		ret = need_loaded("events", a.pos[0]);
+		if (ret)
+			return ret;
+	}
+	ret = bpf_check_privileges("policy events");
+	if (ret)
+		return ret;
+	r = policy_events_open(a.npos ? a.pos[0] : NULL, print_event, NULL, err, sizeof(err));
+	if (!r) {
+		p_err("policy events: %s", err);
+		return EXIT_RUNTIME;
+	}
+	signal(SIGINT, on_stop);
+	signal(SIGTERM, on_stop);
+	ret = policy_events_poll(r, 0);
+	while (a.follow && ret >= 0 && !events_stop) {
+		fflush(stdout);
+		ret = policy_events_poll(r, 200);
+		if (ret == -EINTR)
+			ret = 0;
+	}
+	policy_events_close(r);
+	if (ret < 0) {
+		p_err("policy events: %s", strerror(-ret));
+		return EXIT_RUNTIME;
+	}
+	return EXIT_OK;
+}
+
+/* ---- dispatch ------------------------------------------------------- */
+
+static int do_policy_help(int argc, char **argv)
+{
+	if (json_wtr) {
+		jsonw_start_object(json_wtr);
+		jsonw_name(json_wtr, "builtins");
+		jsonw_start_array(json_wtr);
+		for (size_t i = 0; i < ARRAY_SIZE(builtins); i++)
+			jsonw_string(json_wtr, builtins[i].name);
+		jsonw_end_array(json_wtr);
+		jsonw_end_object(json_wtr);
+		return EXIT_OK;
+	}
+	printf("Usage: %s policy load POLICY [name NAME] [cgroup CGROUP] [KEY=VALUE...]\n"
+	       "       %s policy list\n"
+	       "       %s policy show NAME\n"
+	       "       %s policy set NAME KEY=VALUE...\n"
+	       "       %s policy unload NAME... | --all\n"
+	       "       %s policy events [NAME] [-f]\n\n"
+	       "POLICY is a built-in or the path of a BPF object that follows the contract in\n"
+	       "memcgctl-policy(8). Built-ins:\n",
+	       prog_name, prog_name, prog_name, prog_name, prog_name, prog_name);
+	for (size_t i = 0; i < ARRAY_SIZE(builtins); i++)
+		printf("  %-10s %s\n", builtins[i].name, builtins[i].summary);
+	printf("\nLoaded policies live in %s/NAME\nand keep acting after %s exits.\n",
+	       POLICY_PIN_ROOT, prog_name);
+	return EXIT_OK;
+}
+
+static const struct cmd policy_cmds[] = {
+	{ "load", do_load, "load, attach and pin a policy" },
+	{ "list", do_list, "list loaded policies" },
+	{ "show", do_pshow, "parameters, counters and programs of a policy" },
+	{ "set", do_set, "change parameters live" },
+	{ "unload", do_unload, "detach and unpin" },
+	{ "events", do_events, "print actions not yet read" },
+	{ "help", do_policy_help, "this help" },
+	{ 0 },
+};
+
+int do_policy(int argc, char **argv)
+{
+	return cmd_select(policy_cmds, argc - 1, argv + 1, do_policy_help);
+}

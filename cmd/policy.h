@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * memcgctl policy: the pieces other commands and the unit tests use.
+ *
+ * Parameters of a policy are the members of the struct that is the value
+ * type of its "policy_config" map; their names say how values are typed
+ * and shown (suffix _ns: duration, _pct: percent, _bytes: size, "signal"
+ * or _signal: a signal name; bool: 0/1/true/false; anything else: an
+ * integer of the member's width and signedness).
+ */
+#ifndef MEMCGCTL_POLICY_H
+#define MEMCGCTL_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../bpf/policy.h"	/* event, counters, meta */
+
+#define POLICY_PIN_ROOT "/sys/fs/bpf/memcgctl"
+#define POLICY_MAX_PARAMS 64
+
+enum policy_param_kind {
+	PK_INT,
+	PK_BOOL,
+	PK_PERCENT,
+	PK_DURATION,
+	PK_SIZE,
+	PK_SIGNAL,
+};
+
+struct policy_param {
+	char name[64];
+	uint32_t offset;	/* bytes into the struct */
+	uint32_t size;		/* 1, 2, 4 or 8 */
+	bool is_signed;
+	enum policy_param_kind kind;
+};
+
+struct btf;
+/*
+ * The parameters described by struct type_id in btf.  Members that are
+ * not plain integers (arrays, nested structs, bitfields) or whose name
+ * starts with "__" are skipped.  Returns the count or -errno with err set.
+ */
+int policy_params_from_btf(const struct btf *btf, uint32_t type_id,
+			   struct policy_param *out, int max, uint32_t *struct_size,
+			   char *err, size_t errlen);
+enum policy_param_kind policy_param_kind_of(const char *name, bool is_bool);
+int policy_param_parse(const struct policy_param *p, const char *s, uint64_t *v,
+		       char *err, size_t errlen);
+const char *policy_param_format(const struct policy_param *p, uint64_t v,
+				char *buf, size_t len);
+uint64_t policy_param_get(const struct policy_param *p, const void *blob);
+void policy_param_put(const struct policy_param *p, void *blob, uint64_t v);
+/* Parse "key=value" items into blob; err names the first bad one. */
+int policy_params_apply(const struct policy_param *ps, int n, void *blob,
+			char **kv, int nkv, char *err, size_t errlen);
+
+/* A policy instance name: 1..31 of [A-Za-z0-9_-], not starting with '-'. */
+bool policy_name_valid(const char *name);
+/* "TERM", "SIGTERM", "sigterm", "15" -> 15; -EINVAL otherwise. */
+int policy_signal_parse(const char *s);
+const char *policy_signal_name(int sig);	/* "SIGTERM", or NULL */
+
+const char *policy_reason_name(uint32_t reason);
+const char *policy_action_name(uint32_t action);
+
+/*
+ * Reading the actions of loaded policies (for `memcgctl watch -e policy`
+ * and `memcgctl policy events`).  Every loaded policy's ring buffer
+ * (NAME, or every policy when NULL) is opened; fn runs once per event
+ * with the policy's name.  fn returning non-zero stops the poll.
+ */
+typedef int (*policy_event_fn)(void *ctx, const char *policy,
+			       const struct policy_event *e);
+struct policy_event_reader;
+struct policy_event_reader *policy_events_open(const char *name, policy_event_fn fn,
+					       void *ctx, char *err, size_t errlen);
+/* An fd to put in an epoll/poll set; readable when events are waiting. */
+int policy_events_fd(struct policy_event_reader *r);
+int policy_events_nr(struct policy_event_reader *r);	/* ring buffers opened */
+/* Consume waiting events (timeout_ms: 0 = don't wait, -1 = forever). */
+int policy_events_poll(struct policy_event_reader *r, int timeout_ms);
+void policy_events_close(struct policy_event_reader *r);
+
+#endif

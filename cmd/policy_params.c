@@ -1,0 +1,479 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The parts of `memcgctl policy` that need no kernel: parameters described
+ * by BTF (parse, check, format), instance names, signal names, and the
+ * reader of policy events that `watch` shares.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <dirent.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "main.h"
+#include "policy.h"
+#include "units.h"
+
+/* ---- names ---------------------------------------------------------- */
+
+bool policy_name_valid(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len == 0 || len >= POLICY_NAME_LEN || name[0] == '-')
+		return false;
+	for (const char *p = name; *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-')
+			return false;
+	return true;
+}
+
+static const struct {
+	int sig;
+	const char *name;
+} signals[] = {
+	{ SIGHUP, "HUP" }, { SIGINT, "INT" }, { SIGQUIT, "QUIT" }, { SIGKILL, "KILL" },
+	{ SIGUSR1, "USR1" }, { SIGUSR2, "USR2" }, { SIGTERM, "TERM" }, { SIGALRM, "ALRM" },
+	{ SIGCONT, "CONT" }, { SIGSTOP, "STOP" }, { SIGTSTP, "TSTP" }, { SIGPWR, "PWR" },
+	{ SIGWINCH, "WINCH" }, { SIGURG, "URG" }, { SIGXCPU, "XCPU" }, { SIGXFSZ, "XFSZ" },
+};
+
+int policy_signal_parse(const char *s)
+{
+	uint64_t v;
+
+	if (!s || !*s)
+		return -EINVAL;
+	if (isdigit((unsigned char)s[0])) {
+		if (parse_u64(s, 64, &v) || v == 0)
+			return -EINVAL;
+		return (int)v;
+	}
+	if (!strncasecmp(s, "SIG", 3))
+		s += 3;
+	for (size_t i = 0; i < ARRAY_SIZE(signals); i++)
+		if (!strcasecmp(s, signals[i].name))
+			return signals[i].sig;
+	return -EINVAL;
+}
+
+const char *policy_signal_name(int sig)
+{
+	static char buf[16];
+
+	for (size_t i = 0; i < ARRAY_SIZE(signals); i++)
+		if (signals[i].sig == sig) {
+			snprintf(buf, sizeof(buf), "SIG%s", signals[i].name);
+			return buf;
+		}
+	return NULL;
+}
+
+const char *policy_reason_name(uint32_t reason)
+{
+	switch (reason) {
+	case POLICY_REASON_RECLAIM_FAILING: return "reclaim_failing";
+	case POLICY_REASON_RECLAIM_STALL: return "reclaim_stall";
+	case POLICY_REASON_THRESHOLD: return "threshold";
+	case POLICY_REASON_HIGH: return "memory_high";
+	default: return reason >= POLICY_REASON_USER ? "user" : "unknown";
+	}
+}
+
+const char *policy_action_name(uint32_t action)
+{
+	switch (action) {
+	case POLICY_ACT_SIGNAL: return "signal";
+	case POLICY_ACT_DRY_RUN: return "dry_run";
+	case POLICY_ACT_FAILED: return "failed";
+	default: return "unknown";
+	}
+}
+
+/* ---- parameters ----------------------------------------------------- */
+
+static bool ends_with(const char *s, const char *sfx)
+{
+	size_t a = strlen(s), b = strlen(sfx);
+
+	return a >= b && !strcmp(s + a - b, sfx);
+}
+
+enum policy_param_kind policy_param_kind_of(const char *name, bool is_bool)
+{
+	if (is_bool)
+		return PK_BOOL;
+	if (ends_with(name, "_ns"))
+		return PK_DURATION;
+	if (ends_with(name, "_pct"))
+		return PK_PERCENT;
+	if (ends_with(name, "_bytes"))
+		return PK_SIZE;
+	if (!strcmp(name, "signal") || ends_with(name, "_signal"))
+		return PK_SIGNAL;
+	return PK_INT;
+}
+
+static const struct btf_type *skip_mods(const struct btf *btf, uint32_t id)
+{
+	const struct btf_type *t = btf__type_by_id(btf, id);
+
+	while (t && (btf_is_mod(t) || btf_is_typedef(t)))
+		t = btf__type_by_id(btf, t->type);
+	return t;
+}
+
+int policy_params_from_btf(const struct btf *btf, uint32_t type_id,
+			   struct policy_param *out, int max, uint32_t *struct_size,
+			   char *err, size_t errlen)
+{
+	const struct btf_type *t = skip_mods(btf, type_id);
+	const struct btf_member *m;
+	int n = 0;
+
+	if (!t || !btf_is_struct(t)) {
+		snprintf(err, errlen, "the value of policy_config is not a struct");
+		return -EINVAL;
+	}
+	*struct_size = t->size;
+	m = btf_members(t);
+	for (int i = 0; i < btf_vlen(t); i++, m++) {
+		const char *name = btf__name_by_offset(btf, m->name_off);
+		const struct btf_type *mt = skip_mods(btf, m->type);
+		struct policy_param *p;
+		bool is_bool = false, is_signed = false;
+		uint32_t bit_off = btf_member_bit_offset(t, i);
+
+		if (!name || !*name || !strncmp(name, "__", 2) || !mt)
+			continue;
+		if (btf_member_bitfield_size(t, i) || bit_off % 8)
+			continue;
+		if (btf_is_int(mt)) {
+			uint8_t enc = btf_int_encoding(mt);
+
+			is_bool = enc & BTF_INT_BOOL;
+			is_signed = enc & BTF_INT_SIGNED;
+		} else if (!btf_is_enum(mt)) {
+			continue;
+		}
+		if (mt->size != 1 && mt->size != 2 && mt->size != 4 && mt->size != 8)
+			continue;
+		if (n == max) {
+			snprintf(err, errlen, "more than %d parameters", max);
+			return -E2BIG;
+		}
+		p = &out[n++];
+		snprintf(p->name, sizeof(p->name), "%s", name);
+		p->offset = bit_off / 8;
+		p->size = mt->size;
+		p->is_signed = is_signed;
+		p->kind = policy_param_kind_of(name, is_bool);
+	}
+	return n;
+}
+
+uint64_t policy_param_get(const struct policy_param *p, const void *blob)
+{
+	const unsigned char *b = (const unsigned char *)blob + p->offset;
+	uint8_t u8; uint16_t u16; uint32_t u32; uint64_t u64 = 0;
+
+	switch (p->size) {
+	case 1: memcpy(&u8, b, 1); return p->is_signed ? (uint64_t)(int64_t)(int8_t)u8 : u8;
+	case 2: memcpy(&u16, b, 2); return p->is_signed ? (uint64_t)(int64_t)(int16_t)u16 : u16;
+	case 4: memcpy(&u32, b, 4); return p->is_signed ? (uint64_t)(int64_t)(int32_t)u32 : u32;
+	default: memcpy(&u64, b, 8); return u64;
+	}
+}
+
+void policy_param_put(const struct policy_param *p, void *blob, uint64_t v)
+{
+	unsigned char *b = (unsigned char *)blob + p->offset;
+	uint8_t u8 = v; uint16_t u16 = v; uint32_t u32 = v;
+
+	switch (p->size) {
+	case 1: memcpy(b, &u8, 1); break;
+	case 2: memcpy(b, &u16, 2); break;
+	case 4: memcpy(b, &u32, 4); break;
+	default: memcpy(b, &v, 8); break;
+	}
+}
+
+static uint64_t umax_of(uint32_t size)
+{
+	return size >= 8 ? UINT64_MAX : (1ULL << (size * 8)) - 1;
+}
+
+int policy_param_parse(const struct policy_param *p, const char *s, uint64_t *v,
+		       char *err, size_t errlen)
+{
+	uint64_t u, umax = umax_of(p->size);
+	uint32_t centi;
+	int sig;
+
+	if (!*s) {
+		snprintf(err, errlen, "%s: empty value", p->name);
+		return -EINVAL;
+	}
+	switch (p->kind) {
+	case PK_BOOL:
+		if (!strcmp(s, "1") || !strcasecmp(s, "true") || !strcasecmp(s, "yes") ||
+		    !strcasecmp(s, "on"))
+			*v = 1;
+		else if (!strcmp(s, "0") || !strcasecmp(s, "false") || !strcasecmp(s, "no") ||
+			 !strcasecmp(s, "off"))
+			*v = 0;
+		else
+			goto bad_bool;
+		return 0;
+	case PK_PERCENT: {
+		char tmp[32];
+
+		snprintf(tmp, sizeof(tmp), "%s%s", s, strchr(s, '%') ? "" : "%");
+		if (strlen(s) >= sizeof(tmp) - 1 || parse_percent(tmp, &centi) || centi % 100) {
+			snprintf(err, errlen, "%s: '%s' is not a whole percentage from 0 to 100",
+				 p->name, s);
+			return -EINVAL;
+		}
+		u = centi / 100;
+		break;
+	}
+	case PK_DURATION:
+		if (!strcmp(s, "0")) {
+			u = 0;
+			break;
+		}
+		if (isdigit((unsigned char)s[strlen(s) - 1]) || parse_duration(s, &u)) {
+			snprintf(err, errlen, "%s: '%s' is not a duration with a unit (500ms, 2s, 1m)",
+				 p->name, s);
+			return -EINVAL;
+		}
+		break;
+	case PK_SIZE:
+		if (parse_size(s, &u)) {
+			snprintf(err, errlen, "%s: '%s' is not a size (4096, 512M, 1.5G)", p->name, s);
+			return -EINVAL;
+		}
+		break;
+	case PK_SIGNAL:
+		sig = policy_signal_parse(s);
+		if (sig < 0) {
+			snprintf(err, errlen, "%s: '%s' is not a signal (TERM, SIGUSR1, 10)", p->name, s);
+			return -EINVAL;
+		}
+		u = sig;
+		break;
+	default:
+		if (p->is_signed) {
+			char *end;
+			long long x;
+			int64_t lo = p->size >= 8 ? INT64_MIN : -(1LL << (p->size * 8 - 1));
+			int64_t hi = p->size >= 8 ? INT64_MAX : (1LL << (p->size * 8 - 1)) - 1;
+
+			errno = 0;
+			x = strtoll(s, &end, 10);
+			if (errno || *end || end == s || isspace((unsigned char)*s) || x < lo || x > hi) {
+				snprintf(err, errlen, "%s: '%s' is not an integer from %" PRId64
+					 " to %" PRId64, p->name, s, lo, hi);
+				return -EINVAL;
+			}
+			*v = (uint64_t)x;
+			return 0;
+		}
+		if (parse_u64(s, umax, &u)) {
+			snprintf(err, errlen, "%s: '%s' is not an integer from 0 to %" PRIu64,
+				 p->name, s, umax);
+			return -EINVAL;
+		}
+		break;
+	}
+	if (u > umax) {
+		snprintf(err, errlen, "%s: '%s' does not fit in %u bytes", p->name, s, p->size);
+		return -ERANGE;
+	}
+	*v = u;
+	return 0;
+bad_bool:
+	snprintf(err, errlen, "%s: '%s' is not a boolean (0, 1, true, false)", p->name, s);
+	return -EINVAL;
+}
+
+const char *policy_param_format(const struct policy_param *p, uint64_t v, char *buf, size_t len)
+{
+	const char *name;
+
+	switch (p->kind) {
+	case PK_BOOL: snprintf(buf, len, "%s", v ? "yes" : "no"); break;
+	case PK_PERCENT: snprintf(buf, len, "%" PRIu64 "%%", v); break;
+	case PK_DURATION:
+		if (v == 0)
+			snprintf(buf, len, "0");
+		else
+			fmt_duration(buf, len, v);
+		break;
+	case PK_SIZE: fmt_size(buf, len, v); break;
+	case PK_SIGNAL:
+		name = policy_signal_name((int)v);
+		if (name)
+			snprintf(buf, len, "%s", name);
+		else
+			snprintf(buf, len, "%" PRIu64, v);
+		break;
+	default:
+		if (p->is_signed)
+			snprintf(buf, len, "%" PRId64, (int64_t)v);
+		else
+			snprintf(buf, len, "%" PRIu64, v);
+	}
+	return buf;
+}
+
+int policy_params_apply(const struct policy_param *ps, int n, void *blob,
+			char **kv, int nkv, char *err, size_t errlen)
+{
+	for (int i = 0; i < nkv; i++) {
+		char key[64];
+		const char *eq = strchr(kv[i], '=');
+		const struct policy_param *p = NULL;
+		uint64_t v;
+		size_t klen;
+
+		if (!eq || eq == kv[i]) {
+			snprintf(err, errlen, "'%s': expected KEY=VALUE", kv[i]);
+			return -EINVAL;
+		}
+		klen = eq - kv[i];
+		if (klen >= sizeof(key)) {
+			snprintf(err, errlen, "'%.40s...': no such parameter", kv[i]);
+			return -ENOENT;
+		}
+		memcpy(key, kv[i], klen);
+		key[klen] = '\0';
+		for (int j = 0; j < n; j++)
+			if (!strcmp(ps[j].name, key))
+				p = &ps[j];
+		if (!p) {
+			snprintf(err, errlen, "'%s': no such parameter", key);
+			return -ENOENT;
+		}
+		if (policy_param_parse(p, eq + 1, &v, err, errlen))
+			return -EINVAL;
+		policy_param_put(p, blob, v);
+	}
+	return 0;
+}
+
+/* ---- events --------------------------------------------------------- */
+
+struct policy_event_src {
+	char name[POLICY_NAME_LEN];
+	struct policy_event_reader *r;
+	int fd;
+};
+
+struct policy_event_reader {
+	struct ring_buffer *rb;
+	policy_event_fn fn;
+	void *ctx;
+	int nr;
+	struct policy_event_src srcs[];
+};
+
+static int reader_cb(void *ctx, void *data, size_t size)
+{
+	struct policy_event_src *src = ctx;
+	struct policy_event e;
+
+	memset(&e, 0, sizeof(e));
+	memcpy(&e, data, size < sizeof(e) ? size : sizeof(e));
+	return src->r->fn(src->r->ctx, src->name, &e);
+}
+
+struct policy_event_reader *policy_events_open(const char *name, policy_event_fn fn,
+					       void *ctx, char *err, size_t errlen)
+{
+	struct policy_event_reader *r;
+	struct dirent *de;
+	DIR *d;
+	int max = 256;
+
+	r = calloc(1, sizeof(*r) + max * sizeof(r->srcs[0]));
+	if (!r) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	r->fn = fn;
+	r->ctx = ctx;
+	d = opendir(POLICY_PIN_ROOT);
+	while (d && (de = readdir(d)) && r->nr < max) {
+		char path[PATH_MAX];
+		struct policy_event_src *src;
+		int fd;
+
+		if (de->d_name[0] == '.' || (name && strcmp(de->d_name, name)))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/maps/policy_events", POLICY_PIN_ROOT,
+			 de->d_name);
+		fd = bpf_obj_get(path);
+		if (fd < 0)
+			continue;
+		src = &r->srcs[r->nr];
+		snprintf(src->name, sizeof(src->name), "%s", de->d_name);
+		src->r = r;
+		src->fd = fd;
+		if ((!r->rb && !(r->rb = ring_buffer__new(fd, reader_cb, src, NULL))) ||
+		    (r->nr && ring_buffer__add(r->rb, fd, reader_cb, src))) {
+			snprintf(err, errlen, "cannot map %s: %s", path, strerror(errno));
+			close(fd);
+			closedir(d);
+			policy_events_close(r);
+			return NULL;
+		}
+		r->nr++;
+	}
+	if (d)
+		closedir(d);
+	if (name && !r->nr) {
+		snprintf(err, errlen, "no policy named '%s' is loaded", name);
+		policy_events_close(r);
+		errno = ENOENT;
+		return NULL;
+	}
+	return r;
+}
+
+int policy_events_fd(struct policy_event_reader *r)
+{
+	return r->rb ? ring_buffer__epoll_fd(r->rb) : -1;
+}
+
+int policy_events_nr(struct policy_event_reader *r)
+{
+	return r->nr;
+}
+
+int policy_events_poll(struct policy_event_reader *r, int timeout_ms)
+{
+	if (!r->rb)
+		return 0;
+	return timeout_ms == 0 ? ring_buffer__consume(r->rb) : ring_buffer__poll(r->rb, timeout_ms);
+}
+
+void policy_events_close(struct policy_event_reader *r)
+{
+	if (!r)
+		return;
+	ring_buffer__free(r->rb);
+	for (int i = 0; i < r->nr; i++)
+		close(r->srcs[i].fd);
+	free(r);
+}

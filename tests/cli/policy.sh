@@ -1,0 +1,86 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# policy with bad input, no root needed: every mistake is one line with the
+# right exit code (JSON under -j), nothing crashes, nothing is loaded.
+. "$(dirname "$0")/../lib.sh"
+
+no_crash() {
+	if ((RC >= 128)) || grep -q 'Sanitizer' <<<"$ERR"; then
+		t_fail "$1" "crashed (rc $RC): $(head -c 300 <<<"$ERR")"
+	else
+		t_ok "$1"
+	fi
+}
+one_line_err() {
+	local n
+	n=$(grep -vc '^memcgctl: hint:' <<<"$ERR")
+	if [[ $n -eq 1 && $ERR == memcgctl* ]]; then t_ok "$1"
+	else t_fail "$1" "want one 'memcgctl: ...' line, got: $ERR"; fi
+}
+# usage errors come before any privilege check, so these hold as root too
+usage() {	# NAME ARGS...: exit 2, one line, and a JSON error under -j
+	local name=$1 want=${WANT:-2}; shift
+	run_mc policy "$@"
+	check_eq "$name-rc" "$want" "$RC"
+	one_line_err "$name-one-line"
+	run_mc -j policy "$@"
+	check_json "$name-json" '.error | type == "string"'
+	no_crash "$name-no-crash"
+}
+
+run_mc policy
+check_eq "no-subcommand-help" 0 "$RC"
+check "help-lists-builtins" grep -q '^  preoom ' <<<"$OUT"
+run_mc policy help
+check "help-lists-pressure" grep -q '^  pressure ' <<<"$OUT"
+run_mc -j policy help
+check_json "help-json" '.builtins == ["preoom", "pressure"]'
+run_mc policy load help
+check "load-help" grep -q 'Usage: memcgctl policy load' <<<"$OUT"
+run_mc policy li --bogus
+check_eq "prefix-match-then-bad-option" 2 "$RC"
+
+usage "unknown-sub" frob
+usage "ambiguous-sub" s
+usage "load-nothing" load
+usage "load-unknown-builtin" load nosuch
+usage "load-bad-keyword" load preoom frob
+usage "load-name-missing" load preoom name
+usage "load-cgroup-missing" load preoom cgroup
+usage "load-bad-name" load preoom name 'a/b'
+usage "load-bad-name-dot" load preoom name 'x.y'
+usage "load-long-name" load preoom name "$(printf 'n%.0s' {1..40})"
+run_mc policy load preoom name -x
+check_eq "load-dash-name-rc" 2 "$RC"
+run_mc -j policy load preoom name -x
+check_json "load-dash-name-json" '.error | type == "string"'
+usage "load-empty-name" load preoom name ''
+usage "show-nothing" show
+usage "show-two" show a b
+# a user who cannot read the pins is told so (4), not that nothing is loaded
+WANT=2
+[[ $(id -u) -ne 0 && -e /sys/fs/bpf/memcgctl ]] && ! ls /sys/fs/bpf/memcgctl >/dev/null 2>&1 && WANT=4
+WANT=$WANT usage "show-not-loaded" show "nosuch$$"
+WANT=$WANT usage "set-not-loaded" set "nosuch$$" a=1
+WANT=
+usage "show-bad-name" show '../etc'
+usage "set-nothing" set
+usage "set-no-kv" set "nosuch$$"
+usage "unload-nothing" unload
+usage "unload-both" unload x --all
+usage "unload-bad-name" unload 'a b'
+usage "list-extra" list junk
+usage "events-two" events a b
+usage "non-utf8" load $'\xff\xfe'
+usage "huge-arg" load "$(head -c 5000 /dev/zero | tr '\0' x)"
+
+# as a user: a clear permission error, not "nothing loaded"
+if [[ $(id -u) -ne 0 && -e /sys/fs/bpf/memcgctl ]] && ! ls /sys/fs/bpf/memcgctl >/dev/null 2>&1; then
+	run_mc policy list
+	check_eq "list-as-user-rc" 4 "$RC"
+	one_line_err "list-as-user-one-line"
+fi
+if [[ $(id -u) -ne 0 ]]; then
+	run_mc policy unload foo
+	check_eq "unload-as-user-rc" 4 "$RC"
+fi

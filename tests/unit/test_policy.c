@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* policy parameters from BTF, their parsing and printing; names; signals. */
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+
+#include <bpf/btf.h>
+
+#include "policy.h"
+#include "unit.h"
+
+/* struct cfg { u32 enabled; _Bool flag; s32 delta; u64 window_ns; u32 limit_pct;
+ *              u32 signal; u64 cap_bytes; u8 small; u32 __pad; char name[8]; } */
+static struct btf *make_btf(uint32_t *cfg_id)
+{
+	struct btf *b = btf__new_empty();
+	int u32 = btf__add_int(b, "unsigned int", 4, 0);
+	int s32 = btf__add_int(b, "int", 4, BTF_INT_SIGNED);
+	int u64 = btf__add_int(b, "unsigned long long", 8, 0);
+	int u8 = btf__add_int(b, "unsigned char", 1, 0);
+	int bl = btf__add_int(b, "_Bool", 1, BTF_INT_BOOL);
+	int ch = btf__add_int(b, "char", 1, BTF_INT_SIGNED);
+	int arr = btf__add_array(b, u32, ch, 8);
+	int td = btf__add_typedef(b, "__u32", u32);
+	int s = btf__add_struct(b, "cfg", 48);
+
+	btf__add_field(b, "enabled", td, 0, 0);
+	btf__add_field(b, "flag", bl, 32, 0);
+	btf__add_field(b, "delta", s32, 64, 0);
+	btf__add_field(b, "window_ns", u64, 128, 0);
+	btf__add_field(b, "limit_pct", u32, 192, 0);
+	btf__add_field(b, "signal", u32, 224, 0);
+	btf__add_field(b, "cap_bytes", u64, 256, 0);
+	btf__add_field(b, "small", u8, 320, 0);
+	btf__add_field(b, "__pad", u32, 328 + 24, 0);
+	btf__add_field(b, "name", arr, 320 + 32 + 32, 0);
+	*cfg_id = s;
+	return b;
+}
+
+static const struct policy_param *find(const struct policy_param *ps, int n, const char *name)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(ps[i].name, name))
+			return &ps[i];
+	return NULL;
+}
+
+int main(void)
+{
+	struct policy_param ps[POLICY_MAX_PARAMS];
+	unsigned char blob[48] = { 0 };
+	char err[256], buf[64];
+	uint32_t id, size;
+	struct btf *b;
+	int n;
+
+	unit_suite = "policy";
+	b = make_btf(&id);
+	n = policy_params_from_btf(b, id, ps, POLICY_MAX_PARAMS, &size, err, sizeof(err));
+	CHECK("btf-params-count", n == 8);	/* __pad and the char array are skipped */
+	CHECK("btf-struct-size", size == 48);
+	CHECK("btf-typedef-resolved", find(ps, n, "enabled") && find(ps, n, "enabled")->size == 4);
+	CHECK("btf-bool-kind", find(ps, n, "flag")->kind == PK_BOOL);
+	CHECK("btf-signed", find(ps, n, "delta")->is_signed);
+	CHECK("btf-duration-kind", find(ps, n, "window_ns")->kind == PK_DURATION);
+	CHECK("btf-pct-kind", find(ps, n, "limit_pct")->kind == PK_PERCENT);
+	CHECK("btf-signal-kind", find(ps, n, "signal")->kind == PK_SIGNAL);
+	CHECK("btf-size-kind", find(ps, n, "cap_bytes")->kind == PK_SIZE);
+	CHECK("btf-offset", find(ps, n, "cap_bytes")->offset == 32);
+	CHECK("btf-hidden-pad", !find(ps, n, "__pad"));
+	CHECK("btf-array-skipped", !find(ps, n, "name"));
+	CHECK("btf-not-struct", policy_params_from_btf(b, 1, ps, POLICY_MAX_PARAMS, &size,
+						       err, sizeof(err)) == -EINVAL);
+
+	{
+		char *kv[] = { "enabled=7", "flag=true", "delta=-5", "window_ns=1.5s",
+			       "limit_pct=90%", "signal=SIGUSR1", "cap_bytes=2M", "small=255" };
+
+		CHECK("apply-ok", policy_params_apply(ps, n, blob, kv, 8, err, sizeof(err)) == 0);
+		CHECK("get-u32", policy_param_get(find(ps, n, "enabled"), blob) == 7);
+		CHECK("get-bool", policy_param_get(find(ps, n, "flag"), blob) == 1);
+		CHECK("get-signed", (int64_t)policy_param_get(find(ps, n, "delta"), blob) == -5);
+		CHECK("get-duration", policy_param_get(find(ps, n, "window_ns"), blob) == 1500000000ULL);
+		CHECK("get-pct", policy_param_get(find(ps, n, "limit_pct"), blob) == 90);
+		CHECK("get-signal", policy_param_get(find(ps, n, "signal"), blob) == SIGUSR1);
+		CHECK("get-size", policy_param_get(find(ps, n, "cap_bytes"), blob) == 2 << 20);
+		CHECK("get-u8", policy_param_get(find(ps, n, "small"), blob) == 255);
+		CHECK_STR("fmt-duration", "1.50s",
+			  policy_param_format(find(ps, n, "window_ns"), 1500000000ULL, buf, sizeof(buf)));
+		CHECK_STR("fmt-pct", "90%", policy_param_format(find(ps, n, "limit_pct"), 90, buf, sizeof(buf)));
+		CHECK_STR("fmt-signal", "SIGUSR1",
+			  policy_param_format(find(ps, n, "signal"), SIGUSR1, buf, sizeof(buf)));
+		CHECK_STR("fmt-signal-unknown", "40",
+			  policy_param_format(find(ps, n, "signal"), 40, buf, sizeof(buf)));
+		CHECK_STR("fmt-bool", "yes", policy_param_format(find(ps, n, "flag"), 1, buf, sizeof(buf)));
+		CHECK_STR("fmt-signed", "-5",
+			  policy_param_format(find(ps, n, "delta"), (uint64_t)-5, buf, sizeof(buf)));
+	}
+	{
+		static const char *bad[] = {
+			"small=256", "small=-1", "delta=2147483648", "delta=-2147483649", "enabled=4294967296",
+			"enabled=", "=1", "enabled", "nosuch=1", "window_ns=10", "window_ns=abc",
+			"limit_pct=101", "limit_pct=12.5%", "limit_pct=-1", "signal=SIGFOO", "signal=0",
+			"signal=65", "flag=2", "cap_bytes=12Q", "enabled=1x", "enabled= 1", "delta=1.5",
+			"enabled=18446744073709551616",
+		};
+		unsigned char before[48];
+
+		memcpy(before, blob, sizeof(blob));
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			char *kv[] = { (char *)bad[i] };
+			char name[64];
+
+			snprintf(name, sizeof(name), "reject %s", bad[i]);
+			CHECK(name, policy_params_apply(ps, n, blob, kv, 1, err, sizeof(err)) != 0 && err[0]);
+		}
+		CHECK("rejects-leave-blob", !memcmp(before, blob, sizeof(blob)));
+		{
+			char *kv[] = { "window_ns=0", "limit_pct=0", "delta=-2147483648" };
+
+			CHECK("zero-duration-ok", policy_params_apply(ps, n, blob, kv, 3, err, sizeof(err)) == 0);
+		}
+	}
+
+	CHECK("name-ok", policy_name_valid("oom_guard-1"));
+	CHECK("name-empty", !policy_name_valid(""));
+	CHECK("name-dot", !policy_name_valid("a.b"));
+	CHECK("name-slash", !policy_name_valid("a/b"));
+	CHECK("name-dotdot", !policy_name_valid(".."));
+	CHECK("name-dash-first", !policy_name_valid("-a"));
+	CHECK("name-31", policy_name_valid("abcdefghijabcdefghijabcdefghija"));
+	CHECK("name-32", !policy_name_valid("abcdefghijabcdefghijabcdefghijab"));
+
+	CHECK("sig-term", policy_signal_parse("TERM") == SIGTERM);
+	CHECK("sig-sigterm", policy_signal_parse("SIGTERM") == SIGTERM);
+	CHECK("sig-lower", policy_signal_parse("sigusr1") == SIGUSR1);
+	CHECK("sig-num", policy_signal_parse("10") == 10);
+	CHECK("sig-rt", policy_signal_parse("64") == 64);
+	CHECK("sig-zero", policy_signal_parse("0") < 0);
+	CHECK("sig-big", policy_signal_parse("65") < 0);
+	CHECK("sig-junk", policy_signal_parse("TERMX") < 0);
+	CHECK("sig-empty", policy_signal_parse("") < 0);
+	CHECK_STR("sig-name", "SIGKILL", policy_signal_name(SIGKILL));
+	CHECK_STR("reason-name", "reclaim_failing", policy_reason_name(POLICY_REASON_RECLAIM_FAILING));
+	CHECK_STR("reason-user", "user", policy_reason_name(POLICY_REASON_USER + 3));
+	CHECK_STR("action-name", "dry_run", policy_action_name(POLICY_ACT_DRY_RUN));
+
+	btf__free(b);
+	return unit_done();
+}
