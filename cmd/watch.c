@@ -62,6 +62,10 @@ static error_t watch_parse(int key, char *arg, struct argp_state *state)
 	switch (key) {
 	case 'e':
 		if (watch_parse_classes(arg, &a->classes, bad, sizeof(bad))) {
+			if (!bad[0]) {
+				p_err("watch: -e '%s': empty class name in the list", arg);
+				return EINVAL;
+			}
 			p_err("watch: -e '%s': unknown class '%s' (classes: reclaim, direct, oom, "
 			      "throttle, limit, cgroup, all)", arg, bad);
 			return EINVAL;

@@ -16,7 +16,7 @@
 #include <linux/types.h>
 
 #include "cgroup.h"
-#include "watch.h"
+#include "../bpf/watch.h"	/* relative: unit tests build without -Ibpf */
 
 /* ---- pure helpers (watch_fmt.c) ------------------------------------- */
 
