@@ -32,6 +32,7 @@ const volatile __s32 targ_level = 0;	/* level of targ_cgid in its hierarchy */
 const volatile __u32 targ_tgid = 0;	/* 0: every process */
 const volatile __u64 min_lat_ns = 0;	/* latency classes below this are not sent */
 const volatile __u32 class_mask = 0;	/* classes sent as events */
+const volatile __u64 wake_ns = 10000000;	/* wake user space at most this often */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -75,6 +76,14 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } watch_lost SEC(".maps");
+
+/* [0] when user space was last woken */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} watch_wake SEC(".maps");
 
 /* kernels before 6.1 named the ancestor array differently */
 struct cgroup___old {
@@ -179,6 +188,27 @@ static __always_inline struct watch_event *event_reserve(__u64 cgid, struct watc
 	return e;
 }
 
+/*
+ * Waking the reader for every event costs far more than the event; in a
+ * storm, wake it at most every wake_ns (it polls as often while events
+ * flow) or when the buffer is half full.  An isolated event still wakes
+ * it at once.
+ */
+static __always_inline void event_submit(struct watch_event *e)
+{
+	__u32 k = 0;
+	__u64 *last = bpf_map_lookup_elem(&watch_wake, &k);
+	__u64 now = e->ts_ns, flags = BPF_RB_NO_WAKEUP;
+
+	if (!last || now - *last >= wake_ns ||
+	    bpf_ringbuf_query(&watch_events, BPF_RB_AVAIL_DATA) >= (1 << 19)) {
+		flags = BPF_RB_FORCE_WAKEUP;
+		if (last)
+			*last = now;
+	}
+	bpf_ringbuf_submit(e, flags);
+}
+
 static __always_inline void fill_current(struct watch_event *e)
 {
 	__u64 pt = bpf_get_current_pid_tgid();
@@ -269,7 +299,7 @@ static __always_inline int reclaim_end(int cls, __u64 nr_reclaimed)
 	e->reclaim.gfp = st->gfp;
 	e->reclaim.order = st->order;
 	e->reclaim.pad = 0;
-	bpf_ringbuf_submit(e, 0);
+	event_submit(e);
 out:
 	bpf_map_delete_elem(&watch_start, &key);
 	return 0;
@@ -335,7 +365,7 @@ int watch_throttle(struct trace_event_raw_mm_vmscan_throttled *ctx)
 	e->throttle.timeout_us = BPF_CORE_READ(ctx, usec_timeout);
 	e->throttle.delayed_us = delayed;
 	e->throttle.reason = BPF_CORE_READ(ctx, reason);
-	bpf_ringbuf_submit(e, 0);
+	event_submit(e);
 	return 0;
 }
 
@@ -406,7 +436,7 @@ int BPF_PROG(watch_oom_btf, struct task_struct *task, uid_t uid)
 		e->oom.shmem_rss = e->oom.pgtables = 0;
 		e->flags |= WATCH_F_NO_RSS;
 	}
-	bpf_ringbuf_submit(e, 0);
+	event_submit(e);
 	return 0;
 }
 
@@ -444,7 +474,7 @@ int watch_oom_tp(struct trace_event_raw_mark_victim *ctx)
 	e->oom.oom_score_adj = 0;
 	e->oom.total_vm = e->oom.anon_rss = e->oom.file_rss = 0;
 	e->oom.shmem_rss = e->oom.pgtables = 0;
-	bpf_ringbuf_submit(e, 0);
+	event_submit(e);
 	return 0;
 }
 
@@ -520,7 +550,7 @@ static __always_inline int cgroup_event(struct cgroup *cgrp, const char *path, i
 	e->cg.level = BPF_CORE_READ(cgrp, level);
 	e->cg.pad = 0;
 	bpf_probe_read_kernel_str(e->cg.path, sizeof(e->cg.path), path);
-	bpf_ringbuf_submit(e, 0);
+	event_submit(e);
 	return 0;
 }
 

@@ -146,7 +146,32 @@ struct watch_ctx {
 	bool done;
 };
 
+/* how often, at most, the kernel wakes us while events flow */
+#define WATCH_WAKE_MS 10
+
 static volatile sig_atomic_t stop_signal;
+
+/*
+ * Output is rendered into a memory buffer and written out once per batch
+ * of events the ring buffer hands over: a pipe sees every event as soon
+ * as its batch is read, without one write(2) per event.
+ */
+static FILE *out;
+static char *out_buf;
+static size_t out_len;
+static struct json_writer *jw;	/* the event stream under -j, into out */
+
+static void out_flush(void)
+{
+	if (!out)
+		return;
+	fflush(out);
+	if (out_len) {
+		fwrite(out_buf, 1, out_len, stdout);
+		fflush(stdout);
+	}
+	fseeko(out, 0, SEEK_SET);
+}
 
 static void on_signal(int sig)
 {
@@ -197,7 +222,7 @@ static void json_time(struct watch_ctx *c, uint64_t mono)
 {
 	uint64_t real = mono + c->mono_to_real_ns;
 
-	jsonw_float_field(json_wtr, "time", real / 1e9, 6);
+	jsonw_float_field(jw, "time", real / 1e9, 6);
 }
 
 static uint64_t kb(struct watch_ctx *c, uint64_t pages)
@@ -211,68 +236,68 @@ static void event_json(struct watch_ctx *c, const struct watch_event *e, const c
 {
 	char reason[64], comm[WATCH_COMM_LEN + 1];
 
-	jsonw_start_object(json_wtr);
+	jsonw_start_object(jw);
 	json_time(c, e->ts_ns);
-	jsonw_string_field(json_wtr, "type", watch_type_name(e->type));
-	jsonw_string_field(json_wtr, "class", watch_class_name(watch_type_class(e->type)));
-	jsonw_string_field(json_wtr, "cgroup", path);
-	jsonw_u64_field(json_wtr, "id", e->cgid);
-	jsonw_u64_field(json_wtr, "pid", e->pid);
-	jsonw_u64_field(json_wtr, "tid", e->tid);
+	jsonw_string_field(jw, "type", watch_type_name(e->type));
+	jsonw_string_field(jw, "class", watch_class_name(watch_type_class(e->type)));
+	jsonw_string_field(jw, "cgroup", path);
+	jsonw_u64_field(jw, "id", e->cgid);
+	jsonw_u64_field(jw, "pid", e->pid);
+	jsonw_u64_field(jw, "tid", e->tid);
 	memcpy(comm, e->comm, WATCH_COMM_LEN);
 	comm[WATCH_COMM_LEN] = 0;
 	if (comm[0])
-		jsonw_string_field(json_wtr, "comm", comm);
+		jsonw_string_field(jw, "comm", comm);
 	else
-		jsonw_null_field(json_wtr, "comm");
+		jsonw_null_field(jw, "comm");
 	switch (e->type) {
 	case WATCH_T_RECLAIM:
 	case WATCH_T_DIRECT:
-		jsonw_u64_field(json_wtr, "latency_ns", e->reclaim.lat_ns);
-		jsonw_u64_field(json_wtr, "reclaimed_pages", e->reclaim.nr_reclaimed);
-		jsonw_s64_field(json_wtr, "order", e->reclaim.order);
+		jsonw_u64_field(jw, "latency_ns", e->reclaim.lat_ns);
+		jsonw_u64_field(jw, "reclaimed_pages", e->reclaim.nr_reclaimed);
+		jsonw_s64_field(jw, "order", e->reclaim.order);
 		snprintf(reason, sizeof(reason), "0x%llx", (unsigned long long)e->reclaim.gfp);
-		jsonw_string_field(json_wtr, "gfp_flags", reason);
+		jsonw_string_field(jw, "gfp_flags", reason);
 		break;
 	case WATCH_T_OOM:
 		memcpy(comm, e->oom.killer_comm, WATCH_COMM_LEN);
 		comm[WATCH_COMM_LEN] = 0;
-		jsonw_u64_field(json_wtr, "killer_pid", e->oom.killer_pid);
-		jsonw_string_field(json_wtr, "killer_comm", comm);
-		jsonw_string_field(json_wtr, "cgroup_of",
+		jsonw_u64_field(jw, "killer_pid", e->oom.killer_pid);
+		jsonw_string_field(jw, "killer_comm", comm);
+		jsonw_string_field(jw, "cgroup_of",
 				   e->flags & WATCH_F_CG_OF_KILLER ? "killer" : "victim");
 		if (e->flags & WATCH_F_NO_RSS) {
-			jsonw_null_field(json_wtr, "total_vm_kb");
-			jsonw_null_field(json_wtr, "anon_rss_kb");
-			jsonw_null_field(json_wtr, "file_rss_kb");
-			jsonw_null_field(json_wtr, "shmem_rss_kb");
-			jsonw_null_field(json_wtr, "pgtables_kb");
-			jsonw_null_field(json_wtr, "oom_score_adj");
-			jsonw_null_field(json_wtr, "uid");
+			jsonw_null_field(jw, "total_vm_kb");
+			jsonw_null_field(jw, "anon_rss_kb");
+			jsonw_null_field(jw, "file_rss_kb");
+			jsonw_null_field(jw, "shmem_rss_kb");
+			jsonw_null_field(jw, "pgtables_kb");
+			jsonw_null_field(jw, "oom_score_adj");
+			jsonw_null_field(jw, "uid");
 		} else {
-			jsonw_u64_field(json_wtr, "total_vm_kb", kb(c, e->oom.total_vm));
-			jsonw_u64_field(json_wtr, "anon_rss_kb", kb(c, e->oom.anon_rss));
-			jsonw_u64_field(json_wtr, "file_rss_kb", kb(c, e->oom.file_rss));
-			jsonw_u64_field(json_wtr, "shmem_rss_kb", kb(c, e->oom.shmem_rss));
-			jsonw_u64_field(json_wtr, "pgtables_kb", e->oom.pgtables / 1024);
-			jsonw_s64_field(json_wtr, "oom_score_adj", e->oom.oom_score_adj);
-			jsonw_u64_field(json_wtr, "uid", e->oom.uid);
+			jsonw_u64_field(jw, "total_vm_kb", kb(c, e->oom.total_vm));
+			jsonw_u64_field(jw, "anon_rss_kb", kb(c, e->oom.anon_rss));
+			jsonw_u64_field(jw, "file_rss_kb", kb(c, e->oom.file_rss));
+			jsonw_u64_field(jw, "shmem_rss_kb", kb(c, e->oom.shmem_rss));
+			jsonw_u64_field(jw, "pgtables_kb", e->oom.pgtables / 1024);
+			jsonw_s64_field(jw, "oom_score_adj", e->oom.oom_score_adj);
+			jsonw_u64_field(jw, "uid", e->oom.uid);
 		}
 		break;
 	case WATCH_T_THROTTLE:
 		watch_fmt_throttle_reason(e->throttle.reason, reason, sizeof(reason));
-		jsonw_s64_field(json_wtr, "node", e->throttle.nid);
-		jsonw_s64_field(json_wtr, "timeout_us", e->throttle.timeout_us);
-		jsonw_s64_field(json_wtr, "delayed_us", e->throttle.delayed_us);
-		jsonw_string_field(json_wtr, "reason", reason);
+		jsonw_s64_field(jw, "node", e->throttle.nid);
+		jsonw_s64_field(jw, "timeout_us", e->throttle.timeout_us);
+		jsonw_s64_field(jw, "delayed_us", e->throttle.delayed_us);
+		jsonw_string_field(jw, "reason", reason);
 		break;
 	case WATCH_T_MKDIR:
 	case WATCH_T_RMDIR:
-		jsonw_s64_field(json_wtr, "level", e->cg.level);
+		jsonw_s64_field(jw, "level", e->cg.level);
 		break;
 	}
-	jsonw_end_object(json_wtr);
-	jsonw_end_document(json_wtr);	/* flushes: pipes see it at once */
+	jsonw_end_object(jw);
+	jsonw_end_document(jw);	/* flushes: pipes see it at once */
 }
 
 static void event_text(struct watch_ctx *c, const struct watch_event *e, const char *path)
@@ -322,10 +347,9 @@ static void event_text(struct watch_ctx *c, const struct watch_event *e, const c
 	fmt_time(c, e->ts_ns, tbuf, sizeof(tbuf));
 	if (c->a->ids)
 		snprintf(idcol, sizeof(idcol), "%-8llu ", (unsigned long long)e->cgid);
-	printf("%s %s%-18s %7u %-12.12s %-8s %s\n", tbuf, idcol,
+	fprintf(out, "%s %s%-18s %7u %-12.12s %-8s %s\n", tbuf, idcol,
 	       tail(path, 18, pbuf, sizeof(pbuf)), e->pid, comm[0] ? comm : "-",
 	       watch_type_name(e->type), det);
-	fflush(stdout);
 }
 
 static int on_event(const struct watch_event *e, void *data)
@@ -349,7 +373,7 @@ static int on_event(const struct watch_event *e, void *data)
 			return c->vanished;
 	}
 	path = cg_name(c, e->cgid, buf, sizeof(buf));
-	if (json_wtr)
+	if (jw)
 		event_json(c, e, path);
 	else
 		event_text(c, e, path);
@@ -370,21 +394,20 @@ static void report_lost(struct watch_ctx *c, uint64_t total)
 	if (!n)
 		return;
 	c->lost_seen = total;
-	if (json_wtr) {
-		jsonw_start_object(json_wtr);
+	if (jw) {
+		jsonw_start_object(jw);
 		json_time(c, now_ns(CLOCK_MONOTONIC));
-		jsonw_string_field(json_wtr, "type", "lost");
-		jsonw_u64_field(json_wtr, "lost", n);
-		jsonw_u64_field(json_wtr, "total_lost", total);
-		jsonw_end_object(json_wtr);
-		jsonw_end_document(json_wtr);
+		jsonw_string_field(jw, "type", "lost");
+		jsonw_u64_field(jw, "lost", n);
+		jsonw_u64_field(jw, "total_lost", total);
+		jsonw_end_object(jw);
+		jsonw_end_document(jw);
 	} else {
 		char tbuf[32];
 
 		fmt_time(c, now_ns(CLOCK_MONOTONIC), tbuf, sizeof(tbuf));
-		printf("%s LOST %llu events (ring buffer full; %llu in all)\n", tbuf,
+		fprintf(out, "%s LOST %llu events (ring buffer full; %llu in all)\n", tbuf,
 		       (unsigned long long)n, (unsigned long long)total);
-		fflush(stdout);
 	}
 }
 
@@ -425,19 +448,19 @@ static void report_limit(struct watch_ctx *c, struct watch_session *s,
 		if (!d.hits && !d.pgscan && !d.pgsteal)
 			continue;
 		path = cg_name(c, cur[i].cgid, buf, sizeof(buf));
-		if (json_wtr) {
-			jsonw_start_object(json_wtr);
+		if (jw) {
+			jsonw_start_object(jw);
 			json_time(c, now_ns(CLOCK_MONOTONIC));
-			jsonw_string_field(json_wtr, "type", "limit");
-			jsonw_string_field(json_wtr, "class", "limit");
-			jsonw_string_field(json_wtr, "cgroup", path);
-			jsonw_u64_field(json_wtr, "id", cur[i].cgid);
-			jsonw_float_field(json_wtr, "interval_s", interval_ns / 1e9, 3);
-			jsonw_u64_field(json_wtr, "limit_hits", d.hits);
-			jsonw_u64_field(json_wtr, "pgscan", d.pgscan);
-			jsonw_u64_field(json_wtr, "pgsteal", d.pgsteal);
-			jsonw_end_object(json_wtr);
-			jsonw_end_document(json_wtr);
+			jsonw_string_field(jw, "type", "limit");
+			jsonw_string_field(jw, "class", "limit");
+			jsonw_string_field(jw, "cgroup", path);
+			jsonw_u64_field(jw, "id", cur[i].cgid);
+			jsonw_float_field(jw, "interval_s", interval_ns / 1e9, 3);
+			jsonw_u64_field(jw, "limit_hits", d.hits);
+			jsonw_u64_field(jw, "pgscan", d.pgscan);
+			jsonw_u64_field(jw, "pgsteal", d.pgsteal);
+			jsonw_end_object(jw);
+			jsonw_end_document(jw);
 		} else {
 			char idcol[32] = "";
 
@@ -445,12 +468,11 @@ static void report_limit(struct watch_ctx *c, struct watch_session *s,
 			if (c->a->ids)
 				snprintf(idcol, sizeof(idcol), "%-8llu ",
 					 (unsigned long long)cur[i].cgid);
-			printf("%s %s%-18s %7s %-12s %-8s hits=%llu scanned=%llu reclaimed=%llu\n",
+			fprintf(out, "%s %s%-18s %7s %-12s %-8s hits=%llu scanned=%llu reclaimed=%llu\n",
 			       tbuf, idcol, tail(path, 18, pbuf, sizeof(pbuf)), "-", "-", "limit",
 			       (unsigned long long)d.hits, (unsigned long long)d.pgscan,
 			       (unsigned long long)d.pgsteal);
-			fflush(stdout);
-		}
+			}
 	}
 	free(prev->v);
 	prev->v = cur;
@@ -482,7 +504,7 @@ static void hist_text(const __u64 *h, const char *path, const char *what)
 	for (int i = 0; i < used; i++)
 		if (h[i] > max)
 			max = h[i];
-	printf("\n%s: %s latency\n%20s : %-8s %s\n", path, what, "usecs", "count", "distribution");
+	fprintf(out, "\n%s: %s latency\n%20s : %-8s %s\n", path, what, "usecs", "count", "distribution");
 	for (int i = 0; i < used; i++) {
 		uint64_t lo, hi;
 		char range[32], bar[41];
@@ -493,7 +515,7 @@ static void hist_text(const __u64 *h, const char *path, const char *what)
 			 (unsigned long long)hi - 1);
 		memset(bar, '*', w);
 		bar[w] = 0;
-		printf("%20s : %-8llu |%-40s|\n", range, (unsigned long long)h[i], bar);
+		fprintf(out, "%20s : %-8llu |%-40s|\n", range, (unsigned long long)h[i], bar);
 	}
 }
 
@@ -508,87 +530,87 @@ static void summary(struct watch_ctx *c, struct watch_session *s, uint64_t elaps
 	watch_read_stats(s, &t, &n);
 	if (n)
 		qsort(t, n, sizeof(*t), total_cmp);
-	if (json_wtr) {
-		jsonw_start_object(json_wtr);
+	if (jw) {
+		jsonw_start_object(jw);
 		json_time(c, now_ns(CLOCK_MONOTONIC));
-		jsonw_string_field(json_wtr, "type", "summary");
-		jsonw_float_field(json_wtr, "duration_s", elapsed_ns / 1e9, 3);
-		jsonw_u64_field(json_wtr, "delivered", c->delivered);
-		jsonw_u64_field(json_wtr, "lost", lost);
-		jsonw_u64_field(json_wtr, "untracked", dropped);
-		jsonw_name(json_wtr, "cgroups");
-		jsonw_start_array(json_wtr);
+		jsonw_string_field(jw, "type", "summary");
+		jsonw_float_field(jw, "duration_s", elapsed_ns / 1e9, 3);
+		jsonw_u64_field(jw, "delivered", c->delivered);
+		jsonw_u64_field(jw, "lost", lost);
+		jsonw_u64_field(jw, "untracked", dropped);
+		jsonw_name(jw, "cgroups");
+		jsonw_start_array(jw);
 		for (size_t i = 0; i < n; i++) {
 			const struct watch_cg_stats *st = &t[i].st;
 
-			jsonw_start_object(json_wtr);
-			jsonw_string_field(json_wtr, "cgroup", cg_name(c, t[i].cgid, buf, sizeof(buf)));
-			jsonw_u64_field(json_wtr, "id", t[i].cgid);
-			jsonw_name(json_wtr, "events");
-			jsonw_start_object(json_wtr);
+			jsonw_start_object(jw);
+			jsonw_string_field(jw, "cgroup", cg_name(c, t[i].cgid, buf, sizeof(buf)));
+			jsonw_u64_field(jw, "id", t[i].cgid);
+			jsonw_name(jw, "events");
+			jsonw_start_object(jw);
 			for (int k = 0; k < WATCH_C_NR; k++)
 				if (k != WATCH_C_LIMIT)
-					jsonw_u64_field(json_wtr, watch_class_name(k), st->events[k]);
-			jsonw_end_object(json_wtr);
-			jsonw_u64_field(json_wtr, "stall_ns", st->stall_ns[0] + st->stall_ns[1]);
-			jsonw_u64_field(json_wtr, "stall_max_ns",
+					jsonw_u64_field(jw, watch_class_name(k), st->events[k]);
+			jsonw_end_object(jw);
+			jsonw_u64_field(jw, "stall_ns", st->stall_ns[0] + st->stall_ns[1]);
+			jsonw_u64_field(jw, "stall_max_ns",
 					st->stall_max_ns[0] > st->stall_max_ns[1] ?
 					st->stall_max_ns[0] : st->stall_max_ns[1]);
 			for (int k = 0; k < 2; k++) {
-				jsonw_name(json_wtr, hist_names[k]);
-				jsonw_start_object(json_wtr);
-				jsonw_u64_field(json_wtr, "stall_ns", st->stall_ns[k]);
-				jsonw_u64_field(json_wtr, "stall_max_ns", st->stall_max_ns[k]);
-				jsonw_u64_field(json_wtr, "reclaimed_pages", st->reclaimed[k]);
+				jsonw_name(jw, hist_names[k]);
+				jsonw_start_object(jw);
+				jsonw_u64_field(jw, "stall_ns", st->stall_ns[k]);
+				jsonw_u64_field(jw, "stall_max_ns", st->stall_max_ns[k]);
+				jsonw_u64_field(jw, "reclaimed_pages", st->reclaimed[k]);
 				if (c->a->hist) {
 					int used = watch_hist_used(st->hist[k], WATCH_HIST_SLOTS);
 
-					jsonw_name(json_wtr, "hist");
-					jsonw_start_array(json_wtr);
+					jsonw_name(jw, "hist");
+					jsonw_start_array(jw);
 					for (int b = 0; b < used; b++) {
 						uint64_t lo, hi;
 
 						watch_hist_bounds(b, &lo, &hi);
-						jsonw_start_object(json_wtr);
-						jsonw_u64_field(json_wtr, "lo_us", lo);
-						jsonw_u64_field(json_wtr, "hi_us", hi);
-						jsonw_u64_field(json_wtr, "count", st->hist[k][b]);
-						jsonw_end_object(json_wtr);
+						jsonw_start_object(jw);
+						jsonw_u64_field(jw, "lo_us", lo);
+						jsonw_u64_field(jw, "hi_us", hi);
+						jsonw_u64_field(jw, "count", st->hist[k][b]);
+						jsonw_end_object(jw);
 					}
-					jsonw_end_array(json_wtr);
+					jsonw_end_array(jw);
 				}
-				jsonw_end_object(json_wtr);
+				jsonw_end_object(jw);
 			}
-			jsonw_u64_field(json_wtr, "reclaimed_pages", st->reclaimed[0] + st->reclaimed[1]);
-			jsonw_u64_field(json_wtr, "throttled_us", st->throttle_us);
-			jsonw_u64_field(json_wtr, "lost", st->lost);
-			jsonw_end_object(json_wtr);
+			jsonw_u64_field(jw, "reclaimed_pages", st->reclaimed[0] + st->reclaimed[1]);
+			jsonw_u64_field(jw, "throttled_us", st->throttle_us);
+			jsonw_u64_field(jw, "lost", st->lost);
+			jsonw_end_object(jw);
 		}
-		jsonw_end_array(json_wtr);
-		jsonw_end_object(json_wtr);
-		jsonw_end_document(json_wtr);
+		jsonw_end_array(jw);
+		jsonw_end_object(jw);
+		jsonw_end_document(jw);
 		free(t);
 		return;
 	}
-	printf("\n--- %s: %llu events delivered, %llu lost%s\n",
+	fprintf(out, "\n--- %s: %llu events delivered, %llu lost%s\n",
 	       fmt_duration(d1, sizeof(d1), elapsed_ns), (unsigned long long)c->delivered,
 	       (unsigned long long)lost, lost ? " (ring buffer full)" : "");
 	if (dropped)
-		printf("--- %llu events not in the totals (too many cgroups)\n",
+		fprintf(out, "--- %llu events not in the totals (too many cgroups)\n",
 		       (unsigned long long)dropped);
 	if (!n) {
-		printf("no events\n");
+		fprintf(out, "no events\n");
 		free(t);
 		return;
 	}
-	printf("%-20s %6s %6s %4s %5s %4s %9s %9s %9s\n", "CGROUP", "RECL", "DIRECT", "OOM",
+	fprintf(out, "%-20s %6s %6s %4s %5s %4s %9s %9s %9s\n", "CGROUP", "RECL", "DIRECT", "OOM",
 	       "THROT", "CG", "STALL", "STALL-MAX", "RECLAIMED");
 	for (size_t i = 0; i < n; i++) {
 		const struct watch_cg_stats *st = &t[i].st;
 		uint64_t mx = st->stall_max_ns[0] > st->stall_max_ns[1] ?
 			      st->stall_max_ns[0] : st->stall_max_ns[1];
 
-		printf("%-20s %6llu %6llu %4llu %5llu %4llu %9s %9s %9s",
+		fprintf(out, "%-20s %6llu %6llu %4llu %5llu %4llu %9s %9s %9s",
 		       tail(cg_name(c, t[i].cgid, buf, sizeof(buf)), 20, pbuf, sizeof(pbuf)),
 		       (unsigned long long)st->events[WATCH_C_RECLAIM],
 		       (unsigned long long)st->events[WATCH_C_DIRECT],
@@ -599,15 +621,14 @@ static void summary(struct watch_ctx *c, struct watch_session *s, uint64_t elaps
 		       fmt_duration(d2, sizeof(d2), mx),
 		       fmt_size(d3, sizeof(d3), (st->reclaimed[0] + st->reclaimed[1]) * c->page_size));
 		if (st->lost)
-			printf(" lost=%llu", (unsigned long long)st->lost);
-		putchar('\n');
+			fprintf(out, " lost=%llu", (unsigned long long)st->lost);
+		fputc('\n', out);
 	}
 	if (c->a->hist)
 		for (size_t i = 0; i < n; i++)
 			for (int k = 0; k < 2; k++)
 				hist_text(t[i].st.hist[k], cg_name(c, t[i].cgid, buf, sizeof(buf)),
 					  k ? "direct reclaim" : "memcg reclaim");
-	fflush(stdout);
 	free(t);
 }
 
@@ -620,32 +641,32 @@ static void announce(struct watch_ctx *c, uint32_t unavail, uint32_t partial)
 	watch_fmt_classes(c->active, cls, sizeof(cls));
 	watch_fmt_classes(unavail, un, sizeof(un));
 	watch_fmt_classes(partial, pa, sizeof(pa));
-	if (json_wtr) {
-		jsonw_start_object(json_wtr);
+	if (jw) {
+		jsonw_start_object(jw);
 		json_time(c, now_ns(CLOCK_MONOTONIC));
-		jsonw_string_field(json_wtr, "type", "start");
-		jsonw_string_field(json_wtr, "cgroup", c->top.rel);
-		jsonw_u64_field(json_wtr, "id", c->top.id);
-		jsonw_name(json_wtr, "classes");
-		jsonw_start_array(json_wtr);
+		jsonw_string_field(jw, "type", "start");
+		jsonw_string_field(jw, "cgroup", c->top.rel);
+		jsonw_u64_field(jw, "id", c->top.id);
+		jsonw_name(jw, "classes");
+		jsonw_start_array(jw);
 		for (int i = 0; i < WATCH_C_NR; i++)
 			if (c->active & (1u << i))
-				jsonw_string(json_wtr, watch_class_name(i));
-		jsonw_end_array(json_wtr);
-		jsonw_name(json_wtr, "unavailable");
-		jsonw_start_array(json_wtr);
+				jsonw_string(jw, watch_class_name(i));
+		jsonw_end_array(jw);
+		jsonw_name(jw, "unavailable");
+		jsonw_start_array(jw);
 		for (int i = 0; i < WATCH_C_NR; i++)
 			if (unavail & (1u << i))
-				jsonw_string(json_wtr, watch_class_name(i));
-		jsonw_end_array(json_wtr);
-		jsonw_name(json_wtr, "partial");
-		jsonw_start_array(json_wtr);
+				jsonw_string(jw, watch_class_name(i));
+		jsonw_end_array(jw);
+		jsonw_name(jw, "partial");
+		jsonw_start_array(jw);
 		for (int i = 0; i < WATCH_C_NR; i++)
 			if (partial & (1u << i))
-				jsonw_string(json_wtr, watch_class_name(i));
-		jsonw_end_array(json_wtr);
-		jsonw_end_object(json_wtr);
-		jsonw_end_document(json_wtr);
+				jsonw_string(jw, watch_class_name(i));
+		jsonw_end_array(jw);
+		jsonw_end_object(jw);
+		jsonw_end_document(jw);
 		return;
 	}
 	if (unavail)
@@ -658,9 +679,8 @@ static void announce(struct watch_ctx *c, uint32_t unavail, uint32_t partial)
 		fprintf(stderr, "%s: watch: limit: this kernel lacks memcg:count_memcg_events "
 			"or memcg reclaim tracepoints: some limit fields stay 0\n", prog_name);
 	fprintf(stderr, "Watching %s (%s); Ctrl-C to stop.\n", c->top.rel, cls);
-	printf("%-12s %s%-18s %7s %-12s %-8s %s\n", "TIME", c->a->ids ? "ID       " : "",
+	fprintf(out, "%-12s %s%-18s %7s %-12s %-8s %s\n", "TIME", c->a->ids ? "ID       " : "",
 	       "CGROUP", "PID", "COMM", "EVENT", "DETAILS");
-	fflush(stdout);
 }
 
 static bool cgroup_gone(const struct cg_ref *ref)
@@ -682,8 +702,8 @@ int do_watch(int argc, char **argv)
 	struct cg_env env;
 	char err[PATH_MAX + 128];
 	uint32_t unavail, partial;
-	uint64_t start, deadline = 0, next_limit, next_check;
-	bool done;
+	uint64_t start, deadline = 0, next_limit, next_tick;
+	bool done, busy = false;
 	int ret;
 
 	ret = cmd_parse(&watch_argp, argc, argv, &a, &done);
@@ -712,7 +732,17 @@ int do_watch(int argc, char **argv)
 	f.min_lat_ns = a.min_lat_ns;
 	f.classes = a.classes;
 	c.names = watch_names_new(&env, &c.top);
-	if (!c.names) {
+	out = open_memstream(&out_buf, &out_len);
+	if (out && json_wtr)
+		jw = jsonw_new(out, gopts.pretty);
+	if (!c.names || !out || (json_wtr && !jw)) {
+		watch_names_free(c.names);
+		if (jw)
+			jsonw_destroy(&jw);
+		if (out)
+			fclose(out);
+		free(out_buf);
+		out = NULL;
 		p_err("watch: out of memory");
 		return EXIT_RUNTIME;
 	}
@@ -740,15 +770,24 @@ int do_watch(int argc, char **argv)
 	if (a.duration_ns)
 		deadline = start + a.duration_ns;
 	next_limit = start + a.interval_ns;
-	next_check = start;
+	next_tick = start;
 	announce(&c, unavail, partial);
+	out_flush();
 
 	while (!stop_signal && !c.done && !c.vanished) {
-		uint64_t now = now_ns(CLOCK_MONOTONIC), wake = now + 100000000ULL;
+		uint64_t now = now_ns(CLOCK_MONOTONIC), wake;
 		int timeout;
 
 		if (deadline && now >= deadline)
 			break;
+		/*
+		 * While events flow the kernel wakes us at most every
+		 * WATCH_WAKE_MS and we poll that often to pick up the rest;
+		 * when idle, a slow tick is enough.
+		 */
+		wake = now + (busy ? WATCH_WAKE_MS : 100) * 1000000ULL;
+		if (wake > next_tick)
+			wake = next_tick;
 		if (deadline && deadline < wake)
 			wake = deadline;
 		if ((c.active & (1u << WATCH_C_LIMIT)) && next_limit < wake)
@@ -756,22 +795,25 @@ int do_watch(int argc, char **argv)
 		timeout = wake > now ? (int)((wake - now + 999999) / 1000000) : 0;
 		ret = watch_poll(s, timeout);
 		if (ret < 0 && ret != -EINTR) {
+			out_flush();
 			p_err("watch: reading events: %s", strerror(-ret));
 			ret = EXIT_RUNTIME;
 			goto out_summary;
 		}
+		busy = ret > 0;
 		now = now_ns(CLOCK_MONOTONIC);
-		report_lost(&c, watch_lost(s));
+		if (now >= next_tick) {
+			next_tick = now + 100000000ULL;
+			report_lost(&c, watch_lost(s));
+			if (f.cgid && cgroup_gone(&c.top))
+				c.vanished = true;
+		}
 		if ((c.active & (1u << WATCH_C_LIMIT)) && now >= next_limit) {
 			report_limit(&c, s, &prev, a.interval_ns);
 			while (next_limit <= now)
 				next_limit += a.interval_ns;
 		}
-		if (f.cgid && now >= next_check) {
-			next_check = now + 250000000ULL;
-			if (cgroup_gone(&c.top))
-				c.vanished = true;
-		}
+		out_flush();
 	}
 	ret = EXIT_OK;
 	if (c.vanished) {
@@ -786,21 +828,29 @@ out_summary:
 		summary(&c, s, now_ns(CLOCK_MONOTONIC) - start);
 	else
 		report_lost(&c, watch_lost(s));
+	out_flush();
 	if (c.vanished) {
-		if (json_wtr) {
-			jsonw_start_object(json_wtr);
+		if (jw) {
+			jsonw_start_object(jw);
 			json_time(&c, now_ns(CLOCK_MONOTONIC));
-			jsonw_string_field(json_wtr, "type", "vanished");
-			jsonw_string_field(json_wtr, "cgroup", c.top.rel);
-			jsonw_u64_field(json_wtr, "id", c.top.id);
-			jsonw_end_object(json_wtr);
-			jsonw_end_document(json_wtr);
+			jsonw_string_field(jw, "type", "vanished");
+			jsonw_string_field(jw, "cgroup", c.top.rel);
+			jsonw_u64_field(jw, "id", c.top.id);
+			jsonw_end_object(jw);
+			jsonw_end_document(jw);
+			out_flush();
 		}
 		fprintf(stderr, "%s: watch: %s was removed; the watch ends\n", prog_name, c.top.rel);
 	}
 out:
 	free(prev.v);
 	watch_close(s);
+	if (jw)
+		jsonw_destroy(&jw);
+	if (out)
+		fclose(out);
+	free(out_buf);
+	out = NULL;
 	watch_names_free(c.names);
 	return ret;
 }

@@ -185,7 +185,14 @@ fail:
 
 int watch_poll(struct watch_session *s, int timeout_ms)
 {
-	return ring_buffer__poll(s->rb, timeout_ms);
+	int n, m;
+
+	n = ring_buffer__poll(s->rb, timeout_ms);
+	if (n < 0)
+		return n;
+	/* records whose wakeup the kernel held back (see event_submit) */
+	m = ring_buffer__consume(s->rb);
+	return m < 0 ? m : n + m;
 }
 
 static uint64_t lost_at(struct watch_session *s, __u32 k)
