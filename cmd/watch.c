@@ -40,7 +40,7 @@ enum {
 static const struct argp_option watch_options[] = {
 	{ "events", 'e', "LIST", 0,
 	  "event classes, comma-separated: reclaim, direct, oom, throttle, limit, "
-	  "cgroup, or all (default: all)", 0 },
+	  "cgroup, or all (default: all but limit, which costs on every page fault)", 0 },
 	{ "pid", 'P', "PID", 0, "only events of this process (the victim, for oom)", 0 },
 	{ "min-lat", OPT_MIN_LAT, "DURATION", 0,
 	  "only reclaim/direct/throttle events that stalled at least this long", 0 },

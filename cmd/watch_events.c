@@ -4,7 +4,10 @@
  * program per hook; a class whose tracepoint this kernel lacks is not
  * loaded and is reported back, the others work.
  */
+#define _GNU_SOURCE	/* open_by_handle_at */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -270,7 +273,44 @@ struct watch_names {
 	char **paths;
 	size_t cap, n;
 	time_t last_scan;
+	int mount_fd;		/* the memory hierarchy's root, for handles */
 };
+
+/* kernfs file handles: the handle is the 64-bit cgroup id */
+#define WATCH_FILEID_KERNFS 0xfe
+
+/*
+ * Name a cgroup by its id without walking the tree: cgroupfs accepts
+ * the id as a file handle, and /proc/self/fd tells the path.
+ */
+static int names_by_handle(struct watch_names *nm, uint64_t id, char *rel, size_t len)
+{
+	struct {
+		struct file_handle fh;
+		uint64_t id;
+	} h = { .fh = { .handle_bytes = sizeof(uint64_t), .handle_type = WATCH_FILEID_KERNFS } };
+	char link[64], path[PATH_MAX];
+	size_t rl = strlen(nm->env->mem_root);
+	ssize_t n;
+	int fd;
+
+	if (nm->mount_fd < 0)
+		return -EBADF;
+	memcpy(h.fh.f_handle, &id, sizeof(id));
+	fd = open_by_handle_at(nm->mount_fd, &h.fh, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, path, sizeof(path) - 1);
+	close(fd);
+	if (n <= 0)
+		return -ENOENT;
+	path[n] = 0;
+	if (strncmp(path, nm->env->mem_root, rl) || (path[rl] && path[rl] != '/'))
+		return -ENOENT;	/* another hierarchy with the same id */
+	snprintf(rel, len, "%s", path[rl] ? path + rl : "/");
+	return 0;
+}
 
 static void names_put(struct watch_names *nm, uint64_t id, const char *rel);
 
@@ -345,7 +385,10 @@ struct watch_names *watch_names_new(const struct cg_env *env, const struct cg_re
 		return NULL;
 	nm->env = env;
 	nm->top = *top;
-	names_scan(nm);
+	/* no walk here: a tree of 10,000 cgroups would delay the start */
+	names_put(nm, top->id, top->rel);
+	nm->last_scan = time(NULL);
+	nm->mount_fd = open(env->mem_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	return nm;
 }
 
@@ -362,9 +405,16 @@ static const char *names_find(struct watch_names *nm, uint64_t id)
 const char *watch_names_get(struct watch_names *nm, uint64_t id)
 {
 	const char *p = names_find(nm, id);
+	char rel[PATH_MAX];
 
-	/* a cgroup made since the last scan: rescan, at most once a second */
-	if (!p && time(NULL) != nm->last_scan) {
+	if (p)
+		return p;
+	if (names_by_handle(nm, id, rel, sizeof(rel)) == 0) {
+		names_put(nm, id, rel);
+		return names_find(nm, id);
+	}
+	/* no handles (old kernel, no CAP_DAC_READ_SEARCH): walk, rarely */
+	if (time(NULL) - nm->last_scan >= 5) {
 		names_scan(nm);
 		p = names_find(nm, id);
 	}
@@ -380,6 +430,8 @@ void watch_names_free(struct watch_names *nm)
 {
 	if (!nm)
 		return;
+	if (nm->mount_fd >= 0)
+		close(nm->mount_fd);
 	for (size_t i = 0; i < nm->cap; i++)
 		free(nm->paths[i]);
 	free(nm->ids);

@@ -21,7 +21,8 @@
 /* ---- pure helpers (watch_fmt.c) ------------------------------------- */
 
 #define WATCH_ALL_CLASSES ((1u << WATCH_C_NR) - 1)
-#define WATCH_DEFAULT_CLASSES WATCH_ALL_CLASSES
+/* limit hooks the page-fault path (count_memcg_events): opt-in */
+#define WATCH_DEFAULT_CLASSES (WATCH_ALL_CLASSES & ~(1u << WATCH_C_LIMIT))
 
 const char *watch_class_name(int cls);
 /* "reclaim,oom" / "all" into a mask; -EINVAL with the bad word in bad */

@@ -54,7 +54,7 @@ cg_new watch-b 48M
 cg_b=$CG rel_b=$CG_REL
 
 # ---- 1. page-cache reclaim in watch-a, a sibling hog in watch-b ----------
-mc_bg "$T_TMP/w1" -j watch "$rel_a" -D 60
+mc_bg "$T_TMP/w1" -j watch "$rel_a" -e all -D 60
 w1=$W_PID
 # the same run, every cgroup but only one class and a latency no reclaim reaches
 mc_bg "$T_TMP/w2" -j watch -e reclaim --min-lat 10s -D 60
