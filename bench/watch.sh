@@ -99,9 +99,16 @@ attach() {
 	BG+=("$TPID")
 	wait_for "$out" '"type":"start"\|^ready' || { echo "watch bench: $mode did not attach: $(cat "$out.err")" >&2; return 1; }
 }
+# SIGINT (both print their summaries), then harder if it does not end
 detach() {
+	local i
 	[[ -n $TPID ]] || return 0
 	kill -INT "$TPID" 2>/dev/null
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$TPID" 2>/dev/null || break
+		sleep 0.05
+	done
+	kill -TERM "$TPID" 2>/dev/null
 	wait "$TPID" 2>/dev/null
 	TPID=
 }
