@@ -18,6 +18,7 @@ static const struct cmd cmds[] = {
 	{ "feature",	do_feature,	"what this kernel supports, per command" },
 	{ "top",	do_top,		"full-screen per-cgroup memory pressure view" },
 	{ "policy",	do_policy,	"in-kernel BPF memory policies, pinned on bpffs" },
+	{ "watch",	do_watch,	"stream memory-cgroup events as they happen" },
 	{ "help",	do_help,	"this list" },
 	{ "version",	do_version,	"print the version" },
 	{ 0 },

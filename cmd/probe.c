@@ -247,6 +247,11 @@ const struct probe_cmd probe_cmds[] = {
 	  OPT(PROBE_TP_MEMCG_RECLAIM_B, PROBE_TP_MEMCG_RECLAIM_E),
 	  .degraded_note = "no memcg reclaim tracepoints: the preoom built-in cannot load "
 			   "(pressure and user policies still work)" },
+	{ .name = "watch", REQ(PROBE_BTF, PROBE_MEMCG, PROBE_MAP_RINGBUF, PROBE_PROG_TRACEPOINT),
+	  OPT(PROBE_TP_MEMCG_RECLAIM_B, PROBE_TP_DIRECT_RECLAIM_B, PROBE_TP_MARK_VICTIM,
+	      PROBE_TP_THROTTLED, PROBE_TP_COUNT_EVENTS, PROBE_TP_CGROUP_MKDIR, PROBE_PROG_TP_BTF),
+	  .degraded_note = "classes whose tracepoint is missing are not watched (limit lacks "
+			   "page counts without memcg:count_memcg_events)" },
 };
 const int probe_nr_cmds = ARRAY_SIZE(probe_cmds);
 

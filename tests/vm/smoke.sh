@@ -61,7 +61,7 @@ mkdir "$cg"
 echo 32M >"$cg/memory.max"
 echo 0 >"$cg/memory.swap.max"
 rc=0
-in_cgroup "$cg" bash -c 'hog 96M' 2>/dev/null || rc=$?
+in_cgroup "$cg" bash -c 'hog 64M' 2>/dev/null || rc=$?
 kills=$(event_of "$cg" oom_kill)
 if [ "$kills" -ge 1 ] && [ "$rc" -ne 0 ]; then
 	ok oom_kill
@@ -76,7 +76,7 @@ mkdir "$cg"
 echo 32M >"$cg/memory.max"
 swp0=$(vmstat_of pswpout)
 rc=0
-in_cgroup "$cg" bash -c 'hog 96M' || rc=$?
+in_cgroup "$cg" bash -c 'hog 64M' || rc=$?
 scan=$(stat_of "$cg" pgscan)
 steal=$(stat_of "$cg" pgsteal)
 swp=$(($(vmstat_of pswpout) - swp0))

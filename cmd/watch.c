@@ -1,0 +1,856 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * memcgctl watch [CGROUP] [options]: stream memory-cgroup events as they
+ * happen, then a per-cgroup summary.  This file parses options and
+ * renders; watch_events.c collects (BPF, ring buffer, totals, names).
+ */
+#include <argp.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bpfutil.h"
+#include "cgroup.h"
+#include "main.h"
+#include "units.h"
+#include "watch_events.h"
+
+struct watch_args {
+	const char *cgroup;
+	uint32_t classes;
+	uint32_t tgid;
+	uint64_t min_lat_ns;
+	uint64_t duration_ns;
+	uint64_t count;
+	uint64_t interval_ns;
+	bool hist;
+	bool ids;
+	bool no_summary;
+};
+
+enum {
+	OPT_MIN_LAT = 0x100,
+	OPT_NO_SUMMARY,
+};
+
+static const struct argp_option watch_options[] = {
+	{ "events", 'e', "LIST", 0,
+	  "event classes, comma-separated: reclaim, direct, oom, throttle, limit, "
+	  "cgroup, or all (default: all but limit, which costs on every page fault)", 0 },
+	{ "pid", 'P', "PID", 0, "only events of this process (the victim, for oom)", 0 },
+	{ "min-lat", OPT_MIN_LAT, "DURATION", 0,
+	  "only reclaim/direct/throttle events that stalled at least this long", 0 },
+	{ "duration", 'D', "DURATION", 0, "stop after this long", 0 },
+	{ "count", 'c', "N", 0, "stop after N events", 0 },
+	{ "interval", 'i', "DURATION", 0, "limit summary interval (default 1s)", 0 },
+	{ "hist", 'H', 0, 0, "log2 reclaim latency histograms in the summary", 0 },
+	{ "ids", 'I', 0, 0, "show cgroup ids in text output", 0 },
+	{ "no-summary", OPT_NO_SUMMARY, 0, 0, "no summary at the end", 0 },
+	{ 0 },
+};
+
+static error_t watch_parse(int key, char *arg, struct argp_state *state)
+{
+	struct watch_args *a = state->input;
+	char bad[40];
+	uint64_t v;
+
+	switch (key) {
+	case 'e':
+		if (watch_parse_classes(arg, &a->classes, bad, sizeof(bad))) {
+			if (!bad[0]) {
+				p_err("watch: -e '%s': empty class name in the list", arg);
+				return EINVAL;
+			}
+			p_err("watch: -e '%s': unknown class '%s' (classes: reclaim, direct, oom, "
+			      "throttle, limit, cgroup, all)", arg, bad);
+			return EINVAL;
+		}
+		break;
+	case 'P':
+		if (parse_u64(arg, 0x7fffffff, &v) || v == 0) {
+			p_err("watch: --pid '%s': expected a process id", arg);
+			return EINVAL;
+		}
+		a->tgid = (uint32_t)v;
+		break;
+	case OPT_MIN_LAT:
+		if (parse_duration(arg, &a->min_lat_ns)) {
+			p_err("watch: --min-lat '%s': expected a duration such as 500us or 1ms", arg);
+			return EINVAL;
+		}
+		break;
+	case 'D':
+		if (parse_duration(arg, &a->duration_ns) || a->duration_ns == 0) {
+			p_err("watch: --duration '%s': expected a positive duration such as 10s", arg);
+			return EINVAL;
+		}
+		break;
+	case 'c':
+		if (parse_u64(arg, UINT64_MAX - 1, &a->count) || a->count == 0) {
+			p_err("watch: --count '%s': expected a positive number", arg);
+			return EINVAL;
+		}
+		break;
+	case 'i':
+		if (parse_duration(arg, &a->interval_ns) || a->interval_ns < 10000000ULL) {
+			p_err("watch: --interval '%s': expected a duration of at least 10ms", arg);
+			return EINVAL;
+		}
+		break;
+	case 'H': a->hist = true; break;
+	case 'I': a->ids = true; break;
+	case OPT_NO_SUMMARY: a->no_summary = true; break;
+	case ARGP_KEY_ARG:
+		if (a->cgroup) {
+			p_err("watch: one CGROUP at most (got '%s' and '%s')", a->cgroup, arg);
+			return EINVAL;
+		}
+		a->cgroup = arg;
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp watch_argp = {
+	watch_options, watch_parse, "[CGROUP]",
+	"Stream memory-cgroup events as they happen: memcg reclaim and global direct "
+	"reclaim (latency, pages reclaimed), OOM kills (victim, rss, cgroup), vmscan "
+	"throttling, per-interval limit activity and cgroup creation/removal, for "
+	"CGROUP and its descendants (default: every cgroup). Filters run in the "
+	"kernel. Ctrl-C, --duration or --count end the watch with a per-cgroup "
+	"summary.\v"
+	"Exit status: 0 ended normally, 2 usage, 3 no such cgroup, 4 permission, "
+	"5 no requested class available, 7 the watched cgroup was removed.", 0, 0, 0
+};
+
+/* ---- state shared by the callbacks ------------------------------------ */
+
+struct watch_ctx {
+	struct watch_args *a;
+	const struct cg_env *env;
+	struct cg_ref top;
+	struct watch_names *names;
+	int64_t mono_to_real_ns;	/* add to CLOCK_MONOTONIC for wall time */
+	long page_size;
+	uint32_t active;		/* classes attached */
+	uint64_t delivered;
+	uint64_t lost_seen;
+	bool vanished;
+	bool done;
+};
+
+/* how often, at most, the kernel wakes us while events flow */
+#define WATCH_WAKE_MS 10
+
+static volatile sig_atomic_t stop_signal;
+
+/*
+ * Output is rendered into a memory buffer and written out once per batch
+ * of events the ring buffer hands over: a pipe sees every event as soon
+ * as its batch is read, without one write(2) per event.
+ */
+static FILE *out;
+static char *out_buf;
+static size_t out_len;
+static struct json_writer *jw;	/* the event stream under -j, into out */
+
+static void out_flush(void)
+{
+	if (!out)
+		return;
+	fflush(out);
+	if (out_len) {
+		fwrite(out_buf, 1, out_len, stdout);
+		fflush(stdout);
+	}
+	fseeko(out, 0, SEEK_SET);
+}
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static uint64_t now_ns(clockid_t c)
+{
+	struct timespec ts;
+
+	clock_gettime(c, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static const char *cg_name(struct watch_ctx *c, uint64_t id, char *buf, size_t len)
+{
+	const char *p = watch_names_get(c->names, id);
+
+	if (p)
+		return p;
+	snprintf(buf, len, "id:%llu", (unsigned long long)id);
+	return buf;
+}
+
+/* Keep the tail of a long path, which is the part that tells cgroups apart. */
+static const char *tail(const char *s, size_t width, char *buf, size_t len)
+{
+	size_t n = strlen(s);
+
+	if (n <= width)
+		return s;
+	snprintf(buf, len, "..%s", s + n - (width - 2));
+	return buf;
+}
+
+static void fmt_time(struct watch_ctx *c, uint64_t mono, char *buf, size_t len)
+{
+	uint64_t real = mono + c->mono_to_real_ns;
+	time_t sec = real / 1000000000ULL;
+	struct tm tm;
+
+	localtime_r(&sec, &tm);
+	snprintf(buf, len, "%02d:%02d:%02d.%03u", tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 (unsigned int)(real % 1000000000ULL / 1000000));
+}
+
+static void json_time(struct watch_ctx *c, uint64_t mono)
+{
+	uint64_t real = mono + c->mono_to_real_ns;
+
+	jsonw_float_field(jw, "time", real / 1e9, 6);
+}
+
+static uint64_t kb(struct watch_ctx *c, uint64_t pages)
+{
+	return pages * (uint64_t)c->page_size / 1024;
+}
+
+/* ---- one event ---------------------------------------------------------- */
+
+static void event_json(struct watch_ctx *c, const struct watch_event *e, const char *path)
+{
+	char reason[64], comm[WATCH_COMM_LEN + 1];
+
+	jsonw_start_object(jw);
+	json_time(c, e->ts_ns);
+	jsonw_string_field(jw, "type", watch_type_name(e->type));
+	jsonw_string_field(jw, "class", watch_class_name(watch_type_class(e->type)));
+	jsonw_string_field(jw, "cgroup", path);
+	jsonw_u64_field(jw, "id", e->cgid);
+	jsonw_u64_field(jw, "pid", e->pid);
+	jsonw_u64_field(jw, "tid", e->tid);
+	memcpy(comm, e->comm, WATCH_COMM_LEN);
+	comm[WATCH_COMM_LEN] = 0;
+	if (comm[0])
+		jsonw_string_field(jw, "comm", comm);
+	else
+		jsonw_null_field(jw, "comm");
+	switch (e->type) {
+	case WATCH_T_RECLAIM:
+	case WATCH_T_DIRECT:
+		jsonw_u64_field(jw, "latency_ns", e->reclaim.lat_ns);
+		jsonw_u64_field(jw, "reclaimed_pages", e->reclaim.nr_reclaimed);
+		jsonw_s64_field(jw, "order", e->reclaim.order);
+		snprintf(reason, sizeof(reason), "0x%llx", (unsigned long long)e->reclaim.gfp);
+		jsonw_string_field(jw, "gfp_flags", reason);
+		break;
+	case WATCH_T_OOM:
+		memcpy(comm, e->oom.killer_comm, WATCH_COMM_LEN);
+		comm[WATCH_COMM_LEN] = 0;
+		jsonw_u64_field(jw, "killer_pid", e->oom.killer_pid);
+		jsonw_string_field(jw, "killer_comm", comm);
+		jsonw_string_field(jw, "cgroup_of",
+				   e->flags & WATCH_F_CG_OF_KILLER ? "killer" : "victim");
+		if (e->flags & WATCH_F_NO_RSS) {
+			jsonw_null_field(jw, "total_vm_kb");
+			jsonw_null_field(jw, "anon_rss_kb");
+			jsonw_null_field(jw, "file_rss_kb");
+			jsonw_null_field(jw, "shmem_rss_kb");
+			jsonw_null_field(jw, "pgtables_kb");
+			jsonw_null_field(jw, "oom_score_adj");
+			jsonw_null_field(jw, "uid");
+		} else {
+			jsonw_u64_field(jw, "total_vm_kb", kb(c, e->oom.total_vm));
+			jsonw_u64_field(jw, "anon_rss_kb", kb(c, e->oom.anon_rss));
+			jsonw_u64_field(jw, "file_rss_kb", kb(c, e->oom.file_rss));
+			jsonw_u64_field(jw, "shmem_rss_kb", kb(c, e->oom.shmem_rss));
+			jsonw_u64_field(jw, "pgtables_kb", e->oom.pgtables / 1024);
+			jsonw_s64_field(jw, "oom_score_adj", e->oom.oom_score_adj);
+			jsonw_u64_field(jw, "uid", e->oom.uid);
+		}
+		break;
+	case WATCH_T_THROTTLE:
+		watch_fmt_throttle_reason(e->throttle.reason, reason, sizeof(reason));
+		jsonw_s64_field(jw, "node", e->throttle.nid);
+		jsonw_s64_field(jw, "timeout_us", e->throttle.timeout_us);
+		jsonw_s64_field(jw, "delayed_us", e->throttle.delayed_us);
+		jsonw_string_field(jw, "reason", reason);
+		break;
+	case WATCH_T_MKDIR:
+	case WATCH_T_RMDIR:
+		jsonw_s64_field(jw, "level", e->cg.level);
+		break;
+	}
+	jsonw_end_object(jw);
+	jsonw_end_document(jw);	/* flushes: pipes see it at once */
+}
+
+static void event_text(struct watch_ctx *c, const struct watch_event *e, const char *path)
+{
+	char tbuf[32], pbuf[32], d1[UNITS_BUF], d2[UNITS_BUF], det[160], comm[WATCH_COMM_LEN + 1];
+	char idcol[32] = "";
+
+	memcpy(comm, e->comm, WATCH_COMM_LEN);
+	comm[WATCH_COMM_LEN] = 0;
+	switch (e->type) {
+	case WATCH_T_RECLAIM:
+	case WATCH_T_DIRECT:
+		snprintf(det, sizeof(det), "lat=%s reclaimed=%llu",
+			 fmt_duration(d1, sizeof(d1), e->reclaim.lat_ns),
+			 (unsigned long long)e->reclaim.nr_reclaimed);
+		break;
+	case WATCH_T_OOM: {
+		char kc[WATCH_COMM_LEN + 1];
+
+		memcpy(kc, e->oom.killer_comm, WATCH_COMM_LEN);
+		kc[WATCH_COMM_LEN] = 0;
+		if (e->flags & WATCH_F_NO_RSS)
+			snprintf(det, sizeof(det), "by=%s[%u]%s", kc, e->oom.killer_pid,
+				 e->flags & WATCH_F_CG_OF_KILLER ? " (cgroup of killer)" : "");
+		else
+			snprintf(det, sizeof(det), "anon=%s file=%s shmem=%s adj=%d by=%s[%u]",
+				 fmt_size(d1, sizeof(d1), e->oom.anon_rss * c->page_size),
+				 fmt_size(d2, sizeof(d2), e->oom.file_rss * c->page_size),
+				 fmt_size(pbuf, sizeof(pbuf), e->oom.shmem_rss * c->page_size),
+				 e->oom.oom_score_adj, kc, e->oom.killer_pid);
+		break;
+	}
+	case WATCH_T_THROTTLE: {
+		char reason[64];
+
+		watch_fmt_throttle_reason(e->throttle.reason, reason, sizeof(reason));
+		snprintf(det, sizeof(det), "slept=%s %s",
+			 fmt_duration(d1, sizeof(d1), (uint64_t)(e->throttle.delayed_us > 0 ?
+						     e->throttle.delayed_us : 0) * 1000),
+			 reason);
+		break;
+	}
+	default:
+		snprintf(det, sizeof(det), "level=%d", e->cg.level);
+		break;
+	}
+	fmt_time(c, e->ts_ns, tbuf, sizeof(tbuf));
+	if (c->a->ids)
+		snprintf(idcol, sizeof(idcol), "%-8llu ", (unsigned long long)e->cgid);
+	fprintf(out, "%s %s%-18s %7u %-12.12s %-8s %s\n", tbuf, idcol,
+	       tail(path, 18, pbuf, sizeof(pbuf)), e->pid, comm[0] ? comm : "-",
+	       watch_type_name(e->type), det);
+}
+
+static int on_event(const struct watch_event *e, void *data)
+{
+	struct watch_ctx *c = data;
+	char buf[64];
+	const char *path;
+
+	if (c->done)
+		return 1;
+	if (e->type == WATCH_T_MKDIR || e->type == WATCH_T_RMDIR) {
+		char rel[WATCH_PATH_LEN + 1];
+
+		memcpy(rel, e->cg.path, WATCH_PATH_LEN);
+		rel[WATCH_PATH_LEN] = 0;
+		watch_names_add(c->names, e->cgid, rel);
+		if (e->type == WATCH_T_RMDIR && (e->flags & WATCH_F_TARGET))
+			c->vanished = true;
+		/* rmdir may be loaded only to learn that the watched cgroup went */
+		if (!(c->active & (1u << WATCH_C_CGROUP)))
+			return c->vanished;
+	}
+	path = cg_name(c, e->cgid, buf, sizeof(buf));
+	if (jw)
+		event_json(c, e, path);
+	else
+		event_text(c, e, path);
+	c->delivered++;
+	if (c->a->count && c->delivered >= c->a->count) {
+		c->done = true;
+		return 1;
+	}
+	return c->vanished;
+}
+
+/* ---- lost events and limit intervals ------------------------------------ */
+
+static void report_lost(struct watch_ctx *c, uint64_t total)
+{
+	uint64_t n = total - c->lost_seen;
+
+	if (!n)
+		return;
+	c->lost_seen = total;
+	if (jw) {
+		jsonw_start_object(jw);
+		json_time(c, now_ns(CLOCK_MONOTONIC));
+		jsonw_string_field(jw, "type", "lost");
+		jsonw_u64_field(jw, "lost", n);
+		jsonw_u64_field(jw, "total_lost", total);
+		jsonw_end_object(jw);
+		jsonw_end_document(jw);
+	} else {
+		char tbuf[32];
+
+		fmt_time(c, now_ns(CLOCK_MONOTONIC), tbuf, sizeof(tbuf));
+		fprintf(out, "%s LOST %llu events (ring buffer full; %llu in all)\n", tbuf,
+		       (unsigned long long)n, (unsigned long long)total);
+	}
+}
+
+/* The previous interval's cumulative counters, to print deltas. */
+struct limit_prev {
+	struct watch_limit_entry *v;
+	size_t n;
+};
+
+static const struct watch_limit_val *limit_find(const struct limit_prev *p, uint64_t id)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (p->v[i].cgid == id)
+			return &p->v[i].v;
+	return NULL;
+}
+
+static void report_limit(struct watch_ctx *c, struct watch_session *s,
+			 struct limit_prev *prev, uint64_t interval_ns)
+{
+	static const struct watch_limit_val zero;
+	struct watch_limit_entry *cur;
+	size_t n;
+
+	if (watch_read_limit(s, &cur, &n))
+		return;
+	for (size_t i = 0; i < n; i++) {
+		const struct watch_limit_val *p = limit_find(prev, cur[i].cgid);
+		struct watch_limit_val d;
+		char buf[64], pbuf[32], tbuf[32];
+		const char *path;
+
+		if (!p)
+			p = &zero;
+		d.hits = cur[i].v.hits - p->hits;
+		d.pgscan = cur[i].v.pgscan - p->pgscan;
+		d.pgsteal = cur[i].v.pgsteal - p->pgsteal;
+		if (!d.hits && !d.pgscan && !d.pgsteal)
+			continue;
+		path = cg_name(c, cur[i].cgid, buf, sizeof(buf));
+		if (jw) {
+			jsonw_start_object(jw);
+			json_time(c, now_ns(CLOCK_MONOTONIC));
+			jsonw_string_field(jw, "type", "limit");
+			jsonw_string_field(jw, "class", "limit");
+			jsonw_string_field(jw, "cgroup", path);
+			jsonw_u64_field(jw, "id", cur[i].cgid);
+			jsonw_float_field(jw, "interval_s", interval_ns / 1e9, 3);
+			jsonw_u64_field(jw, "limit_hits", d.hits);
+			jsonw_u64_field(jw, "pgscan", d.pgscan);
+			jsonw_u64_field(jw, "pgsteal", d.pgsteal);
+			jsonw_end_object(jw);
+			jsonw_end_document(jw);
+		} else {
+			char idcol[32] = "";
+
+			fmt_time(c, now_ns(CLOCK_MONOTONIC), tbuf, sizeof(tbuf));
+			if (c->a->ids)
+				snprintf(idcol, sizeof(idcol), "%-8llu ",
+					 (unsigned long long)cur[i].cgid);
+			fprintf(out, "%s %s%-18s %7s %-12s %-8s hits=%llu scanned=%llu reclaimed=%llu\n",
+			       tbuf, idcol, tail(path, 18, pbuf, sizeof(pbuf)), "-", "-", "limit",
+			       (unsigned long long)d.hits, (unsigned long long)d.pgscan,
+			       (unsigned long long)d.pgsteal);
+			}
+	}
+	free(prev->v);
+	prev->v = cur;
+	prev->n = n;
+}
+
+/* ---- the summary ----------------------------------------------------------- */
+
+static int total_cmp(const void *x, const void *y)
+{
+	const struct watch_cg_total *a = x, *b = y;
+	uint64_t sa = a->st.stall_ns[0] + a->st.stall_ns[1];
+	uint64_t sb = b->st.stall_ns[0] + b->st.stall_ns[1];
+
+	if (sa != sb)
+		return sa < sb ? 1 : -1;
+	return a->cgid < b->cgid ? -1 : a->cgid > b->cgid;
+}
+
+static const char *const hist_names[2] = { "reclaim", "direct" };
+
+static void hist_text(const __u64 *h, const char *path, const char *what)
+{
+	int used = watch_hist_used(h, WATCH_HIST_SLOTS);
+	uint64_t max = 0;
+
+	if (!used)
+		return;
+	for (int i = 0; i < used; i++)
+		if (h[i] > max)
+			max = h[i];
+	fprintf(out, "\n%s: %s latency\n%20s : %-8s %s\n", path, what, "usecs", "count", "distribution");
+	for (int i = 0; i < used; i++) {
+		uint64_t lo, hi;
+		char range[32], bar[41];
+		int w = (int)(h[i] * 40 / max);
+
+		watch_hist_bounds(i, &lo, &hi);
+		snprintf(range, sizeof(range), "%llu -> %llu", (unsigned long long)lo,
+			 (unsigned long long)hi - 1);
+		memset(bar, '*', w);
+		bar[w] = 0;
+		fprintf(out, "%20s : %-8llu |%-40s|\n", range, (unsigned long long)h[i], bar);
+	}
+}
+
+static void summary(struct watch_ctx *c, struct watch_session *s, uint64_t elapsed_ns)
+{
+	struct watch_cg_total *t = NULL;
+	uint64_t lost = watch_lost(s), dropped = watch_stats_dropped(s);
+	size_t n = 0;
+	char buf[64], d1[UNITS_BUF], d2[UNITS_BUF], d3[UNITS_BUF], pbuf[32];
+
+	report_lost(c, lost);
+	watch_read_stats(s, &t, &n);
+	if (n)
+		qsort(t, n, sizeof(*t), total_cmp);
+	if (jw) {
+		jsonw_start_object(jw);
+		json_time(c, now_ns(CLOCK_MONOTONIC));
+		jsonw_string_field(jw, "type", "summary");
+		jsonw_float_field(jw, "duration_s", elapsed_ns / 1e9, 3);
+		jsonw_u64_field(jw, "delivered", c->delivered);
+		jsonw_u64_field(jw, "lost", lost);
+		jsonw_u64_field(jw, "untracked", dropped);
+		jsonw_name(jw, "cgroups");
+		jsonw_start_array(jw);
+		for (size_t i = 0; i < n; i++) {
+			const struct watch_cg_stats *st = &t[i].st;
+
+			jsonw_start_object(jw);
+			jsonw_string_field(jw, "cgroup", cg_name(c, t[i].cgid, buf, sizeof(buf)));
+			jsonw_u64_field(jw, "id", t[i].cgid);
+			jsonw_name(jw, "events");
+			jsonw_start_object(jw);
+			for (int k = 0; k < WATCH_C_NR; k++)
+				if (k != WATCH_C_LIMIT)
+					jsonw_u64_field(jw, watch_class_name(k), st->events[k]);
+			jsonw_end_object(jw);
+			jsonw_u64_field(jw, "stall_ns", st->stall_ns[0] + st->stall_ns[1]);
+			jsonw_u64_field(jw, "stall_max_ns",
+					st->stall_max_ns[0] > st->stall_max_ns[1] ?
+					st->stall_max_ns[0] : st->stall_max_ns[1]);
+			for (int k = 0; k < 2; k++) {
+				jsonw_name(jw, hist_names[k]);
+				jsonw_start_object(jw);
+				jsonw_u64_field(jw, "stall_ns", st->stall_ns[k]);
+				jsonw_u64_field(jw, "stall_max_ns", st->stall_max_ns[k]);
+				jsonw_u64_field(jw, "reclaimed_pages", st->reclaimed[k]);
+				if (c->a->hist) {
+					int used = watch_hist_used(st->hist[k], WATCH_HIST_SLOTS);
+
+					jsonw_name(jw, "hist");
+					jsonw_start_array(jw);
+					for (int b = 0; b < used; b++) {
+						uint64_t lo, hi;
+
+						watch_hist_bounds(b, &lo, &hi);
+						jsonw_start_object(jw);
+						jsonw_u64_field(jw, "lo_us", lo);
+						jsonw_u64_field(jw, "hi_us", hi);
+						jsonw_u64_field(jw, "count", st->hist[k][b]);
+						jsonw_end_object(jw);
+					}
+					jsonw_end_array(jw);
+				}
+				jsonw_end_object(jw);
+			}
+			jsonw_u64_field(jw, "reclaimed_pages", st->reclaimed[0] + st->reclaimed[1]);
+			jsonw_u64_field(jw, "throttled_us", st->throttle_us);
+			jsonw_u64_field(jw, "lost", st->lost);
+			jsonw_end_object(jw);
+		}
+		jsonw_end_array(jw);
+		jsonw_end_object(jw);
+		jsonw_end_document(jw);
+		free(t);
+		return;
+	}
+	fprintf(out, "\n--- %s: %llu events delivered, %llu lost%s\n",
+	       fmt_duration(d1, sizeof(d1), elapsed_ns), (unsigned long long)c->delivered,
+	       (unsigned long long)lost, lost ? " (ring buffer full)" : "");
+	if (dropped)
+		fprintf(out, "--- %llu events not in the totals (too many cgroups)\n",
+		       (unsigned long long)dropped);
+	if (!n) {
+		fprintf(out, "no events\n");
+		free(t);
+		return;
+	}
+	fprintf(out, "%-20s %6s %6s %4s %5s %4s %9s %9s %9s\n", "CGROUP", "RECL", "DIRECT", "OOM",
+	       "THROT", "CG", "STALL", "STALL-MAX", "RECLAIMED");
+	for (size_t i = 0; i < n; i++) {
+		const struct watch_cg_stats *st = &t[i].st;
+		uint64_t mx = st->stall_max_ns[0] > st->stall_max_ns[1] ?
+			      st->stall_max_ns[0] : st->stall_max_ns[1];
+
+		fprintf(out, "%-20s %6llu %6llu %4llu %5llu %4llu %9s %9s %9s",
+		       tail(cg_name(c, t[i].cgid, buf, sizeof(buf)), 20, pbuf, sizeof(pbuf)),
+		       (unsigned long long)st->events[WATCH_C_RECLAIM],
+		       (unsigned long long)st->events[WATCH_C_DIRECT],
+		       (unsigned long long)st->events[WATCH_C_OOM],
+		       (unsigned long long)st->events[WATCH_C_THROTTLE],
+		       (unsigned long long)st->events[WATCH_C_CGROUP],
+		       fmt_duration(d1, sizeof(d1), st->stall_ns[0] + st->stall_ns[1]),
+		       fmt_duration(d2, sizeof(d2), mx),
+		       fmt_size(d3, sizeof(d3), (st->reclaimed[0] + st->reclaimed[1]) * c->page_size));
+		if (st->lost)
+			fprintf(out, " lost=%llu", (unsigned long long)st->lost);
+		fputc('\n', out);
+	}
+	if (c->a->hist)
+		for (size_t i = 0; i < n; i++)
+			for (int k = 0; k < 2; k++)
+				hist_text(t[i].st.hist[k], cg_name(c, t[i].cgid, buf, sizeof(buf)),
+					  k ? "direct reclaim" : "memcg reclaim");
+	free(t);
+}
+
+/* ---- the command ------------------------------------------------------------ */
+
+static void announce(struct watch_ctx *c, uint32_t unavail, uint32_t partial)
+{
+	char cls[128], un[128], pa[128];
+
+	watch_fmt_classes(c->active, cls, sizeof(cls));
+	watch_fmt_classes(unavail, un, sizeof(un));
+	watch_fmt_classes(partial, pa, sizeof(pa));
+	if (jw) {
+		jsonw_start_object(jw);
+		json_time(c, now_ns(CLOCK_MONOTONIC));
+		jsonw_string_field(jw, "type", "start");
+		jsonw_string_field(jw, "cgroup", c->top.rel);
+		jsonw_u64_field(jw, "id", c->top.id);
+		jsonw_name(jw, "classes");
+		jsonw_start_array(jw);
+		for (int i = 0; i < WATCH_C_NR; i++)
+			if (c->active & (1u << i))
+				jsonw_string(jw, watch_class_name(i));
+		jsonw_end_array(jw);
+		jsonw_name(jw, "unavailable");
+		jsonw_start_array(jw);
+		for (int i = 0; i < WATCH_C_NR; i++)
+			if (unavail & (1u << i))
+				jsonw_string(jw, watch_class_name(i));
+		jsonw_end_array(jw);
+		jsonw_name(jw, "partial");
+		jsonw_start_array(jw);
+		for (int i = 0; i < WATCH_C_NR; i++)
+			if (partial & (1u << i))
+				jsonw_string(jw, watch_class_name(i));
+		jsonw_end_array(jw);
+		jsonw_end_object(jw);
+		jsonw_end_document(jw);
+		return;
+	}
+	if (unavail)
+		fprintf(stderr, "%s: watch: this kernel lacks the tracepoints for: %s; "
+			"watching the others ('memcgctl feature' tells more)\n", prog_name, un);
+	if (partial & (1u << WATCH_C_OOM))
+		fprintf(stderr, "%s: watch: oom: this kernel's mark_victim gives only the pid: "
+			"no rss, and the cgroup is the killing task's\n", prog_name);
+	if (partial & (1u << WATCH_C_LIMIT))
+		fprintf(stderr, "%s: watch: limit: this kernel lacks memcg:count_memcg_events "
+			"or memcg reclaim tracepoints: some limit fields stay 0\n", prog_name);
+	fprintf(stderr, "Watching %s (%s); Ctrl-C to stop.\n", c->top.rel, cls);
+	fprintf(out, "%-12s %s%-18s %7s %-12s %-8s %s\n", "TIME", c->a->ids ? "ID       " : "",
+	       "CGROUP", "PID", "COMM", "EVENT", "DETAILS");
+}
+
+static bool cgroup_gone(const struct cg_ref *ref)
+{
+	struct stat st;
+
+	return stat(ref->path, &st) && errno == ENOENT;
+}
+
+int do_watch(int argc, char **argv)
+{
+	struct watch_args a = { .classes = WATCH_DEFAULT_CLASSES,
+				.interval_ns = 1000000000ULL };
+	struct watch_ctx c = { .a = &a };
+	struct watch_filter f = { 0 };
+	struct watch_session *s = NULL;
+	struct limit_prev prev = { 0 };
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct cg_env env;
+	char err[PATH_MAX + 128];
+	uint32_t unavail, partial;
+	uint64_t start, deadline = 0, next_limit, next_tick;
+	bool done, busy = false;
+	int ret;
+
+	ret = cmd_parse(&watch_argp, argc, argv, &a, &done);
+	if (ret || done)
+		return ret;
+	if (cg_env_init(&env, NULL, gopts.cgroup_root, gopts.psi_root, err, sizeof(err))) {
+		p_err("watch: %s", err);
+		p_hint("mount the memory controller (cgroup v2, or v1 'memory') or pass --cgroup-root");
+		return EXIT_UNSUPPORTED;
+	}
+	ret = cg_resolve(&env, a.cgroup ? a.cgroup : "/", &c.top, err, sizeof(err));
+	if (ret) {
+		p_err("watch: %s", err);
+		return ret == -EINVAL ? EXIT_USAGE : EXIT_NOCGROUP;
+	}
+	ret = bpf_check_privileges("watch");
+	if (ret)
+		return ret;
+
+	c.env = &env;
+	c.page_size = sysconf(_SC_PAGESIZE);
+	/* the root is not filtered: no subtree check in the kernel at all */
+	f.cgid = watch_path_level(c.top.rel) ? c.top.id : 0;
+	f.level = watch_path_level(c.top.rel);
+	f.tgid = a.tgid;
+	f.min_lat_ns = a.min_lat_ns;
+	f.classes = a.classes;
+	c.names = watch_names_new(&env, &c.top);
+	out = open_memstream(&out_buf, &out_len);
+	if (out && json_wtr)
+		jw = jsonw_new(out, gopts.pretty);
+	if (!c.names || !out || (json_wtr && !jw)) {
+		watch_names_free(c.names);
+		if (jw)
+			jsonw_destroy(&jw);
+		if (out)
+			fclose(out);
+		free(out_buf);
+		out = NULL;
+		p_err("watch: out of memory");
+		return EXIT_RUNTIME;
+	}
+
+	ret = watch_open(&f, on_event, &c, &s, &unavail, &partial, err, sizeof(err));
+	if (ret) {
+		if (ret == -ENOTSUP) {
+			char un[128];
+
+			watch_fmt_classes(a.classes, un, sizeof(un));
+			p_err("watch: %s (%s)", err, un);
+			p_hint("'memcgctl feature' lists the tracepoints this kernel has");
+			ret = EXIT_UNSUPPORTED;
+		} else {
+			ret = bpf_report_failure("watch", strstr(err, "attach") ? "attaching" : "loading", ret);
+		}
+		goto out;
+	}
+	c.active = watch_active(s);
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	start = now_ns(CLOCK_MONOTONIC);
+	c.mono_to_real_ns = (int64_t)(now_ns(CLOCK_REALTIME) - start);
+	if (a.duration_ns)
+		deadline = start + a.duration_ns;
+	next_limit = start + a.interval_ns;
+	next_tick = start;
+	announce(&c, unavail, partial);
+	out_flush();
+
+	while (!stop_signal && !c.done && !c.vanished) {
+		uint64_t now = now_ns(CLOCK_MONOTONIC), wake;
+		int timeout;
+
+		if (deadline && now >= deadline)
+			break;
+		/*
+		 * While events flow the kernel wakes us at most every
+		 * WATCH_WAKE_MS and we poll that often to pick up the rest;
+		 * when idle, a slow tick is enough.
+		 */
+		wake = now + (busy ? WATCH_WAKE_MS : 100) * 1000000ULL;
+		if (wake > next_tick)
+			wake = next_tick;
+		if (deadline && deadline < wake)
+			wake = deadline;
+		if ((c.active & (1u << WATCH_C_LIMIT)) && next_limit < wake)
+			wake = next_limit;
+		timeout = wake > now ? (int)((wake - now + 999999) / 1000000) : 0;
+		ret = watch_poll(s, timeout);
+		if (ret < 0 && ret != -EINTR) {
+			out_flush();
+			p_err("watch: reading events: %s", strerror(-ret));
+			ret = EXIT_RUNTIME;
+			goto out_summary;
+		}
+		busy = ret > 0;
+		now = now_ns(CLOCK_MONOTONIC);
+		if (now >= next_tick) {
+			next_tick = now + 100000000ULL;
+			report_lost(&c, watch_lost(s));
+			if (f.cgid && cgroup_gone(&c.top))
+				c.vanished = true;
+		}
+		if ((c.active & (1u << WATCH_C_LIMIT)) && now >= next_limit) {
+			report_limit(&c, s, &prev, a.interval_ns);
+			while (next_limit <= now)
+				next_limit += a.interval_ns;
+		}
+		out_flush();
+	}
+	ret = EXIT_OK;
+	if (c.vanished) {
+		/* drain what the kernel sent before the cgroup went */
+		watch_poll(s, 0);
+		ret = EXIT_VANISHED;
+	}
+out_summary:
+	if (c.active & (1u << WATCH_C_LIMIT))
+		report_limit(&c, s, &prev, a.interval_ns);
+	if (!a.no_summary)
+		summary(&c, s, now_ns(CLOCK_MONOTONIC) - start);
+	else
+		report_lost(&c, watch_lost(s));
+	out_flush();
+	if (c.vanished) {
+		if (jw) {
+			jsonw_start_object(jw);
+			json_time(&c, now_ns(CLOCK_MONOTONIC));
+			jsonw_string_field(jw, "type", "vanished");
+			jsonw_string_field(jw, "cgroup", c.top.rel);
+			jsonw_u64_field(jw, "id", c.top.id);
+			jsonw_end_object(jw);
+			jsonw_end_document(jw);
+			out_flush();
+		}
+		fprintf(stderr, "%s: watch: %s was removed; the watch ends\n", prog_name, c.top.rel);
+	}
+out:
+	free(prev.v);
+	watch_close(s);
+	if (jw)
+		jsonw_destroy(&jw);
+	if (out)
+		fclose(out);
+	free(out_buf);
+	out = NULL;
+	watch_names_free(c.names);
+	return ret;
+}

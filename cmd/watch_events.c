@@ -1,0 +1,440 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * watch's data collection: see watch_events.h.  One skeleton, one
+ * program per hook; a class whose tracepoint this kernel lacks is not
+ * loaded and is reported back, the others work.
+ */
+#define _GNU_SOURCE	/* open_by_handle_at */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "bpfutil.h"
+#include "main.h"
+#include "watch_events.h"
+#include "watch.skel.h"
+
+struct watch_session {
+	struct watch_bpf *skel;
+	struct ring_buffer *rb;
+	watch_event_fn fn;
+	void *ctx;
+	uint32_t active;
+};
+
+static int rb_cb(void *ctx, void *data, size_t size)
+{
+	struct watch_session *s = ctx;
+
+	if (size < sizeof(struct watch_event))
+		return 0;
+	return s->fn(data, s->ctx);
+}
+
+/*
+ * mark_victim passes the victim task since 6.9 (with comm and rss in
+ * the record); before that only its pid.  The BTF prototype tells.
+ */
+static bool mark_victim_has_task(void)
+{
+	const struct btf_type *t;
+	const struct btf_param *p;
+	struct btf *btf;
+	bool ret = false;
+	int id;
+
+	btf = btf__load_vmlinux_btf();
+	if (!btf)
+		return false;
+	id = btf__find_by_name_kind(btf, "btf_trace_mark_victim", BTF_KIND_TYPEDEF);
+	if (id <= 0)
+		goto out;
+	t = btf__type_by_id(btf, btf__resolve_type(btf, id));	/* pointer */
+	if (!t || !btf_is_ptr(t))
+		goto out;
+	t = btf__type_by_id(btf, t->type);
+	if (!t || !btf_is_func_proto(t) || btf_vlen(t) < 2)
+		goto out;
+	p = btf_params(t) + 1;		/* [0] is the void *__data */
+	t = btf__type_by_id(btf, btf__resolve_type(btf, p->type));
+	ret = t && btf_is_ptr(t);
+out:
+	btf__free(btf);
+	return ret;
+}
+
+static void autoload(struct bpf_program *p, bool on)
+{
+	bpf_program__set_autoload(p, on);
+}
+
+int watch_open(const struct watch_filter *f, watch_event_fn fn, void *ctx,
+	       struct watch_session **out, uint32_t *unavail, uint32_t *partial,
+	       char *err, size_t errlen)
+{
+	struct watch_session *s;
+	struct watch_bpf *skel;
+	uint32_t want = f->classes, have = 0;
+	bool tp_memcg, tp_direct, tp_thr, tp_oom, tp_cnt, tp_mkdir, tp_rmdir, oom_task;
+	int ret;
+
+	*unavail = *partial = 0;
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	s->fn = fn;
+	s->ctx = ctx;
+
+	tp_memcg = tracepoint_exists("vmscan", "mm_vmscan_memcg_reclaim_begin") &&
+		   tracepoint_exists("vmscan", "mm_vmscan_memcg_reclaim_end");
+	tp_direct = tracepoint_exists("vmscan", "mm_vmscan_direct_reclaim_begin") &&
+		    tracepoint_exists("vmscan", "mm_vmscan_direct_reclaim_end");
+	tp_thr = tracepoint_exists("vmscan", "mm_vmscan_throttled");
+	tp_oom = tracepoint_exists("oom", "mark_victim");
+	tp_cnt = tracepoint_exists("memcg", "count_memcg_events");
+	tp_mkdir = tracepoint_exists("cgroup", "cgroup_mkdir");
+	tp_rmdir = tracepoint_exists("cgroup", "cgroup_rmdir");
+	oom_task = tp_oom && mark_victim_has_task();
+
+#define CLS(c) (want & (1u << (c)))
+	if (CLS(WATCH_C_RECLAIM) && tp_memcg)
+		have |= 1u << WATCH_C_RECLAIM;
+	if (CLS(WATCH_C_DIRECT) && tp_direct)
+		have |= 1u << WATCH_C_DIRECT;
+	if (CLS(WATCH_C_THROTTLE) && tp_thr)
+		have |= 1u << WATCH_C_THROTTLE;
+	if (CLS(WATCH_C_OOM) && tp_oom) {
+		have |= 1u << WATCH_C_OOM;
+		if (!oom_task)
+			*partial |= 1u << WATCH_C_OOM;
+	}
+	/* limit: hits come from memcg reclaim, pages from count_memcg_events */
+	if (CLS(WATCH_C_LIMIT) && (tp_memcg || tp_cnt)) {
+		have |= 1u << WATCH_C_LIMIT;
+		if (!tp_memcg || !tp_cnt)
+			*partial |= 1u << WATCH_C_LIMIT;
+	}
+	if (CLS(WATCH_C_CGROUP) && tp_mkdir && tp_rmdir)
+		have |= 1u << WATCH_C_CGROUP;
+	*unavail = want & ~have;
+	if (!have) {
+		snprintf(err, errlen, "this kernel has none of the tracepoints the requested classes need");
+		free(s);
+		return -ENOTSUP;
+	}
+
+	skel = watch_bpf__open();
+	if (!skel) {
+		ret = -errno;
+		snprintf(err, errlen, "opening the BPF object: %s", strerror(errno));
+		free(s);
+		return ret;
+	}
+	s->skel = skel;
+	skel->rodata->targ_cgid = f->cgid;
+	skel->rodata->targ_level = f->level;
+	skel->rodata->targ_tgid = f->tgid;
+	skel->rodata->min_lat_ns = f->min_lat_ns;
+	skel->rodata->class_mask = have;
+
+#define HAVE(c) (have & (1u << (c)))
+	autoload(skel->progs.watch_memcg_rb, HAVE(WATCH_C_RECLAIM) || (HAVE(WATCH_C_LIMIT) && tp_memcg));
+	autoload(skel->progs.watch_memcg_re, HAVE(WATCH_C_RECLAIM));
+	autoload(skel->progs.watch_direct_rb, HAVE(WATCH_C_DIRECT));
+	autoload(skel->progs.watch_direct_re, HAVE(WATCH_C_DIRECT));
+	autoload(skel->progs.watch_throttle, HAVE(WATCH_C_THROTTLE));
+	autoload(skel->progs.watch_oom_btf, HAVE(WATCH_C_OOM) && oom_task);
+	autoload(skel->progs.watch_oom_tp, HAVE(WATCH_C_OOM) && !oom_task);
+	autoload(skel->progs.watch_memcg_events, HAVE(WATCH_C_LIMIT) && tp_cnt);
+	autoload(skel->progs.watch_mkdir, HAVE(WATCH_C_CGROUP));
+	/* rmdir also tells at once when the watched cgroup goes away */
+	autoload(skel->progs.watch_rmdir, tp_rmdir && (HAVE(WATCH_C_CGROUP) || f->cgid));
+#undef HAVE
+#undef CLS
+
+	ret = watch_bpf__load(skel);
+	if (ret) {
+		snprintf(err, errlen, "loading BPF programs: %s", strerror(-ret));
+		goto fail;
+	}
+	ret = watch_bpf__attach(skel);
+	if (ret) {
+		snprintf(err, errlen, "attaching BPF programs: %s", strerror(-ret));
+		goto fail;
+	}
+	s->rb = ring_buffer__new(bpf_map__fd(skel->maps.watch_events), rb_cb, s, NULL);
+	if (!s->rb) {
+		ret = -errno;
+		snprintf(err, errlen, "ring buffer: %s", strerror(errno));
+		goto fail;
+	}
+	s->active = have;
+	*out = s;
+	return 0;
+fail:
+	watch_close(s);
+	return ret;
+}
+
+int watch_poll(struct watch_session *s, int timeout_ms)
+{
+	int n, m;
+
+	n = ring_buffer__poll(s->rb, timeout_ms);
+	if (n < 0)
+		return n;
+	/* records whose wakeup the kernel held back (see event_submit) */
+	m = ring_buffer__consume(s->rb);
+	return m < 0 ? m : n + m;
+}
+
+static uint64_t lost_at(struct watch_session *s, __u32 k)
+{
+	__u64 v = 0;
+
+	bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.watch_lost), &k, &v);
+	return v;
+}
+
+uint64_t watch_lost(struct watch_session *s) { return lost_at(s, 0); }
+uint64_t watch_stats_dropped(struct watch_session *s) { return lost_at(s, 1); }
+uint32_t watch_active(struct watch_session *s) { return s->active; }
+
+/* Read a hash map keyed by __u64 into an array of { key, value } records. */
+static int read_hash(int fd, size_t vsz, void **out, size_t *n)
+{
+	size_t rec = sizeof(__u64) + vsz, cap = 0, cnt = 0;
+	__u64 key, next, *prev = NULL;
+	char *arr = NULL;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		if (cnt == cap) {
+			char *na = realloc(arr, (cap = cap ? cap * 2 : 64) * rec);
+
+			if (!na) {
+				free(arr);
+				return -ENOMEM;
+			}
+			arr = na;
+		}
+		memcpy(arr + cnt * rec, &next, sizeof(next));
+		if (bpf_map_lookup_elem(fd, &next, arr + cnt * rec + sizeof(__u64)) == 0)
+			cnt++;
+		key = next;
+		prev = &key;
+	}
+	*out = arr;
+	*n = cnt;
+	return 0;
+}
+
+int watch_read_stats(struct watch_session *s, struct watch_cg_total **out, size_t *n)
+{
+	_Static_assert(sizeof(struct watch_cg_total) ==
+		       sizeof(__u64) + sizeof(struct watch_cg_stats), "packed record");
+	return read_hash(bpf_map__fd(s->skel->maps.watch_stats),
+			 sizeof(struct watch_cg_stats), (void **)out, n);
+}
+
+int watch_read_limit(struct watch_session *s, struct watch_limit_entry **out, size_t *n)
+{
+	_Static_assert(sizeof(struct watch_limit_entry) ==
+		       sizeof(__u64) + sizeof(struct watch_limit_val), "packed record");
+	return read_hash(bpf_map__fd(s->skel->maps.watch_limit),
+			 sizeof(struct watch_limit_val), (void **)out, n);
+}
+
+void watch_close(struct watch_session *s)
+{
+	if (!s)
+		return;
+	ring_buffer__free(s->rb);
+	watch_bpf__destroy(s->skel);
+	free(s);
+}
+
+/* ---- cgroup names ---------------------------------------------------- */
+
+/* Open addressing, id -> path; ids are never 0. */
+struct watch_names {
+	const struct cg_env *env;
+	struct cg_ref top;
+	uint64_t *ids;
+	char **paths;
+	size_t cap, n;
+	time_t last_scan;
+	int mount_fd;		/* the memory hierarchy's root, for handles */
+};
+
+/* kernfs file handles: the handle is the 64-bit cgroup id */
+#define WATCH_FILEID_KERNFS 0xfe
+
+/*
+ * Name a cgroup by its id without walking the tree: cgroupfs accepts
+ * the id as a file handle, and /proc/self/fd tells the path.
+ */
+static int names_by_handle(struct watch_names *nm, uint64_t id, char *rel, size_t len)
+{
+	struct {
+		struct file_handle fh;
+		uint64_t id;
+	} h = { .fh = { .handle_bytes = sizeof(uint64_t), .handle_type = WATCH_FILEID_KERNFS } };
+	char link[64], path[PATH_MAX];
+	size_t rl = strlen(nm->env->mem_root);
+	ssize_t n;
+	int fd;
+
+	if (nm->mount_fd < 0)
+		return -EBADF;
+	memcpy(h.fh.f_handle, &id, sizeof(id));
+	fd = open_by_handle_at(nm->mount_fd, &h.fh, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, path, sizeof(path) - 1);
+	close(fd);
+	if (n <= 0)
+		return -ENOENT;
+	path[n] = 0;
+	if (strncmp(path, nm->env->mem_root, rl) || (path[rl] && path[rl] != '/'))
+		return -ENOENT;	/* another hierarchy with the same id */
+	snprintf(rel, len, "%s", path[rl] ? path + rl : "/");
+	return 0;
+}
+
+static void names_put(struct watch_names *nm, uint64_t id, const char *rel);
+
+static int names_grow(struct watch_names *nm)
+{
+	size_t ocap = nm->cap, ncap = ocap ? ocap * 2 : 256;
+	uint64_t *oids = nm->ids;
+	char **opaths = nm->paths;
+
+	nm->ids = calloc(ncap, sizeof(*nm->ids));
+	nm->paths = calloc(ncap, sizeof(*nm->paths));
+	if (!nm->ids || !nm->paths) {
+		free(nm->ids);
+		free(nm->paths);
+		nm->ids = oids;
+		nm->paths = opaths;
+		return -ENOMEM;
+	}
+	nm->cap = ncap;
+	nm->n = 0;
+	for (size_t i = 0; i < ocap; i++)
+		if (oids[i]) {
+			names_put(nm, oids[i], opaths[i]);
+			free(opaths[i]);
+		}
+	free(oids);
+	free(opaths);
+	return 0;
+}
+
+static void names_put(struct watch_names *nm, uint64_t id, const char *rel)
+{
+	size_t i;
+
+	if (!id || ((nm->n + 1) * 2 > nm->cap && names_grow(nm)))
+		return;
+	for (i = id % nm->cap; nm->ids[i] && nm->ids[i] != id; i = (i + 1) % nm->cap)
+		;
+	if (nm->ids[i]) {
+		if (!strcmp(nm->paths[i], rel))
+			return;
+		free(nm->paths[i]);
+	} else {
+		nm->n++;
+	}
+	nm->ids[i] = id;
+	nm->paths[i] = strdup(rel);
+	if (!nm->paths[i]) {
+		nm->ids[i] = 0;
+		nm->n--;
+	}
+}
+
+static int names_scan_cb(const struct cg_ref *ref, int depth, void *ctx)
+{
+	names_put(ctx, ref->id, ref->rel);
+	return 0;
+}
+
+static void names_scan(struct watch_names *nm)
+{
+	nm->last_scan = time(NULL);
+	names_put(nm, nm->top.id, nm->top.rel);
+	cg_walk(nm->env, &nm->top, 0, names_scan_cb, nm);
+}
+
+struct watch_names *watch_names_new(const struct cg_env *env, const struct cg_ref *top)
+{
+	struct watch_names *nm = calloc(1, sizeof(*nm));
+
+	if (!nm)
+		return NULL;
+	nm->env = env;
+	nm->top = *top;
+	/* no walk here: a tree of 10,000 cgroups would delay the start */
+	names_put(nm, top->id, top->rel);
+	nm->last_scan = time(NULL);
+	nm->mount_fd = open(env->mem_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return nm;
+}
+
+static const char *names_find(struct watch_names *nm, uint64_t id)
+{
+	if (!nm->cap || !id)
+		return NULL;
+	for (size_t i = id % nm->cap; nm->ids[i]; i = (i + 1) % nm->cap)
+		if (nm->ids[i] == id)
+			return nm->paths[i];
+	return NULL;
+}
+
+const char *watch_names_get(struct watch_names *nm, uint64_t id)
+{
+	const char *p = names_find(nm, id);
+	char rel[PATH_MAX];
+
+	if (p)
+		return p;
+	if (names_by_handle(nm, id, rel, sizeof(rel)) == 0) {
+		names_put(nm, id, rel);
+		return names_find(nm, id);
+	}
+	/* no handles (old kernel, no CAP_DAC_READ_SEARCH): walk, rarely */
+	if (time(NULL) - nm->last_scan >= 5) {
+		names_scan(nm);
+		p = names_find(nm, id);
+	}
+	return p;
+}
+
+void watch_names_add(struct watch_names *nm, uint64_t id, const char *rel)
+{
+	names_put(nm, id, rel);
+}
+
+void watch_names_free(struct watch_names *nm)
+{
+	if (!nm)
+		return;
+	if (nm->mount_fd >= 0)
+		close(nm->mount_fd);
+	for (size_t i = 0; i < nm->cap; i++)
+		free(nm->paths[i]);
+	free(nm->ids);
+	free(nm->paths);
+	free(nm);
+}

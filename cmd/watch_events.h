@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * watch's data collection: loading bpf/watch.bpf.c with the filters,
+ * consuming its ring buffer, reading the kernel-side totals, and naming
+ * cgroup ids.  Nothing here prints; records go to the caller's callback.
+ * The pure helpers (class names, parsing, histogram math) are in
+ * watch_fmt.c so unit tests can reach them without BPF.
+ */
+#ifndef MEMCGCTL_WATCH_EVENTS_H
+#define MEMCGCTL_WATCH_EVENTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <linux/types.h>
+
+#include "cgroup.h"
+#include "../bpf/watch.h"	/* relative: unit tests build without -Ibpf */
+
+/* ---- pure helpers (watch_fmt.c) ------------------------------------- */
+
+#define WATCH_ALL_CLASSES ((1u << WATCH_C_NR) - 1)
+/* limit hooks the page-fault path (count_memcg_events): opt-in */
+#define WATCH_DEFAULT_CLASSES (WATCH_ALL_CLASSES & ~(1u << WATCH_C_LIMIT))
+
+const char *watch_class_name(int cls);
+/* "reclaim,oom" / "all" into a mask; -EINVAL with the bad word in bad */
+int watch_parse_classes(const char *s, uint32_t *mask, char *bad, size_t badlen);
+/* "reclaim,oom" from a mask ("" for none) */
+void watch_fmt_classes(uint32_t mask, char *buf, size_t len);
+const char *watch_type_name(int type);
+int watch_type_class(int type);
+/* VMSCAN_THROTTLE_* bit mask as "writeback|noprogress" ("none" for 0) */
+void watch_fmt_throttle_reason(int reason, char *buf, size_t len);
+/* The level of a cgroup from its path relative to the hierarchy root. */
+int watch_path_level(const char *rel);
+/* Histogram slot bounds in microseconds: [lo, hi) */
+void watch_hist_bounds(int slot, uint64_t *lo, uint64_t *hi);
+/* Last non-empty slot + 1 (0 when empty). */
+int watch_hist_used(const __u64 *hist, int nslots);
+
+/* ---- the session ---------------------------------------------------- */
+
+struct watch_filter {
+	uint64_t cgid;		/* 0: every cgroup */
+	int level;		/* of cgid */
+	uint32_t tgid;		/* 0: every process */
+	uint64_t min_lat_ns;
+	uint32_t classes;	/* requested classes */
+};
+
+struct watch_session;
+
+/*
+ * Called for every record from the ring buffer.  Returning non-zero
+ * stops the current poll (the caller decides whether to go on).
+ */
+typedef int (*watch_event_fn)(const struct watch_event *e, void *ctx);
+
+/*
+ * Open, filter, load and attach.  *unavail gets the requested classes
+ * this kernel cannot deliver (missing tracepoints), *partial those it
+ * delivers with fewer fields.  Returns 0 or a negative errno with a
+ * message; -ENOTSUP when none of the requested classes is available.
+ */
+int watch_open(const struct watch_filter *f, watch_event_fn fn, void *ctx,
+	       struct watch_session **out, uint32_t *unavail, uint32_t *partial,
+	       char *err, size_t errlen);
+/* Wait up to timeout_ms and hand over what arrived; events handled or -errno. */
+int watch_poll(struct watch_session *s, int timeout_ms);
+/* Events the kernel could not deliver (ring buffer full) so far. */
+uint64_t watch_lost(struct watch_session *s);
+/* Per-cgroup entries dropped because a totals map was full. */
+uint64_t watch_stats_dropped(struct watch_session *s);
+/* The classes actually attached. */
+uint32_t watch_active(struct watch_session *s);
+
+struct watch_cg_total {
+	uint64_t cgid;
+	struct watch_cg_stats st;
+};
+/* All per-cgroup totals; *n entries in a malloc'ed array (caller frees). */
+int watch_read_stats(struct watch_session *s, struct watch_cg_total **out, size_t *n);
+
+struct watch_limit_entry {
+	uint64_t cgid;
+	struct watch_limit_val v;
+};
+/* Current cumulative limit counters per cgroup (caller frees). */
+int watch_read_limit(struct watch_session *s, struct watch_limit_entry **out, size_t *n);
+
+void watch_close(struct watch_session *s);
+
+/* ---- cgroup names ----------------------------------------------------- */
+
+struct watch_names;
+struct watch_names *watch_names_new(const struct cg_env *env, const struct cg_ref *top);
+/* The path relative to the memory root, or NULL if unknown (even after a rescan). */
+const char *watch_names_get(struct watch_names *n, uint64_t id);
+void watch_names_add(struct watch_names *n, uint64_t id, const char *rel);
+void watch_names_free(struct watch_names *n);
+
+#endif

@@ -1,0 +1,212 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# watch against real cgroups and real workloads: a page-cache hog in a
+# limited cgroup reclaims and watch names its cgroup and pid; a hog in a
+# sibling outside the filter produces nothing; an anonymous hog is
+# OOM-killed and watch reports the victim; the counts agree with what the
+# kernel itself records (tracefs, memory.oom_control / memory.events);
+# --duration, SIGINT, a vanishing cgroup and leaks.
+. "$(dirname "$0")/../lib.sh"
+need_root
+
+HOG=$MEMCGCTL_TEST_BIN/hog
+TRACEFS=/sys/kernel/tracing
+INST=
+W_PIDS=()
+
+watch_cleanup() {
+	local p
+	for p in "${W_PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
+	if [[ -n $INST && -d $INST ]]; then
+		echo 0 >"$INST/tracing_on" 2>/dev/null
+		echo 0 >"$INST/events/enable" 2>/dev/null
+		rmdir "$INST" 2>/dev/null
+	fi
+	rm -f "$T_TMP"/*.file
+	cg_cleanup
+}
+trap watch_cleanup EXIT
+
+# mc_bg OUTFILE ARGS...: memcgctl in the background; $W_PID
+mc_bg() {
+	local out=$1; shift
+	"$MEMCGCTL" "$@" >"$out" 2>"$out.err" &
+	W_PID=$!
+	W_PIDS+=("$W_PID")
+}
+# wait_for FILE PATTERN [TENTHS]: until grep finds it
+wait_for() {
+	local i
+	for ((i = 0; i < ${3:-100}; i++)); do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+# count of JSON lines in FILE matching a jq filter
+jcount() {
+	jq -c "select($2)" "$1" 2>/dev/null | wc -l
+}
+
+cg_new watch-a 48M || { t_fail setup "cannot create a test cgroup"; exit 0; }
+cg_a=$CG rel_a=$CG_REL id_a=$(stat -c %i "$CG")
+cg_new watch-b 48M
+cg_b=$CG rel_b=$CG_REL
+
+# ---- 1. page-cache reclaim in watch-a, a sibling hog in watch-b ----------
+mc_bg "$T_TMP/w1" -j watch "$rel_a" -e all -D 60
+w1=$W_PID
+# the same run, every cgroup but only one class and a latency no reclaim reaches
+mc_bg "$T_TMP/w2" -j watch -e reclaim --min-lat 10s -D 60
+w2=$W_PID
+if ! wait_for "$T_TMP/w1" '"type":"start"' || ! wait_for "$T_TMP/w2" '"type":"start"'; then
+	t_fail attach "watch did not start: $(cat "$T_TMP/w1.err" "$T_TMP/w2.err")"
+	exit 0
+fi
+t_ok attach
+
+# the hog waits a second so tracefs can be pointed at its pid first
+cg_run "$cg_a" sh -c "sleep 1; exec $HOG -s 32M -f $T_TMP/a.file -H 0 -q"
+pid_a=$PID
+mc_bg "$T_TMP/w3" -j watch -e reclaim -P "$pid_a" -D 60
+w3=$W_PID
+have_tracefs=0
+if [[ -d $TRACEFS/instances ]] && INST=$TRACEFS/instances/$T_PREFIX && mkdir "$INST" 2>/dev/null; then
+	for e in mm_vmscan_memcg_reclaim_begin mm_vmscan_memcg_reclaim_end; do
+		echo "common_pid == $pid_a" >"$INST/events/vmscan/$e/filter"
+		echo 1 >"$INST/events/vmscan/$e/enable"
+	done
+	have_tracefs=1
+else
+	INST=
+fi
+wait_for "$T_TMP/w3" '"type":"start"' 
+wait "$pid_a"
+check_eq "hog-a-finished" 0 "$?"
+cg_run "$cg_b" "$HOG" -s 32M -f "$T_TMP/b.file" -H 0 -q
+pid_b=$PID
+wait "$pid_b"
+sleep 0.5
+kill -INT "$w1" "$w2" "$w3"
+wait "$w1"; rc1=$?
+wait "$w2"; rc2=$?
+wait "$w3"
+check_eq "sigint-exit-0" 0 "$rc1"
+
+f=$T_TMP/w1
+check "json-lines-parse" jq -e . "$f"
+n_rec=$(jcount "$f" ".type == \"reclaim\"")
+check "reclaim-seen" test "$n_rec" -gt 0
+check_eq "reclaim-right-cgroup" "$n_rec" "$(jcount "$f" ".type == \"reclaim\" and .cgroup == \"$rel_a\" and .id == $id_a")"
+check_eq "reclaim-right-pid" "$n_rec" "$(jcount "$f" ".type == \"reclaim\" and .pid == $pid_a and .comm == \"hog\"")"
+check_eq "sibling-produces-nothing" 0 "$(jcount "$f" ".cgroup == \"$rel_b\" or .pid == $pid_b")"
+check_eq "all-events-in-subtree" 0 "$(jcount "$f" "has(\"class\") and (.cgroup | startswith(\"$rel_a\") | not)")"
+check_eq "reclaim-fields" "$n_rec" "$(jcount "$f" ".type == \"reclaim\" and (.time|type) == \"number\" and .latency_ns > 0 and (.reclaimed_pages|type) == \"number\" and (.tid|type) == \"number\" and .class == \"reclaim\"")"
+check_eq "sigint-prints-summary" 1 "$(jcount "$f" ".type == \"summary\"")"
+check_eq "summary-counts-reclaim" "$n_rec" "$(jq -c "select(.type == \"summary\") | .cgroups[] | select(.cgroup == \"$rel_a\") | .events.reclaim" "$f")"
+check_eq "summary-pages-reclaimed" 1 "$(jcount "$f" ".type == \"summary\" and .cgroups[0].reclaimed_pages > 0 and .lost == 0")"
+n_lim=$(jcount "$f" ".type == \"limit\" and .cgroup == \"$rel_a\" and .limit_hits > 0")
+check "limit-line-for-cgroup" test "$n_lim" -gt 0
+sum_hits=$(jq -s "[.[] | select(.type == \"limit\") | .limit_hits] | add" "$f")
+check_eq "limit-hits-equal-reclaims" "$n_rec" "$sum_hits"
+
+# --min-lat keeps events in the kernel; the summary still counts them
+f=$T_TMP/w2
+check_eq "min-lat-filters-in-kernel" 0 "$(jcount "$f" ".type == \"reclaim\"")"
+check_eq "min-lat-summary-counts" "$n_rec" "$(jq -c "select(.type == \"summary\") | .cgroups[] | select(.cgroup == \"$rel_a\") | .events.reclaim" "$f")"
+check_eq "min-lat-exit-0" 0 "$rc2"
+
+# -P: only the hog's events, and all of them
+f=$T_TMP/w3
+check_eq "pid-filter" "$n_rec" "$(jcount "$f" ".type == \"reclaim\" and .pid == $pid_a")"
+check_eq "pid-filter-nothing-else" 0 "$(jcount "$f" "has(\"pid\") and .pid != $pid_a")"
+
+# the kernel's own count of the same tracepoint for the same task
+if ((have_tracefs)); then
+	echo 0 >"$INST/tracing_on"
+	k_end=$(grep -c mm_vmscan_memcg_reclaim_end: "$INST/trace")
+	check_eq "reclaim-count-equals-tracefs" "$k_end" "$n_rec"
+	echo 0 >"$INST/events/enable"
+	rmdir "$INST" && INST=
+else
+	t_skip "reclaim-count-equals-tracefs" "no tracefs instances"
+fi
+
+# ---- 2. OOM kill, mkdir, --duration ----------------------------------------
+mc_bg "$T_TMP/o1" -j watch "/$T_PREFIX" -e oom,cgroup -D 6
+wo=$W_PID
+t0=$(date +%s%N)
+wait_for "$T_TMP/o1" '"type":"start"' || t_fail oom-attach "$(cat "$T_TMP/o1.err")"
+cg_new watch-oom 32M
+cg_o=$CG rel_o=$CG_REL id_o=$(stat -c %i "$CG")
+if [[ $MEM_V2 == 1 ]]; then
+	echo 0 >"$cg_o/memory.swap.max" 2>/dev/null
+	before=$(awk '$1 == "oom_kill" { print $2 }' "$cg_o/memory.events")
+else
+	echo 0 >"$cg_o/memory.swappiness"
+	before=$(awk '$1 == "oom_kill" { print $2 }' "$cg_o/memory.oom_control")
+fi
+# two victims in a row: the counts must agree, not merely be non-zero
+cg_run "$cg_o" "$HOG" -s 128M -q
+pid_o=$PID
+wait "$pid_o"
+check_eq "oom-hog-killed" 137 "$?"
+cg_run "$cg_o" "$HOG" -s 128M -q
+pid_o2=$PID
+wait "$pid_o2"
+if [[ $MEM_V2 == 1 ]]; then
+	after=$(awk '$1 == "oom_kill" { print $2 }' "$cg_o/memory.events")
+else
+	after=$(awk '$1 == "oom_kill" { print $2 }' "$cg_o/memory.oom_control")
+fi
+wait "$wo"
+rco=$?
+t1=$(date +%s%N)
+ms=$(((t1 - t0) / 1000000))
+check_eq "duration-exit-0" 0 "$rco"
+check "duration-ends-on-time" test "$ms" -ge 5900 -a "$ms" -lt 8000
+f=$T_TMP/o1
+check_eq "oom-event" 1 "$(jcount "$f" ".type == \"oom_kill\" and .pid == $pid_o")"
+check_eq "oom-victim-cgroup" 1 "$(jcount "$f" ".type == \"oom_kill\" and .pid == $pid_o and .cgroup == \"$rel_o\" and .id == $id_o and .comm == \"hog\" and .cgroup_of == \"victim\"")"
+check_eq "oom-victim-rss" 1 "$(jcount "$f" ".type == \"oom_kill\" and .pid == $pid_o and .anon_rss_kb > 16384 and .anon_rss_kb <= 32768 and (.oom_score_adj|type) == \"number\" and (.killer_pid|type) == \"number\"")"
+check_eq "oom-kills-equal-kernel-count" "$((after - before))" "$(jcount "$f" ".type == \"oom_kill\" and .cgroup == \"$rel_o\"")"
+check_eq "oom-summary" "$((after - before))" "$(jq -c "select(.type == \"summary\") | .cgroups[] | select(.cgroup == \"$rel_o\") | .events.oom" "$f")"
+check_eq "mkdir-event" 1 "$(jcount "$f" ".type == \"mkdir\" and .cgroup == \"$rel_o\" and .id == $id_o")"
+
+# ---- 3. text output, -c, the watched cgroup vanishing ---------------------
+cg_new watch-gone
+cg_g=$CG rel_g=$CG_REL
+mc_bg "$T_TMP/g1" watch "$rel_g" -D 30
+wg=$W_PID
+wait_for "$T_TMP/g1.err" "Watching" || t_fail vanish-attach "$(cat "$T_TMP/g1.err")"
+check "text-header" grep -q "^TIME .*CGROUP .*PID .*COMM .*EVENT" "$T_TMP/g1"
+rmdir "$cg_g"
+t0=$(date +%s%N)
+wait "$wg"
+rcg=$?
+t1=$(date +%s%N)
+check_eq "vanished-exit-code" 7 "$rcg"
+check "vanished-message" grep -q "$rel_g was removed" "$T_TMP/g1.err"
+check "vanished-promptly" test $(((t1 - t0) / 1000000)) -lt 2000
+check "vanished-summary" grep -q "^--- .* events delivered, 0 lost" "$T_TMP/g1"
+
+# -c 3 ends after three events, text lines carry the cgroup and pid
+cg_new watch-c 48M
+cg_c=$CG rel_c=$CG_REL id_c=$(stat -c %i "$CG")
+mc_bg "$T_TMP/c1" watch "$rel_c" -e reclaim -c 3 -I -D 60
+wc_=$W_PID
+wait_for "$T_TMP/c1.err" "Watching"
+cg_run "$cg_c" "$HOG" -s 32M -f "$T_TMP/c.file" -H 0 -q
+pid_c=$PID
+wait "$wc_"
+check_eq "count-exit-0" 0 "$?"
+check_eq "count-3-lines" 3 "$(grep -c " reclaim  lat=" "$T_TMP/c1")"
+# long paths keep their tail: "..st-1234/watch-c"
+check "text-line-fields" grep -Eq "^[0-9:.]+ +$id_c +[^ ]*/watch-c +$pid_c hog +reclaim +lat=[0-9.]+[mun]?s reclaimed=[0-9]+$" "$T_TMP/c1"
+wait "$pid_c"
+
+# ---- 4. nothing left behind ------------------------------------------------
+for p in "${W_PIDS[@]}"; do wait "$p" 2>/dev/null; done
+# tp_btf programs are freed after an RCU grace period, not at close()
+for _ in $(seq 30); do [[ -z $(bpf_leaks '^watch_') ]] && break; sleep 0.1; done
+check_no_leaks "no-bpf-leaks" '^watch_'
