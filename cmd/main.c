@@ -14,11 +14,11 @@ static int do_help(int argc, char **argv);
 static int do_version(int argc, char **argv);
 
 static const struct cmd cmds[] = {
-	{ "show",	do_show,	"one-shot snapshot of a cgroup's memory state" },
-	{ "feature",	do_feature,	"what this kernel supports, per command" },
+	{ "watch",	do_watch,	"stream memory-cgroup events as they happen" },
 	{ "top",	do_top,		"full-screen per-cgroup memory pressure view" },
 	{ "policy",	do_policy,	"in-kernel BPF memory policies, pinned on bpffs" },
-	{ "watch",	do_watch,	"stream memory-cgroup events as they happen" },
+	{ "show",	do_show,	"one-shot snapshot of a cgroup's memory state" },
+	{ "feature",	do_feature,	"what this kernel supports, per command" },
 	{ "help",	do_help,	"this list" },
 	{ "version",	do_version,	"print the version" },
 	{ 0 },
