@@ -800,6 +800,9 @@ static int setup_psi(struct notify_run *r)
 			p_err("notify: PSI trigger '%s' on %s: %s", trig, path, strerror(e));
 			if (e == EOPNOTSUPP)
 				p_hint("PSI is disabled: boot with psi=1");
+			else if (e == EINVAL && a->conds[i].window_us % 2000000)
+				p_hint("without CAP_SYS_RESOURCE the kernel takes only PSI windows "
+				       "that are multiples of 2s (psi.some>=10%%/2s)");
 			else if (e == EPERM || e == EACCES)
 				p_hint("PSI triggers need write access to memory.pressure (root)");
 			return e == EOPNOTSUPP ? EXIT_UNSUPPORTED :
@@ -870,8 +873,9 @@ static int loop(struct notify_run *r)
 					r->ret = 128 + (int)si.ssi_signo;
 				}
 			} else if (tag == 3) {
-				p_err("notify: %s: timed out with %llu firing(s)", r->ref.rel,
-				      (unsigned long long)r->firings);
+				/* an expected end, not an error: no JSON on stdout */
+				p_info("notify: %s: timed out with %llu firing(s)", r->ref.rel,
+				       (unsigned long long)r->firings);
 				r->done = true;
 				r->ret = EXIT_TIMEOUT;
 			} else if (tag >= 0x100) {
