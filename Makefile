@@ -113,6 +113,10 @@ check-unit: all
 bench: all
 	$(Q)MEMCGCTL=$(abspath $(OUT)/memcgctl) MEMCGCTL_TEST_BIN=$(abspath $(OUT)/tests) bench/run.sh
 
+# memcgctl top on a scratch cgroup with a memory hog (needs root and a terminal)
+demo: $(OUT)/memcgctl
+	$(Q)$(OUT)/memcgctl top --demo
+
 -include tests/vm/vm.mk
 
 install: $(OUT)/memcgctl

@@ -44,6 +44,8 @@ static bool have_cap(const struct __user_cap_data_struct *d, int cap)
 	return d[cap / 32].effective & (1U << (cap % 32));
 }
 
+static int tracefs_ensure(const char *what);
+
 int bpf_check_privileges(const char *what)
 {
 	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
@@ -53,13 +55,34 @@ int bpf_check_privileges(const char *what)
 		p_err("%s: cannot read capabilities: %s", what, strerror(errno));
 		return EXIT_RUNTIME;
 	}
-	if (have_cap(data, CAP_SYS_ADMIN))
+	if (!have_cap(data, CAP_SYS_ADMIN) &&
+	    !(have_cap(data, CAP_BPF) && have_cap(data, CAP_PERFMON))) {
+		p_err("%s: needs root (or CAP_BPF and CAP_PERFMON) to load BPF programs", what);
+		p_hint("run it with sudo; 'memcgctl show' works without BPF");
+		return EXIT_PERM;
+	}
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		p_err("%s: this kernel has no BTF (/sys/kernel/btf/vmlinux): BPF programs cannot be relocated",
+		      what);
+		p_hint("a kernel built with CONFIG_DEBUG_INFO_BTF=y is needed; 'memcgctl show' still works");
+		return EXIT_UNSUPPORTED;
+	}
+	return tracefs_ensure(what);
+}
+
+/* libbpf finds tracepoint ids in tracefs: mount it where it is missing. */
+static int tracefs_ensure(const char *what)
+{
+	if (access("/sys/kernel/tracing/events", F_OK) == 0 ||
+	    access("/sys/kernel/debug/tracing/events", F_OK) == 0)
 		return 0;
-	if (have_cap(data, CAP_BPF) && have_cap(data, CAP_PERFMON))
+	if (mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL) == 0) {
+		p_debug("mounted tracefs on /sys/kernel/tracing");
 		return 0;
-	p_err("%s: needs root (or CAP_BPF and CAP_PERFMON) to load BPF programs", what);
-	p_hint("run it with sudo; 'memcgctl show' works without BPF");
-	return EXIT_PERM;
+	}
+	p_err("%s: tracefs is not mounted and mounting it failed: %s", what, strerror(errno));
+	p_hint("mount -t tracefs tracefs /sys/kernel/tracing");
+	return EXIT_UNSUPPORTED;
 }
 
 int bpf_report_failure(const char *what, const char *step, int err)

@@ -17,8 +17,9 @@ struct bpf_program;
 void bpf_util_init(void);
 
 /*
- * Check that we may load and attach tracing programs; prints the error
- * and returns EXIT_PERM if not, 0 if fine.
+ * Check that we may load and attach tracing programs here: privileges
+ * (EXIT_PERM), kernel BTF (EXIT_UNSUPPORTED), tracefs (mounted if
+ * missing).  Prints the error and returns the exit code, 0 if fine.
  */
 int bpf_check_privileges(const char *what);
 

@@ -88,6 +88,7 @@ int cmd_parse(const struct argp *argp, int argc, char **argv, void *input,
 
 int do_show(int argc, char **argv);
 int do_feature(int argc, char **argv);
+int do_top(int argc, char **argv);
 int do_notify(int argc, char **argv);
 
 #endif

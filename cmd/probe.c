@@ -233,6 +233,13 @@ enum probe_state probe_get(enum probe_id id, const char **why)
 const struct probe_cmd probe_cmds[] = {
 	{ .name = "show", REQ(PROBE_MEMCG), OPT(PROBE_PSI),
 	  .degraded_note = "no memory PSI: the psi fields print as '-'" },
+	{ .name = "top", REQ(PROBE_MEMCG),
+	  OPT(PROBE_PSI, PROBE_TP_MEMCG_RECLAIM_B, PROBE_TP_MEMCG_RECLAIM_E, PROBE_TP_DIRECT_RECLAIM_B,
+	      PROBE_TP_DIRECT_RECLAIM_E, PROBE_TP_MARK_VICTIM, PROBE_PROG_TRACEPOINT,
+	      PROBE_PROG_TP_BTF),
+	  .degraded_note = "without the vmscan tracepoints the stall column prints '-'; "
+			   "without tp_btf/mark_victim OOM victims are not attributed by BPF; "
+			   "without PSI the some/full columns print '-'" },
 	{ .name = "feature", REQ(PROBE_BTF), OPT(PROBE_TRACEFS),
 	  .degraded_note = "hook programs cannot be probed without tracefs" },
 	{ .name = "notify",

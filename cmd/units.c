@@ -21,9 +21,11 @@ static size_t parse_decimal(const char *s, uint64_t *ipart, uint64_t *frac_e9)
 	if (!isdigit((unsigned char)*p))
 		return 0;
 	for (; isdigit((unsigned char)*p); p++) {
-		if (v > (UINT64_MAX - 9) / 10)
+		unsigned int d = *p - '0';
+
+		if (v > UINT64_MAX / 10 || (v == UINT64_MAX / 10 && d > UINT64_MAX % 10))
 			return (size_t)-1;	/* overflow */
-		v = v * 10 + (*p - '0');
+		v = v * 10 + d;
 	}
 	if (*p == '.') {
 		p++;

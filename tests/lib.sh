@@ -128,7 +128,9 @@ cg_run() {
 
 cg_cleanup() {
 	local p i cg
-	for p in "${T_PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
+	for p in "${T_PIDS[@]}"; do
+		kill -KILL "$p" 2>/dev/null && wait "$p" 2>/dev/null
+	done
 	for ((i = ${#T_CGROUPS[@]} - 1; i >= 0; i--)); do
 		cg=${T_CGROUPS[i]}
 		[[ -d $cg ]] || continue

@@ -59,4 +59,3 @@ check_json "recursive-lists-children" "length == 3 and .[1].cgroup == \"/$T_PREF
 run_mc show "/$T_PREFIX/show-a"
 check "plain-has-limit" grep -q "of max 64.0M" <<<"$OUT"
 
-check_no_leaks "no-bpf-leaks"

@@ -116,14 +116,25 @@ fi
 [ -f "$SCRIPT" ] || fail "test script $SCRIPT not in the initramfs"
 log "running $SCRIPT"
 echo "MEMCGCTL-VM-BEGIN uptime=$(cut -d" " -f1 /proc/uptime)"
-if [ "$TIMEOUT" -gt 0 ] 2>/dev/null; then
-	set -- timeout -k 10 "$TIMEOUT" bash "$SCRIPT"
-else
-	set -- bash "$SCRIPT"
-fi
+case "$TIMEOUT" in '' | *[!0-9]*) TIMEOUT=0 ;; esac
+# GNU timeout (by path: busybox sh prefers its own applet, which neither makes a process group nor
+# signals one) runs the script in a process group of its own. Whatever the script leaves running
+# in it is killed afterwards: it would otherwise hold the pipe to tee open and hang the guest.
+run_script() {
+	if [ -x /usr/bin/timeout ] && [ ! -L /usr/bin/timeout ]; then
+		/usr/bin/timeout -k 10 "$TIMEOUT" bash "$SCRIPT" </dev/null 2>&1 &
+		pid=$!
+		wait "$pid"
+		echo $? >/tmp/.rc
+		kill -KILL -- "-$pid" 2>/dev/null
+	else
+		timeout "$TIMEOUT" bash "$SCRIPT" </dev/null 2>&1
+		echo $? >/tmp/.rc
+	fi
+}
 # The output also goes to a file so that the summary can be repeated in the marker after the
 # console is quiet (kernel messages may split the line on the serial console).
-{ "$@" </dev/null 2>&1; echo $? >/tmp/.rc; } | tee /tmp/test.log
+run_script | tee /tmp/test.log
 rc=$(cat /tmp/.rc 2>/dev/null || echo 255)
 echo 1 >/proc/sys/kernel/printk 2>/dev/null
 summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$' /tmp/test.log | tail -n1)

@@ -77,13 +77,17 @@ qemu_pidfile="$work/qemu.pid"
 bg_pids=()
 cleanup() {
 	local p
+	set +e # runs on the way out: finish every step whatever fails
 	# Never leave a QEMU behind: the pid QEMU wrote, then the timeout and log followers we started.
 	if [ -s "$qemu_pidfile" ]; then
 		p=$(cat "$qemu_pidfile")
-		kill -0 "$p" 2>/dev/null && kill -TERM "$p" 2>/dev/null && sleep 1 && kill -KILL "$p" 2>/dev/null
+		if kill -TERM "$p" 2>/dev/null; then
+			sleep 1
+			kill -KILL "$p" 2>/dev/null
+		fi
 	fi
 	for p in "${bg_pids[@]}"; do
-		kill -TERM "$p" 2>/dev/null || true
+		kill -TERM "$p" 2>/dev/null
 	done
 	rm -rf "$work"
 }

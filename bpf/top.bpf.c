@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * memcgctl top: per-memory-cgroup reclaim stall time, reclaimed pages
+ * and OOM victims, counted in the kernel so a refresh is one map read.
+ *
+ * Only slow paths are hooked (reclaim begin/end, OOM victim marking):
+ * nothing here runs on a page fault or a charge that succeeds.  The
+ * vmscan tracepoints carry no cgroup, so a reclaim is attributed to the
+ * memory cgroup of the task doing it, read from the task with CO-RE
+ * (bpf_get_current_cgroup_id() would give the cgroup v2 id, which on a
+ * hybrid host is not the memory cgroup).
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "top.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, TOP_MAX_CGROUPS);
+	__type(key, __u64);
+	__type(value, struct top_cg_stats);
+} top_stats SEC(".maps");
+
+/* reclaim start time per task; memcg and direct reclaim kept apart */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u32);
+	__type(value, __u64);
+} top_memcg_start SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u32);
+	__type(value, __u64);
+} top_direct_start SEC(".maps");
+
+/* 6.1 kept ancestor ids instead of pointers */
+struct cgroup___old {
+	int level;
+	u64 ancestor_ids[];
+} __attribute__((preserve_access_index));
+
+enum top_field { F_MEMCG, F_DIRECT, F_OOM };
+
+static __always_inline struct cgroup *task_memcg(struct task_struct *task)
+{
+	int idx = bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id);
+	struct cgroup_subsys_state *css = NULL;
+	struct css_set *cs;
+
+	cs = BPF_CORE_READ(task, cgroups);
+	if (!cs || idx < 0 || idx >= CGROUP_SUBSYS_COUNT)
+		return NULL;
+	bpf_core_read(&css, sizeof(css), &cs->subsys[idx]);
+	if (!css)
+		return NULL;
+	return BPF_CORE_READ(css, cgroup);
+}
+
+static __always_inline __u64 ancestor_id(struct cgroup *cg, int i)
+{
+	if (bpf_core_field_exists(cg->ancestors)) {
+		struct cgroup *a = NULL;
+
+		bpf_core_read(&a, sizeof(a), &cg->ancestors[i]);
+		return a ? BPF_CORE_READ(a, kn, id) : 0;
+	} else {
+		struct cgroup___old *o = (void *)cg;
+		__u64 id = 0;
+
+		bpf_core_read(&id, sizeof(id), &o->ancestor_ids[i]);
+		return id;
+	}
+}
+
+static __always_inline void add_one(__u64 id, enum top_field f, __u64 ns, __u64 pages)
+{
+	struct top_cg_stats *s, zero = {};
+
+	if (!id)
+		return;
+	s = bpf_map_lookup_elem(&top_stats, &id);
+	if (!s) {
+		bpf_map_update_elem(&top_stats, &id, &zero, BPF_NOEXIST);
+		s = bpf_map_lookup_elem(&top_stats, &id);
+		if (!s)
+			return;
+	}
+	switch (f) {
+	case F_MEMCG:
+		__sync_fetch_and_add(&s->stall_ns, ns);
+		__sync_fetch_and_add(&s->reclaims, 1);
+		__sync_fetch_and_add(&s->reclaimed, pages);
+		break;
+	case F_DIRECT:
+		__sync_fetch_and_add(&s->direct_stall_ns, ns);
+		__sync_fetch_and_add(&s->direct_reclaimed, pages);
+		break;
+	case F_OOM:
+		__sync_fetch_and_add(&s->oom_kills, 1);
+		break;
+	}
+}
+
+/* Add to the task's memory cgroup and every ancestor (hierarchical). */
+static __always_inline void account(struct task_struct *task, enum top_field f,
+				    __u64 ns, __u64 pages)
+{
+	struct cgroup *cg = task_memcg(task);
+	int level;
+
+	if (!cg)
+		return;
+	level = BPF_CORE_READ(cg, level);
+	for (int i = 0; i < TOP_MAX_LEVEL; i++) {
+		if (i > level)
+			break;
+		add_one(ancestor_id(cg, i), f, ns, pages);
+	}
+}
+
+static __always_inline int reclaim_begin(void *map)
+{
+	__u32 pid = (__u32)bpf_get_current_pid_tgid();
+	__u64 ts = bpf_ktime_get_ns();
+
+	bpf_map_update_elem(map, &pid, &ts, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int reclaim_end(void *map, enum top_field f, __u64 pages)
+{
+	__u32 pid = (__u32)bpf_get_current_pid_tgid();
+	__u64 *start, ns;
+
+	start = bpf_map_lookup_elem(map, &pid);
+	if (!start)
+		return 0;	/* began before we attached */
+	ns = bpf_ktime_get_ns() - *start;
+	bpf_map_delete_elem(map, &pid);
+	account((struct task_struct *)bpf_get_current_task(), f, ns, pages);
+	return 0;
+}
+
+struct reclaim_end_args {
+	unsigned long long common;
+	unsigned long nr_reclaimed;
+};
+
+SEC("tracepoint/vmscan/mm_vmscan_memcg_reclaim_begin")
+int top_memcg_begin(void *ctx)
+{
+	return reclaim_begin(&top_memcg_start);
+}
+
+SEC("tracepoint/vmscan/mm_vmscan_memcg_reclaim_end")
+int top_memcg_end(struct reclaim_end_args *ctx)
+{
+	return reclaim_end(&top_memcg_start, F_MEMCG, ctx->nr_reclaimed);
+}
+
+SEC("tracepoint/vmscan/mm_vmscan_direct_reclaim_begin")
+int top_direct_begin(void *ctx)
+{
+	return reclaim_begin(&top_direct_start);
+}
+
+SEC("tracepoint/vmscan/mm_vmscan_direct_reclaim_end")
+int top_direct_end(struct reclaim_end_args *ctx)
+{
+	return reclaim_end(&top_direct_start, F_DIRECT, ctx->nr_reclaimed);
+}
+
+/*
+ * The victim is not the current task (the OOM killer runs in whoever
+ * failed to charge), so this needs the typed argument: tp_btf.  Kernels
+ * whose mark_victim passes only a pid (6.1) load without it.
+ */
+SEC("tp_btf/mark_victim")
+int BPF_PROG(top_oom_victim, struct task_struct *task)
+{
+	account(task, F_OOM, 0, 0);
+	return 0;
+}

@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * memcgctl top's internal vocabulary: the snapshot table the collector
+ * fills, the column table, the view (order, fold, filter) and the
+ * renderers.  Collection never prints; renderers only read a snapshot,
+ * so they can be fed one built by hand (tests/unit/test_top.c).
+ */
+#ifndef MEMCGCTL_TOP_SNAP_H
+#define MEMCGCTL_TOP_SNAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "cgroup.h"
+#include <linux/types.h>
+
+#include "json.h"
+#include "../bpf/top.h"
+
+/* Data sources a column needs; the collector reads only those asked for. */
+enum {
+	TOP_SRC_USAGE	= 1 << 0,	/* current, peak, limits */
+	TOP_SRC_STAT	= 1 << 1,	/* memory.stat */
+	TOP_SRC_EVENTS	= 1 << 2,	/* memory.events / failcnt / oom_control */
+	TOP_SRC_PSI	= 1 << 3,	/* memory.pressure on the cgroup2 twin */
+	TOP_SRC_PROCS	= 1 << 4,	/* cgroup.procs */
+	TOP_SRC_BPF	= 1 << 5,	/* top_stats map */
+	TOP_SRC_ALL	= (1 << 6) - 1,
+};
+
+struct top_row {
+	char *rel;		/* "/a/b" relative to the memory root (owned) */
+	const char *name;	/* last component of rel, or rel for the root */
+	uint64_t id;
+	int depth;		/* 0 for the view's root */
+	int parent;		/* row index, -1 for the root */
+	bool has_children;	/* rows below it in this snapshot */
+	bool is_new;		/* not in the previous snapshot */
+	struct cg_mem mem;	/* CG_UNKNOWN where not read or not readable */
+	bool bpf_known;
+	struct top_cg_stats bpf; /* cumulative, hierarchical */
+	/* over the interval since the previous snapshot; negative = unknown */
+	double psi_some_rate, psi_full_rate;	/* % of wall time stalled */
+	double reclaim_rate;	/* pages/s */
+	double stall_rate;	/* ms of reclaim stall per s */
+	double refault_rate;	/* pages/s */
+	double limit_events;	/* high+max events in the interval */
+	double oom_new;		/* OOM kills in the interval */
+};
+
+struct top_snap {
+	struct top_row *rows;	/* depth-first, parents before children */
+	size_t nr, cap;
+	double time;		/* wall clock, seconds since the epoch */
+	double interval;	/* seconds since the previous snapshot, 0 if first */
+	const char *layout;	/* "v2", "v1", "hybrid" */
+	bool bpf;		/* BPF counters were read */
+	const char *bpf_note;	/* why not, when !bpf and BPF was wanted */
+	unsigned src;		/* TOP_SRC_* that were read */
+	size_t vanished;	/* rows of the previous snapshot that are gone */
+};
+
+void top_snap_free(struct top_snap *s);
+/* Append a row (copies rel); returns its index or -1 on ENOMEM. */
+int top_snap_add(struct top_snap *s, const char *rel, uint64_t id, int depth, int parent);
+/* Compute rates of cur against prev (matched by id); interval from times. */
+void top_snap_rates(struct top_snap *cur, const struct top_snap *prev);
+
+/* ---- collector (top_collect.c) --------------------------------------- */
+
+struct top_collector;
+struct top_collect_opts {
+	const struct cg_env *env;
+	const struct cg_ref *root;
+	int depth;		/* 0: unlimited */
+	bool bpf;		/* try to load the BPF program */
+};
+int top_collector_new(struct top_collector **out, const struct top_collect_opts *o);
+/*
+ * Take a snapshot of the sources in src; rates are against the previous
+ * call's.  The snapshot is owned by the collector and valid until the
+ * next call.  Returns 0 or -errno (the root vanished: -ENOENT).
+ */
+int top_collect(struct top_collector *c, unsigned src, const struct top_snap **out);
+bool top_collector_bpf(const struct top_collector *c, const char **note);
+void top_collector_free(struct top_collector *c);
+
+/* ---- columns (top_columns.c) ------------------------------------------ */
+
+enum top_kind { TOP_K_NAME, TOP_K_BYTES, TOP_K_PCT, TOP_K_RATE, TOP_K_COUNT };
+
+struct top_col {
+	const char *name;	/* --columns / --sort key */
+	const char *header;
+	int width;		/* 0: the name column, takes what is left */
+	const char *unit;
+	const char *desc;
+	bool sort_desc;		/* biggest first by default */
+	unsigned src;		/* TOP_SRC_* it needs */
+	enum top_kind kind;
+	bool deflt;		/* in the default set */
+	double (*value)(const struct top_row *r);	/* NAN when unknown */
+};
+
+extern const struct top_col top_cols[];
+extern const int top_nr_cols;
+
+#define TOP_MAX_COLS 32
+struct top_colset {
+	int idx[TOP_MAX_COLS];
+	int nr;
+};
+
+int top_col_find(const char *name);	/* -1 if none */
+void top_colset_default(struct top_colset *cs);
+/* "current,limit,oom" or "all" or "default"; err gets the bad name. */
+int top_colset_parse(struct top_colset *cs, const char *list, char *err, size_t errlen);
+unsigned top_colset_src(const struct top_colset *cs);
+/* Value of a column as text ("-" when unknown); buf >= 32. */
+const char *top_col_format(const struct top_col *c, const struct top_row *r,
+			   char *buf, size_t len);
+
+/* The view: which rows, in which order. */
+struct top_view {
+	int sort_col;		/* top_cols index */
+	bool sort_desc;
+	bool tree;
+	const char *filter;	/* substring of rel, NULL for none */
+	const uint64_t *folded;	/* ids whose children are hidden */
+	size_t nr_folded;
+};
+/*
+ * Fill order[] (capacity snap->nr) with the visible rows; returns how
+ * many.  Tree: siblings sorted by the key, children after their parent,
+ * a filter keeps matches and their ancestors.  Flat: all rows sorted.
+ */
+size_t top_view_order(const struct top_snap *s, const struct top_view *v, int *order);
+
+/* ---- batch renderers (top_batch.c) ------------------------------------ */
+
+enum top_format { TOP_FMT_TEXT, TOP_FMT_JSON, TOP_FMT_OPENMETRICS };
+
+int top_format_parse(const char *s, enum top_format *f);
+void top_render_text(FILE *f, const struct top_snap *s, const struct top_view *v,
+		     const struct top_colset *cs);
+void top_render_json(struct json_writer *w, const struct top_snap *s,
+		     const struct top_view *v);
+void top_render_openmetrics(FILE *f, const struct top_snap *s, const struct top_view *v);
+
+/* ---- TUI (top_tui.c: the only file that includes curses) -------------- */
+
+struct top_tui_opts {
+	struct top_collector *col;
+	struct top_view view;
+	struct top_colset cols;
+	double delay;		/* seconds */
+	bool color;
+	const struct cg_env *env;
+	const char *demo_cgroup;	/* rel path to select first, or NULL */
+};
+int top_tui_run(struct top_tui_opts *o);
+
+#endif

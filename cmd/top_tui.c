@@ -1,0 +1,768 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * top's full-screen view: the only file that includes curses.  It reads
+ * snapshots from the collector and the shared view/column code; rows
+ * are formatted into buffers first, then drawn.
+ */
+#include <curses.h>
+#include <errno.h>
+#include <langinfo.h>
+#include <locale.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "main.h"
+#include "memstate.h"
+#include "top_snap.h"
+#include "units.h"
+
+#define HIST 120	/* samples of history per cgroup for the sparklines */
+
+enum { C_OK = 1, C_WARN, C_CRIT, C_HEAD, C_NOTE };
+
+struct hist {
+	uint64_t id;		/* 0: free slot */
+	float use[HIST];	/* % of limit, or bytes when unlimited */
+	float psi[HIST];	/* PSI some over the interval, % */
+	int n, pos;
+};
+
+struct tui {
+	struct top_tui_opts *o;
+	const struct top_snap *s;
+	int *order;
+	size_t nr, order_cap;
+	size_t sel;		/* index into order */
+	uint64_t sel_id;
+	size_t scroll;
+	bool paused, detail, help, utf8;
+	uint64_t *folded;
+	size_t nr_folded, cap_folded;
+	char filter[128];
+	char msg[256];		/* one-line message in the status bar */
+	struct hist *hist;
+	size_t hist_cap;	/* power of two */
+	size_t hist_used;
+};
+
+/* ---- history ------------------------------------------------------------ */
+
+static struct hist *hist_slot(struct tui *t, uint64_t id, bool create)
+{
+	if (!t->hist_cap || (create && (t->hist_used + 1) * 2 > t->hist_cap)) {
+		size_t cap = t->hist_cap ? t->hist_cap * 2 : 256;
+		struct hist *n = calloc(cap, sizeof(*n)), *old = t->hist;
+
+		if (!n)
+			return NULL;
+		for (size_t i = 0; i < t->hist_cap; i++)
+			if (old[i].id) {
+				size_t j = old[i].id & (cap - 1);
+
+				while (n[j].id)
+					j = (j + 1) & (cap - 1);
+				n[j] = old[i];
+			}
+		free(old);
+		t->hist = n;
+		t->hist_cap = cap;
+	}
+	for (size_t j = id & (t->hist_cap - 1);; j = (j + 1) & (t->hist_cap - 1)) {
+		if (t->hist[j].id == id)
+			return &t->hist[j];
+		if (!t->hist[j].id) {
+			if (!create)
+				return NULL;
+			t->hist[j].id = id;
+			t->hist_used++;
+			return &t->hist[j];
+		}
+	}
+}
+
+static void hist_record(struct tui *t)
+{
+	for (size_t i = 0; i < t->s->nr; i++) {
+		const struct top_row *r = &t->s->rows[i];
+		struct hist *h = hist_slot(t, r->id, true);
+		double pct = memstate_limit_pct(&r->mem);
+
+		if (!h)
+			return;
+		h->use[h->pos] = pct >= 0 ? (float)pct :
+				 cg_known(r->mem.current) ? (float)r->mem.current : NAN;
+		h->psi[h->pos] = r->psi_some_rate >= 0 ? (float)r->psi_some_rate : NAN;
+		h->pos = (h->pos + 1) % HIST;
+		if (h->n < HIST)
+			h->n++;
+	}
+}
+
+/* ---- drawing -------------------------------------------------------------- */
+
+static int clamp(int v, int lo, int hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
+static void put_trunc(int y, int x, const char *s, int w)
+{
+	int len = (int)strlen(s);
+
+	if (w <= 0)
+		return;
+	if (len <= w) {
+		mvaddnstr(y, x, s, w);
+	} else {
+		mvaddnstr(y, x, s, w - 1);
+		addch('~');
+	}
+}
+
+static int name_width(const struct tui *t)
+{
+	int w = COLS;
+
+	for (int c = 0; c < t->o->cols.nr; c++)
+		if (top_cols[t->o->cols.idx[c]].kind != TOP_K_NAME)
+			w -= top_cols[t->o->cols.idx[c]].width + 1;
+	return w < 12 ? 12 : w;
+}
+
+static int use_color(const struct tui *t, double pct)
+{
+	if (!t->o->color || isnan(pct))
+		return 0;
+	return pct >= 90 ? C_CRIT : pct >= 75 ? C_WARN : C_OK;
+}
+
+static bool folded(const struct tui *t, uint64_t id)
+{
+	for (size_t i = 0; i < t->nr_folded; i++)
+		if (t->folded[i] == id)
+			return true;
+	return false;
+}
+
+static void draw_header(struct tui *t)
+{
+	char tbuf[16], line[512];
+	time_t now = (time_t)t->s->time;
+	struct tm tm;
+	const char *note = NULL;
+	int nw = name_width(t), x = 0;
+
+	localtime_r(&now, &tm);
+	strftime(tbuf, sizeof(tbuf), "%H:%M:%S", &tm);
+	top_collector_bpf(t->o->col, &note);
+	snprintf(line, sizeof(line), "memcgctl top  %s  %zu cgroups  %s  %s  every %.1fs%s%s%s",
+		 tbuf, t->s->nr, t->s->layout, t->s->bpf ? "BPF on" : "BPF off",
+		 t->o->delay, t->paused ? "  [PAUSED]" : "",
+		 t->filter[0] ? "  filter: " : "", t->filter);
+	attron(A_BOLD);
+	put_trunc(0, 0, line, COLS);
+	attroff(A_BOLD);
+	if (!t->s->bpf && note) {
+		if (t->o->color)
+			attron(COLOR_PAIR(C_NOTE));
+		snprintf(line, sizeof(line), "BPF columns show '-': %s", note);
+		put_trunc(1, 0, line, COLS);
+		if (t->o->color)
+			attroff(COLOR_PAIR(C_NOTE));
+	}
+	/* column headers; the sort column marked */
+	attron(t->o->color ? COLOR_PAIR(C_HEAD) : A_REVERSE);
+	mvhline(2, 0, ' ', COLS);
+	for (int c = 0; c < t->o->cols.nr && x < COLS; c++) {
+		const struct top_col *col = &top_cols[t->o->cols.idx[c]];
+		bool sorted = t->o->cols.idx[c] == t->o->view.sort_col;
+		char h[64];
+
+		if (col->kind == TOP_K_NAME) {
+			snprintf(h, sizeof(h), "%s%s", col->header,
+				 sorted ? (t->o->view.sort_desc ? "v" : "^") : "");
+			if (sorted)
+				attron(A_BOLD);
+			put_trunc(2, x, h, COLS - x);
+			x += nw + 1;
+		} else {
+			snprintf(h, sizeof(h), "%*s", col->width, col->header);
+			if (sorted) {
+				attron(A_BOLD | A_UNDERLINE);
+			}
+			put_trunc(2, x, h, COLS - x);
+			x += col->width + 1;
+		}
+		if (sorted)
+			attroff(A_BOLD | A_UNDERLINE);
+	}
+	attroff(t->o->color ? COLOR_PAIR(C_HEAD) : A_REVERSE);
+}
+
+static void draw_row(struct tui *t, int y, const struct top_row *r, bool selected)
+{
+	int nw = name_width(t), x = 0;
+	char buf[PATH_MAX + 64], val[32];
+
+	if (selected)
+		attron(A_REVERSE);
+	mvhline(y, 0, ' ', COLS);
+	for (int c = 0; c < t->o->cols.nr && x < COLS; c++) {
+		const struct top_col *col = &top_cols[t->o->cols.idx[c]];
+
+		if (col->kind == TOP_K_NAME) {
+			if (t->o->view.tree) {
+				const char *mark = !r->has_children ? "  " :
+						   folded(t, r->id) ? "+ " : "- ";
+
+				snprintf(buf, sizeof(buf), "%*s%s%s", 2 * r->depth, "", mark,
+					 r->depth ? r->name : r->rel);
+			} else {
+				snprintf(buf, sizeof(buf), "%s", r->rel);
+			}
+			put_trunc(y, x, buf, nw < COLS - x ? nw : COLS - x);
+			x += nw + 1;
+			continue;
+		}
+		snprintf(buf, sizeof(buf), "%*s", col->width, top_col_format(col, r, val, sizeof(val)));
+		int pair = 0;
+
+		if (!strcmp(col->name, "use") || !strcmp(col->name, "current"))
+			pair = use_color(t, memstate_limit_pct(&r->mem) < 0 ? NAN :
+					 memstate_limit_pct(&r->mem));
+		else if ((!strcmp(col->name, "stall") || !strcmp(col->name, "some")) &&
+			 !isnan(col->value(r)) && col->value(r) > 0)
+			pair = t->o->color ? (col->value(r) >= 10 ? C_CRIT : C_WARN) : 0;
+		else if (!strcmp(col->name, "oom") && !isnan(col->value(r)) && col->value(r) > 0)
+			pair = t->o->color ? C_CRIT : 0;
+		if (pair && !selected)
+			attron(COLOR_PAIR(pair));
+		put_trunc(y, x, buf, COLS - x);
+		if (pair && !selected)
+			attroff(COLOR_PAIR(pair));
+		x += col->width + 1;
+	}
+	if (selected)
+		attroff(A_REVERSE);
+}
+
+static void sparkline(struct tui *t, int y, int x, int w, const float *v, int n, int pos,
+		      const char *label)
+{
+	static const char *const utf[] = { "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█" };
+	static const char ascii[] = "_.-:=+*#";
+	float mx = 0;
+	int k = n < w ? n : w;
+
+	mvaddnstr(y, x, label, w);
+	x += (int)strlen(label);
+	w -= (int)strlen(label);
+	k = k > w ? w : k;
+	for (int i = 0; i < k; i++) {
+		float f = v[(pos - k + i + HIST) % HIST];
+
+		if (!isnan(f) && f > mx)
+			mx = f;
+	}
+	for (int i = 0; i < k; i++) {
+		float f = v[(pos - k + i + HIST) % HIST];
+		int lvl = (isnan(f) || mx <= 0) ? 0 : (int)(f / mx * 7.99f);
+
+		if (isnan(f))
+			mvaddch(y, x + i, ' ');
+		else if (t->utf8)
+			mvaddstr(y, x + i, utf[clamp(lvl, 0, 7)]);
+		else
+			mvaddch(y, x + i, ascii[clamp(lvl, 0, 7)]);
+	}
+}
+
+static const char *cnt(char *buf, uint64_t v)
+{
+	if (!cg_known(v))
+		return "-";
+	snprintf(buf, 24, "%llu", (unsigned long long)v);
+	return buf;
+}
+
+static void draw_detail(struct tui *t, int top, int h, const struct top_row *r)
+{
+	const struct cg_mem *m = &r->mem;
+	char a[UNITS_BUF], b[UNITS_BUF], c[UNITS_BUF], d[UNITS_BUF], e[UNITS_BUF], line[512];
+	const char *which;
+	uint64_t lim = cg_binding_limit(m, &which);
+	struct hist *hs = hist_slot(t, r->id, false);
+	int y = top;
+
+	attron(A_BOLD);
+	mvhline(y, 0, ACS_HLINE, COLS);
+	snprintf(line, sizeof(line), " %s (id %llu) ", r->rel, (unsigned long long)r->id);
+	put_trunc(y++, 2, line, COLS - 4);
+	attroff(A_BOLD);
+#define LINE(...) do { if (y < top + h) { snprintf(line, sizeof(line), __VA_ARGS__); \
+		mvhline(y, 0, ' ', COLS); put_trunc(y++, 1, line, COLS - 2); } } while (0)
+	LINE("usage %s  peak %s  limit %s%s%s  swap %s", memstate_fmt_bytes(a, sizeof(a), m->current),
+	     memstate_fmt_bytes(b, sizeof(b), m->peak), which ? which : "none",
+	     which ? " " : "", which ? memstate_fmt_bytes(c, sizeof(c), lim) : "",
+	     memstate_fmt_bytes(d, sizeof(d), m->swap_current));
+	LINE("limits: high %s  max %s  low %s  min %s", memstate_fmt_bytes(a, sizeof(a), m->high),
+	     memstate_fmt_bytes(b, sizeof(b), m->max), memstate_fmt_bytes(c, sizeof(c), m->low),
+	     memstate_fmt_bytes(d, sizeof(d), m->min));
+	LINE("anon %s  file %s  kernel %s  shmem %s  file_dirty %s",
+	     memstate_fmt_bytes(a, sizeof(a), m->stat[CG_STAT_anon]),
+	     memstate_fmt_bytes(b, sizeof(b), m->stat[CG_STAT_file]),
+	     memstate_fmt_bytes(c, sizeof(c), cg_known(m->stat[CG_STAT_kernel]) ?
+				m->stat[CG_STAT_kernel] : m->stat[CG_STAT_slab]),
+	     memstate_fmt_bytes(d, sizeof(d), m->stat[CG_STAT_shmem]),
+	     memstate_fmt_bytes(e, sizeof(e), m->stat[CG_STAT_file_dirty]));
+	char e1[24], e2[24], e3[24], e4[24];
+
+	LINE("events: high %s  max %s  oom %s  oom_kill %s", cnt(e1, m->events[CG_EV_high]),
+	     cnt(e2, m->events[CG_EV_max]), cnt(e3, m->events[CG_EV_oom]),
+	     cnt(e4, m->events[CG_EV_oom_kill]));
+	if (cg_known(m->psi_some.total_us))
+		LINE("psi some %.2f/%.2f/%.2f  full %.2f/%.2f/%.2f (avg10/60/300 %%)",
+		     m->psi_some.avg10, m->psi_some.avg60, m->psi_some.avg300,
+		     m->psi_full.avg10, m->psi_full.avg60, m->psi_full.avg300);
+	else
+		LINE("psi -");
+	if (r->bpf_known)
+		LINE("BPF since start: reclaim stall %.1f ms in %llu passes, %llu pages; direct %.1f ms; OOM victims %llu",
+		     r->bpf.stall_ns / 1e6, (unsigned long long)r->bpf.reclaims,
+		     (unsigned long long)r->bpf.reclaimed, r->bpf.direct_stall_ns / 1e6,
+		     (unsigned long long)r->bpf.oom_kills);
+	else
+		LINE("BPF: -");
+#undef LINE
+	if (hs && y < top + h)
+		sparkline(t, y++, 1, COLS - 2, hs->use, hs->n, hs->pos,
+			  memstate_limit_pct(m) >= 0 ? "use%  " : "usage ");
+	if (hs && y < top + h)
+		sparkline(t, y++, 1, COLS - 2, hs->psi, hs->n, hs->pos, "psi   ");
+}
+
+static const char *const help_lines[] = {
+	"memcgctl top: keys",
+	"",
+	"  Up/Down PgUp/PgDn Home/End   move",
+	"  < >          sort by the previous / next column",
+	"  I            invert the sort order",
+	"  t            tree / flat",
+	"  + - Enter    unfold / fold / toggle the selected subtree",
+	"  /            filter by path (empty: clear)",
+	"  space        pause / resume",
+	"  d            set the refresh delay",
+	"  i            detail pane: breakdown, limits, events, history",
+	"  R            reclaim from the selected cgroup (cgroup v2)",
+	"  h ?          this help",
+	"  q            quit",
+	"",
+	"Columns (choose with --columns):",
+};
+
+static void draw_help(struct tui *t)
+{
+	int y = 0;
+
+	erase();
+	for (size_t i = 0; i < ARRAY_SIZE(help_lines) && y < LINES - 1; i++)
+		put_trunc(y++, 1, help_lines[i], COLS - 2);
+	for (int i = 0; i < top_nr_cols && y < LINES - 1; i++) {
+		char line[256];
+
+		snprintf(line, sizeof(line), "  %-8s %-7s %s", top_cols[i].name, top_cols[i].header,
+			 top_cols[i].desc);
+		put_trunc(y++, 1, line, COLS - 2);
+	}
+	attron(A_REVERSE);
+	put_trunc(LINES - 1, 0, "press any key", COLS);
+	attroff(A_REVERSE);
+}
+
+static void draw(struct tui *t)
+{
+	int body, y;
+
+	erase();
+	if (LINES < 6 || COLS < 30) {
+		put_trunc(0, 0, "terminal too small", COLS);
+		refresh();
+		return;
+	}
+	if (t->help) {
+		draw_help(t);
+		refresh();
+		return;
+	}
+	draw_header(t);
+	body = LINES - 4;
+	int dh = 0;
+
+	if (t->detail && t->nr) {
+		dh = clamp(LINES / 2, 4, 11);
+		body -= dh;
+		if (body < 1)
+			body = 1, dh = LINES - 5;
+	}
+	if (t->sel >= t->nr)
+		t->sel = t->nr ? t->nr - 1 : 0;
+	if (t->sel < t->scroll)
+		t->scroll = t->sel;
+	if (t->sel >= t->scroll + (size_t)body)
+		t->scroll = t->sel - body + 1;
+	y = 3;
+	for (size_t i = t->scroll; i < t->nr && y < 3 + body; i++, y++)
+		draw_row(t, y, &t->s->rows[t->order[i]], i == t->sel);
+	if (!t->nr)
+		put_trunc(3, 1, t->filter[0] ? "(no cgroup matches the filter)" : "(no cgroups)", COLS - 2);
+	if (dh && t->nr)
+		draw_detail(t, 3 + body, dh, &t->s->rows[t->order[t->sel]]);
+	attron(A_REVERSE);
+	mvhline(LINES - 1, 0, ' ', COLS);
+	put_trunc(LINES - 1, 0, t->msg[0] ? t->msg :
+		  "q quit  h help  </> sort  t tree  / filter  i detail  R reclaim  space pause",
+		  COLS);
+	attroff(A_REVERSE);
+	refresh();
+}
+
+/* ---- state ---------------------------------------------------------------- */
+
+static void reorder(struct tui *t)
+{
+	struct top_view v = t->o->view;
+
+	if (t->order_cap < t->s->nr) {
+		int *n = realloc(t->order, t->s->nr * sizeof(*n));
+
+		if (!n)
+			return;
+		t->order = n;
+		t->order_cap = t->s->nr;
+	}
+	v.filter = t->filter[0] ? t->filter : NULL;
+	v.folded = t->folded;
+	v.nr_folded = t->nr_folded;
+	t->nr = top_view_order(t->s, &v, t->order);
+	/* keep the selection on the same cgroup when it still shows */
+	for (size_t i = 0; i < t->nr; i++)
+		if (t->s->rows[t->order[i]].id == t->sel_id) {
+			t->sel = i;
+			return;
+		}
+	if (t->sel >= t->nr)
+		t->sel = t->nr ? t->nr - 1 : 0;
+	t->sel_id = t->nr ? t->s->rows[t->order[t->sel]].id : 0;
+}
+
+static void select_idx(struct tui *t, long i)
+{
+	if (!t->nr)
+		return;
+	t->sel = (size_t)(i < 0 ? 0 : i >= (long)t->nr ? (long)t->nr - 1 : i);
+	t->sel_id = t->s->rows[t->order[t->sel]].id;
+}
+
+static void set_fold(struct tui *t, uint64_t id, int how)	/* 1 fold, 0 unfold, -1 toggle */
+{
+	bool is = folded(t, id);
+
+	if (how < 0)
+		how = !is;
+	if (how && !is) {
+		if (t->nr_folded == t->cap_folded) {
+			size_t cap = t->cap_folded ? t->cap_folded * 2 : 16;
+			uint64_t *n = realloc(t->folded, cap * sizeof(*n));
+
+			if (!n)
+				return;
+			t->folded = n;
+			t->cap_folded = cap;
+		}
+		t->folded[t->nr_folded++] = id;
+	} else if (!how && is) {
+		for (size_t i = 0; i < t->nr_folded; i++)
+			if (t->folded[i] == id) {
+				t->folded[i] = t->folded[--t->nr_folded];
+				break;
+			}
+	}
+}
+
+/* A one-line prompt in the status bar; false when cancelled with Esc. */
+static bool prompt(const char *label, char *buf, size_t len)
+{
+	size_t n = strlen(buf);
+	int ch;
+
+	timeout(-1);
+	curs_set(1);
+	for (;;) {
+		attron(A_REVERSE);
+		mvhline(LINES - 1, 0, ' ', COLS);
+		mvprintw(LINES - 1, 0, "%s%s", label, buf);
+		attroff(A_REVERSE);
+		refresh();
+		ch = getch();
+		if (ch == 27) {
+			curs_set(0);
+			return false;
+		}
+		if (ch == '\n' || ch == KEY_ENTER)
+			break;
+		if ((ch == KEY_BACKSPACE || ch == 127 || ch == 8) && n)
+			buf[--n] = '\0';
+		else if (ch >= 32 && ch < 127 && n + 1 < len)
+			buf[n++] = (char)ch, buf[n] = '\0';
+	}
+	curs_set(0);
+	return true;
+}
+
+static void do_reclaim(struct tui *t)
+{
+	const struct top_row *r;
+	char amount[32] = "", yn[8] = "", path[PATH_MAX + 32];
+	uint64_t bytes;
+	int err;
+
+	if (!t->nr)
+		return;
+	r = &t->s->rows[t->order[t->sel]];
+	if (!t->o->env->mem_is_v2) {
+		snprintf(t->msg, sizeof(t->msg),
+			 "reclaim needs cgroup v2's memory.reclaim; this host's memory controller is on v1");
+		return;
+	}
+	if (!prompt("reclaim how much (e.g. 64M)? ", amount, sizeof(amount)) || !amount[0])
+		return;
+	if (parse_size(amount, &bytes) || !bytes) {
+		snprintf(t->msg, sizeof(t->msg), "reclaim: '%s' is not a size", amount);
+		return;
+	}
+	char q[PATH_MAX + 64];
+
+	snprintf(q, sizeof(q), "reclaim %s from %s? [y/N] ", amount, r->rel);
+	if (!prompt(q, yn, sizeof(yn)) || (yn[0] != 'y' && yn[0] != 'Y')) {
+		snprintf(t->msg, sizeof(t->msg), "reclaim cancelled");
+		return;
+	}
+	snprintf(path, sizeof(path), "%s%s/memory.reclaim", t->o->env->mem_root,
+		 strcmp(r->rel, "/") ? r->rel : "");
+	snprintf(q, sizeof(q), "%llu", (unsigned long long)bytes);
+	err = write_file_str(path, q);
+	if (err)
+		snprintf(t->msg, sizeof(t->msg), "reclaim %s: %s%s", r->rel, strerror(-err),
+			 err == -EAGAIN ? " (the kernel reclaimed less than asked)" : "");
+	else
+		snprintf(t->msg, sizeof(t->msg), "reclaimed %s from %s", amount, r->rel);
+}
+
+static unsigned sources(const struct tui *t)
+{
+	unsigned src = top_colset_src(&t->o->cols) | TOP_SRC_USAGE | TOP_SRC_PSI | TOP_SRC_BPF;
+
+	if (t->detail)
+		src |= TOP_SRC_ALL;
+	return src;
+}
+
+static int collect(struct tui *t)
+{
+	int err = top_collect(t->o->col, sources(t), &t->s);
+
+	if (err)
+		return err;
+	hist_record(t);
+	reorder(t);
+	return 0;
+}
+
+static double mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Returns true to quit. */
+static bool handle_key(struct tui *t, int ch, bool *recollect)
+{
+	int page = LINES - 4 > 1 ? LINES - 4 : 1;
+	const struct top_row *r = t->nr ? &t->s->rows[t->order[t->sel]] : NULL;
+
+	if (t->help) {
+		t->help = false;
+		return false;
+	}
+	t->msg[0] = '\0';
+	switch (ch) {
+	case 'q': case 'Q':
+		return true;
+	case KEY_UP: case 'k': select_idx(t, (long)t->sel - 1); break;
+	case KEY_DOWN: case 'j': select_idx(t, (long)t->sel + 1); break;
+	case KEY_PPAGE: select_idx(t, (long)t->sel - page); break;
+	case KEY_NPAGE: select_idx(t, (long)t->sel + page); break;
+	case KEY_HOME: case 'g': select_idx(t, 0); break;
+	case KEY_END: case 'G': select_idx(t, (long)t->nr - 1); break;
+	case '<': case '>': {
+		int i = 0;
+
+		for (; i < t->o->cols.nr; i++)
+			if (t->o->cols.idx[i] == t->o->view.sort_col)
+				break;
+		i = (i + (ch == '>' ? 1 : t->o->cols.nr - 1)) % t->o->cols.nr;
+		if (i >= t->o->cols.nr)
+			i = 0;
+		t->o->view.sort_col = t->o->cols.idx[i];
+		t->o->view.sort_desc = top_cols[t->o->view.sort_col].sort_desc;
+		snprintf(t->msg, sizeof(t->msg), "sorted by %s", top_cols[t->o->view.sort_col].name);
+		reorder(t);
+		break;
+	}
+	case 'I':
+		t->o->view.sort_desc = !t->o->view.sort_desc;
+		reorder(t);
+		break;
+	case 't':
+		t->o->view.tree = !t->o->view.tree;
+		reorder(t);
+		break;
+	case '+': case '=':
+		if (r)
+			set_fold(t, r->id, 0), reorder(t);
+		break;
+	case '-':
+		if (r)
+			set_fold(t, r->id, 1), reorder(t);
+		break;
+	case '\n': case KEY_ENTER:
+		if (r && t->o->view.tree)
+			set_fold(t, r->id, -1), reorder(t);
+		break;
+	case '/':
+		prompt("filter: ", t->filter, sizeof(t->filter));
+		reorder(t);
+		break;
+	case ' ':
+		t->paused = !t->paused;
+		break;
+	case 'd': {
+		char buf[32] = "";
+		uint64_t ns;
+
+		if (prompt("delay (e.g. 2, 500ms): ", buf, sizeof(buf)) && buf[0]) {
+			if (parse_duration(buf, &ns) || ns < 100000000ULL || ns > 3600000000000ULL)
+				snprintf(t->msg, sizeof(t->msg), "delay: expected 0.1s to 1h");
+			else
+				t->o->delay = ns / 1e9;
+		}
+		break;
+	}
+	case 'i':
+		t->detail = !t->detail;
+		if (t->detail)
+			*recollect = true;	/* the breakdown needs memory.stat */
+		break;
+	case 'R':
+		do_reclaim(t);
+		*recollect = true;
+		break;
+	case 'h': case '?':
+		t->help = true;
+		break;
+	case KEY_RESIZE:
+		break;
+	default:
+		break;
+	}
+	return false;
+}
+
+static volatile sig_atomic_t tui_stop;
+
+static void tui_signal(int sig)
+{
+	tui_stop = 1;
+}
+
+int top_tui_run(struct top_tui_opts *o)
+{
+	struct tui t = { .o = o };
+	double next;
+	int ret = EXIT_OK, err;
+	struct sigaction sa = { .sa_handler = tui_signal };
+
+	setlocale(LC_ALL, "");
+	t.utf8 = !strcmp(nl_langinfo(CODESET), "UTF-8");
+	err = top_collect(o->col, TOP_SRC_ALL, &t.s);
+	if (err) {
+		p_err("top: %s", err == -ENOENT ? "the cgroup was removed" : strerror(-err));
+		return err == -ENOENT ? EXIT_VANISHED : EXIT_RUNTIME;
+	}
+	if (!initscr()) {
+		p_err("top: cannot initialise the terminal; try -b");
+		return EXIT_RUNTIME;
+	}
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	cbreak();
+	noecho();
+	keypad(stdscr, TRUE);
+	curs_set(0);
+	set_escdelay(25);
+	if (o->color && has_colors()) {
+		start_color();
+		use_default_colors();
+		init_pair(C_OK, COLOR_GREEN, -1);
+		init_pair(C_WARN, COLOR_YELLOW, -1);
+		init_pair(C_CRIT, COLOR_RED, -1);
+		init_pair(C_HEAD, COLOR_BLACK, COLOR_CYAN);
+		init_pair(C_NOTE, COLOR_YELLOW, -1);
+	} else {
+		o->color = false;
+	}
+	hist_record(&t);
+	reorder(&t);
+	if (o->demo_cgroup)
+		for (size_t i = 0; i < t.nr; i++)
+			if (!strcmp(t.s->rows[t.order[i]].rel, o->demo_cgroup))
+				select_idx(&t, (long)i);
+	next = mono() + o->delay;
+	while (!tui_stop) {
+		bool recollect = false;
+		int ch, wait_ms;
+
+		draw(&t);
+		wait_ms = (int)((next - mono()) * 1000);
+		timeout(clamp(wait_ms, 0, 3600000));
+		ch = getch();
+		if (ch != ERR && handle_key(&t, ch, &recollect))
+			break;
+		if ((!t.paused && mono() >= next) || recollect) {
+			err = collect(&t);
+			if (err) {
+				ret = err == -ENOENT ? EXIT_VANISHED : EXIT_RUNTIME;
+				break;
+			}
+			next = mono() + o->delay;
+		}
+		if (t.paused && mono() >= next)
+			next = mono() + o->delay;
+	}
+	endwin();
+	if (ret == EXIT_VANISHED)
+		p_err("top: the cgroup was removed");
+	else if (ret)
+		p_err("top: collecting: %s", strerror(-err));
+	free(t.order);
+	free(t.folded);
+	free(t.hist);
+	return ret;
+}

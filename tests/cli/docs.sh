@@ -1,0 +1,47 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Help text, man pages and bash completion agree: every command has a man
+# page that documents every long option its --help lists, and completion
+# offers exactly those commands and options.
+. "$(dirname "$0")/../lib.sh"
+cd "$(dirname "$0")/../.." || exit 1
+
+# Run the completion function as bash would for the words given.
+complete_words() {
+	bash -c '
+		source bash-completion/memcgctl
+		COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
+		_memcgctl
+		printf "%s\n" "${COMPREPLY[@]}"' complete "$@"
+}
+
+cmds=$("$MEMCGCTL" help | awk '/^Commands:/ { on = 1; next } on && /^  [a-z]/ { print $1 } /^$/ && on { exit }')
+check "commands-listed" test -n "$cmds"
+got=$(complete_words "$MEMCGCTL" "" | sort | tr '\n' ' ')
+check_eq "completion-commands" "$(sort <<<"$cmds" | tr '\n' ' ')" "$got"
+check "man-main-lists-every-command" bash -c "for c in $(echo $cmds); do grep -q \"^\\.B \$c\$\" man/memcgctl.8 || { echo \$c; exit 1; }; done"
+
+for c in $cmds; do
+	[[ $c == help || $c == version ]] && continue
+	page=man/memcgctl-$c.8
+	check "man-page-$c" test -s "$page"
+	check "man-main-refers-$c" grep -q "memcgctl\\\\-$c (8)" man/memcgctl.8
+	opts=$("$MEMCGCTL" "$c" --help | grep -oE -- '--[a-z][a-z0-9-]*' | grep -v -- '--help\|--usage' | sort -u)
+	for o in $opts; do
+		roff=${o//-/\\-}
+		if grep -qF -- "$roff" "$page" || grep -qF -- "$o" "$page"; then t_ok "man-$c$o"
+		else t_fail "man-$c$o" "$page does not document $o"; fi
+	done
+	got=$(complete_words "$MEMCGCTL" "$c" "--" | tr '\n' ' ')
+	for o in $opts; do
+		if [[ " $got " == *" $o "* ]]; then t_ok "completion-$c$o"
+		else t_fail "completion-$c$o" "completion of '$c --' lacks $o (got: $got)"; fi
+	done
+done
+# prefix commands complete their options too
+got=$(complete_words "$MEMCGCTL" sh --r | tr '\n' ' ')
+check_eq "completion-prefix-command" "--recursive " "$got"
+for m in man/*.8; do
+	w=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l "$m" 2>&1 >/dev/null)
+	check_eq "man-renders-clean-$(basename "$m")" "" "$w"
+done

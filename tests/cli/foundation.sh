@@ -1,0 +1,136 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# The dispatcher, global options and show, driven with good and bad input
+# against fixture trees: no root, no BPF.  Every error is one line with a
+# distinct exit code; under -j it is a JSON object; nothing crashes.
+. "$(dirname "$0")/../lib.sh"
+
+FX=$(cd "$(dirname "$0")/../fixtures" && pwd)
+V2=(--cgroup-root="$FX/v2")
+HY=(--cgroup-root="$FX/v1" --psi-root="$FX/psi")
+
+# A crash (signal) shows as rc >= 128; sanitizers exit 1 with a report on stderr.
+no_crash() {
+	if ((RC >= 128)) || grep -q 'Sanitizer' <<<"$ERR"; then
+		t_fail "$1" "crashed (rc $RC): $(head -c 300 <<<"$ERR")"
+	else
+		t_ok "$1"
+	fi
+}
+one_line_err() {
+	local n
+	n=$(grep -vc '^memcgctl: hint:' <<<"$ERR")
+	if [[ $n -eq 1 && $ERR == memcgctl* ]]; then t_ok "$1"
+	else t_fail "$1" "want one 'memcgctl: ...' line, got: $ERR"; fi
+}
+
+# ---- dispatch -------------------------------------------------------------
+run_mc
+check_eq "no-command-is-usage" 2 "$RC"
+run_mc help
+check_eq "help-ok" 0 "$RC"
+check "help-lists-show" grep -q '^  show ' <<<"$OUT"
+run_mc -V
+check_eq "version" "memcgctl 0.1.0" "$OUT"
+run_mc -j version
+check_json "version-json" '.version == "0.1.0"'
+run_mc frobnicate
+check_eq "unknown-command-rc" 2 "$RC"
+one_line_err "unknown-command-one-line"
+run_mc -j frobnicate
+check_json "unknown-command-json" '.error | test("unknown command")'
+check_eq "unknown-command-json-rc" 2 "$RC"
+run_mc "${V2[@]}" sh /
+check_eq "prefix-match" 0 "$RC"
+run_mc ''
+check_eq "empty-command" 2 "$RC"
+run_mc --bogus show
+check_eq "bad-global-option" 2 "$RC"
+run_mc -j --bogus show
+check_json "bad-global-option-json" 'has("error")'
+run_mc show --bogus
+check_eq "bad-command-option" 2 "$RC"
+run_mc -j show --bogus
+check_json "bad-command-option-json" 'has("error")'
+run_mc $'\xff\xfe'
+check_eq "non-utf8-command" 2 "$RC"
+run_mc -j $'\xff\xfe'
+check_json "non-utf8-command-json-valid" '.error | type == "string"'
+run_mc show help
+check "show-help" grep -q 'Usage: memcgctl show' <<<"$OUT"
+run_mc show --help
+check "show---help" grep -q -- '--recursive' <<<"$OUT"
+run_mc "${V2[@]}" show -j /
+check_json "json-after-command" '.cgroup == "/"'
+
+# ---- show on fixtures -------------------------------------------------------
+run_mc "${V2[@]}" -j show app.slice/web.service
+check_json "v2-usage" '.usage == 150994944'
+check_json "v2-binding-high" '.binding_limit.which == "high" and .binding_limit.bytes == 201326592'
+check_json "v2-percent" '.binding_limit.percent == 75'
+check_json "v2-events" '.events.high == 17 and .events.oom_kill == 1'
+check_json "v2-psi" '.psi.some.avg10 == 1.5 and .psi.full.total_us == 65432'
+check_json "v2-unknown-is-null" '.stat.zswap == null'
+check_json "v2-swap-max-string" '.limits.swap_max == "max"'
+run_mc "${V2[@]}" show app.slice/web.service
+check "v2-plain-limit" grep -q 'usage     144M of high 192M (75.0%)' <<<"$OUT"
+check "v2-plain-unknown-dash" grep -q 'zswap -' <<<"$OUT"
+check "v2-plain-80-columns" test "$(awk '{ if (length > m) m = length } END { print m }' <<<"$OUT")" -le 80
+run_mc "${V2[@]}" -j show cron.service
+check_json "unit-name" '.cgroup == "/system.slice/cron.service"'
+run_mc "${V2[@]}" show web.service
+check_eq "ambiguous-unit-rc" 3 "$RC"
+one_line_err "ambiguous-unit-one-line"
+run_mc "${V2[@]}" -j show -r /app.slice
+check_json "recursive" 'length == 3 and .[2].cgroup == "/app.slice/web.service"'
+run_mc "${V2[@]}" -j show --depth 1 /
+check_json "depth-1" '[.[].cgroup] == ["/", "/app.slice", "/other.slice", "/system.slice"]'
+run_mc "${HY[@]}" -j show /app.slice/web.service
+check_json "hybrid-layout" '.layout == "hybrid" and .events.max == 42 and .psi.some.avg10 == 2'
+check_json "hybrid-v1-no-high" '.limits.high == null and .binding_limit.which == "max"'
+
+# ---- bad CGROUP and option values ---------------------------------------------
+bad_args=(
+	"nope" "../etc" "a/../../b" "./x" "" "99999999999999999999999" "4294967296999"
+	$'\xff' "$(printf 'x%.0s' $(seq 5000))" "notmem" "/etc" "-5"
+)
+for a in "${bad_args[@]}"; do
+	run_mc "${HY[@]}" show -- "$a"
+	no_crash "show-bad-arg-no-crash-${#a}-${a:0:6}"
+	if [[ $RC -eq 2 || $RC -eq 3 ]]; then t_ok "show-bad-arg-rc-${a:0:6}"
+	else t_fail "show-bad-arg-rc-${a:0:6}" "rc $RC for '${a:0:40}'"; fi
+	run_mc "${HY[@]}" -j show -- "$a"
+	check_json "show-bad-arg-json-${a:0:6}" '.error | type == "string"'
+done
+for d in 0 -1 abc 1001 99999999999999999999 1.5 ''; do
+	run_mc "${V2[@]}" show --depth "$d" /
+	check_eq "depth-bad-$d" 2 "$RC"
+	one_line_err "depth-bad-one-line-$d"
+done
+run_mc "${V2[@]}" show a b
+check_eq "two-cgroups" 2 "$RC"
+run_mc --cgroup-root=/nonexistent show
+check_eq "bad-root" 5 "$RC"
+run_mc --cgroup-root="$FX/v1/notmem" -j show
+check_json "bad-root-json" '.error | test("not a memory cgroup hierarchy")'
+
+# ---- feature without root still answers --------------------------------------
+run_mc -j feature
+check_eq "feature-rc" 0 "$RC"
+check_json "feature-has-commands" '.commands.show.status | test("full|degraded|unavailable")'
+check_json "feature-has-tracepoints" '.tracepoint | has("oom:mark_victim")'
+
+# ---- unprivileged: show works, feature explains instead of failing -------------
+if [[ $(id -u) -eq 0 ]] && command -v setpriv >/dev/null; then
+	as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+	OUT=$(as_nobody "$MEMCGCTL" -j feature 2>/dev/null); RC=$?
+	check_eq "nobody-feature-rc" 0 "$RC"
+	check_json "nobody-feature-unprivileged" '.privileged == false and .program.tp_btf == false'
+	OUT=$(as_nobody "$MEMCGCTL" feature 2>/dev/null)
+	check "nobody-feature-says-why" grep -q 'tp_btf .*no: load failed: Operation not permitted' <<<"$OUT"
+	OUT=$(as_nobody "$MEMCGCTL" -j show / 2>/dev/null); RC=$?
+	check_eq "nobody-show-rc" 0 "$RC"
+	check_json "nobody-show-root" '.cgroup == "/" and .id > 0'
+else
+	t_skip "nobody" "needs root to drop to nobody"
+fi

@@ -1,0 +1,50 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# top's bad input: one clear line, the right exit code, no crash; -j
+# errors are JSON.  No root needed.
+. "$(dirname "$0")/../lib.sh"
+
+bad() {	# bad NAME WANT_RC ARGS...
+	local name=$1 want=$2; shift 2
+	run_mc top "$@"
+	if [[ $RC -eq $want && $(wc -l <<<"$ERR") -le 2 && $ERR == *memcgctl* ]]; then
+		t_ok "$name"
+	else
+		t_fail "$name" "rc $RC (want $want), stderr: $ERR"
+	fi
+}
+bad "delay-empty" 2 -b -n 1 -d ""
+bad "delay-junk" 2 -b -n 1 -d abc
+bad "delay-negative" 2 -b -n 1 -d -1
+bad "delay-too-small" 2 -b -n 1 -d 1ms
+bad "delay-overflow" 2 -b -n 1 -d 99999999999999999999999
+bad "iterations-zero" 2 -b -n 0
+bad "iterations-junk" 2 -b -n 3x
+bad "iterations-negative" 2 -b -n -4
+bad "iterations-overflow" 2 -b -n 18446744073709551616
+bad "depth-zero" 2 -b -n 1 --depth 0
+bad "output-unknown" 2 -b -n 1 -o xml
+bad "sort-unknown" 2 -b -n 1 -s bogus
+bad "columns-unknown" 2 -b -n 1 --columns current,bogus
+bad "columns-empty" 2 -b -n 1 --columns ""
+bad "columns-dup" 2 -b -n 1 --columns oom,oom
+bad "unknown-option" 2 -b --bogus
+bad "two-cgroups" 2 -b -n 1 / /
+bad "empty-cgroup" 2 -b -n 1 ""
+bad "no-such-cgroup" 3 -b -n 1 /memcgctl-no-such-cgroup-$$
+bad "demo-needs-tty" 2 --demo
+
+run_mc -j top -b -n 1 -d junk
+check_eq "json-error-rc" 2 "$RC"
+check_json "json-error-is-json" '.error | test("delay")'
+run_mc -j top -b -n 1 /memcgctl-no-such-cgroup-$$
+check_eq "json-nocgroup-rc" 3 "$RC"
+check_json "json-nocgroup-is-json" '.error | test("not found")'
+run_mc -j top -o openmetrics -n 1
+check_eq "json-vs-openmetrics" 2 "$RC"
+
+run_mc top --columns help
+check_eq "columns-help-rc" 0 "$RC"
+check "columns-help-lists-stall" grep -q "^stall " <<<"$OUT"
+run_mc top help
+check "help-mentions-batch" grep -q -- "--batch" <<<"$OUT"

@@ -1,0 +1,101 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# The real full-screen view driven in tmux: it starts, shows the test
+# cgroup, sorts, filters, opens the detail pane, survives a resize and a
+# tiny terminal, quits cleanly, restores the terminal and leaks nothing.
+. "$(dirname "$0")/../lib.sh"
+need_root
+command -v tmux >/dev/null || { t_skip all "tmux not installed"; exit 0; }
+
+cg_new tui-big 256M || { t_fail setup "cannot create a test cgroup"; exit 0; }
+cg_big=$CG
+cg_run "$cg_big" "$MEMCGCTL_TEST_BIN/hog" -s 48M
+for _ in $(seq 100); do grep -q ready "$PID_OUT" && break; sleep 0.1; done
+cg_new tui-small 64M
+cg_run "$CG" "$MEMCGCTL_TEST_BIN/hog" -s 8M
+
+sock="$T_TMP/tmux.sock"
+sess=mctop$$
+tm() { tmux -S "$sock" "$@"; }
+screen() { tm capture-pane -p -t "$sess"; }
+# wait_for REGEX: up to 5 s for the screen to show it
+wait_for() {
+	for _ in $(seq 50); do screen | grep -qE "$1" && return 0; sleep 0.1; done
+	return 1
+}
+trap 'tm kill-server 2>/dev/null; cg_cleanup' EXIT
+
+tm new-session -d -s "$sess" -x 120 -y 40 \
+	"$MEMCGCTL top -d 0.5 /$T_PREFIX; echo \"EXIT=\$?\"; stty -a | grep -o ' -\\?icanon' >$T_TMP/stty; sleep 60"
+if wait_for "memcgctl top"; then t_ok starts; else t_fail starts "no header: $(screen | head -3)"; fi
+check "shows-test-cgroups" wait_for "tui-big .*256M"
+check "shows-bpf-on" wait_for "BPF on"
+# sorted by memory, biggest first: tui-big above tui-small
+big=$(screen | grep -n "tui-big" | cut -d: -f1) small=$(screen | grep -n "tui-small" | cut -d: -f1)
+check "sorted-by-mem-desc" test "${big:-99}" -lt "${small:-0}"
+# '<' twice from MEM goes to the name column: ascending by path
+tm send-keys -t "$sess" '<'
+check "sort-key-message" wait_for "sorted by cgroup"
+tm send-keys -t "$sess" I
+sleep 0.3
+big=$(screen | grep -n "tui-big" | cut -d: -f1) small=$(screen | grep -n "tui-small" | cut -d: -f1)
+check "sort-by-name-reversed" test "${small:-99}" -lt "${big:-0}"
+# filter
+tm send-keys -t "$sess" / s m a l l Enter
+check "filter-shows-match" wait_for "tui-small"
+sleep 0.6
+if screen | grep -q "tui-big"; then t_fail "filter-hides-other" "tui-big still shown"; else t_ok "filter-hides-other"; fi
+check "filter-in-header" wait_for "filter: small"
+# detail pane for the selected (the only match, after the root)
+tm send-keys -t "$sess" End i
+check "detail-opens" wait_for "tui-small \\(id [0-9]+\\)"
+check "detail-limits" wait_for "limit max 64.0M"
+check "detail-sparkline" wait_for "^ (use%|usage) "
+tm send-keys -t "$sess" / BSpace BSpace BSpace BSpace BSpace Enter
+check "filter-cleared" wait_for "tui-big"
+# help and back
+tm send-keys -t "$sess" h
+check "help-shows" wait_for "memcgctl top: keys"
+tm send-keys -t "$sess" x
+check "help-closes" wait_for "CGROUP"
+# reclaim is v2 only: on v1 it says so
+if [[ $MEM_V2 == 0 ]]; then
+	tm send-keys -t "$sess" R
+	check "reclaim-v1-message" wait_for "needs cgroup v2"
+fi
+# resize, then a tiny terminal, then back
+tm resize-window -t "$sess" -x 70 -y 15
+check "resize-redraws" wait_for "tui-big"
+width=$(screen | LC_ALL=C.UTF-8 wc -L)
+check "resize-fits" test "$width" -le 70
+tm resize-window -t "$sess" -x 20 -y 4
+check "tiny-terminal" wait_for "terminal too"
+tm resize-window -t "$sess" -x 120 -y 40
+check "back-to-normal" wait_for "tui-big"
+# a cgroup appearing and vanishing while it runs
+cg_new tui-new
+check "new-cgroup-appears" wait_for "tui-new"
+rmdir "$CG" "$PSI_ROOT$CG_REL" 2>/dev/null
+sleep 1.2
+if screen | grep -q "tui-new"; then t_fail "vanished-cgroup-goes" "still shown"; else t_ok "vanished-cgroup-goes"; fi
+check "still-running" wait_for "memcgctl top"
+# quit
+tm send-keys -t "$sess" q
+check "quits-exit-0" wait_for "^EXIT=0"
+check "terminal-restored" grep -q " icanon" "$T_TMP/stty"
+pgrep -a -x memcgctl | grep -q "$T_PREFIX" && t_fail "process-gone" "still running" || t_ok "process-gone"
+check_no_leaks "no-bpf-leaks" '^top_'
+
+# NO_COLOR: no colour escape sequences on the screen
+tm kill-session -t "$sess"
+tm new-session -d -s "$sess" -x 120 -y 30 "NO_COLOR=1 $MEMCGCTL top /$T_PREFIX; sleep 30"
+wait_for "tui-big" >/dev/null
+if tm capture-pane -e -p -t "$sess" | grep -qE $'\e\\[[0-9;]*3[0-7]m|\e\\[38;5'; then
+	t_fail "no-color" "colour escapes with NO_COLOR"
+else
+	t_ok "no-color"
+fi
+tm send-keys -t "$sess" q
+sleep 0.5
+tm kill-server 2>/dev/null
+check_no_leaks "no-bpf-leaks-after-no-color" '^top_'

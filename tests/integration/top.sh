@@ -1,0 +1,136 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# top in batch mode against real cgroups: values agree with cgroupfs; a
+# page-cache hog in a tight limit shows reclaim and reclaim stall (BPF);
+# an OOM kill is counted by cgroupfs and attributed by BPF; a cgroup
+# removed mid-run is handled; Prometheus output is well formed; no TTY
+# means no escape codes; unprivileged runs show BPF columns as '-'.
+. "$(dirname "$0")/../lib.sh"
+need_root
+
+if [[ $MEM_V2 == 1 ]]; then
+	f_cur=memory.current f_max=memory.max f_anon=anon
+else
+	f_cur=memory.usage_in_bytes f_max=memory.limit_in_bytes f_anon=total_rss
+fi
+# jq: the row for one cgroup in a document
+row() { echo ".cgroups[] | select(.cgroup == \"$1\")"; }
+
+# ---- values agree with cgroupfs ------------------------------------------
+cg_new top-a 64M || { t_fail setup "cannot create a test cgroup"; exit 0; }
+cg_a=$CG rel_a=$CG_REL
+cg_run "$cg_a" "$MEMCGCTL_TEST_BIN/hog" -s 16M
+for _ in $(seq 100); do grep -q ready "$PID_OUT" && break; sleep 0.1; done
+
+run_mc -j top -b -n 1 "/$T_PREFIX"
+check_eq "batch-json-exit-0" 0 "$RC"
+check_json "one-document" "type == \"object\" and (.cgroups | length) >= 2"
+check_json "root-of-view-first" ".cgroups[0].cgroup == \"/$T_PREFIX\" and .cgroups[0].depth == 0"
+check_json "id-is-inode" "$(row "$rel_a") | .id == $(stat -c %i "$cg_a")"
+check_json "limit-agrees" "$(row "$rel_a") | .limit.which == \"max\" and .limit.bytes == $(cat "$cg_a/$f_max")"
+check_json "procs-agrees" "$(row "$rel_a") | .procs == 1"
+got=$(jq "$(row "$rel_a") | .current" <<<"$OUT")
+now=$(cat "$cg_a/$f_cur")
+check "current-agrees" test $((got > now ? got - now : now - got)) -le $((1 << 20))
+want_anon=$(awk -v k="$f_anon" '$1 == k { print $2 }' "$cg_a/memory.stat")
+check_json "anon-agrees" "$(row "$rel_a") | .anon >= $want_anon - 1048576 and .anon <= $want_anon + 1048576"
+check_json "percent-agrees" "$(row "$rel_a") | .limit.percent > 20 and .limit.percent < 100"
+check_json "psi-from-cgroup2" "$(row "$rel_a") | .psi.some.total_us != null"
+check_json "bpf-loaded" ".bpf == true"
+check_json "first-rates-unknown-not-0" "$(row "$rel_a") | .rates.stall_ms_per_s == null"
+
+# plain text: the same cgroup, the same limit, no escape codes without a TTY
+run_mc top -n 1 "/$T_PREFIX"	# no -b: stdout is not a terminal
+check_eq "no-tty-is-batch" 0 "$RC"
+check "text-has-header" grep -q "^CGROUP" <<<"$OUT"
+check "text-shows-cgroup" grep -qE "^  top-a +[0-9.]+M +64\.0M" <<<"$OUT"
+if grep -q $'\e' <<<"$OUT"; then t_fail "no-escape-codes" "escape codes in batch output"; else t_ok "no-escape-codes"; fi
+
+# ---- reclaim stall: page cache in a tight limit ----------------------------
+cg_new top-pc 32M
+cg_pc=$CG rel_pc=$CG_REL
+file=$(mktemp -p /var/tmp memcgctl-top-XXXXXX)
+"$MEMCGCTL" -j top -b -n 5 -d 1 "/$T_PREFIX" >"$T_TMP/pc.json" 2>"$T_TMP/pc.err" &
+top_pid=$!
+sleep 1
+cg_run "$cg_pc" bash -c "for i in \$(seq 12); do dd if=/dev/zero of=$file bs=1M count=96 status=none; cat $file >/dev/null; done"
+pc_pid=$PID
+wait "$top_pid"
+check_eq "pc-top-exit-0" 0 "$?"
+kill "$pc_pid" 2>/dev/null; wait "$pc_pid" 2>/dev/null
+rm -f "$file"
+OUT=$(jq -s . "$T_TMP/pc.json")
+check_json "pc-five-documents" "length == 5"
+check_json "pc-reclaim-stall-seen" "[.[] | $(row "$rel_pc") | .rates.stall_ms_per_s // 0] | max > 0"
+check_json "pc-bpf-reclaims-counted" "[.[] | $(row "$rel_pc") | .bpf.reclaims] | max > 0"
+check_json "pc-reclaim-rate" "[.[] | $(row "$rel_pc") | .rates.reclaim_pages_per_s // 0] | max > 0"
+check_json "pc-limit-events" "[.[] | $(row "$rel_pc") | .rates.limit_events // 0] | max > 0"
+# stall is hierarchical: the parent carries at least its child's
+check_json "pc-stall-hierarchical" ".[-1] | ($(row "/$T_PREFIX") | .bpf.stall_ns) >= ($(row "$rel_pc") | .bpf.stall_ns)"
+check_json "pc-other-cgroup-no-stall" ".[-1] | $(row "$rel_a") | .bpf.stall_ns == 0"
+
+# ---- OOM kill ---------------------------------------------------------------
+cg_new top-oom 32M
+cg_oom=$CG rel_oom=$CG_REL
+if [[ $MEM_V2 == 0 ]]; then echo 0 >"$cg_oom/memory.swappiness"; else echo 0 >"$cg_oom/memory.swap.max"; fi
+"$MEMCGCTL" -j top -b -n 3 -d 1 "/$T_PREFIX" >"$T_TMP/oom.json" 2>"$T_TMP/oom.err" &
+top_pid=$!
+sleep 1
+cg_run "$cg_oom" "$MEMCGCTL_TEST_BIN/hog" -s 128M -q
+wait "$PID" 2>/dev/null
+check_eq "oom-hog-killed" 137 "$?"
+wait "$top_pid"
+OUT=$(jq -s '.[-1]' "$T_TMP/oom.json")
+check_json "oom-kill-counted" "$(row "$rel_oom") | .totals.oom_kills == 1"
+check_json "oom-victim-attributed-by-bpf" "$(row "$rel_oom") | .bpf.oom_kills == 1"
+check_json "oom-in-parent-too" "$(row "/$T_PREFIX") | .bpf.oom_kills >= 1"
+check_json "oom-not-elsewhere" "$(row "$rel_a") | .bpf.oom_kills == 0"
+
+# ---- Prometheus text ------------------------------------------------------
+run_mc top -o openmetrics "/$T_PREFIX"
+check_eq "prom-exit-0" 0 "$RC"
+bad=$(grep -vE '^(# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* .+|[a-zA-Z_:][a-zA-Z0-9_:]*(\{cgroup="([^"\\]|\\.)*"\})? -?[0-9.e+]+)$' <<<"$OUT")
+check_eq "prom-syntax" "" "$bad"
+check "prom-oom-sample" grep -qx "memcgctl_oom_kills_total{cgroup=\"$rel_oom\"} 1" <<<"$OUT"
+check "prom-limit-sample" grep -qx "memcgctl_memory_max_bytes{cgroup=\"$rel_a\"} $((64 << 20))" <<<"$OUT"
+
+# ---- cgroups vanishing mid-run ---------------------------------------------
+cg_new top-gone
+cg_gone=$CG rel_gone=$CG_REL
+"$MEMCGCTL" -j top -b -n 4 -d 0.5 "/$T_PREFIX" >"$T_TMP/gone.json" 2>"$T_TMP/gone.err" &
+top_pid=$!
+sleep 0.7
+rmdir "$cg_gone" "$PSI_ROOT$rel_gone" 2>/dev/null
+wait "$top_pid"
+check_eq "vanish-child-exit-0" 0 "$?"
+OUT=$(jq -s . "$T_TMP/gone.json")
+check_json "vanish-seen-before" ".[0] | [$(row "$rel_gone")] | length == 1"
+check_json "vanish-gone-after" ".[-1] | [$(row "$rel_gone")] | length == 0"
+check_json "vanish-counted" "[.[].vanished] | add == 1"
+
+cg_new top-gone2
+cg_g2=$CG rel_g2=$CG_REL
+"$MEMCGCTL" top -b -n 10 -d 0.3 "$rel_g2" >"$T_TMP/g2.out" 2>"$T_TMP/g2.err" &
+top_pid=$!
+sleep 0.5
+rmdir "$cg_g2" "$PSI_ROOT$rel_g2" 2>/dev/null
+wait "$top_pid"
+check_eq "vanish-root-exit-7" 7 "$?"
+check "vanish-root-message" grep -q "removed" "$T_TMP/g2.err"
+
+# ---- unprivileged: BPF columns '-' with a note, values never 0 ----------------
+if id nobody >/dev/null 2>&1 && command -v setpriv >/dev/null; then
+	out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all \
+		"$MEMCGCTL" top -b -n 1 --columns current,stall "/$T_PREFIX" 2>&1)
+	check "unpriv-note" grep -q "note: BPF columns show '-'" <<<"$out"
+	check "unpriv-stall-dash" grep -qE "^  top-a +[0-9.]+M +-$" <<<"$out"
+	out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all \
+		"$MEMCGCTL" -j top -b -n 1 "/$T_PREFIX" 2>&1)
+	OUT=$out
+	check_json "unpriv-json-bpf-false" ".bpf == false and (.bpf_note | test(\"root\"))"
+	check_json "unpriv-json-bpf-null" "$(row "$rel_a") | .bpf == null"
+else
+	t_skip "unpriv" "no nobody user or setpriv"
+fi
+
+check_no_leaks "no-bpf-leaks" '^top_'

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The JSON writer: nesting, commas, escaping, invalid UTF-8, NaN. */
+#include <math.h>
+#include <stdlib.h>
+
+#include "json.h"
+#include "unit.h"
+
+static char *render(void (*fn)(struct json_writer *), bool pretty)
+{
+	static char buf[4096];
+	FILE *f = fmemopen(buf, sizeof(buf), "w");
+	struct json_writer *w = jsonw_new(f, pretty);
+
+	fn(w);
+	jsonw_end_document(w);
+	jsonw_destroy(&w);
+	fclose(f);
+	return buf;
+}
+
+static void nested(struct json_writer *w)
+{
+	jsonw_start_object(w);
+	jsonw_u64_field(w, "a", 1);
+	jsonw_name(w, "b");
+	jsonw_start_array(w);
+	jsonw_u64(w, 2);
+	jsonw_string(w, "x");
+	jsonw_null(w);
+	jsonw_bool(w, true);
+	jsonw_end_array(w);
+	jsonw_name(w, "c");
+	jsonw_start_object(w);
+	jsonw_end_object(w);
+	jsonw_s64_field(w, "d", -5);
+	jsonw_end_object(w);
+}
+
+static void escapes(struct json_writer *w)
+{
+	jsonw_string(w, "q\"b\\n\n\t\x01\x7f");
+}
+
+static void bad_utf8(struct json_writer *w)
+{
+	/* a lone continuation byte, a truncated sequence, an overlong '/' */
+	jsonw_string(w, "a\x80" "b\xe2\x82" "c\xc0\xaf" "d\xc3\xa9");
+}
+
+static void non_finite(struct json_writer *w)
+{
+	jsonw_start_array(w);
+	jsonw_float(w, NAN, 2);
+	jsonw_float(w, INFINITY, 2);
+	jsonw_float(w, 1.239, 2);
+	jsonw_end_array(w);
+}
+
+static void empty_array(struct json_writer *w)
+{
+	jsonw_start_array(w);
+	jsonw_end_array(w);
+}
+
+int main(void)
+{
+	unit_suite = "json";
+	CHECK_STR("nested", "{\"a\":1,\"b\":[2,\"x\",null,true],\"c\":{},\"d\":-5}\n",
+		  render(nested, false));
+	CHECK_STR("escapes", "\"q\\\"b\\\\n\\n\\t\\u0001\\u007f\"\n", render(escapes, false));
+	CHECK_STR("invalid-utf8-replaced", "\"a\\ufffdb\\ufffd\\ufffdc\\ufffd\\ufffdd\xc3\xa9\"\n",
+		  render(bad_utf8, false));
+	CHECK_STR("nan-is-null", "[null,null,1.24]\n", render(non_finite, false));
+	CHECK_STR("empty-array", "[]\n", render(empty_array, false));
+	CHECK_STR("pretty", "{\n    \"a\": 1,\n    \"b\": [\n        2,\n        \"x\",\n"
+		  "        null,\n        true\n    ],\n    \"c\": {},\n    \"d\": -5\n}\n",
+		  render(nested, true));
+	return unit_done();
+}

@@ -1,0 +1,402 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * top's renderers and view on a snapshot built by hand: golden text,
+ * JSON and Prometheus output (tests/unit/golden/top.*; regenerate with
+ * UPDATE_GOLDEN=1 and read the diff), the exposition format checked line
+ * by line, and sorting, tree order, filter, fold and --columns parsing.
+ */
+#include <errno.h>
+#include <math.h>
+#include <regex.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "json.h"
+#include "top_snap.h"
+#include "unit.h"
+
+#define MB (1ULL << 20)
+
+static struct top_row *add(struct top_snap *s, const char *rel, uint64_t id, int depth,
+			   int parent)
+{
+	int i = top_snap_add(s, rel, id, depth, parent);
+
+	return i < 0 ? NULL : &s->rows[i];
+}
+
+static void known_row(struct top_row *r, uint64_t cur, uint64_t max, uint64_t high)
+{
+	struct cg_mem *m = &r->mem;
+
+	m->current = cur;
+	m->peak = cur + 4 * MB;
+	m->max = max;
+	m->high = high;
+	m->swap_current = 0;
+	m->nr_procs = 2;
+	m->stat[CG_STAT_anon] = cur / 4;
+	m->stat[CG_STAT_file] = cur / 2;
+	m->stat[CG_STAT_kernel] = cur / 8;
+	m->stat[CG_STAT_pgsteal] = 1000;
+	m->stat[CG_STAT_workingset_refault_anon] = 10;
+	m->stat[CG_STAT_workingset_refault_file] = 20;
+	m->events[CG_EV_high] = 0;
+	m->events[CG_EV_max] = 7;
+	m->events[CG_EV_oom_kill] = 1;
+	m->psi_some = (struct cg_psi_line){ 12.5, 6.25, 1.0, 2500000 };
+	m->psi_full = (struct cg_psi_line){ 3.5, 1.5, 0.25, 700000 };
+	r->psi_some_rate = 25.0;
+	r->psi_full_rate = 5.0;
+	r->reclaim_rate = 512;
+	r->stall_rate = 12.345;
+	r->refault_rate = 64;
+	r->limit_events = 3;
+	r->oom_new = 0;
+	r->bpf_known = true;
+	r->bpf = (struct top_cg_stats){ .stall_ns = 1500000000, .reclaims = 40, .reclaimed = 9000,
+					.oom_kills = 1 };
+}
+
+/* A tree: / > app.slice > {web.service, "db\"x"}, and batch.slice (unreadable). */
+static void build(struct top_snap *s)
+{
+	struct top_row *r;
+
+	memset(s, 0, sizeof(*s));
+	s->time = 1700000000.5;
+	s->interval = 1.0;
+	s->layout = "v2";
+	s->bpf = true;
+	s->src = TOP_SRC_ALL;
+	r = add(s, "/", 1, 0, -1);
+	known_row(r, 900 * MB, CG_NOLIMIT, CG_NOLIMIT);
+	r = add(s, "/app.slice", 100, 1, 0);
+	known_row(r, 300 * MB, 512 * MB, 400 * MB);
+	r = add(s, "/app.slice/web.service", 101, 2, 1);
+	known_row(r, 200 * MB, 256 * MB, CG_NOLIMIT);
+	r->stall_rate = 80;
+	r = add(s, "/app.slice/db\"x", 102, 2, 1);
+	known_row(r, 90 * MB, CG_NOLIMIT, CG_NOLIMIT);
+	r->mem.psi_some.total_us = CG_UNKNOWN;	/* no cgroup2 twin */
+	r->psi_some_rate = -1;
+	add(s, "/batch.slice", 200, 1, 0);	/* vanished before it was read: all '-' */
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf;
+	long n;
+
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = calloc(1, n + 1);
+	if (buf && fread(buf, 1, n, f) != (size_t)n) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	return buf;
+}
+
+static void golden(const char *name, const char *got)
+{
+	char path[512], *dir = strdup(__FILE__), *slash = strrchr(dir, '/'), *want;
+
+	if (slash)
+		*slash = '\0';
+	snprintf(path, sizeof(path), "%s/golden/%s", slash ? dir : ".", name);
+	free(dir);
+	if (getenv("UPDATE_GOLDEN")) {
+		FILE *f = fopen(path, "w");
+
+		if (f) {
+			fputs(got, f);
+			fclose(f);
+		}
+	}
+	want = slurp(path);
+	if (!want) {
+		printf("FAIL %s/golden-%s: cannot read %s\n", unit_suite, name, path);
+		unit_failed++;
+		return;
+	}
+	if (strcmp(want, got)) {
+		printf("---- want (%s)\n%s---- got\n%s----\n", path, want, got);
+	}
+	CHECK(name, !strcmp(want, got));
+	free(want);
+}
+
+static char *render(int which, const struct top_snap *s, const struct top_view *v,
+		    const struct top_colset *cs)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct json_writer *w;
+
+	switch (which) {
+	case 0:
+		top_render_text(f, s, v, cs);
+		break;
+	case 1:
+		w = jsonw_new(f, true);
+		top_render_json(w, s, v);
+		jsonw_end_document(w);
+		jsonw_destroy(&w);
+		break;
+	default:
+		top_render_openmetrics(f, s, v);
+		break;
+	}
+	fclose(f);
+	return buf;
+}
+
+/*
+ * The Prometheus text format, strictly: HELP/TYPE before a family's
+ * samples, one TYPE per family, samples of a family together, names and
+ * labels well formed, values numbers, no duplicate series.
+ */
+static bool valid_exposition(const char *text, char *why, size_t whylen)
+{
+	regex_t help, type, sample;
+	char *dup = strdup(text), *save = NULL, family[128] = "", seen[64][128];
+	char series[256][256];
+	int nseen = 0, nseries = 0;
+	bool ok = true;
+
+	regcomp(&help, "^# HELP [a-zA-Z_:][a-zA-Z0-9_:]* .+$", REG_EXTENDED | REG_NOSUB);
+	regcomp(&type, "^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|untyped)$", REG_EXTENDED);
+	regcomp(&sample,
+		"^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{([a-zA-Z_][a-zA-Z0-9_]*=\"([^\"\\\\\n]|\\\\[\\\\\"n])*\""
+		"(,[a-zA-Z_][a-zA-Z0-9_]*=\"([^\"\\\\\n]|\\\\[\\\\\"n])*\")*)?\\})? "
+		"(-?[0-9]+(\\.[0-9]+)?([eE][-+]?[0-9]+)?|NaN|\\+Inf|-Inf)$",
+		REG_EXTENDED);
+	for (char *l = strtok_r(dup, "\n", &save); ok && l; l = strtok_r(NULL, "\n", &save)) {
+		regmatch_t m[2];
+
+		if (!strncmp(l, "# HELP ", 7)) {
+			ok = !regexec(&help, l, 0, NULL, 0);
+		} else if (!regexec(&type, l, 2, m, 0)) {
+			snprintf(family, sizeof(family), "%.*s", (int)(m[1].rm_eo - m[1].rm_so),
+				 l + m[1].rm_so);
+			for (int i = 0; i < nseen; i++)
+				if (!strcmp(seen[i], family))
+					ok = false;	/* a family twice: not contiguous */
+			if (nseen < 64)
+				snprintf(seen[nseen++], sizeof(seen[0]), "%s", family);
+		} else if (!regexec(&sample, l, 2, m, 0)) {
+			int n = (int)(m[1].rm_eo - m[1].rm_so);
+			char *sp = strrchr(l, ' ');
+
+			ok = (int)strlen(family) == n && !strncmp(l, family, n);
+			for (int i = 0; ok && i < nseries; i++)
+				if (!strncmp(series[i], l, sp - l) && series[i][sp - l] == '\0')
+					ok = false;
+			if (nseries < 256)
+				snprintf(series[nseries++], sizeof(series[0]), "%.*s", (int)(sp - l), l);
+		} else {
+			ok = false;
+		}
+		if (!ok)
+			snprintf(why, whylen, "bad line: %s", l);
+	}
+	regfree(&help);
+	regfree(&type);
+	regfree(&sample);
+	free(dup);
+	return ok;
+}
+
+static void test_validator(void)
+{
+	char why[256];
+
+	CHECK("validator-accepts", valid_exposition(
+		"# HELP a_total x\n# TYPE a_total counter\na_total{cgroup=\"/x\\\"y\"} 3\n", why, sizeof(why)));
+	CHECK("validator-rejects-untyped-sample", !valid_exposition("a 1\n", why, sizeof(why)));
+	CHECK("validator-rejects-junk-value", !valid_exposition(
+		"# TYPE a gauge\na{cgroup=\"/\"} -\n", why, sizeof(why)));
+	CHECK("validator-rejects-dup-series", !valid_exposition(
+		"# TYPE a gauge\na{cgroup=\"/\"} 1\na{cgroup=\"/\"} 2\n", why, sizeof(why)));
+	CHECK("validator-rejects-split-family", !valid_exposition(
+		"# TYPE a gauge\na 1\n# TYPE b gauge\nb 1\n# TYPE a gauge\na 2\n", why, sizeof(why)));
+	CHECK("validator-rejects-bad-escape", !valid_exposition(
+		"# TYPE a gauge\na{cgroup=\"x\"y\"} 1\n", why, sizeof(why)));
+}
+
+static void test_renderers(void)
+{
+	struct top_snap s;
+	struct top_view v = { .sort_col = top_col_find("current"), .sort_desc = true, .tree = true };
+	struct top_colset cs;
+	char why[256] = "";
+	char *out;
+
+	build(&s);
+	top_colset_default(&cs);
+	out = render(0, &s, &v, &cs);
+	golden("top.txt", out);
+	{
+		const char *l = strstr(out, "batch.slice");
+		size_t len = l ? strcspn(l, "\n") : 0;
+		bool digit = false;
+
+		for (size_t i = 0; i < len; i++)
+			digit |= l[i] >= '0' && l[i] <= '9';
+		CHECK("text-unknown-is-dash-not-0", l && !digit && memchr(l, '-', len));
+	}
+	free(out);
+
+	v.tree = false;
+	top_colset_parse(&cs, "all", why, sizeof(why));
+	out = render(0, &s, &v, &cs);
+	golden("top-flat-all.txt", out);
+	free(out);
+
+	v.tree = true;
+	out = render(1, &s, &v, &cs);
+	golden("top.json", out);
+	free(out);
+
+	out = render(2, &s, &v, &cs);
+	golden("top.prom", out);
+	CHECK("prom-valid", valid_exposition(out, why, sizeof(why)));
+	if (why[0])
+		printf("     %s\n", why);
+	CHECK("prom-label-escaped", strstr(out, "cgroup=\"/app.slice/db\\\"x\"") != NULL);
+	CHECK("prom-unknown-left-out", !strstr(out, "batch.slice"));
+	free(out);
+
+	s.bpf = false;
+	s.bpf_note = "BPF columns need root";
+	for (size_t i = 0; i < s.nr; i++)
+		s.rows[i].bpf_known = false, s.rows[i].stall_rate = -1;
+	top_colset_default(&cs);
+	out = render(0, &s, &v, &cs);
+	CHECK("text-bpf-note", strstr(out, "note: BPF columns show '-': BPF columns need root") != NULL);
+	free(out);
+	top_snap_free(&s);
+}
+
+static void test_view(void)
+{
+	struct top_snap s;
+	struct top_view v = { .sort_col = top_col_find("current"), .sort_desc = true, .tree = true };
+	int order[8];
+	size_t n;
+	uint64_t fold = 100;
+
+	build(&s);
+	n = top_view_order(&s, &v, order);
+	CHECK("tree-all-rows", n == 5);
+	CHECK("tree-root-first", order[0] == 0);
+	/* app.slice (300M) before batch.slice (unknown sorts last), children after parent */
+	CHECK("tree-order", order[1] == 1 && order[2] == 2 && order[3] == 3 && order[4] == 4);
+
+	v.sort_desc = false;
+	n = top_view_order(&s, &v, order);
+	CHECK("tree-ascending-unknown-still-last", order[1] == 1 && order[2] == 3 && order[4] == 4);
+
+	v.sort_col = top_col_find("stall");
+	v.sort_desc = true;
+	v.tree = false;
+	n = top_view_order(&s, &v, order);
+	CHECK("flat-sort-stall", n == 5 && order[0] == 2);
+
+	v.tree = true;
+	v.filter = "web";
+	n = top_view_order(&s, &v, order);
+	CHECK("filter-keeps-ancestors", n == 3 && order[0] == 0 && order[1] == 1 && order[2] == 2);
+	v.filter = "nomatch";
+	CHECK("filter-none", top_view_order(&s, &v, order) == 0);
+
+	v.filter = NULL;
+	v.folded = &fold;
+	v.nr_folded = 1;
+	n = top_view_order(&s, &v, order);
+	CHECK("fold-hides-children", n == 3 && order[1] == 1 && order[2] == 4);
+	top_snap_free(&s);
+}
+
+static void test_columns(void)
+{
+	struct top_colset cs;
+	char err[128];
+	char buf[32];
+	struct top_snap s;
+
+	CHECK("cols-parse", top_colset_parse(&cs, "stall,current", err, sizeof(err)) == 0 &&
+	      cs.nr == 3 && cs.idx[0] == 0 && cs.idx[1] == top_col_find("stall"));
+	CHECK("cols-unknown", top_colset_parse(&cs, "current,bogus", err, sizeof(err)) == -EINVAL &&
+	      strstr(err, "bogus"));
+	CHECK("cols-dup", top_colset_parse(&cs, "oom,oom", err, sizeof(err)) == -EINVAL);
+	CHECK("cols-empty", top_colset_parse(&cs, ",", err, sizeof(err)) == -EINVAL);
+	CHECK("cols-empty-string", top_colset_parse(&cs, "", err, sizeof(err)) == -EINVAL);
+	top_colset_parse(&cs, "current", err, sizeof(err));
+	CHECK("cols-src-light", top_colset_src(&cs) == TOP_SRC_USAGE);
+	top_colset_default(&cs);
+	CHECK("cols-default-src-has-bpf", top_colset_src(&cs) & TOP_SRC_BPF);
+
+	build(&s);
+	CHECK_STR("fmt-limit-high-binds", "400M",
+		  top_col_format(&top_cols[top_col_find("limit")], &s.rows[1], buf, sizeof(buf)));
+	CHECK_STR("fmt-limit-none", "max",
+		  top_col_format(&top_cols[top_col_find("limit")], &s.rows[0], buf, sizeof(buf)));
+	CHECK_STR("fmt-limit-unknown", "-",
+		  top_col_format(&top_cols[top_col_find("limit")], &s.rows[4], buf, sizeof(buf)));
+	CHECK_STR("fmt-use", "75.0",
+		  top_col_format(&top_cols[top_col_find("use")], &s.rows[1], buf, sizeof(buf)));
+	CHECK_STR("fmt-rate", "12.3",
+		  top_col_format(&top_cols[top_col_find("stall")], &s.rows[1], buf, sizeof(buf)));
+	CHECK_STR("fmt-oom-unknown", "-",
+		  top_col_format(&top_cols[top_col_find("oom")], &s.rows[4], buf, sizeof(buf)));
+	top_snap_free(&s);
+}
+
+static void test_rates(void)
+{
+	struct top_snap a, b;
+
+	build(&a);
+	build(&b);
+	b.time = a.time + 2;
+	b.rows[1].mem.stat[CG_STAT_pgsteal] += 200;
+	b.rows[1].mem.psi_some.total_us += 500000;	/* 0.5 s of 2 s: 25% */
+	b.rows[1].bpf.stall_ns += 100000000;		/* 100 ms over 2 s */
+	b.rows[1].mem.events[CG_EV_max] += 4;
+	b.rows[2].mem.events[CG_EV_oom_kill] += 1;
+	b.rows[3].id = 999;				/* db"x went, a new cgroup came */
+	top_snap_rates(&b, &a);
+	CHECK("rate-interval", b.interval == 2);
+	CHECK("rate-reclaim-pgsteal-v2", fabs(b.rows[1].reclaim_rate - 100) < 1e-9);
+	CHECK("rate-psi-live", fabs(b.rows[1].psi_some_rate - 25) < 1e-9);
+	CHECK("rate-stall", fabs(b.rows[1].stall_rate - 50) < 1e-9);
+	CHECK("rate-limit-events", b.rows[1].limit_events == 4);
+	CHECK("rate-oom-new", b.rows[2].oom_new == 1);
+	CHECK("rate-new-row-is-new", b.rows[3].is_new && !b.rows[1].is_new);
+	CHECK("rate-vanished-counted", b.vanished == 1);
+	CHECK("rate-unknown-stays-unknown", b.rows[4].reclaim_rate < 0 && b.rows[4].limit_events < 0);
+	top_snap_free(&a);
+	top_snap_free(&b);
+}
+
+int main(void)
+{
+	unit_suite = "top";
+	setenv("TZ", "UTC", 1);
+	tzset();
+	test_validator();
+	test_renderers();
+	test_view();
+	test_columns();
+	test_rates();
+	return unit_done();
+}

@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Parsers and formatters of sizes, percentages and durations. */
+#include <errno.h>
+
+#include "unit.h"
+#include "units.h"
+
+static void sizes(void)
+{
+	uint64_t v;
+
+	CHECK("size-plain", parse_size("4096", &v) == 0 && v == 4096);
+	CHECK("size-K", parse_size("4K", &v) == 0 && v == 4096);
+	CHECK("size-M", parse_size("512M", &v) == 0 && v == 512ULL << 20);
+	CHECK("size-G-decimal", parse_size("1.5G", &v) == 0 && v == 3ULL << 29);
+	CHECK("size-lowercase", parse_size("2g", &v) == 0 && v == 2ULL << 30);
+	CHECK("size-iB", parse_size("1GiB", &v) == 0 && v == 1ULL << 30);
+	CHECK("size-B", parse_size("10MB", &v) == 0 && v == 10ULL << 20);
+	CHECK("size-T", parse_size("1T", &v) == 0 && v == 1ULL << 40);
+	CHECK("size-zero", parse_size("0", &v) == 0 && v == 0);
+	CHECK("size-empty", parse_size("", &v) == -EINVAL);
+	CHECK("size-null", parse_size(NULL, &v) == -EINVAL);
+	CHECK("size-negative", parse_size("-1M", &v) == -EINVAL);
+	CHECK("size-junk-suffix", parse_size("12Mx", &v) == -EINVAL);
+	CHECK("size-unknown-unit", parse_size("12Q", &v) == -EINVAL);
+	CHECK("size-space", parse_size(" 12M", &v) == -EINVAL);
+	CHECK("size-dot-only", parse_size("1.", &v) == -EINVAL);
+	CHECK("size-fraction-bytes", parse_size("1.5", &v) == -EINVAL);
+	CHECK("size-overflow-digits", parse_size("99999999999999999999999", &v) == -ERANGE);
+	CHECK("size-overflow-unit", parse_size("17179869184G", &v) == -ERANGE);
+	CHECK("size-max-u64", parse_size("18446744073709551615", &v) == 0 && v == UINT64_MAX);
+	CHECK("size-non-utf8", parse_size("12\xff", &v) == -EINVAL);
+	CHECK("size-percent-is-not-size", parse_size("80%", &v) == -EINVAL);
+}
+
+static void percents(void)
+{
+	uint32_t c;
+
+	CHECK("pct-int", parse_percent("80%", &c) == 0 && c == 8000);
+	CHECK("pct-decimal", parse_percent("12.5%", &c) == 0 && c == 1250);
+	CHECK("pct-100", parse_percent("100%", &c) == 0 && c == 10000);
+	CHECK("pct-0", parse_percent("0%", &c) == 0 && c == 0);
+	CHECK("pct-over-100", parse_percent("101%", &c) == -ERANGE);
+	CHECK("pct-100.1", parse_percent("100.1%", &c) == -ERANGE);
+	CHECK("pct-no-sign", parse_percent("80", &c) == -EINVAL);
+	CHECK("pct-junk", parse_percent("80%%", &c) == -EINVAL);
+	CHECK("pct-negative", parse_percent("-5%", &c) == -EINVAL);
+	CHECK("pct-empty", parse_percent("", &c) == -EINVAL);
+}
+
+static void durations(void)
+{
+	uint64_t ns;
+
+	CHECK("dur-ms", parse_duration("500ms", &ns) == 0 && ns == 500000000ULL);
+	CHECK("dur-s", parse_duration("2s", &ns) == 0 && ns == 2000000000ULL);
+	CHECK("dur-bare-is-s", parse_duration("3", &ns) == 0 && ns == 3000000000ULL);
+	CHECK("dur-m", parse_duration("1m", &ns) == 0 && ns == 60000000000ULL);
+	CHECK("dur-h", parse_duration("1h", &ns) == 0 && ns == 3600000000000ULL);
+	CHECK("dur-us", parse_duration("250us", &ns) == 0 && ns == 250000);
+	CHECK("dur-ns", parse_duration("7ns", &ns) == 0 && ns == 7);
+	CHECK("dur-decimal", parse_duration("1.5s", &ns) == 0 && ns == 1500000000ULL);
+	CHECK("dur-junk", parse_duration("5 s", &ns) == -EINVAL);
+	CHECK("dur-unknown-unit", parse_duration("5d", &ns) == -EINVAL);
+	CHECK("dur-negative", parse_duration("-1s", &ns) == -EINVAL);
+	CHECK("dur-overflow", parse_duration("99999999999h", &ns) == -ERANGE);
+	CHECK("dur-empty", parse_duration("", &ns) == -EINVAL);
+}
+
+static void integers(void)
+{
+	uint64_t v;
+
+	CHECK("u64-ok", parse_u64("42", 100, &v) == 0 && v == 42);
+	CHECK("u64-over-max", parse_u64("101", 100, &v) == -ERANGE);
+	CHECK("u64-decimal", parse_u64("1.5", 100, &v) == -EINVAL);
+	CHECK("u64-suffix", parse_u64("4k", 100000, &v) == -EINVAL);
+	CHECK("u64-overflow", parse_u64("184467440737095516160", UINT64_MAX, &v) == -ERANGE);
+}
+
+static void formats(void)
+{
+	char b[UNITS_BUF];
+
+	CHECK_STR("fmt-bytes", "512B", fmt_size(b, sizeof(b), 512));
+	CHECK_STR("fmt-K", "4.0K", fmt_size(b, sizeof(b), 4096));
+	CHECK_STR("fmt-M", "1.5M", fmt_size(b, sizeof(b), 3 << 19));
+	CHECK_STR("fmt-G-round", "100G", fmt_size(b, sizeof(b), 100ULL << 30));
+	CHECK_STR("fmt-max-u64", "16.0E", fmt_size(b, sizeof(b), UINT64_MAX));
+	CHECK_STR("fmt-ns", "999ns", fmt_duration(b, sizeof(b), 999));
+	CHECK_STR("fmt-us", "1.5us", fmt_duration(b, sizeof(b), 1500));
+	CHECK_STR("fmt-ms", "2.0ms", fmt_duration(b, sizeof(b), 2000000));
+	CHECK_STR("fmt-s", "3.25s", fmt_duration(b, sizeof(b), 3250000000ULL));
+}
+
+int main(void)
+{
+	unit_suite = "units";
+	sizes();
+	percents();
+	durations();
+	integers();
+	formats();
+	return unit_done();
+}
