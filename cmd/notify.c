@@ -150,18 +150,6 @@ static error_t notify_parse(int key, char *arg, struct argp_state *state)
 		}
 		a->nr++;
 		break;
-	case ARGP_KEY_END:
-		if (!a->cgroup) {
-			p_err("notify: missing CGROUP and CONDITION; see 'memcgctl notify help'");
-			print_grammar();
-			return EINVAL;
-		}
-		if (!a->nr) {
-			p_err("notify: missing CONDITION after '%s'", a->cgroup);
-			print_grammar();
-			return EINVAL;
-		}
-		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}
@@ -1018,6 +1006,14 @@ int do_notify(int argc, char **argv)
 	if (ret || done)
 		return ret;
 	a.exec_argv = exec_argv;
+	if (!a.cgroup || !a.nr) {
+		if (!a.cgroup)
+			p_err("notify: missing CGROUP and CONDITION; see 'memcgctl notify help'");
+		else
+			p_err("notify: missing CONDITION after '%s'", a.cgroup);
+		print_grammar();
+		return EXIT_USAGE;
+	}
 	if (a.forever && a.count_set) {
 		p_err("notify: --forever and --count exclude each other");
 		return EXIT_USAGE;
