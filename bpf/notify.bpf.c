@@ -58,43 +58,61 @@ static __always_inline int memory_id(void)
 	return bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id);
 }
 
-static __always_inline struct mem_cgroup *memcg_of_cgroup(struct cgroup *cg)
+/*
+ * The hot path reads through BTF-typed pointers (tp_btf arguments,
+ * bpf_get_current_task_btf(), the iterator's cgroup): plain loads that the
+ * JIT guards, several times cheaper than a bpf_probe_read_kernel() call each.
+ */
+static __always_inline struct cgroup_subsys_state *css_of_cgroup(struct cgroup *cg)
 {
-	struct cgroup_subsys_state *css = NULL;
-
-	bpf_core_read(&css, sizeof(css), &cg->subsys[memory_id()]);
-	/* css is the first member of struct mem_cgroup */
-	return (struct mem_cgroup *)css;
+	return cg->subsys[memory_id()];
 }
 
-static __always_inline struct mem_cgroup *memcg_of_task(struct task_struct *t)
+static __always_inline struct cgroup_subsys_state *css_of_task(struct task_struct *t)
 {
-	struct cgroup_subsys_state *css = NULL;
-	struct css_set *cs = BPF_CORE_READ(t, cgroups);
+	struct css_set *cs = t->cgroups;
 
 	if (!cs)
 		return NULL;
-	bpf_core_read(&css, sizeof(css), &cs->subsys[memory_id()]);
-	return (struct mem_cgroup *)css;
+	return cs->subsys[memory_id()];
 }
 
-/* The watched memcg if memcg is it or one of its descendants, else NULL. */
-static __always_inline struct mem_cgroup *watched_of(struct mem_cgroup *memcg)
+static __always_inline __u64 css_id(struct cgroup_subsys_state *css)
 {
-	struct cgroup *cg, *anc = NULL;
-	__u32 level = watch_level;
+	return css->cgroup->kn->id;
+}
 
-	if (!memcg)
+#define NOTIFY_MAX_DEPTH 32
+
+/*
+ * The watched cgroup's memory css if css is it or one of its descendants,
+ * else NULL; *up says how many levels were climbed.
+ */
+static __always_inline struct cgroup_subsys_state *
+watched_of(struct cgroup_subsys_state *css, int *up)
+{
+	struct cgroup *cg;
+	int n;
+
+	if (!css)
 		return NULL;
-	cg = BPF_CORE_READ(memcg, css.cgroup);
-	if (!cg || BPF_CORE_READ(cg, level) < (int)level)
+	cg = css->cgroup;
+	if (!cg)
 		return NULL;
-	if (level > 255)
+	n = cg->level - (int)watch_level;
+	if (n < 0 || n > NOTIFY_MAX_DEPTH)
 		return NULL;
-	bpf_core_read(&anc, sizeof(anc), &cg->ancestors[level]);
-	if (!anc || BPF_CORE_READ(anc, kn, id) != watch_id)
+	/* walk up to the watched level: usually zero to two steps */
+	for (int i = 0; i < NOTIFY_MAX_DEPTH && i < n; i++) {
+		css = css->parent;
+		if (!css)
+			return NULL;
+	}
+	cg = css->cgroup;
+	if (!cg || cg->kn->id != watch_id)
 		return NULL;
-	return memcg_of_cgroup(anc);
+	*up = n;
+	return css;
 }
 
 static __always_inline __u64 pages_to_bytes(unsigned long pages)
@@ -105,23 +123,38 @@ static __always_inline __u64 pages_to_bytes(unsigned long pages)
 	return (__u64)pages << page_shift;
 }
 
-static __always_inline __u64 memory_event(struct mem_cgroup *w, int idx)
-{
-	long v = 0;
+#define EV_MAX bpf_core_enum_value(enum memcg_memory_event, MEMCG_MAX)
+#define EV_HIGH bpf_core_enum_value(enum memcg_memory_event, MEMCG_HIGH)
 
-	bpf_core_read(&v, sizeof(v), &w->memory_events[idx]);
-	return v;
-}
-
-static __always_inline void take_sample(struct mem_cgroup *w, struct notify_sample *s)
+/*
+ * Read the watched memcg.  With a BTF-typed struct mem_cgroup pointer (the
+ * charge hook's argument, when the charge is the watched cgroup's own: the
+ * hot case) these are plain loads; a css pointer cannot be retyped to its
+ * mem_cgroup on every kernel, so the other paths read with CO-RE helpers.
+ */
+static __always_inline void take_sample(struct cgroup_subsys_state *wcss,
+					struct mem_cgroup *typed, struct notify_sample *s)
 {
+	struct mem_cgroup *w = (struct mem_cgroup *)wcss;	/* css comes first */
+
+	if (typed) {
+		s->usage = pages_to_bytes(typed->memory.usage.counter);
+		s->max = pages_to_bytes(typed->memory.max);
+		s->high = NOTIFY_NOLIMIT;
+		if (bpf_core_field_exists(typed->memory.high))
+			s->high = pages_to_bytes(typed->memory.high);
+		s->ev_max = typed->memory_events[EV_MAX].counter;
+		s->ev_high = typed->memory_events[EV_HIGH].counter;
+		return;
+	}
 	s->usage = pages_to_bytes(BPF_CORE_READ(w, memory.usage.counter));
 	s->max = pages_to_bytes(BPF_CORE_READ(w, memory.max));
 	s->high = NOTIFY_NOLIMIT;
 	if (bpf_core_field_exists(w->memory.high))
 		s->high = pages_to_bytes(BPF_CORE_READ(w, memory.high));
-	s->ev_max = memory_event(w, bpf_core_enum_value(enum memcg_memory_event, MEMCG_MAX));
-	s->ev_high = memory_event(w, bpf_core_enum_value(enum memcg_memory_event, MEMCG_HIGH));
+	s->ev_max = s->ev_high = 0;
+	bpf_core_read(&s->ev_max, sizeof(s->ev_max), &w->memory_events[EV_MAX]);
+	bpf_core_read(&s->ev_high, sizeof(s->ev_high), &w->memory_events[EV_HIGH]);
 }
 
 /* v * centi / 10000 without overflow for any realistic v */
@@ -232,37 +265,36 @@ static __always_inline void eval_counter(__u32 i, __u32 hook, const struct notif
 		emit(i, NOTIFY_E_FIRE, hook, s, b + conds[i].n, v, v - b, who, cgid);
 }
 
-static __always_inline __u64 memcg_id(struct mem_cgroup *m)
+/* A hook saw a memory cgroup: evaluate the usage and counter conditions. */
+static __always_inline int evaluate(struct cgroup_subsys_state *css, struct mem_cgroup *typed,
+				    __u32 hook)
 {
-	return BPF_CORE_READ(m, css.cgroup, kn, id);
-}
-
-/* A hook saw memcg: evaluate the usage and counter conditions. */
-static __always_inline int evaluate(struct mem_cgroup *memcg, __u32 hook)
-{
-	struct mem_cgroup *w;
+	struct cgroup_subsys_state *w;
 	struct notify_sample s;
+	__u64 id;
+	int up = 0;
 
 	if (!armed)
 		return 0;
-	w = watched_of(memcg);
+	w = watched_of(css, &up);
 	if (!w)
 		return 0;
 	if (hook < NOTIFY_H_NR)
-		__sync_fetch_and_add(&hits[hook], 1);
-	take_sample(w, &s);
+		hits[hook]++;	/* for -d; a lost update does not matter */
+	take_sample(w, up ? NULL : typed, &s);
+	id = css_id(css);
 	for (__u32 i = 0; i < NOTIFY_MAX_CONDS; i++) {
 		if (i >= nr_conds)
 			break;
 		switch (conds[i].kind) {
 		case NOTIFY_K_USAGE:
-			eval_usage(i, hook, &s, memcg_id(memcg));
+			eval_usage(i, hook, &s, id);
 			break;
 		case NOTIFY_K_MAX:
-			eval_counter(i, hook, &s, s.ev_max, NULL, memcg_id(memcg));
+			eval_counter(i, hook, &s, s.ev_max, NULL, id);
 			break;
 		case NOTIFY_K_HIGH:
-			eval_counter(i, hook, &s, s.ev_high, NULL, memcg_id(memcg));
+			eval_counter(i, hook, &s, s.ev_high, NULL, id);
 			break;
 		}
 	}
@@ -273,7 +305,7 @@ static __always_inline int evaluate_current(__u32 hook)
 {
 	if (!armed)
 		return 0;
-	return evaluate(memcg_of_task(bpf_get_current_task_btf()), hook);
+	return evaluate(css_of_task(bpf_get_current_task_btf()), NULL, hook);
 }
 
 /* ---- charge and uncharge (6.14+) ------------------------------------ */
@@ -285,7 +317,7 @@ int BPF_PROG(notify_memcg_events, struct mem_cgroup *memcg, int item, unsigned l
 	if (item != bpf_core_enum_value(enum vm_event_item, PGPGIN) &&
 	    item != bpf_core_enum_value(enum vm_event_item, PGPGOUT))
 		return 0;
-	return evaluate(memcg, NOTIFY_H_MEMCG_EVENTS);
+	return evaluate(&memcg->css, memcg, NOTIFY_H_MEMCG_EVENTS);
 }
 
 /* ---- older kernels: faults and page cache, by the current task ------ */
@@ -320,13 +352,14 @@ int notify_reclaim_end(void *ctx)
 
 static __always_inline int oom_victim(struct task_struct *victim)
 {
-	struct mem_cgroup *m, *w;
+	struct cgroup_subsys_state *css, *w;
 	__u64 n;
+	int up;
 
 	if (!armed)
 		return 0;
-	m = memcg_of_task(victim);
-	w = watched_of(m);
+	css = css_of_task(victim);
+	w = watched_of(css, &up);
 	if (!w)
 		return 0;
 	__sync_fetch_and_add(&hits[NOTIFY_H_MARK_VICTIM], 1);
@@ -338,8 +371,8 @@ static __always_inline int oom_victim(struct task_struct *victim)
 			break;
 		if (conds[i].kind != NOTIFY_K_OOM_KILL)
 			continue;
-		take_sample(w, &s);
-		eval_counter(i, NOTIFY_H_MARK_VICTIM, &s, n, victim, memcg_id(m));
+		take_sample(w, NULL, &s);
+		eval_counter(i, NOTIFY_H_MARK_VICTIM, &s, n, victim, css_id(css));
 	}
 	return 0;
 }
@@ -365,8 +398,7 @@ int BPF_PROG(notify_rmdir, struct cgroup *cgrp, const char *path)
 {
 	if (!armed)
 		return 0;
-	if (BPF_CORE_READ(cgrp, kn, id) != watch_id ||
-	    BPF_CORE_READ(cgrp, root, hierarchy_id) != (int)hierarchy_id)
+	if (cgrp->kn->id != watch_id || cgrp->root->hierarchy_id != (int)hierarchy_id)
 		return 0;
 	__sync_fetch_and_add(&hits[NOTIFY_H_RMDIR], 1);
 	emit(0, NOTIFY_E_REMOVED, NOTIFY_H_RMDIR, NULL, 0, 0, 0, NULL, watch_id);
@@ -387,14 +419,14 @@ int notify_arm(struct bpf_iter__cgroup *ctx)
 {
 	struct notify_snapshot snap = {};
 	struct cgroup *cg = ctx->cgroup;
-	struct mem_cgroup *w;
+	struct cgroup_subsys_state *w;
 	struct notify_sample s;
 
 	if (!cg)
 		return 0;
-	w = memcg_of_cgroup(cg);
+	w = css_of_cgroup(cg);
 	if (w) {
-		take_sample(w, &s);
+		take_sample(w, NULL, &s);
 		for (__u32 i = 0; i < NOTIFY_MAX_CONDS; i++) {
 			__u64 thr;
 
@@ -421,7 +453,7 @@ int notify_arm(struct bpf_iter__cgroup *ctx)
 				break;
 			}
 		}
-		hierarchy_id = BPF_CORE_READ(cg, root, hierarchy_id);
+		hierarchy_id = cg->root->hierarchy_id;
 		armed = 1;
 		snap.usage = s.usage;
 		snap.max = s.max;
