@@ -16,7 +16,8 @@
  *
  * Kernels without memcg:* tracepoints (before 6.14) use kmem:rss_stat and
  * filemap:mm_filemap_add_to_page_cache instead, attributed to the current
- * task's memory cgroup; user space picks the hooks at load time.
+ * task's memory cgroup, and sched:sched_process_free for the fall when a
+ * process exits; user space picks the hooks at load time.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
@@ -332,6 +333,15 @@ SEC("raw_tp/mm_filemap_add_to_page_cache")
 int notify_page_cache(void *ctx)
 {
 	return evaluate_current(NOTIFY_H_PAGE_CACHE);
+}
+
+/* a process's memory is uncharged by the time it is freed: the falling edge */
+SEC("tp_btf/sched_process_free")
+int BPF_PROG(notify_proc_free, struct task_struct *p)
+{
+	if (!armed)
+		return 0;
+	return evaluate(css_of_task(p), NULL, NOTIFY_H_PROC_FREE);
 }
 
 /* ---- memcg reclaim: max/high events raised, pages uncharged ---------- */

@@ -253,6 +253,7 @@ static const char *const hook_names[NOTIFY_H_NR] = {
 	[NOTIFY_H_RECLAIM_END] = "vmscan:mm_vmscan_memcg_reclaim_end",
 	[NOTIFY_H_MARK_VICTIM] = "oom:mark_victim",
 	[NOTIFY_H_RMDIR] = "cgroup:cgroup_rmdir",
+	[NOTIFY_H_PROC_FREE] = "sched:sched_process_free",
 };
 
 static void firing_json(struct notify_run *r, const struct notify_cond *c,
@@ -663,13 +664,16 @@ static int setup_bpf(struct notify_run *r)
 			b->flags |= NOTIFY_F_BAND_PCT;
 	}
 
-	memcg_tp = tracepoint_exists("memcg", "count_memcg_events");
+	/* MEMCGCTL_NOTIFY_OLD_HOOKS=1: the pre-6.14 hooks, to test them anywhere */
+	memcg_tp = tracepoint_exists("memcg", "count_memcg_events") &&
+		   !getenv("MEMCGCTL_NOTIFY_OLD_HOOKS");
 	bpf_program__set_autoload(skel->progs.notify_memcg_events, (usage || counters) && memcg_tp);
 	bpf_program__set_autoload(skel->progs.notify_rss_stat, usage && !memcg_tp);
 	bpf_program__set_autoload(skel->progs.notify_page_cache, usage && !memcg_tp);
+	bpf_program__set_autoload(skel->progs.notify_proc_free, usage && !memcg_tp);
 	if (!memcg_tp && usage)
 		p_info("notify: this kernel has no memcg:count_memcg_events; usage is evaluated "
-		       "at page faults, page-cache inserts and memcg reclaim of the cgroup's tasks");
+		       "at page faults, page-cache inserts, memcg reclaim and exits of the cgroup's tasks");
 	bpf_program__set_autoload(skel->progs.notify_reclaim_begin, usage || counters);
 	bpf_program__set_autoload(skel->progs.notify_reclaim_end, usage || counters);
 	if (oom) {

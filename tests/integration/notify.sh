@@ -69,6 +69,20 @@ check "usage-timestamps" jq -se 'all(.timestamp_ns >= .event_ns and .event_ns > 
 check "usage-by-the-hog" jq -se 'all(.comm == "hog")' <<<"$OUT"
 check "usage-time-iso" jq -se 'all(.time | test("^[0-9-]+T[0-9:.]+Z$"))' <<<"$OUT"
 
+# ---- the pre-6.14 hooks, forced: faults, page cache, process exit --------
+out=$T_TMP/old.json
+MEMCGCTL_NOTIFY_OLD_HOOKS=1 notify_bg "$out" -j notify "$rel" 'usage>=20M' 'usage<4M' \
+	--wait-next --count 2 --timeout 10
+wait_armed "$out"
+cg_run "$cg" "$HOG" -s 24M -H 1
+wait "$PID"
+wait_rc "$NPID" 10
+check_eq "old-hooks-exit-0" 0 "$?"
+OUT=$(cat "$out")
+check "old-hooks-rise-then-fall" jq -se '[.[].condition] == ["usage>=20M", "usage<4M"]' <<<"$OUT"
+check "old-hooks-rise-by-fault" jq -se '.[0].hook == "kmem:rss_stat" and .[0].usage >= 20971520' <<<"$OUT"
+check "old-hooks-fall-by-exit" jq -se '.[1].usage < 4194304' <<<"$OUT"
+
 # ---- already holds at start: reported at once, or --wait-next -------------
 cg_run "$cg" "$HOG" -s 24M
 hog=$PID
