@@ -16,6 +16,7 @@ static int do_version(int argc, char **argv);
 static const struct cmd cmds[] = {
 	{ "watch",	do_watch,	"stream memory-cgroup events as they happen" },
 	{ "top",	do_top,		"full-screen per-cgroup memory pressure view" },
+	{ "notify",	do_notify,	"block until a memory condition holds, then print / exec" },
 	{ "policy",	do_policy,	"in-kernel BPF memory policies, pinned on bpffs" },
 	{ "show",	do_show,	"one-shot snapshot of a cgroup's memory state" },
 	{ "feature",	do_feature,	"what this kernel supports, per command" },

@@ -91,5 +91,6 @@ int do_feature(int argc, char **argv);
 int do_top(int argc, char **argv);
 int do_policy(int argc, char **argv);
 int do_watch(int argc, char **argv);
+int do_notify(int argc, char **argv);
 
 #endif

@@ -252,6 +252,14 @@ const struct probe_cmd probe_cmds[] = {
 	      PROBE_TP_THROTTLED, PROBE_TP_COUNT_EVENTS, PROBE_TP_CGROUP_MKDIR, PROBE_PROG_TP_BTF),
 	  .degraded_note = "classes whose tracepoint is missing are not watched (limit lacks "
 			   "page counts without memcg:count_memcg_events)" },
+	{ .name = "notify",
+	  REQ(PROBE_BTF, PROBE_MEMCG, PROBE_PROG_TP_BTF, PROBE_PROG_ITER_CGROUP, PROBE_MAP_RINGBUF),
+	  OPT(PROBE_TP_COUNT_EVENTS, PROBE_TP_MEMCG_RECLAIM_B, PROBE_TP_MEMCG_RECLAIM_E,
+	      PROBE_TP_MARK_VICTIM, PROBE_TP_CGROUP_RMDIR, PROBE_PSI),
+	  .degraded_note = "without memcg:count_memcg_events (before 6.14) usage is evaluated at "
+			   "page faults, page-cache inserts and memcg reclaim of the cgroup's own "
+			   "tasks; without cgroup_rmdir removal is not seen; without PSI the psi.* "
+			   "conditions are refused" },
 };
 const int probe_nr_cmds = ARRAY_SIZE(probe_cmds);
 

@@ -81,6 +81,7 @@ grep -qw memory /sys/fs/cgroup/cgroup.subtree_control || fail "memory controller
 mount -t bpf -o mode=700 bpf /sys/fs/bpf || fail "mount bpffs"
 mount -t tracefs tracefs /sys/kernel/tracing || fail "mount tracefs"
 mount -t debugfs debugfs /sys/kernel/debug || log "no debugfs"
+mount -t securityfs securityfs /sys/kernel/security 2>/dev/null || log "no securityfs"
 hostname memcgctl-vm
 
 # Modules in load order, written by mkinitramfs.sh (already decompressed). The kernel's own

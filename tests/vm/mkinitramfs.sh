@@ -63,6 +63,9 @@ case "$abs" in
 *) die "test script $abs is outside the repository $repo" ;;
 esac
 
+# It travels on the kernel command line and in a shell-sourced file: keep it to plain characters.
+[[ "$script_rel" =~ ^[A-Za-z0-9._/+-]+$ ]] || die "test script path '$script_rel' has characters other than A-Za-z0-9._/+-"
+
 rel=$(basename "$(find "$kdir/lib/modules" "$kdir/usr/lib/modules" -mindepth 1 -maxdepth 1 -type d 2>/dev/null | head -n1)")
 [ -n "$rel" ] || die "$kdir: no lib/modules/<release>"
 moddir="$kdir/lib/modules/$rel"

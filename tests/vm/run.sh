@@ -58,7 +58,12 @@ for k in "${kernels[@]}"; do
 done
 case "$machine" in microvm|pc) ;; *) die "--machine is microvm or pc" ;; esac
 { [[ "$timeout_s" =~ ^[0-9]+$ ]] && [ "$timeout_s" -ge 120 ]; } || die "--timeout needs at least 120 seconds"
-command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 not found (apt-get install qemu-system-x86)"
+missing=()
+for c in qemu-system-x86_64:qemu-system-x86 busybox:busybox-static jq:jq cpio:cpio zstd:zstd xz:xz-utils \
+	dpkg-deb:dpkg apt-get:apt ldd:libc-bin timeout:coreutils; do
+	command -v "${c%%:*}" >/dev/null || missing+=("${c#*:}")
+done
+[ ${#missing[@]} -eq 0 ] || die "missing tools: apt-get install ${missing[*]}"
 [ -n "$keep" ] && mkdir -p "$keep" && keep=$(cd "$keep" && pwd)
 
 # TCG reads the host's TSC for the guest's, so the guest's TSC runs at the host's TSC frequency.
@@ -171,7 +176,9 @@ for s in "${sel[@]}"; do
 	echo "vm: $s: booting $rel ($m, TCG, 1 vCPU, $mem)" >&2
 	tb=$(now)
 	boot "$s" "$rel" "$kdir" "$m" "$initrd" "$log"
-	[ "$shell" = 1 ] && exit "$qrc"
+	if [ "$shell" = 1 ]; then
+		case "$qrc" in 0|33) exit 0 ;; *) exit "$qrc" ;; esac
+	fi
 	# A microvm that never reached /init (e.g. hung in early calibration) is retried as a pc.
 	if [ "$m" = microvm ] && ! grep -q '^vm-init: ' "$log"; then
 		echo "vm: $s: microvm never reached /init (qemu exit $qrc); retrying with -M pc" >&2

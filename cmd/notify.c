@@ -1,0 +1,1057 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * memcgctl notify CGROUP CONDITION... : block until a memory condition
+ * holds, then print it (or run a command per firing).
+ *
+ * Usage and event conditions are evaluated in the kernel by
+ * bpf/notify.bpf.c on the cgroup's own memory events; PSI conditions by
+ * the kernel's PSI triggers on memory.pressure.  This process sleeps in
+ * epoll_wait() on the ring buffer, the PSI trigger fds, a signalfd and a
+ * timerfd: there is no polling loop, and an idle notify uses no CPU.
+ */
+#include <argp.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "bpfutil.h"
+#include "cgroup.h"
+#include "main.h"
+#include "notify_cond.h"
+#include "units.h"
+#include "notify.skel.h"
+
+#define NOTIFY_DEFAULT_BAND_CENTI 500	/* re-arm 5% of the threshold back */
+
+struct notify_args {
+	const char *cgroup;
+	struct notify_cond conds[NOTIFY_MAX_CONDS];
+	int nr;
+	bool all, forever, wait_next, count_set;
+	uint64_t count;
+	uint64_t timeout_ns;
+	uint64_t band;
+	bool band_pct;
+	char **exec_argv;	/* NULL: print only */
+};
+
+enum {
+	OPT_ANY = 0x100, OPT_ALL, OPT_FOREVER, OPT_REARM, OPT_WAIT_NEXT,
+};
+
+static const struct argp_option notify_options[] = {
+	{ "any", OPT_ANY, 0, 0, "fire when any condition holds (default)", 0 },
+	{ "all", OPT_ALL, 0, 0, "fire when all conditions hold at once", 0 },
+	{ "count", 'n', "N", 0, "exit after N firings (default 1; unlimited with --exec)", 0 },
+	{ "forever", OPT_FOREVER, 0, 0, "never exit on a firing", 0 },
+	{ "timeout", 't', "DUR", 0, "give up after DUR (exit 6)", 0 },
+	{ "rearm", OPT_REARM, "BAND", 0,
+	  "re-arm a usage condition only once it went back past its threshold by BAND: "
+	  "a size or a percentage of the threshold (default 5%)", 0 },
+	{ "wait-next", OPT_WAIT_NEXT, 0, 0,
+	  "if a usage condition already holds at start, wait for its next crossing "
+	  "instead of reporting it at once", 0 },
+	{ "exec", 'x', "CMD", 0,
+	  "run CMD [ARGS...] (all the remaining arguments) per firing, no shell, the "
+	  "event in MEMCGCTL_* variables; keeps watching", 0 },
+	{ 0 },
+};
+
+static void print_grammar(void)
+{
+	if (json_wtr)
+		return;
+	fprintf(stderr, "conditions:\n");
+	for (const char *p = notify_cond_grammar; *p;) {
+		const char *nl = strchr(p, '\n');
+		int len = nl ? (int)(nl - p) : (int)strlen(p);
+
+		fprintf(stderr, "  %.*s\n", len, p);
+		p += len + (nl ? 1 : 0);
+	}
+}
+
+static error_t notify_parse(int key, char *arg, struct argp_state *state)
+{
+	struct notify_args *a = state->input;
+	char err[160];
+	uint64_t v;
+	int r;
+
+	switch (key) {
+	case OPT_ANY:
+		a->all = false;
+		break;
+	case OPT_ALL:
+		a->all = true;
+		break;
+	case 'n':
+		if (parse_u64(arg, 1000000000, &v) || v == 0) {
+			p_err("notify: --count '%s': expected a number from 1 to 1000000000", arg);
+			return EINVAL;
+		}
+		a->count = v;
+		a->count_set = true;
+		break;
+	case OPT_FOREVER:
+		a->forever = true;
+		break;
+	case 't':
+		if (parse_duration(arg, &v) || v == 0 || v > 366ULL * 86400 * 1000000000) {
+			p_err("notify: --timeout '%s': expected a duration like 500ms, 30s or 5m", arg);
+			return EINVAL;
+		}
+		a->timeout_ns = v;
+		break;
+	case OPT_REARM:
+		if (notify_parse_band(arg, &a->band, &a->band_pct)) {
+			p_err("notify: --rearm '%s': expected a size (64M) or a percentage of "
+			      "the threshold (5%%)", arg);
+			return EINVAL;
+		}
+		break;
+	case OPT_WAIT_NEXT:
+		a->wait_next = true;
+		break;
+	case 'x':
+		/* do_notify() split --exec and what follows off argv */
+		p_err("notify: --exec takes the rest of the command line: --exec CMD [ARGS...]");
+		return EINVAL;
+	case ARGP_KEY_ARG:
+		if (!a->cgroup) {
+			a->cgroup = arg;
+			break;
+		}
+		if (a->nr >= NOTIFY_MAX_CONDS) {
+			p_err("notify: at most %d conditions", NOTIFY_MAX_CONDS);
+			return EINVAL;
+		}
+		r = notify_cond_parse(arg, &a->conds[a->nr], err, sizeof(err));
+		if (r) {
+			p_err("notify: bad condition '%s': %s", arg, err);
+			p_hint("conditions: usage>=SIZE|PCT%% (>= > <= <), psi.some|psi.full>=PCT%%/WINDOW, "
+			       "oom_kill[+N], max[+N], high[+N], removed");
+			print_grammar();
+			return EINVAL;
+		}
+		a->nr++;
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp notify_argp = {
+	notify_options, notify_parse, "CGROUP CONDITION... [--exec CMD [ARGS...]]",
+	"Block until a memory condition holds for CGROUP (or below it), then print "
+	"one line (JSON with -j) and exit 0. Usage and event conditions are evaluated "
+	"in the kernel by a BPF program on the cgroup's own memory events; PSI "
+	"conditions by the kernel's PSI triggers. No polling: an idle notify uses no "
+	"CPU.\v"
+	"Conditions:\n"
+	"  usage>=SIZE | usage>=PCT%   (>= > <= <; PCT of memory.high or memory.max)\n"
+	"  psi.some>=PCT%/WINDOW | psi.full>=PCT%/WINDOW   (WINDOW 500ms..10s)\n"
+	"  oom_kill[+N]  max[+N]  high[+N]  removed\n"
+	"A usage condition that already holds at start is reported at once (JSON "
+	"\"initial\": true) unless --wait-next. Exit: 0 fired, 2 usage, 3 no cgroup, "
+	"4 permission, 5 unsupported, 6 timeout, 7 cgroup removed. See memcgctl-notify(8).",
+	0, 0, 0
+};
+
+/* ---- runtime ----------------------------------------------------------- */
+
+struct firing {
+	int cond;
+	bool initial;
+	uint64_t event_ns, wake_ns;
+	bool have_mem;
+	uint64_t usage, max, high, thresh;
+	bool have_counter;
+	uint64_t value, delta;
+	uint32_t pid;
+	char comm[NOTIFY_COMM_LEN + 1];
+	uint32_t hook;
+	bool have_psi;
+	struct cg_psi_line psi;
+};
+
+struct notify_run {
+	struct notify_args *a;
+	struct cg_env env;
+	struct cg_ref ref;
+	char psi_dir[PATH_MAX];
+	struct notify_bpf *skel;
+	struct ring_buffer *rb;
+	int epfd, sigfd, timerfd;
+	int psi_fd[NOTIFY_MAX_CONDS];
+	bool holds[NOTIFY_MAX_CONDS];
+	uint64_t psi_until[NOTIFY_MAX_CONDS];
+	uint64_t limit_count;	/* 0: unlimited */
+	uint64_t firings;
+	uint64_t wake_ns;
+	bool done;
+	int ret;
+};
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static void fmt_time(char *buf, size_t len, bool iso)
+{
+	struct timespec ts;
+	struct tm tm;
+	char b[32];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (iso) {
+		gmtime_r(&ts.tv_sec, &tm);
+		strftime(b, sizeof(b), "%Y-%m-%dT%H:%M:%S", &tm);
+		snprintf(buf, len, "%s.%03ldZ", b, ts.tv_nsec / 1000000);
+	} else {
+		localtime_r(&ts.tv_sec, &tm);
+		strftime(b, sizeof(b), "%H:%M:%S", &tm);
+		snprintf(buf, len, "%s.%03ld", b, ts.tv_nsec / 1000000);
+	}
+}
+
+static uint64_t binding(const struct firing *f, const char **which)
+{
+	if (f->high != NOTIFY_NOLIMIT && f->high < f->max) {
+		*which = "high";
+		return f->high;
+	}
+	*which = f->max != NOTIFY_NOLIMIT ? "max" : NULL;
+	return f->max;
+}
+
+static const char *const hook_names[NOTIFY_H_NR] = {
+	[NOTIFY_H_ITER] = "start",
+	[NOTIFY_H_MEMCG_EVENTS] = "memcg:count_memcg_events",
+	[NOTIFY_H_RSS_STAT] = "kmem:rss_stat",
+	[NOTIFY_H_PAGE_CACHE] = "filemap:mm_filemap_add_to_page_cache",
+	[NOTIFY_H_RECLAIM_BEGIN] = "vmscan:mm_vmscan_memcg_reclaim_begin",
+	[NOTIFY_H_RECLAIM_END] = "vmscan:mm_vmscan_memcg_reclaim_end",
+	[NOTIFY_H_MARK_VICTIM] = "oom:mark_victim",
+	[NOTIFY_H_RMDIR] = "cgroup:cgroup_rmdir",
+	[NOTIFY_H_PROC_FREE] = "sched:sched_process_free",
+};
+
+static void firing_json(struct notify_run *r, const struct notify_cond *c,
+			const struct firing *f)
+{
+	struct json_writer *w = json_wtr;
+	const char *which;
+	char tbuf[48];
+	uint64_t lim;
+
+	fmt_time(tbuf, sizeof(tbuf), true);
+	jsonw_start_object(w);
+	jsonw_string_field(w, "condition", c->text);
+	jsonw_string_field(w, "type", notify_kind_name(c->kind));
+	if (r->a->all && r->a->nr > 1) {
+		jsonw_name(w, "all");
+		jsonw_start_array(w);
+		for (int i = 0; i < r->a->nr; i++)
+			jsonw_string(w, r->a->conds[i].text);
+		jsonw_end_array(w);
+	}
+	jsonw_string_field(w, "cgroup", r->ref.rel);
+	jsonw_u64_field(w, "id", r->ref.id);
+	jsonw_u64_field(w, "firing", r->firings);
+	jsonw_bool_field(w, "initial", f->initial);
+	jsonw_string_field(w, "time", tbuf);
+	jsonw_u64_field(w, "timestamp_ns", f->wake_ns);
+	if (f->event_ns)
+		jsonw_u64_field(w, "event_ns", f->event_ns);
+	else
+		jsonw_null_field(w, "event_ns");
+	if (f->have_mem) {
+		jsonw_u64_field(w, "usage", f->usage);
+		lim = binding(f, &which);
+		if (which) {
+			jsonw_u64_field(w, "limit", lim);
+			jsonw_string_field(w, "limit_type", which);
+		} else {
+			jsonw_null_field(w, "limit");
+			jsonw_null_field(w, "limit_type");
+		}
+		if (c->kind == NOTIFY_K_USAGE)
+			jsonw_u64_field(w, "threshold", f->thresh);
+	}
+	if (f->have_counter) {
+		jsonw_u64_field(w, "value", f->value);
+		jsonw_u64_field(w, "delta", f->delta);
+	}
+	if (c->kind == NOTIFY_K_OOM_KILL && f->pid) {
+		jsonw_name(w, "victim");
+		jsonw_start_object(w);
+		jsonw_u64_field(w, "pid", f->pid);
+		jsonw_string_field(w, "comm", f->comm);
+		jsonw_end_object(w);
+	} else if (f->pid) {
+		jsonw_u64_field(w, "pid", f->pid);
+		jsonw_string_field(w, "comm", f->comm);
+	}
+	if (c->kind == NOTIFY_K_PSI) {
+		jsonw_u64_field(w, "stall_us", c->stall_us);
+		jsonw_u64_field(w, "window_us", c->window_us);
+		if (f->have_psi) {
+			jsonw_float_field(w, "avg10", f->psi.avg10, 2);
+			jsonw_u64_field(w, "total_us", f->psi.total_us);
+		}
+	}
+	if (!f->initial && c->kind != NOTIFY_K_PSI && f->hook < NOTIFY_H_NR)
+		jsonw_string_field(w, "hook", hook_names[f->hook]);
+	jsonw_end_object(w);
+	jsonw_end_document(w);
+}
+
+static void firing_plain(struct notify_run *r, const struct notify_cond *c,
+			 const struct firing *f)
+{
+	char tbuf[32], b1[UNITS_BUF], b2[UNITS_BUF], b3[UNITS_BUF];
+	const char *which;
+	uint64_t lim;
+
+	fmt_time(tbuf, sizeof(tbuf), false);
+	printf("%s %s %s: ", tbuf, r->ref.rel, r->a->all && r->a->nr > 1 ? "all" : c->text);
+	if (f->initial)
+		printf("already holds at start: ");
+	switch (c->kind) {
+	case NOTIFY_K_USAGE:
+		lim = binding(f, &which);
+		printf("usage %s, threshold %s", fmt_size(b1, sizeof(b1), f->usage),
+		       fmt_size(b2, sizeof(b2), f->thresh));
+		if (which)
+			printf(", limit %s (%s)", fmt_size(b3, sizeof(b3), lim), which);
+		break;
+	case NOTIFY_K_OOM_KILL:
+		printf("pid %u (%s) OOM-killed, %llu since start", f->pid, f->comm,
+		       (unsigned long long)f->value);
+		break;
+	case NOTIFY_K_MAX:
+	case NOTIFY_K_HIGH:
+		printf("memory.events %s %llu (+%llu)", notify_kind_name(c->kind),
+		       (unsigned long long)f->value, (unsigned long long)f->delta);
+		break;
+	case NOTIFY_K_PSI:
+		if (f->have_psi)
+			printf("memory %s avg10 %.2f%%", c->flags & NOTIFY_F_FULL ? "full" : "some",
+			       f->psi.avg10);
+		else
+			printf("memory pressure over the trigger");
+		break;
+	case NOTIFY_K_REMOVED:
+		printf("the cgroup was removed");
+		break;
+	}
+	putchar('\n');
+	fflush(stdout);
+}
+
+static void setenv_u64(const char *name, uint64_t v)
+{
+	char b[32];
+
+	snprintf(b, sizeof(b), "%llu", (unsigned long long)v);
+	setenv(name, b, 1);
+}
+
+/* In the child: the event in MEMCGCTL_* variables, then execvp. */
+static void exec_child(struct notify_run *r, const struct notify_cond *c,
+		       const struct firing *f)
+{
+	sigset_t none;
+	const char *which;
+	char tbuf[48];
+	uint64_t lim;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	fmt_time(tbuf, sizeof(tbuf), true);
+	setenv("MEMCGCTL_CONDITION", r->a->all && r->a->nr > 1 ? "all" : c->text, 1);
+	setenv("MEMCGCTL_TYPE", notify_kind_name(c->kind), 1);
+	setenv("MEMCGCTL_CGROUP", r->ref.rel, 1);
+	setenv("MEMCGCTL_CGROUP_PATH", r->ref.path, 1);
+	setenv_u64("MEMCGCTL_CGROUP_ID", r->ref.id);
+	setenv_u64("MEMCGCTL_FIRING", r->firings);
+	setenv("MEMCGCTL_INITIAL", f->initial ? "1" : "0", 1);
+	setenv("MEMCGCTL_TIME", tbuf, 1);
+	setenv_u64("MEMCGCTL_TIMESTAMP_NS", f->wake_ns);
+	if (f->event_ns)
+		setenv_u64("MEMCGCTL_EVENT_NS", f->event_ns);
+	if (f->have_mem) {
+		setenv_u64("MEMCGCTL_USAGE", f->usage);
+		lim = binding(f, &which);
+		if (which)
+			setenv_u64("MEMCGCTL_LIMIT", lim);
+		if (c->kind == NOTIFY_K_USAGE)
+			setenv_u64("MEMCGCTL_THRESHOLD", f->thresh);
+	}
+	if (f->have_counter) {
+		setenv_u64("MEMCGCTL_VALUE", f->value);
+		setenv_u64("MEMCGCTL_DELTA", f->delta);
+	}
+	if (f->pid) {
+		setenv_u64("MEMCGCTL_PID", f->pid);
+		setenv("MEMCGCTL_COMM", f->comm, 1);
+	}
+	if (c->kind == NOTIFY_K_PSI && f->have_psi) {
+		char b[32];
+
+		snprintf(b, sizeof(b), "%.2f", f->psi.avg10);
+		setenv("MEMCGCTL_PSI_AVG10", b, 1);
+	}
+	execvp(r->a->exec_argv[0], r->a->exec_argv);
+	fprintf(stderr, "%s: notify: cannot run '%s': %s\n", prog_name, r->a->exec_argv[0],
+		strerror(errno));
+	_exit(127);
+}
+
+static void run_exec(struct notify_run *r, const struct notify_cond *c, const struct firing *f)
+{
+	int status;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "%s: notify: fork: %s\n", prog_name, strerror(errno));
+		return;
+	}
+	if (pid == 0)
+		exec_child(r, c, f);
+	/* one command at a time: edges meanwhile wait in the ring buffer */
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (WIFEXITED(status) && WEXITSTATUS(status) && !gopts.json)
+		fprintf(stderr, "%s: notify: '%s' exited with status %d\n", prog_name,
+			r->a->exec_argv[0], WEXITSTATUS(status));
+	else if (WIFSIGNALED(status) && !gopts.json)
+		fprintf(stderr, "%s: notify: '%s' killed by signal %d\n", prog_name,
+			r->a->exec_argv[0], WTERMSIG(status));
+}
+
+static void fire(struct notify_run *r, const struct firing *f)
+{
+	const struct notify_cond *c = &r->a->conds[f->cond];
+
+	if (r->done)
+		return;
+	r->firings++;
+	if (json_wtr)
+		firing_json(r, c, f);
+	else
+		firing_plain(r, c, f);
+	if (r->a->exec_argv)
+		run_exec(r, c, f);
+	if (r->limit_count && r->firings >= r->limit_count) {
+		r->done = true;
+		r->ret = EXIT_OK;
+	}
+}
+
+/* --all: does every condition hold now? Event-like ones are latched. */
+static bool all_hold(struct notify_run *r)
+{
+	for (int i = 0; i < r->a->nr; i++) {
+		if (r->a->conds[i].kind == NOTIFY_K_PSI) {
+			if (r->psi_until[i] < r->wake_ns)
+				return false;
+		} else if (!r->holds[i]) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/* After an --all firing, latched conditions must happen again. */
+static void all_reset(struct notify_run *r)
+{
+	for (int i = 0; i < r->a->nr; i++)
+		if (r->a->conds[i].kind != NOTIFY_K_USAGE)
+			r->holds[i] = false, r->psi_until[i] = 0;
+}
+
+static void cond_true(struct notify_run *r, const struct firing *f)
+{
+	r->holds[f->cond] = true;
+	if (!r->a->all) {
+		fire(r, f);
+		return;
+	}
+	if (all_hold(r)) {
+		fire(r, f);
+		all_reset(r);
+	}
+}
+
+static void vanished(struct notify_run *r)
+{
+	int rm = -1;
+
+	for (int i = 0; i < r->a->nr; i++)
+		if (r->a->conds[i].kind == NOTIFY_K_REMOVED)
+			rm = i;
+	if (rm >= 0) {
+		struct firing f = { .cond = rm, .wake_ns = r->wake_ns, .hook = NOTIFY_H_RMDIR };
+
+		cond_true(r, &f);
+		if (r->done)
+			return;
+	}
+	r->done = true;
+	if (rm >= 0 && r->firings)
+		r->ret = EXIT_OK;	/* it was what we waited for */
+	else {
+		p_err("notify: %s: the cgroup was removed", r->ref.rel);
+		r->ret = EXIT_VANISHED;
+	}
+}
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct notify_run *r = ctx;
+	const struct notify_event *e = data;
+	struct firing f = { 0 };
+
+	if (size < sizeof(*e) || r->done)
+		return 0;
+	if (e->edge == NOTIFY_E_REMOVED) {
+		vanished(r);
+		return 0;
+	}
+	if (e->cond >= (uint32_t)r->a->nr)
+		return 0;
+	if (e->edge == NOTIFY_E_REARM) {
+		p_debug("notify: %s re-armed at usage %llu", r->a->conds[e->cond].text,
+			(unsigned long long)e->usage);
+		r->holds[e->cond] = false;
+		return 0;
+	}
+	f.cond = e->cond;
+	f.event_ns = e->ts_ns;
+	f.wake_ns = r->wake_ns;
+	f.have_mem = true;
+	f.usage = e->usage;
+	f.max = e->max;
+	f.high = e->high;
+	f.thresh = e->thresh;
+	f.hook = e->hook;
+	if (r->a->conds[e->cond].kind != NOTIFY_K_USAGE) {
+		f.have_counter = true;
+		f.value = e->value;
+		f.delta = e->delta;
+	}
+	f.pid = e->pid;
+	memcpy(f.comm, e->comm, NOTIFY_COMM_LEN);
+	cond_true(r, &f);
+	return 0;
+}
+
+static void on_psi(struct notify_run *r, int i)
+{
+	const struct notify_cond *c = &r->a->conds[i];
+	struct firing f = { .cond = i, .wake_ns = r->wake_ns, .hook = NOTIFY_H_NR };
+	struct cg_mem m;
+
+	/* a firing counts as holding for one window (for --all) */
+	r->psi_until[i] = r->wake_ns + c->window_us * 1000;
+	if (!cg_read_mem(&r->env, &r->ref, &m)) {
+		f.have_mem = cg_known(m.current);
+		f.usage = m.current;
+		f.max = cg_known(m.max) && m.max != CG_NOLIMIT ? m.max : NOTIFY_NOLIMIT;
+		f.high = cg_known(m.high) && m.high != CG_NOLIMIT ? m.high : NOTIFY_NOLIMIT;
+		f.psi = c->flags & NOTIFY_F_FULL ? m.psi_full : m.psi_some;
+		f.have_psi = f.psi.avg10 >= 0;
+	}
+	cond_true(r, &f);
+}
+
+/* ---- setup -------------------------------------------------------------- */
+
+/* Does this kernel's mark_victim tracepoint pass the victim task (6.2+)? */
+static bool mark_victim_has_task(void)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	const struct btf_type *t;
+	const struct btf_param *p;
+	bool yes = false;
+	int id;
+
+	if (!btf)
+		return false;
+	id = btf__find_by_name_kind(btf, "btf_trace_mark_victim", BTF_KIND_TYPEDEF);
+	if (id < 0)
+		goto out;
+	t = btf__type_by_id(btf, id);
+	t = btf__type_by_id(btf, t->type);		/* pointer */
+	if (!t || !btf_is_ptr(t))
+		goto out;
+	t = btf__type_by_id(btf, t->type);		/* func proto */
+	if (!t || !btf_is_func_proto(t) || btf_vlen(t) < 2)
+		goto out;
+	p = btf_params(t);
+	t = btf__type_by_id(btf, p[1].type);		/* after void *__data */
+	while (t && (btf_is_mod(t) || btf_is_typedef(t)))
+		t = btf__type_by_id(btf, t->type);
+	yes = t && btf_is_ptr(t);
+out:
+	btf__free(btf);
+	return yes;
+}
+
+static int rel_level(const char *rel)
+{
+	int level = 0;
+
+	for (const char *p = rel; *p; p++)
+		if (*p == '/' && p[1] && p[1] != '/')
+			level++;
+	return level;
+}
+
+static int setup_bpf(struct notify_run *r)
+{
+	struct notify_args *a = r->a;
+	struct notify_bpf *skel;
+	bool usage = false, counters = false, oom = false, memcg_tp;
+	int err;
+
+	for (int i = 0; i < a->nr; i++) {
+		usage |= a->conds[i].kind == NOTIFY_K_USAGE;
+		counters |= a->conds[i].kind == NOTIFY_K_MAX || a->conds[i].kind == NOTIFY_K_HIGH;
+		oom |= a->conds[i].kind == NOTIFY_K_OOM_KILL;
+	}
+	skel = notify_bpf__open();
+	if (!skel)
+		return bpf_report_failure("notify", "open", -errno);
+	r->skel = skel;
+	skel->rodata->watch_id = r->ref.id;
+	skel->rodata->watch_level = rel_level(r->ref.rel);
+	skel->rodata->nr_conds = a->nr;
+	skel->rodata->page_shift = __builtin_ctzl(sysconf(_SC_PAGESIZE));
+	for (int i = 0; i < a->nr; i++) {
+		const struct notify_cond *c = &a->conds[i];
+		struct notify_bcond *b = (struct notify_bcond *)&skel->rodata->conds[i];
+
+		b->kind = c->kind;
+		b->flags = c->flags;
+		b->thresh = c->thresh;
+		b->n = c->n;
+		b->band = a->band;
+		if (a->band_pct)
+			b->flags |= NOTIFY_F_BAND_PCT;
+	}
+
+	/* MEMCGCTL_NOTIFY_OLD_HOOKS=1: the pre-6.14 hooks, to test them anywhere */
+	memcg_tp = tracepoint_exists("memcg", "count_memcg_events") &&
+		   !getenv("MEMCGCTL_NOTIFY_OLD_HOOKS");
+	bpf_program__set_autoload(skel->progs.notify_memcg_events, (usage || counters) && memcg_tp);
+	bpf_program__set_autoload(skel->progs.notify_rss_stat, usage && !memcg_tp);
+	bpf_program__set_autoload(skel->progs.notify_page_cache, usage && !memcg_tp);
+	bpf_program__set_autoload(skel->progs.notify_proc_free, usage && !memcg_tp);
+	if (!memcg_tp && usage)
+		p_info("notify: this kernel has no memcg:count_memcg_events; usage is evaluated "
+		       "at page faults, page-cache inserts, memcg reclaim and exits of the cgroup's tasks");
+	bpf_program__set_autoload(skel->progs.notify_reclaim_begin, usage || counters);
+	bpf_program__set_autoload(skel->progs.notify_reclaim_end, usage || counters);
+	if (oom) {
+		bool has_task = mark_victim_has_task();
+
+		bpf_program__set_autoload(skel->progs.notify_mark_victim, has_task);
+		bpf_program__set_autoload(skel->progs.notify_mark_victim_cur, !has_task);
+	} else {
+		bpf_program__set_autoload(skel->progs.notify_mark_victim, false);
+		bpf_program__set_autoload(skel->progs.notify_mark_victim_cur, false);
+	}
+	if (!tracepoint_exists("cgroup", "cgroup_rmdir")) {
+		bpf_program__set_autoload(skel->progs.notify_rmdir, false);
+		p_info("notify: this kernel has no cgroup:cgroup_rmdir; removal is not detected");
+	}
+
+	err = notify_bpf__load(skel);
+	if (err)
+		return bpf_report_failure("notify", "load", err);
+
+	/* attach one by one: the iterator is run by hand, not attached here */
+	{
+		struct bpf_program *p;
+
+		bpf_object__for_each_program(p, skel->obj) {
+			struct bpf_link *l;
+
+			if (!bpf_program__autoload(p) || p == skel->progs.notify_arm)
+				continue;
+			l = bpf_program__attach(p);
+			if (!l) {
+				err = -errno;
+				p_debug("notify: attach %s: %s", bpf_program__name(p), strerror(-err));
+				return bpf_report_failure("notify", "attach", err);
+			}
+			/* the skeleton's links array owns it: destroyed with the skeleton */
+			for (int i = 0; i < skel->skeleton->prog_cnt; i++)
+				if (*skel->skeleton->progs[i].prog == p)
+					*skel->skeleton->progs[i].link = l;
+		}
+	}
+	return 0;
+}
+
+/* Run the arming iterator over the watched cgroup; fills snap. */
+static int arm(struct notify_run *r, struct notify_snapshot *snap)
+{
+	union bpf_iter_link_info linfo = { 0 };
+	LIBBPF_OPTS(bpf_iter_attach_opts, opts);
+	struct bpf_link *link;
+	int cgfd, fd, n, err = 0;
+
+	cgfd = open(r->ref.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cgfd < 0)
+		return -errno;
+	linfo.cgroup.cgroup_fd = cgfd;
+	linfo.cgroup.order = BPF_CGROUP_ITER_SELF_ONLY;
+	opts.link_info = &linfo;
+	opts.link_info_len = sizeof(linfo);
+	link = bpf_program__attach_iter(r->skel->progs.notify_arm, &opts);
+	if (!link) {
+		err = -errno;
+		goto out;
+	}
+	fd = bpf_iter_create(bpf_link__fd(link));
+	if (fd < 0) {
+		err = -errno;
+		goto out_link;
+	}
+	n = read(fd, snap, sizeof(*snap));
+	if (n != (int)sizeof(*snap))
+		err = n < 0 ? -errno : -EIO;
+	close(fd);
+out_link:
+	bpf_link__destroy(link);
+out:
+	close(cgfd);
+	return err;
+}
+
+static int setup_psi(struct notify_run *r)
+{
+	struct notify_args *a = r->a;
+	char path[PATH_MAX + 32], trig[64];
+	bool need = false;
+
+	for (int i = 0; i < a->nr; i++)
+		need |= a->conds[i].kind == NOTIFY_K_PSI;
+	if (!need)
+		return 0;
+	if (!cg_psi_dir(&r->env, &r->ref, r->psi_dir, sizeof(r->psi_dir))) {
+		p_err("notify: %s: no cgroup2 directory with memory.pressure for it", r->ref.rel);
+		p_hint(r->env.layout == CG_LAYOUT_HYBRID ?
+		       "in the hybrid layout PSI comes from the cgroup2 twin of the same path; create "
+		       "it and move the workload into both" :
+		       "PSI needs cgroup2 and CONFIG_PSI (psi=1 on the kernel command line)");
+		return EXIT_UNSUPPORTED;
+	}
+	snprintf(path, sizeof(path), "%s/memory.pressure", r->psi_dir);
+	for (int i = 0; i < a->nr; i++) {
+		struct epoll_event ev = { .events = EPOLLPRI | EPOLLERR };
+		int fd;
+
+		if (a->conds[i].kind != NOTIFY_K_PSI)
+			continue;
+		fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+		if (fd < 0) {
+			p_err("notify: %s: %s", path, strerror(errno));
+			return errno == ENOENT ? EXIT_UNSUPPORTED : EXIT_RUNTIME;
+		}
+		r->psi_fd[i] = fd;
+		notify_psi_trigger(&a->conds[i], trig, sizeof(trig));
+		if (write(fd, trig, strlen(trig) + 1) < 0) {
+			int e = errno;
+
+			p_err("notify: PSI trigger '%s' on %s: %s", trig, path, strerror(e));
+			if (e == EOPNOTSUPP)
+				p_hint("PSI is disabled: boot with psi=1");
+			else if (e == EINVAL && a->conds[i].window_us % 2000000)
+				p_hint("without CAP_SYS_RESOURCE the kernel takes only PSI windows "
+				       "that are multiples of 2s (psi.some>=10%%/2s)");
+			else if (e == EPERM || e == EACCES)
+				p_hint("PSI triggers need write access to memory.pressure (root)");
+			return e == EOPNOTSUPP ? EXIT_UNSUPPORTED :
+			       e == EPERM || e == EACCES ? EXIT_PERM : EXIT_RUNTIME;
+		}
+		ev.data.u32 = 0x100 + i;
+		epoll_ctl(r->epfd, EPOLL_CTL_ADD, fd, &ev);
+		p_debug("notify: PSI trigger '%s' on %s", trig, path);
+	}
+	return 0;
+}
+
+static void report_initial(struct notify_run *r, const struct notify_snapshot *s)
+{
+	int first = -1;
+
+	for (int i = 0; i < r->a->nr; i++) {
+		r->holds[i] = s->holds[i];
+		if (s->holds[i] && first < 0)
+			first = i;
+	}
+	if (first < 0 || r->a->wait_next)
+		return;
+	if (r->a->all && !all_hold(r))
+		return;
+	for (int i = 0; i < r->a->nr && !r->done; i++) {
+		const struct notify_cond *c = &r->a->conds[i];
+		struct firing f = {
+			.cond = i, .initial = true, .wake_ns = r->wake_ns, .have_mem = true,
+			.usage = s->usage, .max = s->max, .high = s->high, .hook = NOTIFY_H_ITER,
+		};
+		uint64_t lim = s->high < s->max ? s->high : s->max;
+
+		if (!s->holds[i])
+			continue;
+		f.thresh = c->flags & NOTIFY_F_PCT ?
+			lim / 10000 * c->thresh + lim % 10000 * c->thresh / 10000 : c->thresh;
+		fire(r, &f);
+		if (r->a->all)
+			break;	/* one report for the whole set */
+	}
+}
+
+static int loop(struct notify_run *r)
+{
+	struct epoll_event evs[16];
+
+	while (!r->done) {
+		int n = epoll_wait(r->epfd, evs, ARRAY_SIZE(evs), -1);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			p_err("notify: epoll_wait: %s", strerror(errno));
+			return EXIT_RUNTIME;
+		}
+		r->wake_ns = mono_ns();
+		for (int k = 0; k < n && !r->done; k++) {
+			uint32_t tag = evs[k].data.u32;
+
+			if (tag == 1) {
+				ring_buffer__consume(r->rb);
+			} else if (tag == 2) {
+				struct signalfd_siginfo si;
+
+				if (read(r->sigfd, &si, sizeof(si)) == sizeof(si)) {
+					r->done = true;
+					r->ret = 128 + (int)si.ssi_signo;
+				}
+			} else if (tag == 3) {
+				/* an expected end, not an error: no JSON on stdout */
+				p_info("notify: %s: timed out with %llu firing(s)", r->ref.rel,
+				       (unsigned long long)r->firings);
+				r->done = true;
+				r->ret = EXIT_TIMEOUT;
+			} else if (tag >= 0x100) {
+				int i = tag - 0x100;
+
+				if (evs[k].events & EPOLLERR) {
+					/* the cgroup2 directory went away */
+					epoll_ctl(r->epfd, EPOLL_CTL_DEL, r->psi_fd[i], NULL);
+					if (access(r->ref.path, F_OK))
+						vanished(r);
+					continue;
+				}
+				on_psi(r, i);
+			}
+		}
+	}
+	if (r->skel && r->skel->bss->lost)
+		fprintf(stderr, "%s: notify: %llu edge(s) lost: the ring buffer was full\n",
+			prog_name, (unsigned long long)r->skel->bss->lost);
+	if (r->skel && gopts.debug)
+		for (int h = 0; h < NOTIFY_H_NR; h++)
+			if (r->skel->bss->hits[h])
+				p_debug("notify: %s: %llu evaluations", hook_names[h],
+					(unsigned long long)r->skel->bss->hits[h]);
+	return r->ret;
+}
+
+static int run(struct notify_run *r)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	struct notify_snapshot snap = { 0 };
+	sigset_t mask;
+	int ret;
+
+	r->epfd = epoll_create1(EPOLL_CLOEXEC);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	r->sigfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	if (r->epfd < 0 || r->sigfd < 0) {
+		p_err("notify: %s", strerror(errno));
+		return EXIT_RUNTIME;
+	}
+	ev.data.u32 = 2;
+	epoll_ctl(r->epfd, EPOLL_CTL_ADD, r->sigfd, &ev);
+
+	ret = setup_psi(r);
+	if (ret)
+		return ret;
+	ret = setup_bpf(r);
+	if (ret)
+		return ret;
+	r->rb = ring_buffer__new(bpf_map__fd(r->skel->maps.notify_events), on_event, r, NULL);
+	if (!r->rb) {
+		p_err("notify: ring buffer: %s", strerror(errno));
+		return EXIT_RUNTIME;
+	}
+	ev.data.u32 = 1;
+	epoll_ctl(r->epfd, EPOLL_CTL_ADD, ring_buffer__epoll_fd(r->rb), &ev);
+
+	ret = arm(r, &snap);
+	if (ret == -ENOENT || (!ret && access(r->ref.path, F_OK))) {
+		p_err("notify: %s: the cgroup was removed", r->ref.rel);
+		return EXIT_VANISHED;
+	}
+	if (ret)
+		return bpf_report_failure("notify", "run the arming iterator of", ret);
+	if (!snap.ok) {
+		p_err("notify: %s: not a memory cgroup as the kernel sees it", r->ref.rel);
+		return EXIT_NOCGROUP;
+	}
+	for (int i = 0; i < r->a->nr; i++)
+		if ((r->a->conds[i].flags & NOTIFY_F_PCT) && snap.max == NOTIFY_NOLIMIT &&
+		    snap.high == NOTIFY_NOLIMIT)
+			p_info("notify: %s has no memory limit: '%s' holds only once one is set",
+			       r->ref.rel, r->a->conds[i].text);
+	p_debug("notify: armed %s (id %llu): usage %llu", r->ref.rel,
+		(unsigned long long)r->ref.id, (unsigned long long)snap.usage);
+
+	if (r->a->timeout_ns) {
+		struct itimerspec its = {
+			.it_value = { r->a->timeout_ns / 1000000000ULL,
+				      r->a->timeout_ns % 1000000000ULL },
+		};
+
+		r->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+		if (r->timerfd < 0 || timerfd_settime(r->timerfd, 0, &its, NULL)) {
+			p_err("notify: timerfd: %s", strerror(errno));
+			return EXIT_RUNTIME;
+		}
+		ev.data.u32 = 3;
+		epoll_ctl(r->epfd, EPOLL_CTL_ADD, r->timerfd, &ev);
+	}
+
+	r->wake_ns = mono_ns();
+	report_initial(r, &snap);
+	/* edges that raced with arming are already waiting */
+	ring_buffer__consume(r->rb);
+	return loop(r);
+}
+
+/* Split "--exec CMD ARGS..." (or -x) off the end of argv. */
+static int split_exec(int *argc, char **argv, char ***exec_argv)
+{
+	for (int i = 1; i < *argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			break;
+		if (strcmp(argv[i], "--exec") && strcmp(argv[i], "-x"))
+			continue;
+		if (i + 1 >= *argc) {
+			p_err("notify: --exec needs a command: --exec CMD [ARGS...]");
+			return EXIT_USAGE;
+		}
+		if (!argv[i + 1][0]) {
+			p_err("notify: --exec: empty command");
+			return EXIT_USAGE;
+		}
+		*exec_argv = &argv[i + 1];
+		*argc = i;
+		return 0;
+	}
+	return 0;
+}
+
+int do_notify(int argc, char **argv)
+{
+	struct notify_args a = { .band = NOTIFY_DEFAULT_BAND_CENTI, .band_pct = true };
+	struct notify_run r = { .a = &a, .epfd = -1, .sigfd = -1, .timerfd = -1 };
+	char err[PATH_MAX + 128];
+	char **exec_argv = NULL;
+	bool done;
+	int ret;
+
+	ret = split_exec(&argc, argv, &exec_argv);
+	if (ret)
+		return ret;
+	ret = cmd_parse(&notify_argp, argc, argv, &a, &done);
+	if (ret || done)
+		return ret;
+	a.exec_argv = exec_argv;
+	if (!a.cgroup || !a.nr) {
+		if (!a.cgroup)
+			p_err("notify: missing CGROUP and CONDITION; see 'memcgctl notify help'");
+		else
+			p_err("notify: missing CONDITION after '%s'", a.cgroup);
+		print_grammar();
+		return EXIT_USAGE;
+	}
+	if (a.forever && a.count_set) {
+		p_err("notify: --forever and --count exclude each other");
+		return EXIT_USAGE;
+	}
+	r.limit_count = a.forever ? 0 : a.count_set ? a.count : exec_argv ? 0 : 1;
+	for (int i = 0; i < NOTIFY_MAX_CONDS; i++)
+		r.psi_fd[i] = -1;
+
+	if (cg_env_init(&r.env, NULL, gopts.cgroup_root, gopts.psi_root, err, sizeof(err))) {
+		p_err("notify: %s", err);
+		p_hint("mount the memory controller (cgroup v2, or v1 'memory') or pass --cgroup-root");
+		return EXIT_UNSUPPORTED;
+	}
+	ret = cg_resolve(&r.env, a.cgroup, &r.ref, err, sizeof(err));
+	if (ret) {
+		p_err("notify: %s", err);
+		return ret == -EINVAL ? EXIT_USAGE : EXIT_NOCGROUP;
+	}
+	ret = bpf_check_privileges("notify");
+	if (ret)
+		return ret;
+
+	ret = run(&r);
+
+	ring_buffer__free(r.rb);
+	notify_bpf__destroy(r.skel);
+	for (int i = 0; i < NOTIFY_MAX_CONDS; i++)
+		if (r.psi_fd[i] >= 0)
+			close(r.psi_fd[i]);
+	if (r.timerfd >= 0)
+		close(r.timerfd);
+	if (r.sigfd >= 0)
+		close(r.sigfd);
+	if (r.epfd >= 0)
+		close(r.epfd);
+	return ret;
+}

@@ -1,0 +1,273 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# notify against real cgroups and real workloads: usage crossings fire
+# exactly once each with the right values, OOM kills and max events fire,
+# PSI fires under real page-cache thrash, --exec gets the documented
+# environment, --timeout and removal give their exit codes, the man page's
+# script example works, an idle notify uses no CPU, and nothing is leaked.
+. "$(dirname "$0")/../lib.sh"
+need_root
+
+HOG=$MEMCGCTL_TEST_BIN/hog
+M=$((1 << 20))
+
+# notify_bg OUTFILE ARGS...: start notify in the background (-d so it says
+# when it is armed); sets $NPID.  wait_armed waits for that line.
+notify_bg() {
+	local out=$1; shift
+	"$MEMCGCTL" -d "$@" >"$out" 2>"$out.err" &
+	NPID=$!
+	T_PIDS+=("$NPID")
+}
+wait_armed() {
+	for _ in $(seq 100); do
+		grep -q 'notify: armed' "$1.err" 2>/dev/null && return 0
+		kill -0 "$NPID" 2>/dev/null || return 1
+		sleep 0.05
+	done
+	return 1
+}
+wait_ready() {	# the hog printed "ready"
+	for _ in $(seq 100); do grep -q ready "$1" && return 0; sleep 0.1; done
+	return 1
+}
+# wait_rc PID SECS: exit code of PID, or 255 if it is still running after SECS
+wait_rc() {
+	local pid=$1 t=$2 i
+	for ((i = 0; i < t * 10; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$pid" 2>/dev/null; then kill "$pid"; wait "$pid" 2>/dev/null; return 255; fi
+	wait "$pid"
+}
+usage_of() { cat "$1/memory.current" 2>/dev/null || cat "$1/memory.usage_in_bytes"; }
+
+# ---- usage>=N: once per crossing, the right values ------------------------
+cg_new usage 64M || { t_fail setup "cannot create a test cgroup"; exit 0; }
+cg=$CG rel=$CG_REL
+out=$T_TMP/usage.json
+notify_bg "$out" -j notify "$rel" 'usage>=20M' --forever --timeout 8
+wait_armed "$out" || t_fail "usage-armed" "notify did not arm: $(tail -3 "$out.err")"
+for round in 1 2; do
+	# grow to 24M, hold a second (no refiring while above), exit (falls, re-arms)
+	cg_run "$cg" "$HOG" -s 24M -H 1
+	wait "$PID"
+	sleep 0.3
+done
+wait_rc "$NPID" 12
+check_eq "usage-forever-ends-by-timeout" 6 "$?"
+OUT=$(cat "$out")
+check_eq "usage-fires-once-per-crossing" 2 "$(jq -s length <<<"$OUT")"
+check "usage-values-in-range" jq -se "all(.usage >= $((20 * M)) and .usage <= $((26 * M)))" <<<"$OUT"
+check "usage-threshold" jq -se "all(.threshold == $((20 * M)))" <<<"$OUT"
+check "usage-limit" jq -se "all(.limit == $((64 * M)) and .limit_type == \"max\")" <<<"$OUT"
+check "usage-not-initial" jq -se 'all(.initial == false)' <<<"$OUT"
+check "usage-cgroup" jq -se "all(.cgroup == \"$rel\" and .id == $(stat -c %i "$cg"))" <<<"$OUT"
+check "usage-firing-numbers" jq -se '[.[].firing] == [1, 2]' <<<"$OUT"
+check "usage-timestamps" jq -se 'all(.timestamp_ns >= .event_ns and .event_ns > 0)' <<<"$OUT"
+check "usage-by-the-hog" jq -se 'all(.comm == "hog")' <<<"$OUT"
+check "usage-time-iso" jq -se 'all(.time | test("^[0-9-]+T[0-9:.]+Z$"))' <<<"$OUT"
+
+# ---- the pre-6.14 hooks, forced: faults, page cache, process exit --------
+out=$T_TMP/old.json
+MEMCGCTL_NOTIFY_OLD_HOOKS=1 notify_bg "$out" -j notify "$rel" 'usage>=20M' 'usage<4M' \
+	--wait-next --count 2 --timeout 10
+wait_armed "$out"
+cg_run "$cg" "$HOG" -s 24M -H 1
+wait "$PID"
+wait_rc "$NPID" 10
+check_eq "old-hooks-exit-0" 0 "$?"
+OUT=$(cat "$out")
+check "old-hooks-rise-then-fall" jq -se '[.[].condition] == ["usage>=20M", "usage<4M"]' <<<"$OUT"
+check "old-hooks-rise-by-fault" jq -se '.[0].hook == "kmem:rss_stat" and .[0].usage >= 20971520' <<<"$OUT"
+check "old-hooks-fall-by-exit" jq -se '.[1].usage < 4194304' <<<"$OUT"
+
+# ---- already holds at start: reported at once, or --wait-next -------------
+cg_run "$cg" "$HOG" -s 24M
+hog=$PID
+wait_ready "$PID_OUT"
+run_mc -j notify "$rel" 'usage>=20M' --timeout 5
+check_eq "initial-exit-0" 0 "$RC"
+check_json "initial-flag" '.initial == true and .usage >= 20971520'
+run_mc notify "$rel" 'usage>=20M' --timeout 1
+check "initial-plain-says-so" grep -q 'already holds at start' <<<"$OUT"
+run_mc notify "$rel" 'usage>=20M' --wait-next --timeout 1
+check_eq "wait-next-waits" 6 "$RC"
+check "timeout-message" grep -q 'timed out' <<<"$ERR"
+
+# ---- percentage of the limit, and the falling edge ------------------------
+run_mc -j notify "$rel" 'usage>=25%' --timeout 5
+check_json "pct-threshold" ".threshold == $((16 * M)) and .limit == $((64 * M))"
+out=$T_TMP/fall.json
+notify_bg "$out" -j notify "$rel" 'usage<10%' --timeout 8
+wait_armed "$out"
+kill "$hog"
+wait_rc "$NPID" 10
+check_eq "falling-exit-0" 0 "$?"
+OUT=$(cat "$out")
+check_json "falling-value" ".usage < $((64 * M / 10)) and .threshold == $((64 * M / 10))"
+
+# ---- --any (default) and --all ---------------------------------------------
+run_mc -j notify "$rel" 'usage>=1G' 'usage<50%' --timeout 3
+check_json "any-fires-on-one" '.condition == "usage<50%"'
+run_mc -j notify "$rel" 'usage>=1G' 'usage<50%' --all --timeout 1
+check_eq "all-needs-all" 6 "$RC"
+
+# ---- oom_kill and max on a real OOM ----------------------------------------
+cg_new oom 32M
+cg2=$CG rel2=$CG_REL
+if [[ $MEM_V2 == 0 ]]; then echo 0 >"$cg2/memory.swappiness"; else echo 0 >"$cg2/memory.swap.max"; fi
+out=$T_TMP/oom.json
+notify_bg "$out" -j notify "$rel2" oom_kill --timeout 20
+wait_armed "$out"
+out_max=$T_TMP/max.json
+notify_bg "$out_max" -j notify "$rel2" max --timeout 20
+npid_oom=$NPID
+wait_armed "$out_max"
+cg_run "$cg2" "$HOG" -s 128M -q
+hog=$PID
+wait "$hog" 2>/dev/null
+check_eq "oom-hog-killed" 137 "$?"
+wait_rc "$npid_oom" 10
+check_eq "max-exit-0" 0 "$?"
+OUT=$(cat "$out_max")
+check_json "max-counts" '.type == "max" and .delta >= 1 and .value >= 1'
+wait_rc "$NPID" 10 2>/dev/null
+OUT=$(cat "$out")
+check_json "oom-victim" ".type == \"oom_kill\" and .victim.pid == $hog and .victim.comm == \"hog\""
+check_json "oom-count" '.value == 1 and .delta == 1'
+
+# ---- --exec: the documented environment, a command per firing --------------
+cg_new exec 64M
+cg3=$CG rel3=$CG_REL
+envf=$T_TMP/env
+notify_bg "$T_TMP/exec.out" notify "$rel3" 'usage>=8M' --timeout 10 --count 1 \
+	--exec sh -c 'env | grep ^MEMCGCTL_ | sort > "$0"; echo "$1" >> "$0"' "$envf" arg1
+wait_armed "$T_TMP/exec.out"
+cg_run "$cg3" "$HOG" -s 12M -H 1
+wait_rc "$NPID" 10
+check_eq "exec-exit-0" 0 "$?"
+wait "$PID"
+getenv() { sed -n "s/^$1=//p" "$envf"; }
+check_eq "exec-condition" 'usage>=8M' "$(getenv MEMCGCTL_CONDITION)"
+check_eq "exec-type" usage "$(getenv MEMCGCTL_TYPE)"
+check_eq "exec-cgroup" "$rel3" "$(getenv MEMCGCTL_CGROUP)"
+check_eq "exec-cgroup-path" "$cg3" "$(getenv MEMCGCTL_CGROUP_PATH)"
+check_eq "exec-cgroup-id" "$(stat -c %i "$cg3")" "$(getenv MEMCGCTL_CGROUP_ID)"
+check_eq "exec-threshold" $((8 * M)) "$(getenv MEMCGCTL_THRESHOLD)"
+check_eq "exec-limit" $((64 * M)) "$(getenv MEMCGCTL_LIMIT)"
+check_eq "exec-firing" 1 "$(getenv MEMCGCTL_FIRING)"
+check_eq "exec-initial" 0 "$(getenv MEMCGCTL_INITIAL)"
+check "exec-usage" test "$(getenv MEMCGCTL_USAGE)" -ge $((8 * M))
+check "exec-timestamp" test "$(getenv MEMCGCTL_TIMESTAMP_NS)" -gt 0
+check "exec-args-passed" grep -qx arg1 "$envf"
+check "exec-no-shell-needed" grep -q 'usage>=8M' "$T_TMP/exec.out"
+# every firing runs the command once; hysteresis stops storms
+cnt=$T_TMP/count
+notify_bg "$T_TMP/exec2.out" notify "$rel3" 'usage>=8M' --timeout 6 --wait-next \
+	--exec sh -c 'echo x >> "$0"' "$cnt"
+wait_armed "$T_TMP/exec2.out"
+for _ in 1 2 3; do cg_run "$cg3" "$HOG" -s 12M -H 0 -q; wait "$PID"; sleep 0.3; done
+wait_rc "$NPID" 10
+check_eq "exec-forever-until-timeout" 6 "$?"
+check_eq "exec-per-firing" 3 "$(wc -l <"$cnt" 2>/dev/null)"
+
+# ---- PSI under real page-cache thrash (cgroup2 twin in the hybrid layout) ---
+# Without swap, pressure comes from page cache: a 48M file read over and over
+# in a 32M cgroup refaults its own working set (refault distance 16M < 32M),
+# and the refaults and the memcg reclaim are memory stalls.  The file is
+# written with O_DIRECT so that its pages are not already cached (and
+# charged) elsewhere.  Measured: ~5% some over 4 s.
+cg_new psi 32M
+cg4=$CG rel4=$CG_REL
+big=$T_TMP/big
+dd if=/dev/zero of="$big" bs=1M count=48 oflag=direct status=none 2>/dev/null ||
+	dd if=/dev/zero of="$big" bs=1M count=48 status=none
+psi_dir=$PSI_ROOT$rel4
+if [[ -e $psi_dir/memory.pressure ]]; then
+	out=$T_TMP/psi.json
+	notify_bg "$out" -j notify "$rel4" 'psi.some>=1%/2s' --timeout 30
+	wait_armed "$out"
+	cg_run "$cg4" bash -c "while :; do cat '$big' >/dev/null; done"
+	thrash=$PID
+	wait_rc "$NPID" 35
+	check_eq "psi-fires-under-thrash" 0 "$?"
+	OUT=$(cat "$out")
+	check_json "psi-fields" '.type == "psi" and .stall_us == 20000 and .window_us == 2000000'
+	check_json "psi-some-total" '.total_us > 0'
+	kill "$thrash" 2>/dev/null
+	wait "$thrash" 2>/dev/null
+else
+	t_skip "psi-fires-under-thrash" "no memory.pressure at $psi_dir"
+fi
+rm -f "$big"
+
+# ---- --timeout and removal exit codes --------------------------------------
+cg_new gone
+cg5=$CG rel5=$CG_REL
+start=$(date +%s%N)
+run_mc notify "$rel5" 'usage>=1G' --timeout 500ms
+check_eq "timeout-exit-6" 6 "$RC"
+el=$((($(date +%s%N) - start) / 1000000))
+check "timeout-on-time" test "$el" -lt 3000 -a "$el" -ge 500
+out=$T_TMP/gone.json
+notify_bg "$out" -j notify "$rel5" 'usage>=1G' oom_kill
+wait_armed "$out"
+rmdir "$cg5"
+wait_rc "$NPID" 5
+check_eq "removed-exit-7" 7 "$?"
+OUT=$(cat "$out")
+check_json "removed-json-error" '.error | test("removed")'
+cg_new gone2
+cg6=$CG rel6=$CG_REL
+out=$T_TMP/gone2.json
+notify_bg "$out" -j notify "$rel6" removed
+wait_armed "$out"
+rmdir "$cg6"
+wait_rc "$NPID" 5
+check_eq "removed-condition-exit-0" 0 "$?"
+OUT=$(cat "$out")
+check_json "removed-condition-json" '.type == "removed"'
+
+# ---- an idle notify uses no CPU ----------------------------------------------
+cg_new idle 64M
+out=$T_TMP/idle.json
+notify_bg "$out" notify "$CG_REL" 'usage>=1G' oom_kill max --timeout 20
+wait_armed "$out"
+sleep 0.5
+t0=$(awk '{ print $14 + $15 }' "/proc/$NPID/stat")
+sleep 4
+t1=$(awk '{ print $14 + $15 }' "/proc/$NPID/stat")
+kill "$NPID"
+wait "$NPID" 2>/dev/null
+check_eq "sigterm-exit-143" 143 "$?"
+check "idle-cpu-zero" test $((t1 - t0)) -le 1
+echo "     idle notify: $((t1 - t0)) clock ticks of CPU over 4 s"
+
+# ---- the man page's script example runs as written ---------------------------
+man=$(dirname "$0")/../../man/memcgctl-notify.8
+script=$T_TMP/example.sh
+sed -n '/^\.\\" example-script-begin/,/^\.\\" example-script-end/p' "$man" |
+	grep -v '^\.' | sed -e 's/\\-/-/g' -e 's/\\e/\\/g' -e 's/\\(aq/'"'"'/g' >"$script"
+if [[ -s $script ]]; then
+	mkdir -p "$T_TMP/bin"
+	ln -sf "$MEMCGCTL" "$T_TMP/bin/memcgctl"
+	cg_new example 64M
+	cgx=$CG
+	ex_out=$T_TMP/example.out
+	# under 16M for the whole window: the script says so
+	PATH=$T_TMP/bin:$PATH bash "$script" "$CG_REL" 16M 1s >"$ex_out" 2>&1
+	check_eq "man-example-timeout" "0 still under 16M after 1s" "$? $(cat "$ex_out")"
+	cg_run "$cgx" "$HOG" -s 24M
+	wait_ready "$PID_OUT"
+	PATH=$T_TMP/bin:$PATH bash "$script" "$CG_REL" 16M 5s >"$ex_out" 2>&1
+	check "man-example-fires" grep -q "^over 16M: usage [0-9]* bytes" "$ex_out"
+	kill "$PID"
+else
+	t_fail "man-example" "no example-script block in $man"
+fi
+
+# ---- nothing left behind ------------------------------------------------------
+sleep 0.5
+check_no_leaks "no-bpf-leaks" '^notify_'
