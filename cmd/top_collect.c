@@ -4,10 +4,16 @@
  * columns need, merge the BPF per-cgroup counters with one batched map
  * read, and compute rates against the previous snapshot.  Never prints.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -360,87 +366,174 @@ static const struct top_cg_stats *bpf_find(const struct top_collector *c, uint64
 	return hit ? &c->vals[hit->idx] : NULL;
 }
 
-struct walk_ctx {
+/*
+ * The cgroupfs walk, reading each cgroup as it is found: one directory
+ * fd per cgroup (and its cgroup2 twin's for PSI), every file opened
+ * relative to it, children listed with getdents64 on that same fd.  No
+ * path is walked from "/" and no cgroup is stat()ed twice.
+ */
+struct fs_walk {
+	const struct cg_env *env;
 	struct top_snap *s;
-	int stack[256];		/* row index per depth */
+	unsigned what;		/* CG_RD_* */
+	int max_depth;
+	bool check_memcg;	/* not on a cgroup fs (fixtures): need memory.stat */
 	int err;
+	char rel[PATH_MAX];
+	char dents[32768];
 };
 
-static int walk_cb(const struct cg_ref *ref, int depth, void *data)
+static unsigned src_to_rd(unsigned src)
 {
-	struct walk_ctx *w = data;
-	int parent, idx;
+	unsigned rd = 0;
 
-	if (depth >= (int)ARRAY_SIZE(w->stack))
-		return 0;
-	parent = w->stack[depth - 1];
-	idx = top_snap_add(w->s, ref->rel, ref->id, depth, parent);
-	if (idx < 0) {
-		w->err = -ENOMEM;
-		return 1;
-	}
-	w->stack[depth] = idx;
-	return 0;
+	if (src & TOP_SRC_USAGE)
+		rd |= CG_RD_USAGE;
+	if (src & TOP_SRC_SWAP)
+		rd |= CG_RD_SWAP;
+	if (src & TOP_SRC_STAT)
+		rd |= CG_RD_STAT;
+	if (src & TOP_SRC_EVENTS)
+		rd |= CG_RD_EVENTS;
+	if (src & TOP_SRC_PSI)
+		rd |= CG_RD_PSI;
+	if (src & TOP_SRC_PROCS)
+		rd |= CG_RD_PROCS;
+	return rd;
 }
 
-/* Only what was asked for; cheap sources without reading memory.stat. */
-static void read_light(const struct cg_env *env, const char *path, const char *rel,
-		       unsigned src, struct cg_mem *m)
+static int name_cmp(const void *a, const void *b)
 {
-	char p[PATH_MAX + 32], buf[512];
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
-	if (src & TOP_SRC_USAGE) {
-		uint64_t v;
-#define RD(field, file) do {						\
-		snprintf(p, sizeof(p), "%s/%s", path, file);		\
-		m->field = read_file_u64(p, &v) ? CG_UNKNOWN : v;	\
-	} while (0)
-		if (env->mem_is_v2) {
-			RD(current, "memory.current");
-			RD(peak, "memory.peak");
-			RD(high, "memory.high");
-			RD(max, "memory.max");
-			RD(swap_current, "memory.swap.current");
-		} else {
-			RD(current, "memory.usage_in_bytes");
-			RD(peak, "memory.max_usage_in_bytes");
-			RD(max, "memory.limit_in_bytes");
-			if (cg_known(m->max) && m->max >= (1ULL << 62))
-				m->max = CG_NOLIMIT;
-		}
-#undef RD
-	}
-	if (src & TOP_SRC_PROCS) {
-		FILE *f;
+/* Child directory names of dfd, sorted (cg_walk's order); NULL-safe free. */
+static char **list_children(struct fs_walk *w, int dfd, size_t *nr)
+{
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	long got;
 
-		snprintf(p, sizeof(p), "%s/cgroup.procs", path);
-		f = fopen(p, "re");
-		if (f) {
-			uint64_t n = 0;
+	while ((got = syscall(SYS_getdents64, dfd, w->dents, sizeof(w->dents))) > 0) {
+		for (long off = 0; off < got;) {
+			struct {
+				uint64_t d_ino;
+				int64_t d_off;
+				unsigned short d_reclen;
+				unsigned char d_type;
+				char d_name[];
+			} *de = (void *)(w->dents + off);
 
-			while (fgets(buf, sizeof(buf), f))
-				n++;
-			fclose(f);
-			m->nr_procs = n;
-		}
-	}
-	if ((src & TOP_SRC_PSI) && env->psi_root[0]) {
-		char *save = NULL;
+			off += de->d_reclen;
+			if (de->d_type != DT_DIR || de->d_name[0] == '.')
+				continue;
+			if (n == cap) {
+				char **nn = realloc(names, (cap = cap ? cap * 2 : 16) * sizeof(*names));
 
-		snprintf(p, sizeof(p), "%s%s/memory.pressure", env->psi_root,
-			 strcmp(rel, "/") ? rel : "");
-		if (read_file_str(p, buf, sizeof(buf)) >= 0)
-			for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-				struct cg_psi_line pl;
-
-				if (cg_parse_psi_line(l, &pl))
-					continue;
-				if (!strncmp(l, "some", 4))
-					m->psi_some = pl;
-				else
-					m->psi_full = pl;
+				if (!nn)
+					goto oom;
+				names = nn;
 			}
+			if (!(names[n] = strdup(de->d_name)))
+				goto oom;
+			n++;
+		}
 	}
+	if (n)
+		qsort(names, n, sizeof(*names), name_cmp);
+	*nr = n;
+	return names;
+oom:
+	w->err = -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	*nr = 0;
+	return NULL;
+}
+
+static void fs_walk_dir(struct fs_walk *w, int dfd, int pfd, int depth, int row)
+{
+	size_t n, rl = strlen(w->rel), base = rl == 1 ? 0 : rl;	/* rel "/" */
+	char **names;
+
+	cg_read_mem_at(w->env, dfd, pfd, w->what, &w->s->rows[row].mem);
+	if (w->max_depth && depth >= w->max_depth)
+		return;
+	names = list_children(w, dfd, &n);
+	for (size_t i = 0; i < n && !w->err; i++) {
+		int cfd, cpfd = -1, idx;
+		struct stat st;
+
+		cfd = openat(dfd, names[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (cfd < 0)
+			continue;	/* vanished since the listing */
+		if (fstat(cfd, &st) ||
+		    (w->check_memcg && faccessat(cfd, "memory.stat", F_OK, 0)) ||
+		    depth + 1 >= 256 ||
+		    snprintf(w->rel + base, sizeof(w->rel) - base, "/%s",
+			     names[i]) >= (int)(sizeof(w->rel) - base)) {
+			close(cfd);
+			continue;
+		}
+		idx = top_snap_add(w->s, w->rel, st.st_ino, depth + 1, row);
+		if (idx < 0) {
+			w->err = -ENOMEM;
+			close(cfd);
+			break;
+		}
+		if (pfd >= 0)
+			cpfd = openat(pfd, names[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		fs_walk_dir(w, cfd, cpfd, depth + 1, idx);
+		if (cpfd >= 0)
+			close(cpfd);
+		close(cfd);
+		w->rel[rl] = '\0';
+	}
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+/* Walk and read the view's subtree from cgroupfs; the root row is row 0. */
+static int fs_collect(struct top_collector *c, struct top_snap *s, unsigned src)
+{
+	struct fs_walk *w = calloc(1, sizeof(*w));
+	struct statfs sfs;
+	struct stat st;
+	char psi[PATH_MAX];
+	int dfd, pfd = -1, err = 0;
+
+	if (!w)
+		return -ENOMEM;
+	w->env = c->env;
+	w->s = s;
+	w->what = src_to_rd(src);
+	w->max_depth = c->depth;
+	dfd = open(c->root.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* the view's root can itself vanish (and a new one take its name) */
+	if (dfd < 0 || fstat(dfd, &st)) {
+		err = -ENOENT;
+		goto out;
+	}
+	w->check_memcg = fstatfs(dfd, &sfs) ||
+		(sfs.f_type != CGROUP_SUPER_MAGIC && sfs.f_type != CGROUP2_SUPER_MAGIC);
+	if (top_snap_add(s, c->root.rel, st.st_ino, 0, -1) < 0) {
+		err = -ENOMEM;
+		goto out;
+	}
+	if ((w->what & CG_RD_PSI) && cg_psi_dir(c->env, &c->root, psi, sizeof(psi)))
+		pfd = open(psi, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	snprintf(w->rel, sizeof(w->rel), "%s", c->root.rel);
+	fs_walk_dir(w, dfd, pfd, 0, 0);
+	err = w->err;
+out:
+	if (pfd >= 0)
+		close(pfd);
+	if (dfd >= 0)
+		close(dfd);
+	free(w);
+	return err;
 }
 
 static double now_wall(void)
@@ -454,9 +547,6 @@ static double now_wall(void)
 int top_collect(struct top_collector *c, unsigned src, const struct top_snap **out)
 {
 	struct top_snap *s = &c->snap[c->cur ^ 1], *prev = &c->snap[c->cur];
-	struct walk_ctx w = { .s = s };
-	char path[PATH_MAX * 2];
-	uint64_t id;
 	int err;
 
 	top_snap_free(s);
@@ -464,16 +554,10 @@ int top_collect(struct top_collector *c, unsigned src, const struct top_snap **o
 	s->src = src;
 	s->bpf = false;
 	s->bpf_note = c->bpf_note;
-	/* the view's root can itself vanish (and a new one take its name) */
-	if (cg_id_of(c->root.path, &id))
-		return -ENOENT;
-	if (top_snap_add(s, c->root.rel, id, 0, -1) < 0)
-		return -ENOMEM;
-	w.stack[0] = 0;
-	err = cg_walk(c->env, &c->root, c->depth, walk_cb, &w);
-	if (w.err || err < 0) {
+	err = fs_collect(c, s, src);
+	if (err) {
 		top_snap_free(s);
-		return w.err ? w.err : err;
+		return err;
 	}
 	s->time = now_wall();
 	if ((src & TOP_SRC_BPF) && c->skel) {
@@ -483,24 +567,12 @@ int top_collect(struct top_collector *c, unsigned src, const struct top_snap **o
 		else
 			s->bpf_note = "reading the BPF map failed";
 	}
-
-	for (size_t i = 0; i < s->nr; i++) {
-		struct top_row *r = &s->rows[i];
-		const struct top_cg_stats *b;
-
-		snprintf(path, sizeof(path), "%s%s", c->env->mem_root,
-			 strcmp(r->rel, "/") ? r->rel : "");
-		if (src & (TOP_SRC_STAT | TOP_SRC_EVENTS)) {
-			struct cg_ref ref;
-
-			if (cg_ref_from_path(c->env, path, &ref) == 0)
-				cg_read_mem(c->env, &ref, &r->mem);	/* vanished: stays '-' */
-		} else {
-			read_light(c->env, path, r->rel, src, &r->mem);
-		}
-		if (s->bpf) {
+	if (s->bpf) {
+		for (size_t i = 0; i < s->nr; i++) {
+			struct top_row *r = &s->rows[i];
 			/* a cgroup with no reclaim or OOM yet simply has no entry */
-			b = bpf_find(c, r->id);
+			const struct top_cg_stats *b = bpf_find(c, r->id);
+
 			r->bpf_known = true;
 			if (b)
 				r->bpf = *b;

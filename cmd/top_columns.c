@@ -91,7 +91,7 @@ const struct top_col top_cols[] = {
 	{ "anon", "ANON", 6, "bytes", "anonymous memory (memory.stat anon / total_rss)", true, S_S, TOP_K_BYTES, false, v_anon },
 	{ "file", "FILE", 6, "bytes", "page cache (memory.stat file / total_cache)", true, S_S, TOP_K_BYTES, false, v_file },
 	{ "kernel", "KERNEL", 6, "bytes", "kernel memory (memory.stat kernel, or slab)", true, S_S, TOP_K_BYTES, false, v_kernel },
-	{ "swap", "SWAP", 6, "bytes", "swap in use", true, S_U | S_S, TOP_K_BYTES, false, v_swap },
+	{ "swap", "SWAP", 6, "bytes", "swap in use", true, S_U | S_S | TOP_SRC_SWAP, TOP_K_BYTES, false, v_swap },
 	{ "some10", "SOME10", 6, "%", "memory PSI some, avg10", true, S_P, TOP_K_PCT, false, v_some10 },
 	{ "full10", "FULL10", 6, "%", "memory PSI full, avg10", true, S_P, TOP_K_PCT, false, v_full10 },
 	{ "some", "SOME", 5, "%", "memory PSI some over the last interval (live)", true, S_P, TOP_K_PCT, true, v_some },

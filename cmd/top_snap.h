@@ -27,7 +27,8 @@ enum {
 	TOP_SRC_PSI	= 1 << 3,	/* memory.pressure on the cgroup2 twin */
 	TOP_SRC_PROCS	= 1 << 4,	/* cgroup.procs */
 	TOP_SRC_BPF	= 1 << 5,	/* top_stats map */
-	TOP_SRC_ALL	= (1 << 6) - 1,
+	TOP_SRC_SWAP	= 1 << 6,	/* swap files (v1: memsw) */
+	TOP_SRC_ALL	= (1 << 7) - 1,
 };
 
 struct top_row {
