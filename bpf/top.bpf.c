@@ -189,3 +189,101 @@ int BPF_PROG(top_oom_victim, struct task_struct *task)
 	account(task, F_OOM, 0, 0);
 	return 0;
 }
+
+/* ---- iter/cgroup: the memory cgroup tree's page counters in one pass ---- */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);		/* sized by user space before load */
+	__type(key, __u32);
+	__type(value, struct top_memcg_rec);
+} top_iter_recs SEC(".maps");
+
+/* per walk, reset by user space: records seen (may exceed the map), done */
+__u64 top_iter_nr;
+__u32 top_iter_done;
+
+/* CSS_ONLINE is in an anonymous enum (no CO-RE name); its value never changed */
+#define TOP_CSS_ONLINE 2
+
+static __always_inline __u64 pc_read(struct page_counter *pc)
+{
+	return BPF_CORE_READ(pc, usage.counter);
+}
+
+static __always_inline void pc_limits(struct page_counter *pc, __u64 *min, __u64 *low,
+				      __u64 *high, __u64 *max)
+{
+	*min = BPF_CORE_READ(pc, min);
+	*low = BPF_CORE_READ(pc, low);
+	*high = BPF_CORE_READ(pc, high);
+	*max = BPF_CORE_READ(pc, max);
+}
+
+static __always_inline __u64 mem_event(struct mem_cgroup *mc, int i)
+{
+	__u64 v = 0;
+
+	if (i >= 0)
+		bpf_core_read(&v, sizeof(v), &mc->memory_events[i]);
+	return v;
+}
+
+SEC("iter/cgroup")
+int top_iter_memcg(struct bpf_iter__cgroup *ctx)
+{
+	int idx = bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id);
+	struct cgroup *cg = ctx->cgroup;
+	struct cgroup_subsys_state *css = NULL, *pcss;
+	struct top_memcg_rec *r;
+	struct mem_cgroup *mc;
+	__u32 slot;
+	long n;
+
+	if (!cg) {
+		top_iter_done = 1;	/* the walk reached its end */
+		return 0;
+	}
+	/* a removed cgroup is skipped, as it is gone from cgroupfs */
+	if (!(BPF_CORE_READ(cg, self.flags) & TOP_CSS_ONLINE))
+		return 0;
+	if (idx < 0 || idx >= CGROUP_SUBSYS_COUNT)
+		return 0;
+	bpf_core_read(&css, sizeof(css), &cg->subsys[idx]);
+	if (!css)
+		return 0;	/* v2: memory not enabled here */
+	slot = top_iter_nr++;
+	r = bpf_map_lookup_elem(&top_iter_recs, &slot);
+	if (!r)
+		return 0;	/* map too small: user space sees nr > capacity */
+	mc = (void *)css - bpf_core_field_offset(struct mem_cgroup, css);
+
+	r->id = BPF_CORE_READ(cg, kn, id);
+	r->level = BPF_CORE_READ(cg, level);
+	pcss = BPF_CORE_READ(cg, self.parent);
+	r->parent_id = pcss ? BPF_CORE_READ(pcss, cgroup, kn, id) : 0;
+	r->flags = r->level == 0 ? TOP_REC_MEMCG_ROOT : 0;
+	n = bpf_probe_read_kernel_str(r->name, sizeof(r->name), BPF_CORE_READ(cg, kn, name));
+	if (n < 0 || n >= (long)sizeof(r->name))
+		r->flags |= TOP_REC_NAME_TRUNC;	/* n counts the NUL: a full buffer may be cut */
+
+	r->usage = pc_read(&mc->memory);
+	r->watermark = BPF_CORE_READ(mc, memory.watermark);
+	r->failcnt = BPF_CORE_READ(mc, memory.failcnt);
+	pc_limits(&mc->memory, &r->min, &r->low, &r->high, &r->max);
+	/* swap and memsw share a union: v2 uses swap, v1 memsw */
+	r->swap_usage = pc_read(&mc->swap);
+	r->swap_max = BPF_CORE_READ(mc, swap.max);
+
+	r->events[TOP_IEV_LOW] = mem_event(mc, bpf_core_enum_value(enum memcg_memory_event, MEMCG_LOW));
+	r->events[TOP_IEV_HIGH] = mem_event(mc, bpf_core_enum_value(enum memcg_memory_event, MEMCG_HIGH));
+	r->events[TOP_IEV_MAX] = mem_event(mc, bpf_core_enum_value(enum memcg_memory_event, MEMCG_MAX));
+	r->events[TOP_IEV_OOM] = mem_event(mc, bpf_core_enum_value(enum memcg_memory_event, MEMCG_OOM));
+	r->events[TOP_IEV_OOM_KILL] =
+		mem_event(mc, bpf_core_enum_value(enum memcg_memory_event, MEMCG_OOM_KILL));
+	r->events[TOP_IEV_OOM_GROUP_KILL] = bpf_core_enum_value_exists(enum memcg_memory_event,
+								       MEMCG_OOM_GROUP_KILL) ?
+		mem_event(mc, bpf_core_enum_value(enum memcg_memory_event, MEMCG_OOM_GROUP_KILL)) : 0;
+	return 0;
+}

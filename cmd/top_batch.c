@@ -154,6 +154,7 @@ static void j_row(struct json_writer *w, const struct top_snap *s, const struct 
 		jsonw_u64_field(w, "parent", s->rows[r->parent].id);
 	else
 		jsonw_null_field(w, "parent");
+	jsonw_string_field(w, "source", r->from_iter ? "iter" : "cgroupfs");
 	j_count(w, "procs", m->nr_procs);
 	j_bytes(w, "current", m->current);
 	j_bytes(w, "peak", m->peak);
@@ -234,6 +235,7 @@ void top_render_json(struct json_writer *w, const struct top_snap *s, const stru
 	else
 		jsonw_null_field(w, "bpf_note");
 	jsonw_u64_field(w, "vanished", s->vanished);
+	jsonw_string_field(w, "walk", s->iter ? "iter" : "cgroupfs");
 	jsonw_name(w, "cgroups");
 	jsonw_start_array(w);
 	for (size_t i = 0; order && i < n; i++)

@@ -11,6 +11,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -22,6 +23,7 @@
 
 #include "bpfutil.h"
 #include "main.h"
+#include "probe.h"
 #include "top.skel.h"
 #include "top_snap.h"
 
@@ -200,6 +202,15 @@ struct top_collector {
 	int depth;
 	struct top_bpf *skel;
 	const char *bpf_note;
+	/* the cgroup iterator fast path */
+	bool want_iter;
+	struct bpf_link *iter_link;
+	const struct top_memcg_rec *recs;	/* mmap of top_iter_recs */
+	size_t iter_cap, recs_len;
+	uint64_t root_ino;
+	bool iter_swap;		/* the kernel has swap files to agree with */
+	long page_size;
+	const struct top_memcg_rec **order;	/* records sorted by (parent, name) */
 	struct top_snap snap[2];
 	int cur;		/* index of the latest snapshot */
 	bool have_prev;
@@ -225,13 +236,84 @@ static const char *bpf_why(int err)
 	}
 }
 
-static int bpf_open_load(struct top_collector *c, bool with_oom)
+/* Room for every memory cgroup the kernel has now, and some growth. */
+static size_t iter_capacity(void)
+{
+	char line[256];
+	size_t n = 0;
+	FILE *f = fopen("/proc/cgroups", "re");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		unsigned long nr;
+
+		if (sscanf(line, "memory %*d %lu", &nr) == 1)
+			n = nr;
+	}
+	if (f)
+		fclose(f);
+	n += n / 2 + 1024;
+	return n > TOP_MAX_CGROUPS ? TOP_MAX_CGROUPS : n;
+}
+
+static int iter_attach(struct top_collector *c, struct top_bpf *s)
+{
+	union bpf_iter_link_info linfo = {};
+	LIBBPF_OPTS(bpf_iter_attach_opts, opts);
+	struct stat st;
+	void *m;
+	int fd, err = 0;
+
+	fd = open(c->root.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st)) {
+		err = -errno;
+		goto out;
+	}
+	c->root_ino = st.st_ino;
+	linfo.cgroup.cgroup_fd = fd;
+	linfo.cgroup.order = BPF_CGROUP_ITER_DESCENDANTS_PRE;
+	opts.link_info = &linfo;
+	opts.link_info_len = sizeof(linfo);
+	c->iter_link = bpf_program__attach_iter(s->progs.top_iter_memcg, &opts);
+	if (!c->iter_link) {
+		err = -errno;
+		goto out;
+	}
+	c->page_size = sysconf(_SC_PAGESIZE);
+	c->recs_len = c->iter_cap * sizeof(struct top_memcg_rec);
+	c->recs_len = (c->recs_len + c->page_size - 1) / c->page_size * c->page_size;
+	m = mmap(NULL, c->recs_len, PROT_READ, MAP_SHARED, bpf_map__fd(s->maps.top_iter_recs), 0);
+	if (m == MAP_FAILED) {
+		err = -errno;
+		bpf_link__destroy(c->iter_link);
+		c->iter_link = NULL;
+		goto out;
+	}
+	c->recs = m;
+	/* v1 without memsw accounting (or v2 without swap files): swap stays cgroupfs' */
+	c->iter_swap = faccessat(fd, c->env->mem_is_v2 ? "memory.swap.current" :
+				 "memory.memsw.usage_in_bytes", F_OK, 0) == 0 ||
+		(c->env->mem_is_v2 && !strcmp(c->root.rel, "/"));
+out:
+	if (fd >= 0)
+		close(fd);
+	return err;
+}
+
+static int bpf_open_load(struct top_collector *c, bool with_oom, bool with_iter)
 {
 	struct top_bpf *s = top_bpf__open();
 	int err;
 
 	if (!s)
 		return -errno;
+	if (with_iter) {
+		c->iter_cap = iter_capacity();
+		bpf_map__set_max_entries(s->maps.top_iter_recs, c->iter_cap);
+		/* attached by hand: it needs the view's root as its target */
+		bpf_program__set_autoattach(s->progs.top_iter_memcg, false);
+	} else {
+		bpf_program__set_autoload(s->progs.top_iter_memcg, false);
+	}
 	bpf_prog_autoload_if_tp(s->progs.top_memcg_begin, "vmscan", "mm_vmscan_memcg_reclaim_begin");
 	bpf_prog_autoload_if_tp(s->progs.top_memcg_end, "vmscan", "mm_vmscan_memcg_reclaim_end");
 	bpf_prog_autoload_if_tp(s->progs.top_direct_begin, "vmscan", "mm_vmscan_direct_reclaim_begin");
@@ -241,6 +323,8 @@ static int bpf_open_load(struct top_collector *c, bool with_oom)
 	err = top_bpf__load(s);
 	if (!err)
 		err = top_bpf__attach(s);
+	if (!err && with_iter)
+		err = iter_attach(c, s);
 	if (err) {
 		top_bpf__destroy(s);
 		return err;
@@ -258,11 +342,27 @@ static void bpf_setup(struct top_collector *c)
 		c->bpf_note = bpf_why(-EPERM);
 		return;
 	}
-	err = bpf_open_load(c, true);
-	if (err && err != -EPERM) {
-		/* 6.1's mark_victim has no task argument: go on without OOM attribution */
-		p_debug("top: retrying without the OOM victim program (%s)", strerror(-err));
-		err = bpf_open_load(c, false);
+	/*
+	 * 6.1's mark_victim has no task argument: go on without OOM
+	 * attribution; a kernel whose cgroup iterator or mem_cgroup layout
+	 * we cannot use: go on reading cgroupfs.
+	 */
+	static const struct { bool oom, iter; } tries[] = {
+		{ true, true }, { false, true }, { true, false }, { false, false },
+	};
+
+	if (c->want_iter)
+		c->want_iter = probe_get(PROBE_PROG_ITER_CGROUP, NULL) == PROBE_YES;
+	err = -ENOTSUP;
+	for (size_t i = 0; i < ARRAY_SIZE(tries); i++) {
+		if (tries[i].iter && !c->want_iter)
+			continue;
+		err = bpf_open_load(c, tries[i].oom, tries[i].iter);
+		if (!err || err == -EPERM)
+			break;
+		p_debug("top: BPF load %s OOM victims, %s the cgroup iterator failed: %s",
+			tries[i].oom ? "with" : "without", tries[i].iter ? "with" : "without",
+			strerror(-err));
 	}
 	if (err)
 		c->bpf_note = bpf_why(err);
@@ -277,6 +377,7 @@ int top_collector_new(struct top_collector **out, const struct top_collect_opts 
 	c->env = o->env;
 	c->root = *o->root;
 	c->depth = o->depth;
+	c->want_iter = !o->no_iter;
 	if (o->bpf)
 		bpf_setup(c);
 	*out = c;
@@ -294,8 +395,12 @@ void top_collector_free(struct top_collector *c)
 {
 	if (!c)
 		return;
+	if (c->recs)
+		munmap((void *)c->recs, c->recs_len);
+	bpf_link__destroy(c->iter_link);
 	if (c->skel)
 		top_bpf__destroy(c->skel);
+	free(c->order);
 	top_snap_free(&c->snap[0]);
 	top_snap_free(&c->snap[1]);
 	free(c->keys);
@@ -536,6 +641,211 @@ out:
 	return err;
 }
 
+/* ---- the cgroup iterator path ------------------------------------------- */
+
+static int rec_cmp(const void *a, const void *b)
+{
+	const struct top_memcg_rec *x = *(const struct top_memcg_rec *const *)a;
+	const struct top_memcg_rec *y = *(const struct top_memcg_rec *const *)b;
+
+	if (x->parent_id != y->parent_id)
+		return x->parent_id < y->parent_id ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+/* One run of the iterator: the records land in the mmap()ed array. */
+static int iter_run(struct top_collector *c, size_t *nr)
+{
+	char buf[64];
+	ssize_t n;
+	int fd;
+
+	c->skel->bss->top_iter_nr = 0;
+	c->skel->bss->top_iter_done = 0;
+	fd = bpf_iter_create(bpf_link__fd(c->iter_link));
+	if (fd < 0)
+		return -errno;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		;
+	close(fd);
+	if (n < 0)
+		return -errno;	/* EOPNOTSUPP: the walk was cut short */
+	if (!c->skel->bss->top_iter_done)
+		return -EAGAIN;
+	if (c->skel->bss->top_iter_nr > c->iter_cap)
+		return -ENOSPC;	/* more cgroups than when we sized the map */
+	*nr = c->skel->bss->top_iter_nr;
+	return 0;
+}
+
+static uint64_t pages(const struct top_collector *c, uint64_t p)
+{
+	/* PAGE_COUNTER_MAX (LONG_MAX / PAGE_SIZE) is "max" */
+	if (p >= (uint64_t)LONG_MAX / (uint64_t)c->page_size)
+		return CG_NOLIMIT;
+	return p * (uint64_t)c->page_size;
+}
+
+/* What cgroupfs would have said, from the page counters; *rd: groups covered. */
+static void rec_to_mem(const struct top_collector *c, const struct top_memcg_rec *r,
+		       unsigned *rd, struct cg_mem *m)
+{
+	*rd = CG_RD_USAGE | CG_RD_EVENTS;
+	m->current = pages(c, r->usage);
+	m->peak = pages(c, r->watermark);
+	m->max = pages(c, r->max);
+	if (c->env->mem_is_v2) {
+		m->min = pages(c, r->min);
+		m->low = pages(c, r->low);
+		m->high = pages(c, r->high);
+		m->events[CG_EV_low] = r->events[TOP_IEV_LOW];
+		m->events[CG_EV_high] = r->events[TOP_IEV_HIGH];
+		m->events[CG_EV_max] = r->events[TOP_IEV_MAX];
+		m->events[CG_EV_oom] = r->events[TOP_IEV_OOM];
+		m->events[CG_EV_oom_kill] = r->events[TOP_IEV_OOM_KILL];
+		m->events[CG_EV_oom_group_kill] = r->events[TOP_IEV_OOM_GROUP_KILL];
+		if (c->iter_swap) {
+			m->swap_current = pages(c, r->swap_usage);
+			m->swap_max = pages(c, r->swap_max);
+			*rd |= CG_RD_SWAP;
+		}
+	} else {
+		/* v1 prints its "unlimited" as a huge byte count: same rule as cgroupfs */
+		if (m->max == CG_NOLIMIT || (cg_known(m->max) && m->max >= (1ULL << 62)))
+			m->max = CG_NOLIMIT;
+		m->events[CG_EV_max] = r->failcnt;
+		m->events[CG_EV_oom_kill] = r->events[TOP_IEV_OOM_KILL];
+		if (c->iter_swap) {
+			uint64_t use = pages(c, r->swap_usage), lim = pages(c, r->swap_max);
+
+			m->swap_current = use > m->current ? use - m->current : 0;
+			if (lim == CG_NOLIMIT || lim >= (1ULL << 62))
+				m->swap_max = CG_NOLIMIT;
+			else if (m->max != CG_NOLIMIT)
+				m->swap_max = lim > m->max ? lim - m->max : 0;
+			*rd |= CG_RD_SWAP;
+		}
+	}
+}
+
+struct it_walk {
+	struct top_collector *c;
+	struct top_snap *s;
+	const struct top_memcg_rec **by_parent;	/* sorted by (parent_id, name) */
+	size_t nr;
+	unsigned what;		/* CG_RD_* wanted */
+	int root_fd, psi_fd;
+	char rel[PATH_MAX];
+	int err;
+};
+
+/* The rest (memory.stat, PSI, procs) from cgroupfs, relative to the view's root. */
+static void it_read_files(struct it_walk *w, int row, unsigned what)
+{
+	const char *sub = w->rel + strlen(w->c->root.rel);
+	int dfd, pfd = -1;
+
+	if (!what)
+		return;
+	while (*sub == '/')
+		sub++;
+	dfd = openat(w->root_fd, *sub ? sub : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return;		/* removed since the walk: stays '-' */
+	if ((what & CG_RD_PSI) && w->psi_fd >= 0)
+		pfd = openat(w->psi_fd, *sub ? sub : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	cg_read_mem_at(w->c->env, dfd, pfd, what, &w->s->rows[row].mem);
+	if (pfd >= 0)
+		close(pfd);
+	close(dfd);
+}
+
+static void it_add(struct it_walk *w, const struct top_memcg_rec *r, int depth, int parent)
+{
+	size_t rl = strlen(w->rel), lo = 0, hi = w->nr;
+	unsigned covered = 0;
+	int row;
+
+	row = top_snap_add(w->s, w->rel, r->id, depth, parent);
+	if (row < 0) {
+		w->err = -ENOMEM;
+		return;
+	}
+	if (!(r->flags & TOP_REC_MEMCG_ROOT)) {
+		rec_to_mem(w->c, r, &covered, &w->s->rows[row].mem);
+		w->s->rows[row].from_iter = true;
+	}
+	it_read_files(w, row, w->what & ~covered);
+	if ((w->c->depth && depth >= w->c->depth) || depth + 1 >= 256)
+		return;
+	/* the children: the run of records whose parent is r */
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (w->by_parent[mid]->parent_id < r->id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t i = lo; i < w->nr && w->by_parent[i]->parent_id == r->id && !w->err; i++) {
+		const struct top_memcg_rec *ch = w->by_parent[i];
+
+		if (snprintf(w->rel + (rl == 1 ? 0 : rl), sizeof(w->rel) - rl, "/%s", ch->name) >=
+		    (int)(sizeof(w->rel) - rl))
+			continue;
+		it_add(w, ch, depth + 1, row);
+		w->rel[rl] = '\0';
+	}
+}
+
+/* -EAGAIN & co: use cgroupfs for this refresh; -ENOENT: the root is gone. */
+static int iter_collect(struct top_collector *c, struct top_snap *s, unsigned src)
+{
+	struct it_walk w = { .c = c, .s = s, .what = src_to_rd(src), .psi_fd = -1 };
+	char psi[PATH_MAX];
+	struct stat st;
+	size_t nr = 0;
+	int err;
+
+	/* the iterator holds the root it was attached to, even after rmdir */
+	w.root_fd = open(c->root.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (w.root_fd < 0 || fstat(w.root_fd, &st) || st.st_ino != c->root_ino) {
+		err = -ENOENT;
+		goto out;
+	}
+	err = iter_run(c, &nr);
+	if (!err && (!nr || c->recs[0].id != c->root_ino))
+		err = -EAGAIN;
+	for (size_t i = 0; !err && i < nr; i++)
+		if (c->recs[i].flags & TOP_REC_NAME_TRUNC)
+			err = -ENAMETOOLONG;
+	if (err) {
+		p_debug("top: cgroup iterator: %s; reading cgroupfs", strerror(-err));
+		goto out;
+	}
+	if (!c->order && !(c->order = malloc(c->iter_cap * sizeof(*c->order)))) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < nr; i++)
+		c->order[i] = &c->recs[i];
+	qsort(c->order + 1, nr - 1, sizeof(*c->order), rec_cmp);
+	w.by_parent = c->order + 1;
+	w.nr = nr - 1;
+	if ((w.what & CG_RD_PSI) && cg_psi_dir(c->env, &c->root, psi, sizeof(psi)))
+		w.psi_fd = open(psi, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	snprintf(w.rel, sizeof(w.rel), "%s", c->root.rel);
+	it_add(&w, &c->recs[0], 0, -1);
+	err = w.err;
+	s->iter = !err;
+out:
+	if (w.psi_fd >= 0)
+		close(w.psi_fd);
+	if (w.root_fd >= 0)
+		close(w.root_fd);
+	return err;
+}
+
 static double now_wall(void)
 {
 	struct timespec ts;
@@ -550,15 +860,19 @@ int top_collect(struct top_collector *c, unsigned src, const struct top_snap **o
 	int err;
 
 	top_snap_free(s);
-	s->layout = cg_layout_name(c->env->layout);
-	s->src = src;
-	s->bpf = false;
-	s->bpf_note = c->bpf_note;
-	err = fs_collect(c, s, src);
+	err = c->iter_link ? iter_collect(c, s, src) : -ENOTSUP;
+	if (err && err != -ENOENT && err != -ENOMEM) {
+		top_snap_free(s);	/* this refresh from cgroupfs */
+		err = fs_collect(c, s, src);
+	}
 	if (err) {
 		top_snap_free(s);
 		return err;
 	}
+	s->layout = cg_layout_name(c->env->layout);
+	s->src = src;
+	s->bpf = false;
+	s->bpf_note = c->bpf_note;
 	s->time = now_wall();
 	if ((src & TOP_SRC_BPF) && c->skel) {
 		err = bpf_read_all(c);

@@ -41,6 +41,7 @@ struct top_row {
 	bool is_new;		/* not in the previous snapshot */
 	struct cg_mem mem;	/* CG_UNKNOWN where not read or not readable */
 	bool bpf_known;
+	bool from_iter;		/* page counters and events came from the cgroup iterator */
 	struct top_cg_stats bpf; /* cumulative, hierarchical */
 	/* over the interval since the previous snapshot; negative = unknown */
 	double psi_some_rate, psi_full_rate;	/* % of wall time stalled */
@@ -60,6 +61,7 @@ struct top_snap {
 	bool bpf;		/* BPF counters were read */
 	const char *bpf_note;	/* why not, when !bpf and BPF was wanted */
 	unsigned src;		/* TOP_SRC_* that were read */
+	bool iter;		/* the cgroup iterator walked the tree (not cgroupfs) */
 	size_t vanished;	/* rows of the previous snapshot that are gone */
 };
 
@@ -77,6 +79,7 @@ struct top_collect_opts {
 	const struct cg_ref *root;
 	int depth;		/* 0: unlimited */
 	bool bpf;		/* try to load the BPF program */
+	bool no_iter;		/* never use the cgroup iterator (compare, debug) */
 };
 int top_collector_new(struct top_collector **out, const struct top_collect_opts *o);
 /*
