@@ -488,10 +488,13 @@ struct fs_walk {
 	char dents[32768];
 };
 
-static unsigned src_to_rd(unsigned src)
+static unsigned src_to_rd(const struct cg_env *env, unsigned src)
 {
 	unsigned rd = 0;
 
+	/* v1's memory.stat has no pgsteal: its reclaim rate is BPF's alone */
+	if ((src & TOP_SRC_PGSTEAL) && env->mem_is_v2)
+		rd |= CG_RD_STAT;
 	if (src & TOP_SRC_USAGE)
 		rd |= CG_RD_USAGE;
 	if (src & TOP_SRC_SWAP)
@@ -613,7 +616,7 @@ static int fs_collect(struct top_collector *c, struct top_snap *s, unsigned src)
 		return -ENOMEM;
 	w->env = c->env;
 	w->s = s;
-	w->what = src_to_rd(src);
+	w->what = src_to_rd(c->env, src);
 	w->max_depth = c->depth;
 	dfd = open(c->root.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	/* the view's root can itself vanish (and a new one take its name) */
@@ -801,7 +804,7 @@ static void it_add(struct it_walk *w, const struct top_memcg_rec *r, int depth, 
 /* -EAGAIN & co: use cgroupfs for this refresh; -ENOENT: the root is gone. */
 static int iter_collect(struct top_collector *c, struct top_snap *s, unsigned src)
 {
-	struct it_walk w = { .c = c, .s = s, .what = src_to_rd(src), .psi_fd = -1 };
+	struct it_walk w = { .c = c, .s = s, .what = src_to_rd(c->env, src), .psi_fd = -1 };
 	char psi[PATH_MAX];
 	struct stat st;
 	size_t nr = 0;

@@ -96,7 +96,7 @@ const struct top_col top_cols[] = {
 	{ "full10", "FULL10", 6, "%", "memory PSI full, avg10", true, S_P, TOP_K_PCT, false, v_full10 },
 	{ "some", "SOME", 5, "%", "memory PSI some over the last interval (live)", true, S_P, TOP_K_PCT, true, v_some },
 	{ "full", "FULL", 5, "%", "memory PSI full over the last interval (live)", true, S_P, TOP_K_PCT, true, v_full },
-	{ "reclaim", "RECL/s", 6, "pages/s", "pages reclaimed per second (v2 pgsteal; v1: by BPF)", true, S_S | S_B, TOP_K_RATE, true, v_reclaim },
+	{ "reclaim", "RECL/s", 6, "pages/s", "pages reclaimed per second (v2 pgsteal; v1: by BPF)", true, TOP_SRC_PGSTEAL | S_B, TOP_K_RATE, true, v_reclaim },
 	{ "stall", "STALL", 6, "ms/s", "reclaim stall of the cgroup's tasks, ms per second (BPF)", true, S_B, TOP_K_RATE, true, v_stall },
 	{ "stalltot", "STALLMS", 7, "ms", "reclaim stall since top started, ms (BPF)", true, S_B, TOP_K_RATE, false, v_stall_total },
 	{ "refault", "RFLT/s", 6, "pages/s", "workingset refaults per second", true, S_S, TOP_K_RATE, true, v_refault },

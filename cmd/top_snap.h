@@ -28,7 +28,8 @@ enum {
 	TOP_SRC_PROCS	= 1 << 4,	/* cgroup.procs */
 	TOP_SRC_BPF	= 1 << 5,	/* top_stats map */
 	TOP_SRC_SWAP	= 1 << 6,	/* swap files (v1: memsw) */
-	TOP_SRC_ALL	= (1 << 7) - 1,
+	TOP_SRC_PGSTEAL	= 1 << 7,	/* memory.stat, but only on v2 (pgsteal) */
+	TOP_SRC_ALL	= (1 << 8) - 1,
 };
 
 struct top_row {
