@@ -857,15 +857,28 @@ static double now_wall(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* Empty s but keep its rows array: no fresh pages to fault in each refresh. */
+static void snap_clear(struct top_snap *s)
+{
+	struct top_row *rows = s->rows;
+	size_t cap = s->cap;
+
+	for (size_t i = 0; i < s->nr; i++)
+		free(s->rows[i].rel);
+	memset(s, 0, sizeof(*s));
+	s->rows = rows;
+	s->cap = cap;
+}
+
 int top_collect(struct top_collector *c, unsigned src, const struct top_snap **out)
 {
 	struct top_snap *s = &c->snap[c->cur ^ 1], *prev = &c->snap[c->cur];
 	int err;
 
-	top_snap_free(s);
+	snap_clear(s);
 	err = c->iter_link ? iter_collect(c, s, src) : -ENOTSUP;
 	if (err && err != -ENOENT && err != -ENOMEM) {
-		top_snap_free(s);	/* this refresh from cgroupfs */
+		snap_clear(s);	/* this refresh from cgroupfs */
 		err = fs_collect(c, s, src);
 	}
 	if (err) {
