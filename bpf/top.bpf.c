@@ -221,13 +221,12 @@ static __always_inline void pc_limits(struct page_counter *pc, __u64 *min, __u64
 	*max = BPF_CORE_READ(pc, max);
 }
 
-static __always_inline __u64 mem_event(struct mem_cgroup *mc, int i)
-{
-	__u64 v = 0;
+/* memory_events[] has these first six in this order on every kernel we know */
+#define TOP_EV_READ 6
 
-	if (i >= 0)
-		bpf_core_read(&v, sizeof(v), &mc->memory_events[i]);
-	return v;
+static __always_inline __u64 ev_at(const __u64 *ev, int i)
+{
+	return i >= 0 && i < TOP_EV_READ ? ev[i] : 0;
 }
 
 SEC("iter/cgroup")
@@ -241,16 +240,23 @@ int top_iter_memcg(struct bpf_iter__cgroup *ctx)
 	__u32 slot;
 	long n;
 
+	__u64 ev[TOP_EV_READ] = {};
+
 	if (!cg) {
 		top_iter_done = 1;	/* the walk reached its end */
 		return 0;
 	}
+	/*
+	 * ctx->cgroup is a trusted pointer: its fields are read with plain
+	 * (CO-RE relocated) loads, no helper call; the mem_cgroup is reached
+	 * by pointer arithmetic, so its fields need bpf_probe_read_kernel.
+	 */
 	/* a removed cgroup is skipped, as it is gone from cgroupfs */
-	if (!(BPF_CORE_READ(cg, self.flags) & TOP_CSS_ONLINE))
+	if (!(cg->self.flags & TOP_CSS_ONLINE))
 		return 0;
 	if (idx < 0 || idx >= CGROUP_SUBSYS_COUNT)
 		return 0;
-	bpf_core_read(&css, sizeof(css), &cg->subsys[idx]);
+	css = cg->subsys[idx];
 	if (!css)
 		return 0;	/* v2: memory not enabled here */
 	slot = top_iter_nr++;
@@ -259,12 +265,12 @@ int top_iter_memcg(struct bpf_iter__cgroup *ctx)
 		return 0;	/* map too small: user space sees nr > capacity */
 	mc = (void *)css - bpf_core_field_offset(struct mem_cgroup, css);
 
-	r->id = BPF_CORE_READ(cg, kn, id);
-	r->level = BPF_CORE_READ(cg, level);
-	pcss = BPF_CORE_READ(cg, self.parent);
-	r->parent_id = pcss ? BPF_CORE_READ(pcss, cgroup, kn, id) : 0;
+	r->id = cg->kn->id;
+	r->level = cg->level;
+	pcss = cg->self.parent;
+	r->parent_id = pcss ? pcss->cgroup->kn->id : 0;
 	r->flags = r->level == 0 ? TOP_REC_MEMCG_ROOT : 0;
-	n = bpf_probe_read_kernel_str(r->name, sizeof(r->name), BPF_CORE_READ(cg, kn, name));
+	n = bpf_probe_read_kernel_str(r->name, sizeof(r->name), cg->kn->name);
 	if (n < 0 || n >= (long)sizeof(r->name))
 		r->flags |= TOP_REC_NAME_TRUNC;	/* n counts the NUL: a full buffer may be cut */
 
@@ -276,14 +282,15 @@ int top_iter_memcg(struct bpf_iter__cgroup *ctx)
 	r->swap_usage = pc_read(&mc->swap);
 	r->swap_max = BPF_CORE_READ(mc, swap.max);
 
-	r->events[TOP_IEV_LOW] = mem_event(mc, bpf_core_enum_value(enum memcg_memory_event, MEMCG_LOW));
-	r->events[TOP_IEV_HIGH] = mem_event(mc, bpf_core_enum_value(enum memcg_memory_event, MEMCG_HIGH));
-	r->events[TOP_IEV_MAX] = mem_event(mc, bpf_core_enum_value(enum memcg_memory_event, MEMCG_MAX));
-	r->events[TOP_IEV_OOM] = mem_event(mc, bpf_core_enum_value(enum memcg_memory_event, MEMCG_OOM));
+	bpf_core_read(ev, sizeof(ev), &mc->memory_events[0]);
+	r->events[TOP_IEV_LOW] = ev_at(ev, bpf_core_enum_value(enum memcg_memory_event, MEMCG_LOW));
+	r->events[TOP_IEV_HIGH] = ev_at(ev, bpf_core_enum_value(enum memcg_memory_event, MEMCG_HIGH));
+	r->events[TOP_IEV_MAX] = ev_at(ev, bpf_core_enum_value(enum memcg_memory_event, MEMCG_MAX));
+	r->events[TOP_IEV_OOM] = ev_at(ev, bpf_core_enum_value(enum memcg_memory_event, MEMCG_OOM));
 	r->events[TOP_IEV_OOM_KILL] =
-		mem_event(mc, bpf_core_enum_value(enum memcg_memory_event, MEMCG_OOM_KILL));
+		ev_at(ev, bpf_core_enum_value(enum memcg_memory_event, MEMCG_OOM_KILL));
 	r->events[TOP_IEV_OOM_GROUP_KILL] = bpf_core_enum_value_exists(enum memcg_memory_event,
 								       MEMCG_OOM_GROUP_KILL) ?
-		mem_event(mc, bpf_core_enum_value(enum memcg_memory_event, MEMCG_OOM_GROUP_KILL)) : 0;
+		ev_at(ev, bpf_core_enum_value(enum memcg_memory_event, MEMCG_OOM_GROUP_KILL)) : 0;
 	return 0;
 }
