@@ -584,12 +584,34 @@ static uint64_t rd(int dfd, const char *name)
 	return x;
 }
 
+struct stat_key {
+	const char *name;
+	int idx;
+};
+
+static int stat_key_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct stat_key *)a)->name, ((const struct stat_key *)b)->name);
+}
+
+/*
+ * memory.stat has ~40-80 lines and top parses it for thousands of
+ * cgroups per refresh: look keys up by binary search, not a linear scan.
+ */
 static int stat_index(const char *key)
 {
-	for (int i = 0; i < CG_STAT_NR; i++)
-		if (!strcmp(cg_stat_names[i], key))
-			return i;
-	return -1;
+	static struct stat_key sorted[CG_STAT_NR];
+	static bool ready;
+	struct stat_key k = { key, 0 }, *hit;
+
+	if (!ready) {
+		for (int i = 0; i < CG_STAT_NR; i++)
+			sorted[i] = (struct stat_key){ cg_stat_names[i], i };
+		qsort(sorted, CG_STAT_NR, sizeof(sorted[0]), stat_key_cmp);
+		ready = true;
+	}
+	hit = bsearch(&k, sorted, CG_STAT_NR, sizeof(sorted[0]), stat_key_cmp);
+	return hit ? hit->idx : -1;
 }
 
 /* v1's hierarchical total_* names and old names, mapped to v2 names */
