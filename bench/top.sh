@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# Refresh cost of `memcgctl top` at 1,000 and 10,000 cgroups, side by side
+# Refresh cost of `memcgctl top` at 1,000 and 10,000 cgroups (default columns,
+# the lean set the cgroup iterator fills alone, cgroupfs only), side by side
 # with `systemd-cgtop -b` on the same scratch tree (a unique prefix,
 # removed afterwards; in a hybrid layout each cgroup gets its cgroup2
 # twin so both tools see the same tree).
@@ -11,6 +12,8 @@
 set -uo pipefail
 : "${MEMCGCTL:=$(dirname "$0")/../build/memcgctl}"
 SIZES=${SIZES:-"1000 10000"}
+# BASELINE=/path/to/an/older/memcgctl adds its default-columns cost, same tree, same run
+BASELINE=${BASELINE:-}
 N=${N:-10}
 [[ $(id -u) -eq 0 ]] || { echo "bench/top.sh: needs root" >&2; exit 4; }
 
@@ -47,7 +50,10 @@ per_refresh() {	# per_refresh CMD-with-ITER-placeholder...
 	awk -v a="$a" -v b="$b" -v n="$N" 'BEGIN { v = (b - a) / n; printf "%.1f", v < 0 ? 0 : v }'
 }
 
-printf "%-8s %16s %16s %16s %9s\n" cgroups "top ms/refresh" "top --no-bpf" "systemd-cgtop" "ratio"
+# lean: the columns the cgroup iterator fills alone (no memory.stat, no PSI)
+LEAN=current,limit,use,reclaim,stall,events,oom
+printf "%-8s %9s %9s %9s %10s %9s %14s %9s %10s\n" cgroups "baseline" "top" "top-lean" "--no-iter" \
+	"--no-bpf" "systemd-cgtop" "ratio" "lean-ratio"
 have=0
 for size in $SIZES; do
 	for r in "${roots[@]}"; do
@@ -60,13 +66,21 @@ for size in $SIZES; do
 	done
 	have=$size
 	t=$(per_refresh "$MEMCGCTL" top -b -n ITER -d 0.1 "/$prefix")
+	tl=$(per_refresh "$MEMCGCTL" top -b --columns "$LEAN" -n ITER -d 0.1 "/$prefix")
+	ti=$(per_refresh "$MEMCGCTL" top -b --no-iter -n ITER -d 0.1 "/$prefix")
 	tn=$(per_refresh "$MEMCGCTL" top -b --no-bpf -n ITER -d 0.1 "/$prefix")
+	base=-
+	[[ -n $BASELINE ]] && base=$(per_refresh "$BASELINE" top -b -n ITER -d 0.1 "/$prefix")
 	if command -v systemd-cgtop >/dev/null; then
 		c=$(per_refresh systemd-cgtop -b -n ITER -d 0.1 --depth=3 "/$prefix")
 	else
 		c=-
 	fi
-	ratio=$(awk -v t="$t" -v c="$c" 'BEGIN { if (c == "-" || t == 0) print "-"; else printf "%.2fx", t / c }')
-	printf "%-8s %16s %16s %16s %9s\n" "$((size + 100 + 1))" "$t" "$tn" "$c" "$ratio"
+	ratio=$(awk -v t="$t" -v c="$c" 'BEGIN { if (c == "-" || c == 0) print "-"; else printf "%.2fx", t / c }')
+	lratio=$(awk -v t="$tl" -v c="$c" 'BEGIN { if (c == "-" || c == 0) print "-"; else printf "%.2fx", t / c }')
+	printf "%-8s %9s %9s %9s %10s %9s %14s %9s %10s\n" "$((size + 100 + 1))" "$base" "$t" "$tl" \
+		"$ti" "$tn" "$c" "$ratio" "$lratio"
 done
-echo "(ratio = memcgctl top / systemd-cgtop CPU per refresh; below 1 is cheaper)"
+echo "(CPU ms per refresh.  baseline: \$BASELINE's top, default columns; top: default columns; top-lean: --columns $LEAN;"
+echo " --no-iter: default columns read from cgroupfs only; --no-bpf: no BPF at all, cgroupfs;"
+echo " ratio = top / systemd-cgtop, below 1 is cheaper)"

@@ -189,3 +189,108 @@ int BPF_PROG(top_oom_victim, struct task_struct *task)
 	account(task, F_OOM, 0, 0);
 	return 0;
 }
+
+/* ---- iter/cgroup: the memory cgroup tree's page counters in one pass ---- */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);		/* sized by user space before load */
+	__type(key, __u32);
+	__type(value, struct top_memcg_rec);
+} top_iter_recs SEC(".maps");
+
+/* per walk, reset by user space: records seen (may exceed the map), done */
+__u64 top_iter_nr;
+__u32 top_iter_done;
+
+/* CSS_ONLINE is in an anonymous enum (no CO-RE name); its value never changed */
+#define TOP_CSS_ONLINE 2
+
+static __always_inline __u64 pc_read(struct page_counter *pc)
+{
+	return BPF_CORE_READ(pc, usage.counter);
+}
+
+static __always_inline void pc_limits(struct page_counter *pc, __u64 *min, __u64 *low,
+				      __u64 *high, __u64 *max)
+{
+	*min = BPF_CORE_READ(pc, min);
+	*low = BPF_CORE_READ(pc, low);
+	*high = BPF_CORE_READ(pc, high);
+	*max = BPF_CORE_READ(pc, max);
+}
+
+/* memory_events[] has these first six in this order on every kernel we know */
+#define TOP_EV_READ 6
+
+static __always_inline __u64 ev_at(const __u64 *ev, int i)
+{
+	return i >= 0 && i < TOP_EV_READ ? ev[i] : 0;
+}
+
+SEC("iter/cgroup")
+int top_iter_memcg(struct bpf_iter__cgroup *ctx)
+{
+	int idx = bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id);
+	struct cgroup *cg = ctx->cgroup;
+	struct cgroup_subsys_state *css = NULL, *pcss;
+	struct top_memcg_rec *r;
+	struct mem_cgroup *mc;
+	__u32 slot;
+	long n;
+
+	__u64 ev[TOP_EV_READ] = {};
+
+	if (!cg) {
+		top_iter_done = 1;	/* the walk reached its end */
+		return 0;
+	}
+	/*
+	 * ctx->cgroup is a trusted pointer: its fields are read with plain
+	 * (CO-RE relocated) loads, no helper call; the mem_cgroup is reached
+	 * by pointer arithmetic, so its fields need bpf_probe_read_kernel.
+	 */
+	/* a removed cgroup is skipped, as it is gone from cgroupfs */
+	if (!(cg->self.flags & TOP_CSS_ONLINE))
+		return 0;
+	if (idx < 0 || idx >= CGROUP_SUBSYS_COUNT)
+		return 0;
+	css = cg->subsys[idx];
+	if (!css)
+		return 0;	/* v2: memory not enabled here */
+	slot = top_iter_nr++;
+	r = bpf_map_lookup_elem(&top_iter_recs, &slot);
+	if (!r)
+		return 0;	/* map too small: user space sees nr > capacity */
+	mc = (void *)css - bpf_core_field_offset(struct mem_cgroup, css);
+
+	r->id = cg->kn->id;
+	r->level = cg->level;
+	pcss = cg->self.parent;
+	r->parent_id = pcss ? pcss->cgroup->kn->id : 0;
+	r->flags = r->level == 0 ? TOP_REC_MEMCG_ROOT : 0;
+	n = bpf_probe_read_kernel_str(r->name, sizeof(r->name), cg->kn->name);
+	if (n < 0 || n >= (long)sizeof(r->name))
+		r->flags |= TOP_REC_NAME_TRUNC;	/* n counts the NUL: a full buffer may be cut */
+
+	r->usage = pc_read(&mc->memory);
+	r->watermark = BPF_CORE_READ(mc, memory.watermark);
+	r->failcnt = BPF_CORE_READ(mc, memory.failcnt);
+	pc_limits(&mc->memory, &r->min, &r->low, &r->high, &r->max);
+	/* swap and memsw share a union: v2 uses swap, v1 memsw */
+	r->swap_usage = pc_read(&mc->swap);
+	r->swap_max = BPF_CORE_READ(mc, swap.max);
+
+	bpf_core_read(ev, sizeof(ev), &mc->memory_events[0]);
+	r->events[TOP_IEV_LOW] = ev_at(ev, bpf_core_enum_value(enum memcg_memory_event, MEMCG_LOW));
+	r->events[TOP_IEV_HIGH] = ev_at(ev, bpf_core_enum_value(enum memcg_memory_event, MEMCG_HIGH));
+	r->events[TOP_IEV_MAX] = ev_at(ev, bpf_core_enum_value(enum memcg_memory_event, MEMCG_MAX));
+	r->events[TOP_IEV_OOM] = ev_at(ev, bpf_core_enum_value(enum memcg_memory_event, MEMCG_OOM));
+	r->events[TOP_IEV_OOM_KILL] =
+		ev_at(ev, bpf_core_enum_value(enum memcg_memory_event, MEMCG_OOM_KILL));
+	r->events[TOP_IEV_OOM_GROUP_KILL] = bpf_core_enum_value_exists(enum memcg_memory_event,
+								       MEMCG_OOM_GROUP_KILL) ?
+		ev_at(ev, bpf_core_enum_value(enum memcg_memory_event, MEMCG_OOM_GROUP_KILL)) : 0;
+	return 0;
+}

@@ -21,4 +21,36 @@ struct top_cg_stats {
 	__u64 oom_kills;	/* OOM victims that were in this subtree */
 };
 
+/*
+ * The iter/cgroup fast path: one record per memory cgroup of the view's
+ * subtree, written by top_iter_memcg into the mmap()able array
+ * top_iter_recs (a cgroup iterator cannot stream more than one seq_file
+ * buffer, so records go to a map and the read() only drives the walk).
+ * Page counters are in pages; user space multiplies by the page size.
+ */
+#define TOP_NAME_LEN	128	/* longer names: the refresh falls back to cgroupfs */
+
+enum {
+	TOP_REC_MEMCG_ROOT = 1 << 0,	/* the hierarchy root: usage is not a page counter */
+	TOP_REC_NAME_TRUNC = 1 << 1,	/* name did not fit */
+};
+
+enum { TOP_IEV_LOW, TOP_IEV_HIGH, TOP_IEV_MAX, TOP_IEV_OOM, TOP_IEV_OOM_KILL,
+       TOP_IEV_OOM_GROUP_KILL, TOP_IEV_NR };
+
+struct top_memcg_rec {
+	__u64 id;		/* kernfs id of the cgroup */
+	__u64 parent_id;	/* 0 for the hierarchy root */
+	__u32 level;		/* depth in its hierarchy, 0 = root */
+	__u32 flags;		/* TOP_REC_* */
+	__u64 usage;		/* memory page counter */
+	__u64 watermark;	/* its peak */
+	__u64 min, low, high, max;
+	__u64 swap_usage;	/* swap (v2) or memory+swap (v1 memsw) counter */
+	__u64 swap_max;
+	__u64 failcnt;		/* memory counter's failcnt (v1 memory.failcnt) */
+	__u64 events[TOP_IEV_NR];	/* memory_events[]: memory.events / oom_control */
+	char name[TOP_NAME_LEN];
+};
+
 #endif

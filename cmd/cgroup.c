@@ -527,12 +527,30 @@ static void psi_unknown(struct cg_psi_line *p)
 	p->total_us = CG_UNKNOWN;
 }
 
-static void read_psi(const char *dir, struct cg_mem *m)
+/* Read a small file relative to a directory fd: no path walk from "/". */
+static int read_at(int dfd, const char *name, char *buf, size_t len)
 {
-	char path[PATH_MAX], buf[512], *save = NULL;
+	ssize_t n;
+	int fd;
 
-	snprintf(path, sizeof(path), "%s/memory.pressure", dir);
-	if (read_file_str(path, buf, sizeof(buf)) < 0)
+	fd = openat(dfd, name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	if (n < 0)
+		return (int)n;
+	buf[n] = '\0';
+	return (int)n;
+}
+
+static void read_psi(int dfd, struct cg_mem *m)
+{
+	char buf[512], *save = NULL;
+
+	if (read_at(dfd, "memory.pressure", buf, sizeof(buf)) < 0)
 		return;
 	for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
 		struct cg_psi_line p;
@@ -546,21 +564,54 @@ static void read_psi(const char *dir, struct cg_mem *m)
 	}
 }
 
-static uint64_t rd(const char *dir, const char *name)
+static uint64_t rd(int dfd, const char *name)
 {
-	char path[PATH_MAX];
-	uint64_t v;
+	char buf[64], *end;
+	unsigned long long x;
+	int n;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	return read_file_u64(path, &v) ? CG_UNKNOWN : v;
+	n = read_at(dfd, name, buf, sizeof(buf));
+	if (n < 0)
+		return CG_UNKNOWN;
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		buf[--n] = '\0';
+	if (!strcmp(buf, "max"))
+		return CG_NOLIMIT;
+	errno = 0;
+	x = strtoull(buf, &end, 10);
+	if (errno || end == buf || *end)
+		return CG_UNKNOWN;
+	return x;
 }
 
+struct stat_key {
+	const char *name;
+	int idx;
+};
+
+static int stat_key_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct stat_key *)a)->name, ((const struct stat_key *)b)->name);
+}
+
+/*
+ * memory.stat has ~40-80 lines and top parses it for thousands of
+ * cgroups per refresh: look keys up by binary search, not a linear scan.
+ */
 static int stat_index(const char *key)
 {
-	for (int i = 0; i < CG_STAT_NR; i++)
-		if (!strcmp(cg_stat_names[i], key))
-			return i;
-	return -1;
+	static struct stat_key sorted[CG_STAT_NR];
+	static bool ready;
+	struct stat_key k = { key, 0 }, *hit;
+
+	if (!ready) {
+		for (int i = 0; i < CG_STAT_NR; i++)
+			sorted[i] = (struct stat_key){ cg_stat_names[i], i };
+		qsort(sorted, CG_STAT_NR, sizeof(sorted[0]), stat_key_cmp);
+		ready = true;
+	}
+	hit = bsearch(&k, sorted, CG_STAT_NR, sizeof(sorted[0]), stat_key_cmp);
+	return hit ? hit->idx : -1;
 }
 
 /* v1's hierarchical total_* names and old names, mapped to v2 names */
@@ -580,31 +631,46 @@ static int v1_stat_index(const char *key)
 	return stat_index(key);
 }
 
-/* Read "key value" lines; idx maps a key to a slot or -1. */
-static void read_kv(const char *dir, const char *name, uint64_t *out, int nout,
+/*
+ * Read "key value" lines; idx maps a key to a slot or -1.  One read()
+ * into a buffer big enough for any memory.stat, parsed by hand: at
+ * thousands of cgroups per refresh, stdio and sscanf are the cost.
+ */
+static void read_kv(int dfd, const char *name, uint64_t *out, int nout,
 		    int (*idx)(const char *), uint64_t *v1_swap)
 {
-	char path[PATH_MAX], line[256];
-	FILE *f;
+	char buf[16384], *p, *nl;
+	int n;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "re");
-	if (!f)
+	n = read_at(dfd, name, buf, sizeof(buf));
+	if (n < 0)
 		return;
-	while (fgets(line, sizeof(line), f)) {
-		char key[128];
+	for (p = buf; *p; p = nl + 1) {
+		char *sp, *end;
 		unsigned long long v;
 		int i;
 
-		if (sscanf(line, "%127s %llu", key, &v) != 2)
+		nl = strchr(p, '\n');
+		if (!nl)
+			nl = p + strlen(p) - 1;	/* last line without a newline */
+		else
+			*nl = '\0';
+		sp = strchr(p, ' ');
+		if (!sp || sp == p)
 			continue;
-		if (v1_swap && !strcmp(key, "total_swap"))
+		*sp = '\0';
+		errno = 0;
+		v = strtoull(sp + 1, &end, 10);
+		if (errno || end == sp + 1)
+			continue;
+		if (v1_swap && !strcmp(p, "total_swap"))
 			*v1_swap = v;
-		i = idx(key);
+		i = idx(p);
 		if (i >= 0 && i < nout)
 			out[i] = v;
+		if (!nl[1])
+			break;
 	}
-	fclose(f);
 }
 
 static int event_index(const char *key)
@@ -625,79 +691,98 @@ static uint64_t v1_limit(uint64_t v)
 	return (cg_known(v) && v >= V1_UNLIMITED) ? CG_NOLIMIT : v;
 }
 
-static void count_procs(const char *dir, struct cg_mem *m)
+/* Count lines without stdio; a pid list can be longer than any buffer. */
+static void count_procs(int dfd, struct cg_mem *m)
 {
-	char path[PATH_MAX], line[32];
+	char buf[4096];
 	uint64_t n = 0;
-	FILE *f;
+	ssize_t got;
+	int fd;
 
-	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
-	f = fopen(path, "re");
-	if (!f)
+	fd = openat(dfd, "cgroup.procs", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 		return;
-	while (fgets(line, sizeof(line), f))
-		n++;
-	fclose(f);
-	m->nr_procs = n;
+	while ((got = read(fd, buf, sizeof(buf))) > 0)
+		for (char *p = buf; (p = memchr(p, '\n', buf + got - p)); p++)
+			n++;
+	close(fd);
+	if (got == 0)
+		m->nr_procs = n;
 }
 
-static void read_v2(const char *d, struct cg_mem *m)
+static void read_v2(int d, unsigned what, struct cg_mem *m)
 {
-	m->current = rd(d, "memory.current");
-	m->peak = rd(d, "memory.peak");
-	m->min = rd(d, "memory.min");
-	m->low = rd(d, "memory.low");
-	m->high = rd(d, "memory.high");
-	m->max = rd(d, "memory.max");
-	m->swap_current = rd(d, "memory.swap.current");
-	m->swap_max = rd(d, "memory.swap.max");
-	read_kv(d, "memory.stat", m->stat, CG_STAT_NR, stat_index, NULL);
-	read_kv(d, "memory.events", m->events, CG_EV_NR, event_index, NULL);
+	if (what & CG_RD_USAGE) {
+		m->current = rd(d, "memory.current");
+		m->peak = rd(d, "memory.peak");
+		m->min = rd(d, "memory.min");
+		m->low = rd(d, "memory.low");
+		m->high = rd(d, "memory.high");
+		m->max = rd(d, "memory.max");
+	}
+	if (what & CG_RD_SWAP) {
+		m->swap_current = rd(d, "memory.swap.current");
+		m->swap_max = rd(d, "memory.swap.max");
+	}
+	if (what & CG_RD_STAT)
+		read_kv(d, "memory.stat", m->stat, CG_STAT_NR, stat_index, NULL);
+	if (what & CG_RD_EVENTS)
+		read_kv(d, "memory.events", m->events, CG_EV_NR, event_index, NULL);
 }
 
-static void read_v1(const char *d, struct cg_mem *m)
+static void read_v1(int d, unsigned what, struct cg_mem *m)
 {
 	uint64_t memsw_lim, memsw_use, swap = CG_UNKNOWN;
 
-	m->current = rd(d, "memory.usage_in_bytes");
-	m->peak = rd(d, "memory.max_usage_in_bytes");
-	m->max = v1_limit(rd(d, "memory.limit_in_bytes"));
+	/* swap needs current and max to subtract from memsw */
+	if (what & (CG_RD_USAGE | CG_RD_SWAP)) {
+		m->current = rd(d, "memory.usage_in_bytes");
+		m->max = v1_limit(rd(d, "memory.limit_in_bytes"));
+	}
+	if (what & CG_RD_USAGE)
+		m->peak = rd(d, "memory.max_usage_in_bytes");
 	/* v1 has no min/low/high: they stay unknown */
-	read_kv(d, "memory.stat", m->stat, CG_STAT_NR, v1_stat_index, &swap);
-	memsw_lim = v1_limit(rd(d, "memory.memsw.limit_in_bytes"));
-	memsw_use = rd(d, "memory.memsw.usage_in_bytes");
-	if (cg_known(memsw_use) && cg_known(m->current))
-		m->swap_current = memsw_use > m->current ? memsw_use - m->current : 0;
-	else
-		m->swap_current = swap;
-	if (memsw_lim == CG_NOLIMIT)
-		m->swap_max = CG_NOLIMIT;
-	else if (cg_known(memsw_lim) && cg_known(m->max) && m->max != CG_NOLIMIT)
-		m->swap_max = memsw_lim > m->max ? memsw_lim - m->max : 0;
-	/* memory.failcnt counts charges that hit the limit: v2's "max" event */
-	m->events[CG_EV_max] = rd(d, "memory.failcnt");
-	read_kv(d, "memory.oom_control", m->events, CG_EV_NR, v1_oom_index, NULL);
+	if (what & CG_RD_STAT)
+		read_kv(d, "memory.stat", m->stat, CG_STAT_NR, v1_stat_index, &swap);
+	if (what & CG_RD_SWAP) {
+		memsw_lim = v1_limit(rd(d, "memory.memsw.limit_in_bytes"));
+		memsw_use = rd(d, "memory.memsw.usage_in_bytes");
+		if (cg_known(memsw_use) && cg_known(m->current))
+			m->swap_current = memsw_use > m->current ? memsw_use - m->current : 0;
+		else
+			m->swap_current = swap;
+		if (memsw_lim == CG_NOLIMIT)
+			m->swap_max = CG_NOLIMIT;
+		else if (cg_known(memsw_lim) && cg_known(m->max) && m->max != CG_NOLIMIT)
+			m->swap_max = memsw_lim > m->max ? memsw_lim - m->max : 0;
+	}
+	if (what & CG_RD_EVENTS) {
+		/* memory.failcnt counts charges that hit the limit: v2's "max" event */
+		m->events[CG_EV_max] = rd(d, "memory.failcnt");
+		read_kv(d, "memory.oom_control", m->events, CG_EV_NR, v1_oom_index, NULL);
+	}
 }
 
-static bool has_child_dirs(const char *dir)
+static bool has_child_dirs(int dfd)
 {
 	struct dirent *de;
 	bool any = false;
-	DIR *d = opendir(dir);
+	int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
 
-	if (!d)
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
 		return false;
+	}
 	while (!any && (de = readdir(d)))
 		any = de->d_type == DT_DIR && de->d_name[0] != '.';
 	closedir(d);
 	return any;
 }
 
-int cg_read_mem(const struct cg_env *env, const struct cg_ref *ref, struct cg_mem *m)
+void cg_mem_unknown(struct cg_mem *m)
 {
-	char psi[PATH_MAX];
-	struct stat st;
-
 	memset(m, 0, sizeof(*m));
 	m->current = m->peak = m->min = m->low = m->high = m->max = CG_UNKNOWN;
 	m->swap_current = m->swap_max = m->nr_procs = CG_UNKNOWN;
@@ -707,17 +792,38 @@ int cg_read_mem(const struct cg_env *env, const struct cg_ref *ref, struct cg_me
 		m->events[i] = CG_UNKNOWN;
 	psi_unknown(&m->psi_some);
 	psi_unknown(&m->psi_full);
+}
 
-	if (stat(ref->path, &st))
-		return -errno;	/* vanished */
+void cg_read_mem_at(const struct cg_env *env, int dfd, int psi_dfd, unsigned what,
+		    struct cg_mem *m)
+{
 	if (env->mem_is_v2)
-		read_v2(ref->path, m);
+		read_v2(dfd, what, m);
 	else
-		read_v1(ref->path, m);
+		read_v1(dfd, what, m);
+	if ((what & CG_RD_PSI) && psi_dfd >= 0)
+		read_psi(psi_dfd, m);
+	if (what & CG_RD_PROCS)
+		count_procs(dfd, m);
+	if (what & CG_RD_CHILDREN)
+		m->populated_children = has_child_dirs(dfd);
+}
+
+int cg_read_mem(const struct cg_env *env, const struct cg_ref *ref, struct cg_mem *m)
+{
+	char psi[PATH_MAX];
+	int dfd, pfd = -1;
+
+	cg_mem_unknown(m);
+	dfd = open(ref->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;	/* vanished */
 	if (cg_psi_dir(env, ref, psi, sizeof(psi)))
-		read_psi(psi, m);
-	count_procs(ref->path, m);
-	m->populated_children = has_child_dirs(ref->path);
+		pfd = open(psi, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	cg_read_mem_at(env, dfd, pfd, CG_RD_ALL, m);
+	if (pfd >= 0)
+		close(pfd);
+	close(dfd);
 	return 0;
 }
 

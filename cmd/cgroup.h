@@ -124,6 +124,28 @@ struct cg_mem {
 int cg_read_mem(const struct cg_env *env, const struct cg_ref *ref,
 		struct cg_mem *m);
 
+/* Groups of files cg_read_mem_at() reads (cg_read_mem reads them all). */
+enum {
+	CG_RD_USAGE	= 1 << 0,	/* current, peak, min/low/high/max */
+	CG_RD_SWAP	= 1 << 1,	/* swap current/max (v1: memsw - usage) */
+	CG_RD_STAT	= 1 << 2,	/* memory.stat */
+	CG_RD_EVENTS	= 1 << 3,	/* memory.events / failcnt + oom_control */
+	CG_RD_PSI	= 1 << 4,	/* memory.pressure in psi_dfd */
+	CG_RD_PROCS	= 1 << 5,	/* cgroup.procs line count */
+	CG_RD_CHILDREN	= 1 << 6,	/* populated_children */
+	CG_RD_ALL	= (1 << 7) - 1,
+};
+
+/* Every field unknown, as before a read. */
+void cg_mem_unknown(struct cg_mem *m);
+/*
+ * Read only the groups in what, relative to the cgroup's directory fd
+ * (and its cgroup2 twin's, or -1): for callers that read thousands of
+ * cgroups per second.  Fields not read are left as they were.
+ */
+void cg_read_mem_at(const struct cg_env *env, int dfd, int psi_dfd, unsigned what,
+		    struct cg_mem *m);
+
 /* The limit that binds first (lowest of high and max), CG_NOLIMIT if none. */
 uint64_t cg_binding_limit(const struct cg_mem *m, const char **which);
 

@@ -22,7 +22,7 @@
 
 struct top_args {
 	const char *cgroup;
-	bool batch, batch_set_format, flat, no_color, no_bpf, demo, reverse;
+	bool batch, batch_set_format, flat, no_color, no_bpf, no_iter, demo, reverse;
 	uint64_t iterations;	/* 0: forever */
 	bool iterations_set;
 	uint64_t delay_ns;
@@ -34,7 +34,7 @@ struct top_args {
 };
 
 enum {
-	OPT_DEPTH = 0x100, OPT_COLUMNS, OPT_FILTER, OPT_NO_COLOR, OPT_NO_BPF, OPT_DEMO,
+	OPT_DEPTH = 0x100, OPT_COLUMNS, OPT_FILTER, OPT_NO_COLOR, OPT_NO_BPF, OPT_NO_ITER, OPT_DEMO,
 	OPT_TREE,
 };
 
@@ -52,6 +52,7 @@ static const struct argp_option top_options[] = {
 	{ "filter", OPT_FILTER, "TEXT", 0, "only cgroups whose path contains TEXT", 0 },
 	{ "no-color", OPT_NO_COLOR, 0, 0, "no colours (also: NO_COLOR set)", 0 },
 	{ "no-bpf", OPT_NO_BPF, 0, 0, "do not load the BPF program (its columns show '-')", 0 },
+	{ "no-iter", OPT_NO_ITER, 0, 0, "read every cgroup from cgroupfs, not with the BPF cgroup iterator", 0 },
 	{ "demo", OPT_DEMO, 0, 0, "run a memory hog in a scratch cgroup and watch it", 0 },
 	{ 0 },
 };
@@ -108,6 +109,7 @@ static error_t top_parse(int key, char *arg, struct argp_state *state)
 	case OPT_FILTER: a->filter = arg; break;
 	case OPT_NO_COLOR: a->no_color = true; break;
 	case OPT_NO_BPF: a->no_bpf = true; break;
+	case OPT_NO_ITER: a->no_iter = true; break;
 	case OPT_DEMO: a->demo = true; break;
 	case ARGP_KEY_ARG:
 		if (a->cgroup) {
@@ -281,7 +283,8 @@ int do_top(int argc, char **argv)
 		return ret == -EINVAL ? EXIT_USAGE : EXIT_NOCGROUP;
 	}
 
-	struct top_collect_opts co = { .env = &env, .root = &ref, .depth = a.depth, .bpf = !a.no_bpf };
+	struct top_collect_opts co = { .env = &env, .root = &ref, .depth = a.depth, .bpf = !a.no_bpf,
+					 .no_iter = a.no_iter };
 
 	ret = top_collector_new(&col, &co);
 	if (ret) {
@@ -431,7 +434,8 @@ int top_demo(const struct cg_env *env, struct top_args *a, struct top_view *v,
 		p_err("top: --demo: %s", err);
 		goto out_kill;
 	}
-	struct top_collect_opts co = { .env = env, .root = &root, .depth = a->depth, .bpf = !a->no_bpf };
+	struct top_collect_opts co = { .env = env, .root = &root, .depth = a->depth, .bpf = !a->no_bpf,
+					 .no_iter = a->no_iter };
 
 	if (top_collector_new(&col, &co))
 		goto out_kill;

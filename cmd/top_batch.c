@@ -46,6 +46,19 @@ static const char *row_label(const struct top_row *r, bool tree, char *buf, size
 	return buf;
 }
 
+/* One cell, padded to width: fprintf("%*s") per cell is most of a 10,000-row print. */
+static void put_cell(FILE *f, const char *sep, const char *v, int width, bool left)
+{
+	int pad = width - (int)strlen(v);
+
+	fputs(sep, f);
+	for (; !left && pad > 0; pad--)
+		putc_unlocked(' ', f);
+	fputs(v, f);
+	for (; left && pad > 0; pad--)
+		putc_unlocked(' ', f);
+}
+
 void top_render_text(FILE *f, const struct top_snap *s, const struct top_view *v,
 		     const struct top_colset *cs)
 {
@@ -89,11 +102,11 @@ void top_render_text(FILE *f, const struct top_snap *s, const struct top_view *v
 			const struct top_col *col = &top_cols[cs->idx[c]];
 
 			if (col->kind == TOP_K_NAME)
-				fprintf(f, "%s%-*s", c ? " " : "", c + 1 < cs->nr ? namew : 0,
-					row_label(r, v->tree, label, sizeof(label)));
+				put_cell(f, c ? " " : "", row_label(r, v->tree, label, sizeof(label)),
+					 c + 1 < cs->nr ? namew : 0, true);
 			else
-				fprintf(f, "%s%*s", c ? " " : "", col->width,
-					top_col_format(col, r, val, sizeof(val)));
+				put_cell(f, c ? " " : "", top_col_format(col, r, val, sizeof(val)),
+					 col->width, false);
 		}
 		fputc('\n', f);
 	}
@@ -154,6 +167,7 @@ static void j_row(struct json_writer *w, const struct top_snap *s, const struct 
 		jsonw_u64_field(w, "parent", s->rows[r->parent].id);
 	else
 		jsonw_null_field(w, "parent");
+	jsonw_string_field(w, "source", r->from_iter ? "iter" : "cgroupfs");
 	j_count(w, "procs", m->nr_procs);
 	j_bytes(w, "current", m->current);
 	j_bytes(w, "peak", m->peak);
@@ -234,6 +248,7 @@ void top_render_json(struct json_writer *w, const struct top_snap *s, const stru
 	else
 		jsonw_null_field(w, "bpf_note");
 	jsonw_u64_field(w, "vanished", s->vanished);
+	jsonw_string_field(w, "walk", s->iter ? "iter" : "cgroupfs");
 	jsonw_name(w, "cgroups");
 	jsonw_start_array(w);
 	for (size_t i = 0; order && i < n; i++)

@@ -4,10 +4,17 @@
  * columns need, merge the BPF per-cgroup counters with one batched map
  * read, and compute rates against the previous snapshot.  Never prints.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -16,6 +23,7 @@
 
 #include "bpfutil.h"
 #include "main.h"
+#include "probe.h"
 #include "top.skel.h"
 #include "top_snap.h"
 
@@ -194,6 +202,15 @@ struct top_collector {
 	int depth;
 	struct top_bpf *skel;
 	const char *bpf_note;
+	/* the cgroup iterator fast path */
+	bool want_iter;
+	struct bpf_link *iter_link;
+	const struct top_memcg_rec *recs;	/* mmap of top_iter_recs */
+	size_t iter_cap, recs_len;
+	uint64_t root_ino;
+	bool iter_swap;		/* the kernel has swap files to agree with */
+	long page_size;
+	const struct top_memcg_rec **order;	/* records sorted by (parent, name) */
 	struct top_snap snap[2];
 	int cur;		/* index of the latest snapshot */
 	bool have_prev;
@@ -219,13 +236,84 @@ static const char *bpf_why(int err)
 	}
 }
 
-static int bpf_open_load(struct top_collector *c, bool with_oom)
+/* Room for every memory cgroup the kernel has now, and some growth. */
+static size_t iter_capacity(void)
+{
+	char line[256];
+	size_t n = 0;
+	FILE *f = fopen("/proc/cgroups", "re");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		unsigned long nr;
+
+		if (sscanf(line, "memory %*d %lu", &nr) == 1)
+			n = nr;
+	}
+	if (f)
+		fclose(f);
+	n += n / 2 + 1024;
+	return n > TOP_MAX_CGROUPS ? TOP_MAX_CGROUPS : n;
+}
+
+static int iter_attach(struct top_collector *c, struct top_bpf *s)
+{
+	union bpf_iter_link_info linfo = {};
+	LIBBPF_OPTS(bpf_iter_attach_opts, opts);
+	struct stat st;
+	void *m;
+	int fd, err = 0;
+
+	fd = open(c->root.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st)) {
+		err = -errno;
+		goto out;
+	}
+	c->root_ino = st.st_ino;
+	linfo.cgroup.cgroup_fd = fd;
+	linfo.cgroup.order = BPF_CGROUP_ITER_DESCENDANTS_PRE;
+	opts.link_info = &linfo;
+	opts.link_info_len = sizeof(linfo);
+	c->iter_link = bpf_program__attach_iter(s->progs.top_iter_memcg, &opts);
+	if (!c->iter_link) {
+		err = -errno;
+		goto out;
+	}
+	c->page_size = sysconf(_SC_PAGESIZE);
+	c->recs_len = c->iter_cap * sizeof(struct top_memcg_rec);
+	c->recs_len = (c->recs_len + c->page_size - 1) / c->page_size * c->page_size;
+	m = mmap(NULL, c->recs_len, PROT_READ, MAP_SHARED, bpf_map__fd(s->maps.top_iter_recs), 0);
+	if (m == MAP_FAILED) {
+		err = -errno;
+		bpf_link__destroy(c->iter_link);
+		c->iter_link = NULL;
+		goto out;
+	}
+	c->recs = m;
+	/* v1 without memsw accounting (or v2 without swap files): swap stays cgroupfs' */
+	c->iter_swap = faccessat(fd, c->env->mem_is_v2 ? "memory.swap.current" :
+				 "memory.memsw.usage_in_bytes", F_OK, 0) == 0 ||
+		(c->env->mem_is_v2 && !strcmp(c->root.rel, "/"));
+out:
+	if (fd >= 0)
+		close(fd);
+	return err;
+}
+
+static int bpf_open_load(struct top_collector *c, bool with_oom, bool with_iter)
 {
 	struct top_bpf *s = top_bpf__open();
 	int err;
 
 	if (!s)
 		return -errno;
+	if (with_iter) {
+		c->iter_cap = iter_capacity();
+		bpf_map__set_max_entries(s->maps.top_iter_recs, c->iter_cap);
+		/* attached by hand: it needs the view's root as its target */
+		bpf_program__set_autoattach(s->progs.top_iter_memcg, false);
+	} else {
+		bpf_program__set_autoload(s->progs.top_iter_memcg, false);
+	}
 	bpf_prog_autoload_if_tp(s->progs.top_memcg_begin, "vmscan", "mm_vmscan_memcg_reclaim_begin");
 	bpf_prog_autoload_if_tp(s->progs.top_memcg_end, "vmscan", "mm_vmscan_memcg_reclaim_end");
 	bpf_prog_autoload_if_tp(s->progs.top_direct_begin, "vmscan", "mm_vmscan_direct_reclaim_begin");
@@ -235,6 +323,8 @@ static int bpf_open_load(struct top_collector *c, bool with_oom)
 	err = top_bpf__load(s);
 	if (!err)
 		err = top_bpf__attach(s);
+	if (!err && with_iter)
+		err = iter_attach(c, s);
 	if (err) {
 		top_bpf__destroy(s);
 		return err;
@@ -252,11 +342,27 @@ static void bpf_setup(struct top_collector *c)
 		c->bpf_note = bpf_why(-EPERM);
 		return;
 	}
-	err = bpf_open_load(c, true);
-	if (err && err != -EPERM) {
-		/* 6.1's mark_victim has no task argument: go on without OOM attribution */
-		p_debug("top: retrying without the OOM victim program (%s)", strerror(-err));
-		err = bpf_open_load(c, false);
+	/*
+	 * 6.1's mark_victim has no task argument: go on without OOM
+	 * attribution; a kernel whose cgroup iterator or mem_cgroup layout
+	 * we cannot use: go on reading cgroupfs.
+	 */
+	static const struct { bool oom, iter; } tries[] = {
+		{ true, true }, { false, true }, { true, false }, { false, false },
+	};
+
+	if (c->want_iter)
+		c->want_iter = probe_get(PROBE_PROG_ITER_CGROUP, NULL) == PROBE_YES;
+	err = -ENOTSUP;
+	for (size_t i = 0; i < ARRAY_SIZE(tries); i++) {
+		if (tries[i].iter && !c->want_iter)
+			continue;
+		err = bpf_open_load(c, tries[i].oom, tries[i].iter);
+		if (!err || err == -EPERM)
+			break;
+		p_debug("top: BPF load %s OOM victims, %s the cgroup iterator failed: %s",
+			tries[i].oom ? "with" : "without", tries[i].iter ? "with" : "without",
+			strerror(-err));
 	}
 	if (err)
 		c->bpf_note = bpf_why(err);
@@ -271,6 +377,7 @@ int top_collector_new(struct top_collector **out, const struct top_collect_opts 
 	c->env = o->env;
 	c->root = *o->root;
 	c->depth = o->depth;
+	c->want_iter = !o->no_iter;
 	if (o->bpf)
 		bpf_setup(c);
 	*out = c;
@@ -288,8 +395,12 @@ void top_collector_free(struct top_collector *c)
 {
 	if (!c)
 		return;
+	if (c->recs)
+		munmap((void *)c->recs, c->recs_len);
+	bpf_link__destroy(c->iter_link);
 	if (c->skel)
 		top_bpf__destroy(c->skel);
+	free(c->order);
 	top_snap_free(&c->snap[0]);
 	top_snap_free(&c->snap[1]);
 	free(c->keys);
@@ -360,87 +471,382 @@ static const struct top_cg_stats *bpf_find(const struct top_collector *c, uint64
 	return hit ? &c->vals[hit->idx] : NULL;
 }
 
-struct walk_ctx {
+/*
+ * The cgroupfs walk, reading each cgroup as it is found: one directory
+ * fd per cgroup (and its cgroup2 twin's for PSI), every file opened
+ * relative to it, children listed with getdents64 on that same fd.  No
+ * path is walked from "/" and no cgroup is stat()ed twice.
+ */
+struct fs_walk {
+	const struct cg_env *env;
 	struct top_snap *s;
-	int stack[256];		/* row index per depth */
+	unsigned what;		/* CG_RD_* */
+	int max_depth;
+	bool check_memcg;	/* not on a cgroup fs (fixtures): need memory.stat */
 	int err;
+	char rel[PATH_MAX];
+	char dents[32768];
 };
 
-static int walk_cb(const struct cg_ref *ref, int depth, void *data)
+static unsigned src_to_rd(const struct cg_env *env, unsigned src)
 {
-	struct walk_ctx *w = data;
-	int parent, idx;
+	unsigned rd = 0;
 
-	if (depth >= (int)ARRAY_SIZE(w->stack))
-		return 0;
-	parent = w->stack[depth - 1];
-	idx = top_snap_add(w->s, ref->rel, ref->id, depth, parent);
-	if (idx < 0) {
-		w->err = -ENOMEM;
-		return 1;
+	/* v1's memory.stat has no pgsteal: its reclaim rate is BPF's alone */
+	if ((src & TOP_SRC_PGSTEAL) && env->mem_is_v2)
+		rd |= CG_RD_STAT;
+	if (src & TOP_SRC_USAGE)
+		rd |= CG_RD_USAGE;
+	if (src & TOP_SRC_SWAP)
+		rd |= CG_RD_SWAP;
+	if (src & TOP_SRC_STAT)
+		rd |= CG_RD_STAT;
+	if (src & TOP_SRC_EVENTS)
+		rd |= CG_RD_EVENTS;
+	if (src & TOP_SRC_PSI)
+		rd |= CG_RD_PSI;
+	if (src & TOP_SRC_PROCS)
+		rd |= CG_RD_PROCS;
+	return rd;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Child directory names of dfd, sorted (cg_walk's order); NULL-safe free. */
+static char **list_children(struct fs_walk *w, int dfd, size_t *nr)
+{
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	long got;
+
+	while ((got = syscall(SYS_getdents64, dfd, w->dents, sizeof(w->dents))) > 0) {
+		for (long off = 0; off < got;) {
+			struct {
+				uint64_t d_ino;
+				int64_t d_off;
+				unsigned short d_reclen;
+				unsigned char d_type;
+				char d_name[];
+			} *de = (void *)(w->dents + off);
+
+			off += de->d_reclen;
+			if (de->d_type != DT_DIR || de->d_name[0] == '.')
+				continue;
+			if (n == cap) {
+				char **nn = realloc(names, (cap = cap ? cap * 2 : 16) * sizeof(*names));
+
+				if (!nn)
+					goto oom;
+				names = nn;
+			}
+			if (!(names[n] = strdup(de->d_name)))
+				goto oom;
+			n++;
+		}
 	}
-	w->stack[depth] = idx;
+	if (n)
+		qsort(names, n, sizeof(*names), name_cmp);
+	*nr = n;
+	return names;
+oom:
+	w->err = -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	*nr = 0;
+	return NULL;
+}
+
+static void fs_walk_dir(struct fs_walk *w, int dfd, int pfd, int depth, int row)
+{
+	size_t n, rl = strlen(w->rel), base = rl == 1 ? 0 : rl;	/* rel "/" */
+	char **names;
+
+	cg_read_mem_at(w->env, dfd, pfd, w->what, &w->s->rows[row].mem);
+	if (w->max_depth && depth >= w->max_depth)
+		return;
+	names = list_children(w, dfd, &n);
+	for (size_t i = 0; i < n && !w->err; i++) {
+		int cfd, cpfd = -1, idx;
+		struct stat st;
+
+		cfd = openat(dfd, names[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (cfd < 0)
+			continue;	/* vanished since the listing */
+		if (fstat(cfd, &st) ||
+		    (w->check_memcg && faccessat(cfd, "memory.stat", F_OK, 0)) ||
+		    depth + 1 >= 256 ||
+		    snprintf(w->rel + base, sizeof(w->rel) - base, "/%s",
+			     names[i]) >= (int)(sizeof(w->rel) - base)) {
+			close(cfd);
+			continue;
+		}
+		idx = top_snap_add(w->s, w->rel, st.st_ino, depth + 1, row);
+		if (idx < 0) {
+			w->err = -ENOMEM;
+			close(cfd);
+			break;
+		}
+		if (pfd >= 0)
+			cpfd = openat(pfd, names[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		fs_walk_dir(w, cfd, cpfd, depth + 1, idx);
+		if (cpfd >= 0)
+			close(cpfd);
+		close(cfd);
+		w->rel[rl] = '\0';
+	}
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+/* Walk and read the view's subtree from cgroupfs; the root row is row 0. */
+static int fs_collect(struct top_collector *c, struct top_snap *s, unsigned src)
+{
+	struct fs_walk *w = calloc(1, sizeof(*w));
+	struct statfs sfs;
+	struct stat st;
+	char psi[PATH_MAX];
+	int dfd, pfd = -1, err = 0;
+
+	if (!w)
+		return -ENOMEM;
+	w->env = c->env;
+	w->s = s;
+	w->what = src_to_rd(c->env, src);
+	w->max_depth = c->depth;
+	dfd = open(c->root.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* the view's root can itself vanish (and a new one take its name) */
+	if (dfd < 0 || fstat(dfd, &st)) {
+		err = -ENOENT;
+		goto out;
+	}
+	w->check_memcg = fstatfs(dfd, &sfs) ||
+		(sfs.f_type != CGROUP_SUPER_MAGIC && sfs.f_type != CGROUP2_SUPER_MAGIC);
+	if (top_snap_add(s, c->root.rel, st.st_ino, 0, -1) < 0) {
+		err = -ENOMEM;
+		goto out;
+	}
+	if ((w->what & CG_RD_PSI) && cg_psi_dir(c->env, &c->root, psi, sizeof(psi)))
+		pfd = open(psi, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	snprintf(w->rel, sizeof(w->rel), "%s", c->root.rel);
+	fs_walk_dir(w, dfd, pfd, 0, 0);
+	err = w->err;
+out:
+	if (pfd >= 0)
+		close(pfd);
+	if (dfd >= 0)
+		close(dfd);
+	free(w);
+	return err;
+}
+
+/* ---- the cgroup iterator path ------------------------------------------- */
+
+static int rec_cmp(const void *a, const void *b)
+{
+	const struct top_memcg_rec *x = *(const struct top_memcg_rec *const *)a;
+	const struct top_memcg_rec *y = *(const struct top_memcg_rec *const *)b;
+
+	if (x->parent_id != y->parent_id)
+		return x->parent_id < y->parent_id ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+/* One run of the iterator: the records land in the mmap()ed array. */
+static int iter_run(struct top_collector *c, size_t *nr)
+{
+	char buf[64];
+	ssize_t n;
+	int fd;
+
+	c->skel->bss->top_iter_nr = 0;
+	c->skel->bss->top_iter_done = 0;
+	fd = bpf_iter_create(bpf_link__fd(c->iter_link));
+	if (fd < 0)
+		return -errno;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		;
+	close(fd);
+	if (n < 0)
+		return -errno;	/* EOPNOTSUPP: the walk was cut short */
+	if (!c->skel->bss->top_iter_done)
+		return -EAGAIN;
+	if (c->skel->bss->top_iter_nr > c->iter_cap)
+		return -ENOSPC;	/* more cgroups than when we sized the map */
+	*nr = c->skel->bss->top_iter_nr;
 	return 0;
 }
 
-/* Only what was asked for; cheap sources without reading memory.stat. */
-static void read_light(const struct cg_env *env, const char *path, const char *rel,
-		       unsigned src, struct cg_mem *m)
+static uint64_t pages(const struct top_collector *c, uint64_t p)
 {
-	char p[PATH_MAX + 32], buf[512];
+	/* PAGE_COUNTER_MAX (LONG_MAX / PAGE_SIZE) is "max" */
+	if (p >= (uint64_t)LONG_MAX / (uint64_t)c->page_size)
+		return CG_NOLIMIT;
+	return p * (uint64_t)c->page_size;
+}
 
-	if (src & TOP_SRC_USAGE) {
-		uint64_t v;
-#define RD(field, file) do {						\
-		snprintf(p, sizeof(p), "%s/%s", path, file);		\
-		m->field = read_file_u64(p, &v) ? CG_UNKNOWN : v;	\
-	} while (0)
-		if (env->mem_is_v2) {
-			RD(current, "memory.current");
-			RD(peak, "memory.peak");
-			RD(high, "memory.high");
-			RD(max, "memory.max");
-			RD(swap_current, "memory.swap.current");
-		} else {
-			RD(current, "memory.usage_in_bytes");
-			RD(peak, "memory.max_usage_in_bytes");
-			RD(max, "memory.limit_in_bytes");
-			if (cg_known(m->max) && m->max >= (1ULL << 62))
-				m->max = CG_NOLIMIT;
+/* What cgroupfs would have said, from the page counters; *rd: groups covered. */
+static void rec_to_mem(const struct top_collector *c, const struct top_memcg_rec *r,
+		       unsigned *rd, struct cg_mem *m)
+{
+	*rd = CG_RD_USAGE | CG_RD_EVENTS;
+	m->current = pages(c, r->usage);
+	m->peak = pages(c, r->watermark);
+	m->max = pages(c, r->max);
+	if (c->env->mem_is_v2) {
+		m->min = pages(c, r->min);
+		m->low = pages(c, r->low);
+		m->high = pages(c, r->high);
+		m->events[CG_EV_low] = r->events[TOP_IEV_LOW];
+		m->events[CG_EV_high] = r->events[TOP_IEV_HIGH];
+		m->events[CG_EV_max] = r->events[TOP_IEV_MAX];
+		m->events[CG_EV_oom] = r->events[TOP_IEV_OOM];
+		m->events[CG_EV_oom_kill] = r->events[TOP_IEV_OOM_KILL];
+		m->events[CG_EV_oom_group_kill] = r->events[TOP_IEV_OOM_GROUP_KILL];
+		if (c->iter_swap) {
+			m->swap_current = pages(c, r->swap_usage);
+			m->swap_max = pages(c, r->swap_max);
+			*rd |= CG_RD_SWAP;
 		}
-#undef RD
-	}
-	if (src & TOP_SRC_PROCS) {
-		FILE *f;
+	} else {
+		/* v1 prints its "unlimited" as a huge byte count: same rule as cgroupfs */
+		if (m->max == CG_NOLIMIT || (cg_known(m->max) && m->max >= (1ULL << 62)))
+			m->max = CG_NOLIMIT;
+		m->events[CG_EV_max] = r->failcnt;
+		m->events[CG_EV_oom_kill] = r->events[TOP_IEV_OOM_KILL];
+		if (c->iter_swap) {
+			uint64_t use = pages(c, r->swap_usage), lim = pages(c, r->swap_max);
 
-		snprintf(p, sizeof(p), "%s/cgroup.procs", path);
-		f = fopen(p, "re");
-		if (f) {
-			uint64_t n = 0;
-
-			while (fgets(buf, sizeof(buf), f))
-				n++;
-			fclose(f);
-			m->nr_procs = n;
+			m->swap_current = use > m->current ? use - m->current : 0;
+			if (lim == CG_NOLIMIT || lim >= (1ULL << 62))
+				m->swap_max = CG_NOLIMIT;
+			else if (m->max != CG_NOLIMIT)
+				m->swap_max = lim > m->max ? lim - m->max : 0;
+			*rd |= CG_RD_SWAP;
 		}
 	}
-	if ((src & TOP_SRC_PSI) && env->psi_root[0]) {
-		char *save = NULL;
+}
 
-		snprintf(p, sizeof(p), "%s%s/memory.pressure", env->psi_root,
-			 strcmp(rel, "/") ? rel : "");
-		if (read_file_str(p, buf, sizeof(buf)) >= 0)
-			for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-				struct cg_psi_line pl;
+struct it_walk {
+	struct top_collector *c;
+	struct top_snap *s;
+	const struct top_memcg_rec **by_parent;	/* sorted by (parent_id, name) */
+	size_t nr;
+	unsigned what;		/* CG_RD_* wanted */
+	int root_fd, psi_fd;
+	char rel[PATH_MAX];
+	int err;
+};
 
-				if (cg_parse_psi_line(l, &pl))
-					continue;
-				if (!strncmp(l, "some", 4))
-					m->psi_some = pl;
-				else
-					m->psi_full = pl;
-			}
+/* The rest (memory.stat, PSI, procs) from cgroupfs, relative to the view's root. */
+static void it_read_files(struct it_walk *w, int row, unsigned what)
+{
+	const char *sub = w->rel + strlen(w->c->root.rel);
+	int dfd, pfd = -1;
+
+	if (!what)
+		return;
+	while (*sub == '/')
+		sub++;
+	dfd = openat(w->root_fd, *sub ? sub : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return;		/* removed since the walk: stays '-' */
+	if ((what & CG_RD_PSI) && w->psi_fd >= 0)
+		pfd = openat(w->psi_fd, *sub ? sub : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	cg_read_mem_at(w->c->env, dfd, pfd, what, &w->s->rows[row].mem);
+	if (pfd >= 0)
+		close(pfd);
+	close(dfd);
+}
+
+static void it_add(struct it_walk *w, const struct top_memcg_rec *r, int depth, int parent)
+{
+	size_t rl = strlen(w->rel), lo = 0, hi = w->nr;
+	unsigned covered = 0;
+	int row;
+
+	row = top_snap_add(w->s, w->rel, r->id, depth, parent);
+	if (row < 0) {
+		w->err = -ENOMEM;
+		return;
 	}
+	if (!(r->flags & TOP_REC_MEMCG_ROOT)) {
+		rec_to_mem(w->c, r, &covered, &w->s->rows[row].mem);
+		w->s->rows[row].from_iter = true;
+	}
+	it_read_files(w, row, w->what & ~covered);
+	if ((w->c->depth && depth >= w->c->depth) || depth + 1 >= 256)
+		return;
+	/* the children: the run of records whose parent is r */
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (w->by_parent[mid]->parent_id < r->id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t i = lo; i < w->nr && w->by_parent[i]->parent_id == r->id && !w->err; i++) {
+		const struct top_memcg_rec *ch = w->by_parent[i];
+
+		if (snprintf(w->rel + (rl == 1 ? 0 : rl), sizeof(w->rel) - rl, "/%s", ch->name) >=
+		    (int)(sizeof(w->rel) - rl))
+			continue;
+		it_add(w, ch, depth + 1, row);
+		w->rel[rl] = '\0';
+	}
+}
+
+/* -EAGAIN & co: use cgroupfs for this refresh; -ENOENT: the root is gone. */
+static int iter_collect(struct top_collector *c, struct top_snap *s, unsigned src)
+{
+	struct it_walk w = { .c = c, .s = s, .what = src_to_rd(c->env, src), .psi_fd = -1 };
+	char psi[PATH_MAX];
+	struct stat st;
+	size_t nr = 0;
+	int err;
+
+	/* the iterator holds the root it was attached to, even after rmdir */
+	w.root_fd = open(c->root.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (w.root_fd < 0 || fstat(w.root_fd, &st) || st.st_ino != c->root_ino) {
+		err = -ENOENT;
+		goto out;
+	}
+	err = iter_run(c, &nr);
+	if (!err && (!nr || c->recs[0].id != c->root_ino))
+		err = -EAGAIN;
+	for (size_t i = 0; !err && i < nr; i++)
+		if (c->recs[i].flags & TOP_REC_NAME_TRUNC)
+			err = -ENAMETOOLONG;
+	if (err) {
+		p_debug("top: cgroup iterator: %s; reading cgroupfs", strerror(-err));
+		goto out;
+	}
+	if (!c->order && !(c->order = malloc(c->iter_cap * sizeof(*c->order)))) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < nr; i++)
+		c->order[i] = &c->recs[i];
+	qsort(c->order + 1, nr - 1, sizeof(*c->order), rec_cmp);
+	w.by_parent = c->order + 1;
+	w.nr = nr - 1;
+	if ((w.what & CG_RD_PSI) && cg_psi_dir(c->env, &c->root, psi, sizeof(psi)))
+		w.psi_fd = open(psi, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	snprintf(w.rel, sizeof(w.rel), "%s", c->root.rel);
+	it_add(&w, &c->recs[0], 0, -1);
+	err = w.err;
+	s->iter = !err;
+out:
+	if (w.psi_fd >= 0)
+		close(w.psi_fd);
+	if (w.root_fd >= 0)
+		close(w.root_fd);
+	return err;
 }
 
 static double now_wall(void)
@@ -451,30 +857,38 @@ static double now_wall(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* Empty s but keep its rows array: no fresh pages to fault in each refresh. */
+static void snap_clear(struct top_snap *s)
+{
+	struct top_row *rows = s->rows;
+	size_t cap = s->cap;
+
+	for (size_t i = 0; i < s->nr; i++)
+		free(s->rows[i].rel);
+	memset(s, 0, sizeof(*s));
+	s->rows = rows;
+	s->cap = cap;
+}
+
 int top_collect(struct top_collector *c, unsigned src, const struct top_snap **out)
 {
 	struct top_snap *s = &c->snap[c->cur ^ 1], *prev = &c->snap[c->cur];
-	struct walk_ctx w = { .s = s };
-	char path[PATH_MAX * 2];
-	uint64_t id;
 	int err;
 
-	top_snap_free(s);
+	snap_clear(s);
+	err = c->iter_link ? iter_collect(c, s, src) : -ENOTSUP;
+	if (err && err != -ENOENT && err != -ENOMEM) {
+		snap_clear(s);	/* this refresh from cgroupfs */
+		err = fs_collect(c, s, src);
+	}
+	if (err) {
+		top_snap_free(s);
+		return err;
+	}
 	s->layout = cg_layout_name(c->env->layout);
 	s->src = src;
 	s->bpf = false;
 	s->bpf_note = c->bpf_note;
-	/* the view's root can itself vanish (and a new one take its name) */
-	if (cg_id_of(c->root.path, &id))
-		return -ENOENT;
-	if (top_snap_add(s, c->root.rel, id, 0, -1) < 0)
-		return -ENOMEM;
-	w.stack[0] = 0;
-	err = cg_walk(c->env, &c->root, c->depth, walk_cb, &w);
-	if (w.err || err < 0) {
-		top_snap_free(s);
-		return w.err ? w.err : err;
-	}
 	s->time = now_wall();
 	if ((src & TOP_SRC_BPF) && c->skel) {
 		err = bpf_read_all(c);
@@ -483,24 +897,12 @@ int top_collect(struct top_collector *c, unsigned src, const struct top_snap **o
 		else
 			s->bpf_note = "reading the BPF map failed";
 	}
-
-	for (size_t i = 0; i < s->nr; i++) {
-		struct top_row *r = &s->rows[i];
-		const struct top_cg_stats *b;
-
-		snprintf(path, sizeof(path), "%s%s", c->env->mem_root,
-			 strcmp(r->rel, "/") ? r->rel : "");
-		if (src & (TOP_SRC_STAT | TOP_SRC_EVENTS)) {
-			struct cg_ref ref;
-
-			if (cg_ref_from_path(c->env, path, &ref) == 0)
-				cg_read_mem(c->env, &ref, &r->mem);	/* vanished: stays '-' */
-		} else {
-			read_light(c->env, path, r->rel, src, &r->mem);
-		}
-		if (s->bpf) {
+	if (s->bpf) {
+		for (size_t i = 0; i < s->nr; i++) {
+			struct top_row *r = &s->rows[i];
 			/* a cgroup with no reclaim or OOM yet simply has no entry */
-			b = bpf_find(c, r->id);
+			const struct top_cg_stats *b = bpf_find(c, r->id);
+
 			r->bpf_known = true;
 			if (b)
 				r->bpf = *b;

@@ -27,7 +27,9 @@ enum {
 	TOP_SRC_PSI	= 1 << 3,	/* memory.pressure on the cgroup2 twin */
 	TOP_SRC_PROCS	= 1 << 4,	/* cgroup.procs */
 	TOP_SRC_BPF	= 1 << 5,	/* top_stats map */
-	TOP_SRC_ALL	= (1 << 6) - 1,
+	TOP_SRC_SWAP	= 1 << 6,	/* swap files (v1: memsw) */
+	TOP_SRC_PGSTEAL	= 1 << 7,	/* memory.stat, but only on v2 (pgsteal) */
+	TOP_SRC_ALL	= (1 << 8) - 1,
 };
 
 struct top_row {
@@ -40,6 +42,7 @@ struct top_row {
 	bool is_new;		/* not in the previous snapshot */
 	struct cg_mem mem;	/* CG_UNKNOWN where not read or not readable */
 	bool bpf_known;
+	bool from_iter;		/* page counters and events came from the cgroup iterator */
 	struct top_cg_stats bpf; /* cumulative, hierarchical */
 	/* over the interval since the previous snapshot; negative = unknown */
 	double psi_some_rate, psi_full_rate;	/* % of wall time stalled */
@@ -59,6 +62,7 @@ struct top_snap {
 	bool bpf;		/* BPF counters were read */
 	const char *bpf_note;	/* why not, when !bpf and BPF was wanted */
 	unsigned src;		/* TOP_SRC_* that were read */
+	bool iter;		/* the cgroup iterator walked the tree (not cgroupfs) */
 	size_t vanished;	/* rows of the previous snapshot that are gone */
 };
 
@@ -76,6 +80,7 @@ struct top_collect_opts {
 	const struct cg_ref *root;
 	int depth;		/* 0: unlimited */
 	bool bpf;		/* try to load the BPF program */
+	bool no_iter;		/* never use the cgroup iterator (compare, debug) */
 };
 int top_collector_new(struct top_collector **out, const struct top_collect_opts *o);
 /*

@@ -39,6 +39,25 @@ check_json "psi-from-cgroup2" "$(row "$rel_a") | .psi.some.total_us != null"
 check_json "bpf-loaded" ".bpf == true"
 check_json "first-rates-unknown-not-0" "$(row "$rel_a") | .rates.stall_ms_per_s == null"
 
+# the checks above ran on the cgroup iterator where the kernel has one;
+# prove it was used, and that cgroupfs (--no-iter) says the same
+if "$MEMCGCTL" -j feature 2>/dev/null | jq -e '.program."iter/cgroup" == true' >/dev/null; then
+	check_json "iter-walked" ".walk == \"iter\" and ([.cgroups[].source] | unique == [\"iter\"])"
+	iter_out=$OUT
+	run_mc -j top -b -n 1 --no-iter "/$T_PREFIX"
+	check_json "no-iter-walked-cgroupfs" ".walk == \"cgroupfs\" and ([.cgroups[].source] | unique == [\"cgroupfs\"])"
+	# same tree (paths, ids, parents, depths), same limits and event counters
+	shape='[.cgroups[] | {cgroup, id, parent, depth, limit, max, high, swap, totals: (.totals | {oom_kills, limit_max, limit_high})}]'
+	check_eq "iter-same-tree-limits-events" "$(jq -c "$shape" <<<"$OUT")" "$(jq -c "$shape" <<<"$iter_out")"
+	# usage moves between the two runs: within 1M, both near the file's value
+	a=$(jq "$(row "$rel_a") | .current" <<<"$iter_out")
+	b=$(jq "$(row "$rel_a") | .current" <<<"$OUT")
+	check "iter-current-agrees" test $((a > b ? a - b : b - a)) -le $((1 << 20))
+	check_json "iter-peak-agrees" "$(row "$rel_a") | .peak == $(jq "$(row "$rel_a") | .peak" <<<"$iter_out")"
+else
+	t_skip "iter" "this kernel has no cgroup iterator: cgroupfs only"
+fi
+
 # plain text: the same cgroup, the same limit, no escape codes without a TTY
 run_mc top -n 1 "/$T_PREFIX"	# no -b: stdout is not a terminal
 check_eq "no-tty-is-batch" 0 "$RC"
@@ -129,6 +148,7 @@ if id nobody >/dev/null 2>&1 && command -v setpriv >/dev/null; then
 	OUT=$out
 	check_json "unpriv-json-bpf-false" ".bpf == false and (.bpf_note | test(\"root\"))"
 	check_json "unpriv-json-bpf-null" "$(row "$rel_a") | .bpf == null"
+	check_json "unpriv-walks-cgroupfs" ".walk == \"cgroupfs\" and ($(row "$rel_a") | .source == \"cgroupfs\" and .limit.bytes == $((64 << 20)))"
 else
 	t_skip "unpriv" "no nobody user or setpriv"
 fi

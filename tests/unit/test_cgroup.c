@@ -5,6 +5,7 @@
  * v1 and v2 files into one structure, unknowns included.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -215,6 +216,51 @@ static void read_v1(void)
 	CHECK("v1-psi-missing-twin-unknown", !cg_known(m.psi_some.total_us));
 }
 
+/* The masked reader reads only the groups asked for, and agrees with cg_read_mem. */
+static void read_masked(void)
+{
+	struct cg_env env;
+	struct cg_ref ref;
+	struct cg_mem all, m;
+	char err[256];
+	int dfd, pfd;
+
+	cg_env_init(&env, NULL, fixture("v1"), fixture("psi"), err, sizeof(err));
+	cg_resolve(&env, "/app.slice/web.service", &ref, err, sizeof(err));
+	cg_read_mem(&env, &ref, &all);
+	dfd = open(ref.path, O_RDONLY | O_DIRECTORY);
+	pfd = open(fixture("psi/app.slice/web.service"), O_RDONLY | O_DIRECTORY);
+	CHECK("mask-fds", dfd >= 0 && pfd >= 0);
+
+	cg_mem_unknown(&m);
+	cg_read_mem_at(&env, dfd, pfd, CG_RD_USAGE, &m);
+	CHECK("mask-usage-read", m.current == all.current && m.max == all.max && m.peak == all.peak);
+	CHECK("mask-usage-no-stat", !cg_known(m.stat[CG_STAT_anon]));
+	CHECK("mask-usage-no-swap", !cg_known(m.swap_current));
+	CHECK("mask-usage-no-events", !cg_known(m.events[CG_EV_max]));
+	CHECK("mask-usage-no-psi", !cg_known(m.psi_some.total_us));
+	CHECK("mask-usage-no-procs", !cg_known(m.nr_procs));
+
+	cg_mem_unknown(&m);
+	cg_read_mem_at(&env, dfd, pfd, CG_RD_SWAP, &m);
+	CHECK("mask-swap-alone", m.swap_current == all.swap_current && m.swap_max == all.swap_max);
+
+	cg_mem_unknown(&m);
+	cg_read_mem_at(&env, dfd, pfd, CG_RD_STAT | CG_RD_EVENTS | CG_RD_PSI | CG_RD_PROCS, &m);
+	CHECK("mask-stat", !memcmp(m.stat, all.stat, sizeof(m.stat)));
+	CHECK("mask-events", !memcmp(m.events, all.events, sizeof(m.events)));
+	CHECK("mask-psi", m.psi_full.total_us == all.psi_full.total_us &&
+	      m.psi_some.avg10 == all.psi_some.avg10);
+	CHECK("mask-procs", m.nr_procs == all.nr_procs && m.nr_procs == 1);
+	CHECK("mask-no-usage", !cg_known(m.current) && !cg_known(m.peak));
+
+	cg_mem_unknown(&m);
+	cg_read_mem_at(&env, dfd, -1, CG_RD_ALL, &m);
+	CHECK("mask-no-psi-fd", !cg_known(m.psi_some.total_us) && m.current == all.current);
+	close(pfd);
+	close(dfd);
+}
+
 static void psi_lines(void)
 {
 	struct cg_psi_line p;
@@ -276,6 +322,7 @@ int main(int argc, char **argv)
 	resolve();
 	read_v2();
 	read_v1();
+	read_masked();
 	psi_lines();
 	walk();
 	return unit_done();

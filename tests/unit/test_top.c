@@ -344,6 +344,13 @@ static void test_columns(void)
 	CHECK("cols-src-light", top_colset_src(&cs) == TOP_SRC_USAGE);
 	top_colset_default(&cs);
 	CHECK("cols-default-src-has-bpf", top_colset_src(&cs) & TOP_SRC_BPF);
+	/* hidden columns cost nothing: reclaim needs memory.stat only for v2's pgsteal */
+	top_colset_parse(&cs, "reclaim", err, sizeof(err));
+	CHECK("cols-src-reclaim", top_colset_src(&cs) == (TOP_SRC_PGSTEAL | TOP_SRC_BPF));
+	top_colset_parse(&cs, "swap", err, sizeof(err));
+	CHECK("cols-src-swap", top_colset_src(&cs) & TOP_SRC_SWAP);
+	top_colset_parse(&cs, "current,limit,peak", err, sizeof(err));
+	CHECK("cols-src-no-swap", !(top_colset_src(&cs) & (TOP_SRC_SWAP | TOP_SRC_STAT)));
 
 	build(&s);
 	CHECK_STR("fmt-limit-high-binds", "400M",
