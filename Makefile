@@ -102,7 +102,7 @@ $(OUT)/memcgctl: $(CMD_OBJS)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 # Test workloads are plain C with no dependency on memcgctl.
-$(OUT)/tests/%: tests/progs/%.c | $(OUT)/tests
+$(OUT)/tests/%: tests/progs/%.c tests/progs/progs.h | $(OUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@ $(LDFLAGS) -lm
 

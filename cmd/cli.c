@@ -221,3 +221,16 @@ int cmd_parse(const struct argp *argp, int argc, char **argv, void *input,
 	return EXIT_OK;
 }
 
+int cmd_arg_cgroup(const char *cmd, const char **slot, const char *arg)
+{
+	if (*slot) {
+		p_err("%s: one CGROUP at most (got '%s' and '%s')", cmd, *slot, arg);
+		return EINVAL;
+	}
+	if (!*arg) {
+		p_err("%s: empty cgroup name", cmd);
+		return EINVAL;
+	}
+	*slot = arg;
+	return 0;
+}

@@ -86,6 +86,12 @@ struct argp;
 int cmd_parse(const struct argp *argp, int argc, char **argv, void *input,
 	      bool *done);
 
+/*
+ * The optional positional CGROUP of a command's argp parser: at most one,
+ * not empty.  Returns 0 or EINVAL after reporting.
+ */
+int cmd_arg_cgroup(const char *cmd, const char **slot, const char *arg);
+
 int do_show(int argc, char **argv);
 int do_feature(int argc, char **argv);
 int do_top(int argc, char **argv);

@@ -41,12 +41,7 @@ static error_t show_parse(int key, char *arg, struct argp_state *state)
 		a->depth = (int)v;
 		break;
 	case ARGP_KEY_ARG:
-		if (a->cgroup) {
-			p_err("show: one CGROUP at most (got '%s' and '%s')", a->cgroup, arg);
-			return EINVAL;
-		}
-		a->cgroup = arg;
-		break;
+		return cmd_arg_cgroup("show", &a->cgroup, arg);
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}

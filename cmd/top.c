@@ -112,16 +112,7 @@ static error_t top_parse(int key, char *arg, struct argp_state *state)
 	case OPT_NO_ITER: a->no_iter = true; break;
 	case OPT_DEMO: a->demo = true; break;
 	case ARGP_KEY_ARG:
-		if (a->cgroup) {
-			p_err("top: one CGROUP at most (got '%s' and '%s')", a->cgroup, arg);
-			return EINVAL;
-		}
-		if (!*arg) {
-			p_err("top: empty CGROUP");
-			return EINVAL;
-		}
-		a->cgroup = arg;
-		break;
+		return cmd_arg_cgroup("top", &a->cgroup, arg);
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}

@@ -106,12 +106,7 @@ static error_t watch_parse(int key, char *arg, struct argp_state *state)
 	case 'I': a->ids = true; break;
 	case OPT_NO_SUMMARY: a->no_summary = true; break;
 	case ARGP_KEY_ARG:
-		if (a->cgroup) {
-			p_err("watch: one CGROUP at most (got '%s' and '%s')", a->cgroup, arg);
-			return EINVAL;
-		}
-		a->cgroup = arg;
-		break;
+		return cmd_arg_cgroup("watch", &a->cgroup, arg);
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}

@@ -7,6 +7,7 @@
 #   check_rc NAME WANT CMD...    ok when CMD exits with WANT
 #   check_json NAME JQ_EXPR      ok when jq -e EXPR holds on $OUT
 #   run_mc ARGS...               run memcgctl: stdout in $OUT, stderr in $ERR, rc in $RC
+#   no_crash NAME / one_line_err NAME   judge the last run_mc's exit and stderr
 #   cg_new NAME [LIMIT]          create a memory cgroup for this test (v1 or v2):
 #                                sets $CG (absolute) and $CG_REL; removed at exit
 #   cg_run CGPATH CMD...         start CMD inside the cgroup in the background:
@@ -55,6 +56,22 @@ run_mc() {
 	OUT=$(cat "$o") ERR=$(cat "$e")
 	rm -f "$o" "$e"
 	return 0
+}
+
+# no_crash NAME: after run_mc, a signal (rc >= 128) or a sanitizer report fails
+no_crash() {
+	if ((RC >= 128)) || grep -q 'Sanitizer' <<<"$ERR"; then
+		t_fail "$1" "crashed (rc $RC): $(head -c 300 <<<"$ERR")"
+	else
+		t_ok "$1"
+	fi
+}
+# one_line_err NAME: after run_mc, stderr is one "memcgctl: ..." line (+ hints)
+one_line_err() {
+	local n
+	n=$(grep -vc '^memcgctl: hint:' <<<"$ERR")
+	if [[ $n -eq 1 && $ERR == memcgctl* ]]; then t_ok "$1"
+	else t_fail "$1" "want one 'memcgctl: ...' line, got: $ERR"; fi
 }
 
 need_root() {

@@ -9,20 +9,6 @@ FX=$(cd "$(dirname "$0")/../fixtures" && pwd)
 V2=(--cgroup-root="$FX/v2")
 HY=(--cgroup-root="$FX/v1" --psi-root="$FX/psi")
 
-# A crash (signal) shows as rc >= 128; sanitizers exit 1 with a report on stderr.
-no_crash() {
-	if ((RC >= 128)) || grep -q 'Sanitizer' <<<"$ERR"; then
-		t_fail "$1" "crashed (rc $RC): $(head -c 300 <<<"$ERR")"
-	else
-		t_ok "$1"
-	fi
-}
-one_line_err() {
-	local n
-	n=$(grep -vc '^memcgctl: hint:' <<<"$ERR")
-	if [[ $n -eq 1 && $ERR == memcgctl* ]]; then t_ok "$1"
-	else t_fail "$1" "want one 'memcgctl: ...' line, got: $ERR"; fi
-}
 
 # ---- dispatch -------------------------------------------------------------
 run_mc

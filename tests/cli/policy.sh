@@ -4,19 +4,6 @@
 # right exit code (JSON under -j), nothing crashes, nothing is loaded.
 . "$(dirname "$0")/../lib.sh"
 
-no_crash() {
-	if ((RC >= 128)) || grep -q 'Sanitizer' <<<"$ERR"; then
-		t_fail "$1" "crashed (rc $RC): $(head -c 300 <<<"$ERR")"
-	else
-		t_ok "$1"
-	fi
-}
-one_line_err() {
-	local n
-	n=$(grep -vc '^memcgctl: hint:' <<<"$ERR")
-	if [[ $n -eq 1 && $ERR == memcgctl* ]]; then t_ok "$1"
-	else t_fail "$1" "want one 'memcgctl: ...' line, got: $ERR"; fi
-}
 # usage errors come before any privilege check, so these hold as root too
 usage() {	# NAME ARGS...: exit 2, one line, and a JSON error under -j
 	local name=$1 want=${WANT:-2}; shift

@@ -22,22 +22,9 @@
 #include <time.h>
 #include <unistd.h>
 
-static unsigned long long parse(const char *s)
-{
-	char *end;
-	unsigned long long v = strtoull(s, &end, 10);
+#include "progs.h"
 
-	switch (*end) {
-	case 'k': case 'K': v <<= 10; end++; break;
-	case 'm': case 'M': v <<= 20; end++; break;
-	case 'g': case 'G': v <<= 30; end++; break;
-	}
-	if (*end || end == s || !v) {
-		fprintf(stderr, "faultcpu: bad number '%s'\n", s);
-		exit(2);
-	}
-	return v;
-}
+#define parse_size(s) progs_parse_size("faultcpu", (s))
 
 static unsigned long long ns(clockid_t c)
 {
@@ -56,9 +43,9 @@ int main(int argc, char **argv)
 
 	while ((c = getopt(argc, argv, "s:t:n:")) != -1) {
 		switch (c) {
-		case 's': size = parse(optarg); break;
-		case 't': secs = parse(optarg); break;
-		case 'n': iters = parse(optarg); break;
+		case 's': size = parse_size(optarg); break;
+		case 't': secs = parse_size(optarg); break;
+		case 'n': iters = parse_size(optarg); break;
 		default:
 			fprintf(stderr, "usage: faultcpu [-s SIZE] [-t SECS] [-n ITERATIONS]\n");
 			return 2;

@@ -27,22 +27,9 @@
 #include <time.h>
 #include <unistd.h>
 
-static unsigned long long parse(const char *s)
-{
-	char *end;
-	unsigned long long v = strtoull(s, &end, 10);
+#include "progs.h"
 
-	switch (*end) {
-	case 'k': case 'K': v <<= 10; end++; break;
-	case 'm': case 'M': v <<= 20; end++; break;
-	case 'g': case 'G': v <<= 30; end++; break;
-	}
-	if (*end || end == s) {
-		fprintf(stderr, "hog: bad size '%s'\n", s);
-		exit(2);
-	}
-	return v;
-}
+#define parse_size(s) progs_parse_size("hog", (s))
 
 static unsigned long long now_ns(void)
 {
@@ -85,13 +72,13 @@ int main(int argc, char **argv)
 
 	while ((c = getopt(argc, argv, "s:c:i:H:lf:T:q")) != -1) {
 		switch (c) {
-		case 's': size = parse(optarg); break;
-		case 'c': chunk = parse(optarg); break;
+		case 's': size = parse_size(optarg); break;
+		case 'c': chunk = parse_size(optarg); break;
 		case 'i': interval_ms = atol(optarg); break;
 		case 'H': hold = atol(optarg); break;
 		case 'l': loop = true; break;
 		case 'f': file = optarg; break;
-		case 'T': thresh = parse(optarg); break;
+		case 'T': thresh = parse_size(optarg); break;
 		case 'q': quiet = true; break;
 		default: return 2;
 		}

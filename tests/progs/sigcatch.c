@@ -31,6 +31,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "progs.h"
+
+#define parse_size(s) progs_parse_size("sigcatch", (s))
+
 static volatile sig_atomic_t got_term, got_usr1;
 static volatile unsigned long long sig_ns;	/* CLOCK_MONOTONIC when the last signal arrived */
 
@@ -44,23 +48,6 @@ static void on_signal(int sig)
 		got_term = 1;
 	else
 		got_usr1++;
-}
-
-static unsigned long long parse(const char *s)
-{
-	char *end;
-	unsigned long long v = strtoull(s, &end, 10);
-
-	switch (*end) {
-	case 'k': case 'K': v <<= 10; end++; break;
-	case 'm': case 'M': v <<= 20; end++; break;
-	case 'g': case 'G': v <<= 30; end++; break;
-	}
-	if (*end || end == s) {
-		fprintf(stderr, "sigcatch: bad size '%s'\n", s);
-		exit(2);
-	}
-	return v;
 }
 
 static void file_cache(const char *path, unsigned long long size)
@@ -101,11 +88,11 @@ int main(int argc, char **argv)
 
 	while ((c = getopt(argc, argv, "s:c:i:f:F:rH:T:")) != -1) {
 		switch (c) {
-		case 's': size = parse(optarg); break;
-		case 'c': chunk = parse(optarg); break;
+		case 's': size = parse_size(optarg); break;
+		case 'c': chunk = parse_size(optarg); break;
 		case 'i': interval_ms = atol(optarg); break;
 		case 'f': file = optarg; break;
-		case 'F': fsize = parse(optarg); break;
+		case 'F': fsize = parse_size(optarg); break;
 		case 'r': release = true; break;
 		case 'H': hold = atol(optarg); break;
 		case 'T': max_secs = atol(optarg); break;

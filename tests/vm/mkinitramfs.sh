@@ -15,8 +15,8 @@
 # Contents: /init (guest-init.sh), busybox-static and its applets, bash, jq, GNU coreutils, grep,
 # sed, awk, findutils, procps, tmux and a few util-linux tools where the host has them, every
 # shared library they need (ldd, including the dynamic loader), a few terminfo entries and the
-# C.UTF-8 locale; /repo with tests/, scripts/, man/, bash-completion/, build/memcgctl and
-# build/tests/ (not build/tests/unit/: the unit tier needs no VM); the requested kernel modules,
+# C.UTF-8 locale; /repo with tests/, scripts/, man/, bash-completion/, build/memcgctl and the
+# build's subdirectories but cmd/, bpf/ and tests/unit/ (the unit tier needs no VM); the modules,
 # decompressed, under /lib/modules/<release>/. The module part is cached next to the kernel; the
 # rest is rebuilt every time (a few seconds).
 set -euo pipefail
@@ -156,13 +156,14 @@ copy_libs() { # every library ldd reports for an ELF file, plus the loader
 }
 copy_prog() { # host program -> /usr/bin/NAME with its libraries
 	local name=$1 src
-	src=$(command -v "$name" 2>/dev/null) || return 1
+	src=$(PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin" command -v "$name" 2>/dev/null) || return 1
 	[ -f "$src" ] || return 1
 	copy_file "$src" "/usr/bin/$name"
 	copy_libs "$src"
 }
 
-mkdir -p "$stage"/usr/{bin,lib,lib64} "$stage"/{dev,proc,sys,tmp,run,root,etc,repo}
+mkdir -p "$stage"/usr/{bin,lib,lib64} "$stage"/{dev,proc,sys,tmp,run,root,etc,repo} "$stage"/var/{tmp,lib,log}
+chmod 1777 "$stage/tmp" "$stage/var/tmp"
 ln -s usr/bin "$stage/bin"
 ln -s usr/bin "$stage/sbin"
 ln -s bin "$stage/usr/sbin"
@@ -178,8 +179,8 @@ gnu_tools=(awk sed grep egrep fgrep find xargs diff cmp timeout stat date sort u
 	wc tee cat ls cp mv rm mkdir rmdir ln chmod readlink realpath basename dirname env printf seq
 	sleep touch mktemp id nproc numfmt od dd df du nohup stdbuf sync true false test yes expr
 	ps pgrep pkill pidof kill free top watch
-	flock setsid nsenter unshare mountpoint findmnt taskset prlimit getopt
-	tmux strace)
+	flock setsid setpriv nsenter unshare mountpoint findmnt taskset prlimit getopt
+	tmux strace bpftool)
 if command -v dpkg >/dev/null; then
 	while IFS= read -r p; do gnu_tools+=("$(basename "$p")"); done < <(dpkg -L coreutils 2>/dev/null | grep -E '/s?bin/[^/]+$' || true)
 fi
@@ -233,6 +234,8 @@ for d in tests scripts man bash-completion; do
 done
 mkdir -p "$stage/repo/$(dirname "$script_rel")"
 cp "$abs" "$stage/repo/$script_rel"
+# From the build directory: the binary and every subdirectory (tests/, examples/, ...) except the
+# host-side objects (cmd/, bpf/) and the unit tests; not the generated headers.
 mkdir -p "$stage/repo/build/tests"
 if [ -f "$build/memcgctl" ]; then
 	cp "$build/memcgctl" "$stage/repo/build/memcgctl"
@@ -240,13 +243,15 @@ if [ -f "$build/memcgctl" ]; then
 else
 	log "warning: $build/memcgctl not built; the guest has no memcgctl"
 fi
-if [ -d "$build/tests" ]; then
+if [ -d "$build" ]; then
 	while IFS= read -r f; do
-		dst="$stage/repo/build/tests/${f#"$build/tests/"}"
+		dst="$stage/repo/build/${f#"$build/"}"
+		[ "$(dirname "$f")" != "$build" ] || continue # top-level files: headers, the binary
 		mkdir -p "$(dirname "$dst")"
 		cp -a "$f" "$dst"
 		[ -x "$f" ] && copy_libs "$f"
-	done < <(find "$build/tests" -path "$build/tests/unit" -prune -o -type f ! -name '*.o' ! -name '*.d' -print)
+	done < <(find "$build" -mindepth 1 \( -path "$build/cmd" -o -path "$build/bpf" -o -path "$build/tests/unit" \) -prune \
+		-o -type f ! -name '*.d' ! -name '*.tmp' -print)
 fi
 
 cp "$here/guest-init.sh" "$stage/init"
