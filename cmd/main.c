@@ -16,6 +16,7 @@ static int do_version(int argc, char **argv);
 static const struct cmd cmds[] = {
 	{ "show",	do_show,	"one-shot snapshot of a cgroup's memory state" },
 	{ "feature",	do_feature,	"what this kernel supports, per command" },
+	{ "reclaim",	do_reclaim,	"proactive reclaim, measured by BPF" },
 	{ "help",	do_help,	"this list" },
 	{ "version",	do_version,	"print the version" },
 	{ 0 },

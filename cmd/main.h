@@ -88,5 +88,6 @@ int cmd_parse(const struct argp *argp, int argc, char **argv, void *input,
 
 int do_show(int argc, char **argv);
 int do_feature(int argc, char **argv);
+int do_reclaim(int argc, char **argv);
 
 #endif
