@@ -183,6 +183,7 @@ static enum rc_result rc_errno_result(const struct rc_target *t, int ret, int *e
 static enum rc_result rc_reclaim_v1(struct rc_target *t, uint64_t bytes, int *err)
 {
 	uint64_t usage, goal, step;
+	unsigned long test_pause_ms = 0;
 	enum rc_result res = RC_DONE;
 	char buf[32];
 	int ret;
@@ -196,6 +197,12 @@ static enum rc_result rc_reclaim_v1(struct rc_target *t, uint64_t bytes, int *er
 	if (!cg_known(usage))
 		return RC_VANISHED;
 	goal = usage > bytes ? usage - bytes : 0;
+	/*
+	 * Tests only: hold each lowered step this long, so that a signal
+	 * reliably lands while the limit is lowered.
+	 */
+	if (getenv("MEMCGCTL_TEST_STEP_PAUSE_MS"))
+		test_pause_ms = strtoul(getenv("MEMCGCTL_TEST_STEP_PAUSE_MS"), NULL, 10) % 10000;
 	step = t->step_bytes ? t->step_bytes : bytes / 8;
 	if (step < (1 << 20))
 		step = 1 << 20;
@@ -226,6 +233,8 @@ static enum rc_result rc_reclaim_v1(struct rc_target *t, uint64_t bytes, int *er
 			res = rc_errno_result(t, ret, err);
 			break;
 		}
+		if (test_pause_ms)
+			usleep(test_pause_ms * 1000);	/* a signal cuts it short */
 	}
 	ret = rc_restore(t);
 	if (ret && res != RC_VANISHED) {
@@ -335,6 +344,28 @@ bool rc_have_refaults(struct reclaim_bpf *skel)
 }
 
 /* ---- arguments ------------------------------------------------------- */
+
+int rc_parse_psi_target(const char *s, double *frac, uint64_t *us)
+{
+	size_t l = s ? strlen(s) : 0;
+	uint64_t ns;
+	uint32_t centi;
+
+	*frac = 0;
+	*us = 0;
+	if (!l)
+		return -EINVAL;
+	if (s[l - 1] == '%') {
+		if (parse_percent(s, &centi) || !centi)
+			return -EINVAL;
+		*frac = centi / 10000.0;
+		return 0;
+	}
+	if (parse_duration(s, &ns) || ns < 1000)
+		return -EINVAL;
+	*us = ns / 1000;
+	return 0;
+}
 
 int rc_parse_amount(const char *s, uint64_t usage, uint64_t *bytes)
 {
@@ -455,6 +486,9 @@ static error_t rc_parse(int key, char *arg, struct argp_state *state)
 		}
 		break;
 	case ARGP_KEY_END:
+		if (state->argc >= 2 && (!strcmp(state->argv[state->argc - 1], "--help") ||
+					 !strcmp(state->argv[state->argc - 1], "--usage")))
+			break;	/* argp printed what was asked; nothing to check */
 		if (!a->cgroup) {
 			p_err("reclaim: missing CGROUP");
 			return EINVAL;
@@ -466,6 +500,40 @@ static error_t rc_parse(int key, char *arg, struct argp_state *state)
 		if (a->auto_mode && a->amount) {
 			p_err("reclaim: AMOUNT '%s' and --auto exclude each other", a->amount);
 			return EINVAL;
+		}
+		if (a->amount) {
+			uint64_t b;
+
+			/* the syntax now, the size against usage once it is read */
+			if (rc_parse_amount(a->amount, 1ULL << 40, &b)) {
+				p_err("reclaim: AMOUNT '%s': expected a size (64M, 1.5G) or a "
+				      "%% of usage (25%%)", a->amount);
+				return EINVAL;
+			}
+			if (b == 0) {
+				p_err("reclaim: AMOUNT '%s' is zero: nothing to do", a->amount);
+				return EINVAL;
+			}
+		}
+		if (a->psi_target) {
+			double f;
+			uint64_t us;
+
+			if (rc_parse_psi_target(a->psi_target, &f, &us)) {
+				p_err("reclaim: --psi-target '%s': expected a percentage of the "
+				      "interval above 0 (0.1%%) or a stall time per interval (10ms)",
+				      a->psi_target);
+				return EINVAL;
+			}
+		}
+		if (a->max_step) {
+			uint64_t b;
+
+			if (rc_parse_amount(a->max_step, 1ULL << 40, &b) || !b) {
+				p_err("reclaim: --max-step '%s': expected a size (32M) or a %% of "
+				      "usage (10%%) above 0", a->max_step);
+				return EINVAL;
+			}
 		}
 		if (a->file_only && a->anon_only) {
 			p_err("reclaim: --file-only and --anon-only exclude each other");
@@ -537,15 +605,15 @@ static int rc_setup(struct rc_target *t, const struct rc_args *a)
 		return ret == -EINVAL ? EXIT_USAGE : EXIT_NOCGROUP;
 	}
 	if (!strcmp(t->ref.rel, "/")) {
-		if (t->v1) {
-			p_err("reclaim: the root memory cgroup cannot be reclaimed on cgroup v1 "
-			      "(it has no limit to lower)");
-			return EXIT_UNSUPPORTED;
-		}
 		if (!a->force) {
 			p_err("reclaim: refusing to reclaim from the root cgroup (the whole machine)");
 			p_hint("pass --force if that is really what you want");
 			return EXIT_USAGE;
+		}
+		if (t->v1) {
+			p_err("reclaim: the root memory cgroup cannot be reclaimed on cgroup v1 "
+			      "(it has no limit to lower)");
+			return EXIT_UNSUPPORTED;
 		}
 	}
 	if (a->swappiness >= 0 || a->file_only || a->anon_only) {
@@ -772,7 +840,6 @@ static int rc_oneshot(struct rc_target *t, const struct rc_args *a)
 	r.memcg_events = rc_have_memcg_events(skel);
 	if (!rc_have_refaults(skel))
 		rf0 = stat_refaults(t);
-	rc_signals_install();
 	rc_psi_totals(t, &some0, &full0);
 	rc_bpf_snapshot(skel, &c0);
 	t0 = now_ns();
@@ -829,6 +896,8 @@ int do_reclaim(int argc, char **argv)
 	ret = cmd_parse(&rc_argp, argc, argv, &a, &done);
 	if (ret || done)
 		return ret;
+	/* from here on a signal only sets rc_stop: nothing is left half-done */
+	rc_signals_install();
 	ret = rc_setup(&t, &a);
 	if (ret)
 		return ret;

@@ -65,6 +65,8 @@ bool rc_have_refaults(struct reclaim_bpf *skel);
 void rc_counters_sub(struct reclaim_counters *c, const struct reclaim_counters *a,
 		     const struct reclaim_counters *b);
 
+/* --psi-target: "0.1%" (fraction of the interval) or "10ms" (stall per interval). */
+int rc_parse_psi_target(const char *s, double *frac, uint64_t *us);
 /* AMOUNT: a size, or a percentage of `usage`. */
 int rc_parse_amount(const char *s, uint64_t usage, uint64_t *bytes);
 
