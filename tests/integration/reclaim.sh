@@ -137,4 +137,79 @@ check_eq "signals-landed-while-lowered" "$n/$n" "$lowered/$n"
 check_eq "signals-reported-interrupted" "$n/$n" "$mid/$n"
 kill "$PID"
 
+# ---- --auto ------------------------------------------------------------------
+cg_new rc-auto 512M
+auto_cg=$CG auto_rel=$CG_REL
+cg_run "$CG" "$MEMCGCTL_TEST_BIN/coldhot" -c 128M -h 8M -t 40 -f "$WDIR/auto"
+hot=$PID hot_out=$PID_OUT
+wait_ready "$hot_out"
+lim_a=$(cat "$CG/$LIMIT_FILE")
+u0=$(usage_of "$CG")
+run_mc -j reclaim "$auto_rel" --auto --interval 500ms --duration 20s --psi-target 0.2%
+check_eq "auto-exit-0" 0 "$RC"
+auto_log=$OUT
+OUT=$(tail -1 <<<"$auto_log")
+check_json "auto-summary" '.summary == true and .stopped == "duration" and .mode == "memcgctl"'
+check_json "auto-shrinks-cold-workload" '.reduction_pct >= 50'
+check_json "auto-pressure-under-target" '.psi_some_pct < 0.2'
+jq -e '.psi_some_pct < 0.2' <<<"$OUT" >/dev/null ||
+	jq -c '[.time, .usage, .psi_some_us, .refault_pages, .action, .reclaimed]' <<<"$auto_log"
+check_json "auto-limit-restored" '.limit_restored == true'
+check_eq "auto-limit-unchanged" "$lim_a" "$(cat "$auto_cg/$LIMIT_FILE")"
+check "auto-hot-set-still-running" kill -0 "$hot"
+check "auto-usage-really-fell" test "$(usage_of "$auto_cg")" -lt $((u0 / 2))
+wait "$hot"
+check "auto-hot-set-finished" grep -q 'done passes=' "$hot_out"
+passes=$(sed -n 's/.*done passes=\([0-9]*\).*/\1/p' "$hot_out")
+check "auto-hot-set-made-progress" test "${passes:-0}" -gt 100
+
+# JSON lines: one object per tick, then the summary
+cg_run "$auto_cg" "$MEMCGCTL_TEST_BIN/coldhot" -c 64M -h 4M -t 30 -f "$WDIR/auto2"
+hot=$PID
+wait_ready "$PID_OUT"
+run_mc -j reclaim "$auto_rel" --auto --interval 300ms --duration 3s
+n_lines=$(grep -c . <<<"$OUT")
+check "auto-json-lines-parse" jq -e . <<<"$OUT"
+check "auto-one-line-per-tick" test "$n_lines" -ge 8
+check "auto-tick-fields" jq -se '.[0] | has("usage") and has("psi_some_us") and has("refault_pages") and has("action")' <<<"$OUT"
+
+# SIGTERM / SIGINT while a step holds the v1 limit lowered
+for sig in TERM INT; do
+	MEMCGCTL_TEST_STEP_PAUSE_MS=300 "$MEMCGCTL" -j reclaim "$auto_rel" --auto --interval 100ms \
+		--max-step 2M >"$T_TMP/auto-sig.json" 2>&1 &
+	p=$!
+	sleep 1.2
+	kill -s "$sig" "$p"
+	wait "$p"
+	rc=$?
+	check_eq "auto-sig$sig-exit-0" 0 "$rc"
+	check_eq "auto-sig$sig-limit-exact" "$lim_a" "$(cat "$auto_cg/$LIMIT_FILE")"
+	OUT=$(tail -1 "$T_TMP/auto-sig.json")
+	check_json "auto-sig$sig-summary" '.stopped == "signal" and .limit_restored == true'
+done
+
+# senpai's algorithm: a virtual limit that tightens by at most 1% per probe
+run_mc -j reclaim "$auto_rel" --auto --mode senpai --interval 2s --min-size 1M --duration 5s
+check_eq "senpai-exit-0" 0 "$RC"
+check "senpai-logs-limit" jq -se '.[0] | has("limit")' <<<"$OUT"
+check "senpai-probes-by-1pct" jq -se '[.[] | select(.action == "probe") | .limit] as $l |
+	($l | length) >= 2 and ($l[1] / $l[0]) >= 0.985 and $l[1] < $l[0]' <<<"$OUT"
+OUT=$(tail -1 <<<"$OUT")
+check_json "senpai-summary" '.mode == "senpai" and .stopped == "duration"'
+kill "$hot" 2>/dev/null
+
+# the cgroup going away mid-run: exit 7, nothing left behind
+cg_new rc-gone 64M
+gone_cg=$CG
+"$MEMCGCTL" reclaim "$CG_REL" --auto --interval 200ms >"$T_TMP/gone.out" 2>&1 &
+p=$!
+sleep 1
+rmdir "$gone_cg"
+[[ -n $PSI_ROOT && $PSI_ROOT != "$MEM_ROOT" ]] && rmdir "$PSI_ROOT/$T_PREFIX/rc-gone" 2>/dev/null
+wait "$p"
+check_eq "auto-vanished-exit-7" 7 "$?"
+check "auto-vanished-says-so" grep -q 'vanished' "$T_TMP/gone.out"
+
+# programs are released a moment after their process exits
+for _ in $(seq 30); do [[ -z $(bpf_leaks '^reclaim_') ]] && break; sleep 0.2; done
 check_no_leaks "no-bpf-leaks" '^reclaim_'
