@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "cgroup.h"
-#include "reclaim.h"	/* bpf/reclaim.h: struct reclaim_counters */
+#include "../bpf/reclaim.h"	/* struct reclaim_counters */
 
 struct reclaim_bpf;
 
