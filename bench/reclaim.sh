@@ -31,15 +31,16 @@ one_run() {
 	cg_run "$cg" "$MEMCGCTL_TEST_BIN/coldhot" -c "$COLD" -h "$HOT" -t "$SECS" -f "$WDIR/$name"
 	wl=$PID out=$PID_OUT
 	for _ in $(seq 600); do grep -q ready "$out" && break; sleep 0.1; done
-	sleep 2	# let the initial load settle
 	u0=$(cat "$cg/$USAGE") rf0=$(refaults "$cg") p0=$(psi_total "$psi")
 	if (($#)); then
 		"$MEMCGCTL" -j reclaim "$rel" --auto "$@" >"$WDIR/$name.log" 2>&1 &
 		mc=$!
 	fi
-	wait "$wl"
+	# sample just before coldhot ends: on exit it deletes its files
+	sleep $((SECS - 3))
 	local u1 rf1 p1
 	u1=$(cat "$cg/$USAGE") rf1=$(refaults "$cg") p1=$(psi_total "$psi")
+	wait "$wl"
 	[[ -n $mc ]] && { kill -INT "$mc"; wait "$mc"; }
 	echo "$name $u0 $u1 $((p1 - p0)) $((rf1 - rf0)) $(sed -n 's/.*passes=\([0-9]*\).*hot_mbs=\([0-9.]*\).*/\1 \2/p' "$out")"
 }

@@ -408,7 +408,7 @@ static const struct argp_option rc_options[] = {
 	  "(memcgctl 0.1%, senpai 10ms per 6s)", 2 },
 	{ "interval", OPT_INTERVAL, "DUR", 0, "time between steps (memcgctl 2s, senpai 6s)", 2 },
 	{ "max-step", OPT_MAX_STEP, "SIZE|%", 0,
-	  "largest single step (memcgctl 10% of usage; senpai: --max-probe 1%)", 2 },
+	  "largest single step (memcgctl 10% of usage; senpai: its max_probe, 1%)", 2 },
 	{ "min-size", OPT_MIN_SIZE, "SIZE", 0, "never reclaim below this usage (memcgctl 0, senpai 100M)", 2 },
 	{ "max-size", OPT_MAX_SIZE, "SIZE", 0, "senpai: upper bound of its limit (100G)", 2 },
 	{ "duration", OPT_DURATION, "DUR", 0, "stop after this long (default: until signalled)", 2 },
