@@ -41,14 +41,20 @@ one_run() {
 	local u1 rf1 p1
 	u1=$(cat "$cg/$USAGE") rf1=$(refaults "$cg") p1=$(psi_total "$psi")
 	wait "$wl"
-	[[ -n $mc ]] && { kill -INT "$mc"; wait "$mc"; }
+	if [[ -n $mc ]]; then
+		kill -INT "$mc"
+		wait "$mc"
+		# the controller's own account, on stderr so the table stays clean
+		echo "  $name: $(tail -1 "$WDIR/$name.log" | jq -c '{stopped, reduction_pct, steps, backoffs, psi_some_us, refault_pages}' 2>/dev/null ||
+			tail -3 "$WDIR/$name.log")" >&2
+	fi
 	echo "$name $u0 $u1 $((p1 - p0)) $((rf1 - rf0)) $(sed -n 's/.*passes=\([0-9]*\).*hot_mbs=\([0-9.]*\).*/\1 \2/p' "$out")"
 }
 
 echo "reclaim --auto: coldhot cold $COLD + hot $HOT, ${SECS}s per controller"
 res=()
 res+=("$(one_run none)")
-res+=("$(one_run memcgctl)")
+res+=("$(one_run memcgctl --mode memcgctl)")
 res+=("$(one_run senpai --mode senpai --min-size "$HOT")")
 base_mbs=$(awk '{ print $7 }' <<<"${res[0]}")
 base_passes=$(awk '{ print $6 }' <<<"${res[0]}")
