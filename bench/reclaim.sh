@@ -40,7 +40,6 @@ one_run() {
 	sleep $((SECS - 3))
 	local u1 rf1 p1
 	u1=$(cat "$cg/$USAGE") rf1=$(refaults "$cg") p1=$(psi_total "$psi")
-	wait "$wl"
 	if [[ -n $mc ]]; then
 		kill -INT "$mc"
 		wait "$mc"
@@ -48,6 +47,7 @@ one_run() {
 		echo "  $name: $(tail -1 "$WDIR/$name.log" | jq -c '{stopped, reduction_pct, steps, backoffs, psi_some_us, refault_pages}' 2>/dev/null ||
 			tail -3 "$WDIR/$name.log")" >&2
 	fi
+	wait "$wl"
 	echo "$name $u0 $u1 $((p1 - p0)) $((rf1 - rf0)) $(sed -n 's/.*passes=\([0-9]*\).*hot_mbs=\([0-9.]*\).*/\1 \2/p' "$out")"
 }
 
