@@ -20,7 +20,9 @@ else USAGE=memory.usage_in_bytes; RF='^total_workingset_refault_(anon|file) '; f
 refaults() { awk -v re="$RF" '$0 ~ re { s += $2 } END { print s + 0 }' "$1/memory.stat"; }
 psi_total() { sed -n 's/^some .*total=\([0-9]*\)/\1/p' "$1/memory.pressure"; }
 
-# one_run NAME [reclaim args...]: prints "NAME u0 u1 psi_us refaults passes hot_mbs"
+# one_run NAME [reclaim args...]: appends "NAME u0 u1 psi_us refaults passes
+# hot_mbs" to $WDIR/results (not through $(...): cg_new must register its
+# cgroups in this shell, or nothing removes them)
 one_run() {
 	local name=$1 cg rel psi wl out u0 rf0 p0 mc=
 	shift
@@ -48,14 +50,15 @@ one_run() {
 			tail -3 "$WDIR/$name.log")" >&2
 	fi
 	wait "$wl"
-	echo "$name $u0 $u1 $((p1 - p0)) $((rf1 - rf0)) $(sed -n 's/.*passes=\([0-9]*\).*hot_mbs=\([0-9.]*\).*/\1 \2/p' "$out")"
+	echo "$name $u0 $u1 $((p1 - p0)) $((rf1 - rf0)) $(sed -n 's/.*passes=\([0-9]*\).*hot_mbs=\([0-9.]*\).*/\1 \2/p' "$out")" \
+		>>"$WDIR/results"
 }
 
 echo "reclaim --auto: coldhot cold $COLD + hot $HOT, ${SECS}s per controller"
-res=()
-res+=("$(one_run none)")
-res+=("$(one_run memcgctl --mode memcgctl)")
-res+=("$(one_run senpai --mode senpai --min-size "$HOT")")
+one_run none
+one_run memcgctl --mode memcgctl
+one_run senpai --mode senpai --min-size "$HOT"
+mapfile -t res <"$WDIR/results"
 base_mbs=$(awk '{ print $7 }' <<<"${res[0]}")
 base_passes=$(awk '{ print $6 }' <<<"${res[0]}")
 printf '%-9s %9s %9s %8s %10s %9s %8s %9s %8s\n' controller usage0 usage1 reduced \
