@@ -18,6 +18,7 @@ static const struct cmd cmds[] = {
 	{ "top",	do_top,		"full-screen per-cgroup memory pressure view" },
 	{ "notify",	do_notify,	"block until a memory condition holds, then print / exec" },
 	{ "policy",	do_policy,	"in-kernel BPF memory policies, pinned on bpffs" },
+	{ "reclaim",	do_reclaim,	"proactive reclaim, measured by BPF" },
 	{ "show",	do_show,	"one-shot snapshot of a cgroup's memory state" },
 	{ "feature",	do_feature,	"what this kernel supports, per command" },
 	{ "help",	do_help,	"this list" },

@@ -98,5 +98,6 @@ int do_top(int argc, char **argv);
 int do_policy(int argc, char **argv);
 int do_watch(int argc, char **argv);
 int do_notify(int argc, char **argv);
+int do_reclaim(int argc, char **argv);
 
 #endif

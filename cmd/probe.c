@@ -260,6 +260,12 @@ const struct probe_cmd probe_cmds[] = {
 			   "page faults, page-cache inserts and memcg reclaim of the cgroup's own "
 			   "tasks; without cgroup_rmdir removal is not seen; without PSI the psi.* "
 			   "conditions are refused" },
+	{ .name = "reclaim", REQ(PROBE_MEMCG, PROBE_BTF, PROBE_PROG_TP_BTF, PROBE_TP_MEMCG_RECLAIM_E,
+				 PROBE_TP_LRU_SHRINK_INACT),
+	  OPT(PROBE_MEM_RECLAIM, PROBE_RECLAIM_SWAPPINESS, PROBE_PSI, PROBE_TP_COUNT_EVENTS,
+	      PROBE_TP_MOD_LRUVEC, PROBE_TP_THROTTLED),
+	  .degraded_note = "v1: emulated by lowering the limit, no --swappiness; no memcg:* "
+			   "hooks: scan/steal and refaults from cgroupfs; no PSI: no --auto" },
 };
 const int probe_nr_cmds = ARRAY_SIZE(probe_cmds);
 

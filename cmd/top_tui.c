@@ -522,7 +522,7 @@ static bool prompt(const char *label, char *buf, size_t len)
 	return true;
 }
 
-static void do_reclaim(struct tui *t)
+static void tui_reclaim(struct tui *t)
 {
 	const struct top_row *r;
 	char amount[32] = "", yn[8] = "", path[PATH_MAX + 32];
@@ -669,7 +669,7 @@ static bool handle_key(struct tui *t, int ch, bool *recollect)
 			*recollect = true;	/* the breakdown needs memory.stat */
 		break;
 	case 'R':
-		do_reclaim(t);
+		tui_reclaim(t);
 		*recollect = true;
 		break;
 	case 'h': case '?':

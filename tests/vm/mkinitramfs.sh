@@ -16,7 +16,7 @@
 # sed, awk, findutils, procps, tmux and a few util-linux tools where the host has them, every
 # shared library they need (ldd, including the dynamic loader), a few terminfo entries and the
 # C.UTF-8 locale; /repo with tests/, scripts/, man/, bash-completion/, build/memcgctl and the
-# build's subdirectories but cmd/, bpf/ and tests/unit/ (the unit tier needs no VM); the modules,
+# build's subdirectories but cmd/ and tests/unit/ (the unit tier needs no VM); the modules,
 # decompressed, under /lib/modules/<release>/. The module part is cached next to the kernel; the
 # rest is rebuilt every time (a few seconds).
 set -euo pipefail
@@ -234,8 +234,9 @@ for d in tests scripts man bash-completion; do
 done
 mkdir -p "$stage/repo/$(dirname "$script_rel")"
 cp "$abs" "$stage/repo/$script_rel"
-# From the build directory: the binary and every subdirectory (tests/, examples/, ...) except the
-# host-side objects (cmd/, bpf/) and the unit tests; not the generated headers.
+# From the build directory: the binary and every subdirectory (tests/, examples/, bpf/ - tests
+# load its objects -, ...) except the host-side objects (cmd/) and the unit tests; not the
+# generated headers.
 mkdir -p "$stage/repo/build/tests"
 if [ -f "$build/memcgctl" ]; then
 	cp "$build/memcgctl" "$stage/repo/build/memcgctl"
@@ -250,7 +251,7 @@ if [ -d "$build" ]; then
 		mkdir -p "$(dirname "$dst")"
 		cp -a "$f" "$dst"
 		[ -x "$f" ] && copy_libs "$f"
-	done < <(find "$build" -mindepth 1 \( -path "$build/cmd" -o -path "$build/bpf" -o -path "$build/tests/unit" \) -prune \
+	done < <(find "$build" -mindepth 1 \( -path "$build/cmd" -o -path "$build/tests/unit" \) -prune \
 		-o -type f ! -name '*.d' ! -name '*.tmp' -print)
 fi
 

@@ -1,0 +1,905 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * memcgctl reclaim CGROUP AMOUNT [--swappiness N] [--file-only|--anon-only]
+ * memcgctl reclaim CGROUP --auto [...]            (see reclaim_auto.c)
+ *
+ * Proactive reclaim, measured by bpf/reclaim.bpf.c while it happens.
+ *
+ * cgroup v2 writes memory.reclaim.  cgroup v1 has no such file, so the
+ * request is emulated: memory.limit_in_bytes is lowered below usage in
+ * steps (the kernel then reclaims synchronously in the writer's context,
+ * and answers EBUSY when it cannot get below), and the original limit is
+ * written back before rc_reclaim() returns — on success, on EBUSY, on any
+ * error, and when SIGINT/SIGTERM/SIGHUP interrupt it (the handler only
+ * sets a flag; the restore happens here, in the main path).
+ */
+#include <argp.h>
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "bpfutil.h"
+#include "cgroup.h"
+#include "main.h"
+#include "memstate.h"
+#include "probe.h"
+#include "reclaimer.h"
+#include "units.h"
+#include "reclaim.skel.h"
+
+/* ---- signals --------------------------------------------------------- */
+
+volatile sig_atomic_t rc_stop;
+
+static void rc_on_signal(int sig)
+{
+	rc_stop = sig;
+}
+
+void rc_signals_install(void)
+{
+	struct sigaction sa = { .sa_handler = rc_on_signal };
+
+	/* no SA_RESTART: a write stuck in reclaim must come back with EINTR */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	/* a closed stdout must not kill us with the v1 limit lowered */
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* ---- the target and the actuator ------------------------------------ */
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+const char *rc_result_name(enum rc_result r)
+{
+	switch (r) {
+	case RC_DONE: return "done";
+	case RC_PARTIAL: return "partial";
+	case RC_INTERRUPTED: return "interrupted";
+	case RC_VANISHED: return "vanished";
+	default: return "error";
+	}
+}
+
+int rc_target_init(struct rc_target *t, const char *cgroup, char *err, size_t errlen)
+{
+	int ret;
+
+	memset(t, 0, sizeof(*t));
+	t->swap_arg = "";
+	if (cg_env_init(&t->env, NULL, gopts.cgroup_root, gopts.psi_root, err, errlen))
+		return -ENODEV;
+	ret = cg_resolve(&t->env, cgroup, &t->ref, err, errlen);
+	if (ret)
+		return ret;
+	t->v1 = !t->env.mem_is_v2;
+	if (!cg_psi_dir(&t->env, &t->ref, t->psi_dir, sizeof(t->psi_dir)))
+		t->psi_dir[0] = '\0';
+	snprintf(t->limit_path, sizeof(t->limit_path), "%s/memory.limit_in_bytes", t->ref.path);
+	return 0;
+}
+
+uint64_t rc_usage(const struct rc_target *t)
+{
+	char path[PATH_MAX + 32];
+	uint64_t v;
+
+	snprintf(path, sizeof(path), "%s/%s", t->ref.path,
+		 t->v1 ? "memory.usage_in_bytes" : "memory.current");
+	return read_file_u64(path, &v) ? CG_UNKNOWN : v;
+}
+
+bool rc_psi_totals(const struct rc_target *t, uint64_t *some, uint64_t *full)
+{
+	char path[PATH_MAX + 32], buf[512], *save = NULL;
+	bool got = false;
+
+	*some = *full = CG_UNKNOWN;
+	if (!t->psi_dir[0])
+		return false;
+	snprintf(path, sizeof(path), "%s/memory.pressure", t->psi_dir);
+	if (read_file_str(path, buf, sizeof(buf)) < 0)
+		return false;
+	for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		struct cg_psi_line p;
+
+		if (cg_parse_psi_line(l, &p))
+			continue;
+		if (!strncmp(l, "some", 4)) {
+			*some = p.total_us;
+			got = true;
+		} else {
+			*full = p.total_us;
+		}
+	}
+	return got;
+}
+
+static bool rc_gone(const struct rc_target *t)
+{
+	struct stat st;
+
+	return stat(t->ref.path, &st) != 0;
+}
+
+int rc_restore(struct rc_target *t)
+{
+	char now[64];
+	int ret = 0;
+
+	if (!t->limit_lowered)
+		return 0;
+	for (int i = 0; i < 10; i++) {
+		ret = write_file_str(t->limit_path, t->orig_limit);
+		if (ret == -ENOENT || ret == -ENODEV || rc_gone(t)) {
+			t->limit_lowered = false;	/* nothing left to restore */
+			return 0;
+		}
+		if (!ret && read_file_str(t->limit_path, now, sizeof(now)) >= 0 &&
+		    !strcmp(now, t->orig_limit)) {
+			t->limit_lowered = false;
+			return 0;
+		}
+		if (!ret)
+			ret = -EIO;	/* wrote, but it reads back differently */
+		usleep(10000);
+	}
+	return ret;
+}
+
+static enum rc_result rc_errno_result(const struct rc_target *t, int ret, int *err)
+{
+	*err = -ret;
+	if (ret == -EINTR)
+		return RC_INTERRUPTED;
+	if (ret == -ENOENT || ret == -ENODEV || rc_gone(t))
+		return RC_VANISHED;
+	return RC_ERROR;
+}
+
+/*
+ * v1: walk the limit down from usage towards usage - bytes.  Each write
+ * makes the kernel reclaim in our context until usage fits; EBUSY means it
+ * found nothing more.  Steps keep each write short (signals are seen
+ * between them) and stop at the first EBUSY.
+ */
+static enum rc_result rc_reclaim_v1(struct rc_target *t, uint64_t bytes, int *err)
+{
+	uint64_t usage, goal, step;
+	unsigned long test_pause_ms = 0;
+	enum rc_result res = RC_DONE;
+	char buf[32];
+	int ret;
+
+	if (!t->limit_lowered) {
+		ret = read_file_str(t->limit_path, t->orig_limit, sizeof(t->orig_limit));
+		if (ret < 0)
+			return rc_errno_result(t, ret, err);
+	}
+	usage = rc_usage(t);
+	if (!cg_known(usage))
+		return RC_VANISHED;
+	goal = usage > bytes ? usage - bytes : 0;
+	/*
+	 * Tests only: hold each lowered step this long, so that a signal
+	 * reliably lands while the limit is lowered.
+	 */
+	if (getenv("MEMCGCTL_TEST_STEP_PAUSE_MS"))
+		test_pause_ms = strtoul(getenv("MEMCGCTL_TEST_STEP_PAUSE_MS"), NULL, 10) % 10000;
+	step = t->step_bytes ? t->step_bytes : bytes / 8;
+	if (step < (1 << 20))
+		step = 1 << 20;
+
+	for (;;) {
+		uint64_t next;
+
+		if (rc_stop) {
+			res = RC_INTERRUPTED;
+			break;
+		}
+		usage = rc_usage(t);
+		if (!cg_known(usage)) {
+			res = RC_VANISHED;
+			break;
+		}
+		if (usage <= goal)
+			break;
+		next = usage - goal > step ? usage - step : goal;
+		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)next);
+		t->limit_lowered = true;
+		ret = write_file_str(t->limit_path, buf);
+		if (ret == -EBUSY) {
+			res = RC_PARTIAL;
+			break;
+		}
+		if (ret) {
+			res = rc_errno_result(t, ret, err);
+			break;
+		}
+		if (test_pause_ms)
+			usleep(test_pause_ms * 1000);	/* a signal cuts it short */
+	}
+	ret = rc_restore(t);
+	if (ret && res != RC_VANISHED) {
+		*err = -ret;
+		return RC_ERROR;
+	}
+	return res;
+}
+
+static enum rc_result rc_reclaim_v2(struct rc_target *t, uint64_t bytes, int *err)
+{
+	char path[PATH_MAX + 32], buf[64];
+	int ret;
+
+	snprintf(path, sizeof(path), "%s/memory.reclaim", t->ref.path);
+	snprintf(buf, sizeof(buf), "%llu%s", (unsigned long long)bytes, t->swap_arg);
+	ret = write_file_str(path, buf);
+	if (!ret)
+		return RC_DONE;
+	if (ret == -EAGAIN)
+		return RC_PARTIAL;
+	return rc_errno_result(t, ret, err);
+}
+
+enum rc_result rc_reclaim(struct rc_target *t, uint64_t bytes, int *err)
+{
+	*err = 0;
+	if (rc_stop)
+		return RC_INTERRUPTED;
+	return t->v1 ? rc_reclaim_v1(t, bytes, err) : rc_reclaim_v2(t, bytes, err);
+}
+
+/* ---- BPF ------------------------------------------------------------- */
+
+static int rel_level(const char *rel)
+{
+	int level = 0;
+
+	for (const char *p = rel; *p; p++)
+		if (*p == '/' && p[1] && p[1] != '/')
+			level++;
+	return level;
+}
+
+int rc_bpf_start(struct rc_target *t, struct reclaim_bpf **out)
+{
+	struct reclaim_bpf *skel;
+	int err;
+
+	*out = NULL;
+	err = bpf_check_privileges("reclaim");
+	if (err)
+		return err;
+	skel = reclaim_bpf__open();
+	if (!skel)
+		return bpf_report_failure("reclaim", "open", -errno);
+	skel->rodata->target_id = t->ref.id;
+	skel->rodata->target_level = rel_level(t->ref.rel);
+	skel->rodata->reclaimer_tgid = getpid();
+	/* what older kernels lack degrades to cgroupfs numbers */
+	bpf_prog_autoload_if_tp(skel->progs.reclaim_memcg_events, "memcg", "count_memcg_events");
+	bpf_prog_autoload_if_tp(skel->progs.reclaim_lruvec_state, "memcg", "mod_memcg_lruvec_state");
+	bpf_prog_autoload_if_tp(skel->progs.reclaim_throttled, "vmscan", "mm_vmscan_throttled");
+	err = reclaim_bpf__load(skel);
+	if (err) {
+		reclaim_bpf__destroy(skel);
+		return bpf_report_failure("reclaim", "load", err);
+	}
+	err = reclaim_bpf__attach(skel);
+	if (err) {
+		reclaim_bpf__destroy(skel);
+		return bpf_report_failure("reclaim", "attach", err);
+	}
+	*out = skel;
+	return 0;
+}
+
+void rc_bpf_snapshot(struct reclaim_bpf *skel, struct reclaim_counters *c)
+{
+	memcpy(c, (const void *)&skel->bss->reclaim_stats, sizeof(*c));
+}
+
+void rc_bpf_stop(struct reclaim_bpf *skel)
+{
+	reclaim_bpf__destroy(skel);
+}
+
+void rc_counters_sub(struct reclaim_counters *c, const struct reclaim_counters *a,
+		     const struct reclaim_counters *b)
+{
+	const __u64 *pa = (const __u64 *)a, *pb = (const __u64 *)b;
+	__u64 *pc = (__u64 *)c;
+
+	/* the struct is nothing but __u64 counters */
+	for (size_t i = 0; i < sizeof(*c) / sizeof(__u64); i++)
+		pc[i] = pa[i] - pb[i];
+}
+
+bool rc_have_memcg_events(struct reclaim_bpf *skel)
+{
+	return bpf_program__autoload(skel->progs.reclaim_memcg_events);
+}
+
+bool rc_have_refaults(struct reclaim_bpf *skel)
+{
+	return bpf_program__autoload(skel->progs.reclaim_lruvec_state);
+}
+
+/* ---- arguments ------------------------------------------------------- */
+
+int rc_parse_psi_target(const char *s, double *frac, uint64_t *us)
+{
+	size_t l = s ? strlen(s) : 0;
+	uint64_t ns;
+	uint32_t centi;
+
+	*frac = 0;
+	*us = 0;
+	if (!l)
+		return -EINVAL;
+	if (s[l - 1] == '%') {
+		if (parse_percent(s, &centi) || !centi)
+			return -EINVAL;
+		*frac = centi / 10000.0;
+		return 0;
+	}
+	if (parse_duration(s, &ns) || ns < 1000)
+		return -EINVAL;
+	*us = ns / 1000;
+	return 0;
+}
+
+int rc_parse_amount(const char *s, uint64_t usage, uint64_t *bytes)
+{
+	size_t l = s ? strlen(s) : 0;
+
+	if (!l)
+		return -EINVAL;
+	if (s[l - 1] == '%') {
+		uint32_t centi;
+		int ret = parse_percent(s, &centi);
+
+		if (ret)
+			return ret;
+		*bytes = (uint64_t)((long double)usage * centi / 10000.0L);
+		return 0;
+	}
+	return parse_size(s, bytes);
+}
+
+enum {
+	OPT_SWAPPINESS = 0x100, OPT_FILE_ONLY, OPT_ANON_ONLY, OPT_FORCE, OPT_AUTO,
+	OPT_PSI_TARGET, OPT_INTERVAL, OPT_MAX_STEP, OPT_MIN_SIZE, OPT_MAX_SIZE,
+	OPT_MODE, OPT_DURATION, OPT_STEP,
+};
+
+static const struct argp_option rc_options[] = {
+	{ 0, 0, 0, 0, "One-shot (CGROUP AMOUNT):", 1 },
+	{ "swappiness", OPT_SWAPPINESS, "N", 0,
+	  "v2 (6.13+): balance anon/file like swappiness N (0-200) for this request", 1 },
+	{ "file-only", OPT_FILE_ONLY, 0, 0, "v2 (6.13+): reclaim page cache only (swappiness=0)", 1 },
+	{ "anon-only", OPT_ANON_ONLY, 0, 0, "v2 (6.13+): reclaim anonymous memory only", 1 },
+	{ "force", OPT_FORCE, 0, 0, "allow the root cgroup", 1 },
+	{ "step", OPT_STEP, "SIZE", 0,
+	  "v1: lower the limit by at most SIZE per write (default AMOUNT/8, >= 1M)", 1 },
+	{ 0, 0, 0, 0, "Closed loop (CGROUP --auto):", 2 },
+	{ "auto", OPT_AUTO, 0, 0, "reclaim gradually while memory pressure stays low", 2 },
+	{ "mode", OPT_MODE, "MODE", 0, "memcgctl (default) or senpai", 2 },
+	{ "psi-target", OPT_PSI_TARGET, "P", 0,
+	  "PSI some stall target: a % of the interval, or a time per interval "
+	  "(memcgctl 0.1%, senpai 10ms per 6s)", 2 },
+	{ "interval", OPT_INTERVAL, "DUR", 0, "time between steps (memcgctl 2s, senpai 6s)", 2 },
+	{ "max-step", OPT_MAX_STEP, "SIZE|%", 0,
+	  "largest single step (memcgctl 10% of usage; senpai: its max_probe, 1%)", 2 },
+	{ "min-size", OPT_MIN_SIZE, "SIZE", 0, "never reclaim below this usage (memcgctl 0, senpai 100M)", 2 },
+	{ "max-size", OPT_MAX_SIZE, "SIZE", 0, "senpai: upper bound of its limit (100G)", 2 },
+	{ "duration", OPT_DURATION, "DUR", 0, "stop after this long (default: until signalled)", 2 },
+	{ 0 },
+};
+
+static error_t rc_parse(int key, char *arg, struct argp_state *state)
+{
+	struct rc_args *a = state->input;
+	uint64_t v;
+
+	switch (key) {
+	case OPT_SWAPPINESS:
+		if (parse_u64(arg, 200, &v)) {
+			p_err("reclaim: --swappiness '%s': expected 0 to 200", arg);
+			return EINVAL;
+		}
+		a->swappiness = (int)v;
+		break;
+	case OPT_FILE_ONLY: a->file_only = true; break;
+	case OPT_ANON_ONLY: a->anon_only = true; break;
+	case OPT_FORCE: a->force = true; break;
+	case OPT_AUTO: a->auto_mode = true; break;
+	case OPT_STEP:
+		if (parse_size(arg, &a->step) || a->step == 0) {
+			p_err("reclaim: --step '%s': expected a size above 0 (4M, 1.5G)", arg);
+			return EINVAL;
+		}
+		break;
+	case OPT_MODE:
+		if (!strcmp(arg, "memcgctl"))
+			a->mode = RC_MODE_MEMCGCTL;
+		else if (!strcmp(arg, "senpai"))
+			a->mode = RC_MODE_SENPAI;
+		else {
+			p_err("reclaim: --mode '%s': expected memcgctl or senpai", arg);
+			return EINVAL;
+		}
+		break;
+	case OPT_PSI_TARGET: a->psi_target = arg; break;
+	case OPT_INTERVAL:
+		if (parse_duration(arg, &a->interval_ns) || a->interval_ns < 10000000ULL ||
+		    a->interval_ns > 3600ULL * 1000000000ULL) {
+			p_err("reclaim: --interval '%s': expected a duration from 10ms to 1h", arg);
+			return EINVAL;
+		}
+		break;
+	case OPT_MAX_STEP: a->max_step = arg; break;
+	case OPT_MIN_SIZE:
+		if (parse_size(arg, &a->min_size)) {
+			p_err("reclaim: --min-size '%s': expected a size (100M, 1G)", arg);
+			return EINVAL;
+		}
+		break;
+	case OPT_MAX_SIZE:
+		if (parse_size(arg, &a->max_size) || !a->max_size) {
+			p_err("reclaim: --max-size '%s': expected a size above 0", arg);
+			return EINVAL;
+		}
+		break;
+	case OPT_DURATION:
+		if (parse_duration(arg, &a->duration_ns) || !a->duration_ns) {
+			p_err("reclaim: --duration '%s': expected a duration above 0 (30s, 2m)", arg);
+			return EINVAL;
+		}
+		break;
+	case ARGP_KEY_ARG:
+		if (!a->cgroup)
+			a->cgroup = arg;
+		else if (!a->amount)
+			a->amount = arg;
+		else {
+			p_err("reclaim: unexpected argument '%s'", arg);
+			return EINVAL;
+		}
+		break;
+	case ARGP_KEY_END:
+		if (state->argc >= 2 && (!strcmp(state->argv[state->argc - 1], "--help") ||
+					 !strcmp(state->argv[state->argc - 1], "--usage")))
+			break;	/* argp printed what was asked; nothing to check */
+		if (!a->cgroup) {
+			p_err("reclaim: missing CGROUP");
+			return EINVAL;
+		}
+		if (!a->auto_mode && !a->amount) {
+			p_err("reclaim: missing AMOUNT (a size like 64M, or a %% of usage like 20%%), or --auto");
+			return EINVAL;
+		}
+		if (a->auto_mode && a->amount) {
+			p_err("reclaim: AMOUNT '%s' and --auto exclude each other", a->amount);
+			return EINVAL;
+		}
+		if (a->amount) {
+			uint64_t b;
+
+			/* the syntax now, the size against usage once it is read */
+			if (rc_parse_amount(a->amount, 1ULL << 40, &b)) {
+				p_err("reclaim: AMOUNT '%s': expected a size (64M, 1.5G) or a "
+				      "%% of usage (25%%)", a->amount);
+				return EINVAL;
+			}
+			if (b == 0) {
+				p_err("reclaim: AMOUNT '%s' is zero: nothing to do", a->amount);
+				return EINVAL;
+			}
+		}
+		if (a->psi_target) {
+			double f;
+			uint64_t us;
+
+			if (rc_parse_psi_target(a->psi_target, &f, &us)) {
+				p_err("reclaim: --psi-target '%s': expected a percentage of the "
+				      "interval above 0 (0.1%%) or a stall time per interval (10ms)",
+				      a->psi_target);
+				return EINVAL;
+			}
+		}
+		if (a->max_step) {
+			uint64_t b;
+
+			if (rc_parse_amount(a->max_step, 1ULL << 40, &b) || !b) {
+				p_err("reclaim: --max-step '%s': expected a size (32M) or a %% of "
+				      "usage (10%%) above 0", a->max_step);
+				return EINVAL;
+			}
+		}
+		if (a->file_only && a->anon_only) {
+			p_err("reclaim: --file-only and --anon-only exclude each other");
+			return EINVAL;
+		}
+		if ((a->file_only || a->anon_only) && a->swappiness >= 0) {
+			p_err("reclaim: --swappiness and --%s-only exclude each other",
+			      a->file_only ? "file" : "anon");
+			return EINVAL;
+		}
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp rc_argp = {
+	rc_options, rc_parse, "CGROUP AMOUNT\nCGROUP --auto",
+	"Proactively reclaim memory from a cgroup and report what the kernel really "
+	"did, measured by BPF: pages scanned and reclaimed, anon vs file, time, and "
+	"the stalls and refaults it caused. AMOUNT is a size (64M) or a percentage of "
+	"current usage (25%). With --auto, reclaim gradually while the cgroup's memory "
+	"pressure stays under a target, backing off when pressure or refaults rise.\v"
+	"cgroup v2 uses memory.reclaim. cgroup v1 has none: memcgctl lowers "
+	"memory.limit_in_bytes below usage in steps, which makes the kernel reclaim, "
+	"and always writes the original limit back (also on errors and signals).\n"
+	"Exit: 0 done, 2 usage, 3 no such memory cgroup, 4 permission, 5 unsupported, "
+	"7 cgroup vanished, 8 partial (the kernel reclaimed less than asked).", 0, 0, 0
+};
+
+/* v2: swappiness=max (anon only) exists where the kernel's parser knows it */
+static bool btf_knows_enumerator(const char *name)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	bool found = false;
+
+	if (!btf)
+		return false;
+	for (unsigned int i = 1; i < btf__type_cnt(btf) && !found; i++) {
+		const struct btf_type *bt = btf__type_by_id(btf, i);
+		const struct btf_enum *e;
+
+		if (!btf_is_enum(bt))
+			continue;
+		e = btf_enum(bt);
+		for (int j = 0; j < btf_vlen(bt) && !found; j++)
+			found = !strcmp(btf__name_by_offset(btf, e[j].name_off), name);
+	}
+	btf__free(btf);
+	return found;
+}
+
+/* Check everything about the request that does not need the kernel's consent. */
+static int rc_setup(struct rc_target *t, const struct rc_args *a)
+{
+	static char swap_arg[32];
+	char err[PATH_MAX + 128];
+	int ret;
+
+	ret = rc_target_init(t, a->cgroup, err, sizeof(err));
+	if (ret == -ENODEV) {
+		p_err("reclaim: %s", err);
+		p_hint("mount the memory controller (cgroup v2, or v1 'memory') or pass --cgroup-root");
+		return EXIT_UNSUPPORTED;
+	}
+	if (ret) {
+		p_err("reclaim: %s", err);
+		return ret == -EINVAL ? EXIT_USAGE : EXIT_NOCGROUP;
+	}
+	if (!strcmp(t->ref.rel, "/")) {
+		if (!a->force) {
+			p_err("reclaim: refusing to reclaim from the root cgroup (the whole machine)");
+			p_hint("pass --force if that is really what you want");
+			return EXIT_USAGE;
+		}
+		if (t->v1) {
+			p_err("reclaim: the root memory cgroup cannot be reclaimed on cgroup v1 "
+			      "(it has no limit to lower)");
+			return EXIT_UNSUPPORTED;
+		}
+	}
+	if (a->swappiness >= 0 || a->file_only || a->anon_only) {
+		const char *opt = a->file_only ? "--file-only" : a->anon_only ? "--anon-only" :
+				  "--swappiness";
+
+		if (t->v1) {
+			p_err("reclaim: %s needs cgroup v2's memory.reclaim; the v1 emulation "
+			      "reclaims with the cgroup's own memory.swappiness", opt);
+			return EXIT_UNSUPPORTED;
+		}
+		if (probe_get(PROBE_RECLAIM_SWAPPINESS, NULL) != PROBE_YES) {
+			p_err("reclaim: %s: this kernel's memory.reclaim takes no swappiness= "
+			      "(6.13+)", opt);
+			p_hint("run without it: the kernel then balances anon and file itself");
+			return EXIT_UNSUPPORTED;
+		}
+		if (a->file_only)
+			snprintf(swap_arg, sizeof(swap_arg), " swappiness=0");
+		else if (a->anon_only)
+			snprintf(swap_arg, sizeof(swap_arg), " swappiness=%s",
+				 btf_knows_enumerator("MEMORY_RECLAIM_SWAPPINESS_MAX") ? "max" : "200");
+		else
+			snprintf(swap_arg, sizeof(swap_arg), " swappiness=%d", a->swappiness);
+		t->swap_arg = swap_arg;
+	}
+	if (!t->v1 && probe_get(PROBE_MEM_RECLAIM, NULL) != PROBE_YES) {
+		p_err("reclaim: %s/memory.reclaim is missing (kernel older than 5.19)", t->ref.path);
+		return EXIT_UNSUPPORTED;
+	}
+	if (t->v1 && access(t->limit_path, W_OK)) {
+		p_err("reclaim: %s: %s", t->limit_path, strerror(errno));
+		return errno == EACCES || errno == EPERM ? EXIT_PERM : EXIT_NOCGROUP;
+	}
+	t->step_bytes = a->step;
+	return 0;
+}
+
+/* ---- one-shot report ------------------------------------------------- */
+
+struct rc_report {
+	uint64_t requested, before, after, duration_ns;
+	uint64_t psi_some, psi_full;	/* deltas in us, CG_UNKNOWN if none */
+	uint64_t refaults;		/* pages, CG_UNKNOWN if unknown */
+	struct reclaim_counters d;
+	bool memcg_events;		/* d.memcg_* are valid */
+	enum rc_result result;
+	int err;
+};
+
+static uint64_t sum2(const __u64 v[2]) { return v[0] + v[1]; }
+
+/* Pages reclaimed from the subtree, by anyone, as BPF saw them. */
+static uint64_t rep_reclaimed(const struct rc_report *r)
+{
+	if (r->memcg_events)
+		return r->d.memcg_steal;
+	return sum2(r->d.who[RC_OURS].reclaimed) + sum2(r->d.who[RC_WORKLOAD].reclaimed);
+}
+
+static uint64_t rep_scanned(const struct rc_report *r)
+{
+	if (r->memcg_events)
+		return r->d.memcg_scan;
+	return sum2(r->d.who[RC_OURS].scanned) + sum2(r->d.who[RC_WORKLOAD].scanned);
+}
+
+static void json_who(struct json_writer *w, const char *name, const struct reclaim_who *s,
+		     bool workload)
+{
+	jsonw_name(w, name);
+	jsonw_start_object(w);
+	jsonw_u64_field(w, "scanned_anon_pages", s->scanned[RC_ANON]);
+	jsonw_u64_field(w, "scanned_file_pages", s->scanned[RC_FILE]);
+	jsonw_u64_field(w, "reclaimed_anon_pages", s->reclaimed[RC_ANON]);
+	jsonw_u64_field(w, "reclaimed_file_pages", s->reclaimed[RC_FILE]);
+	jsonw_u64_field(w, "passes", s->passes);
+	jsonw_u64_field(w, "time_ns", s->time_ns);
+	if (workload) {
+		jsonw_u64_field(w, "direct_reclaims", s->direct);
+		jsonw_u64_field(w, "direct_time_ns", s->direct_ns);
+	}
+	jsonw_u64_field(w, "throttled", s->throttled);
+	jsonw_u64_field(w, "throttled_us", s->throttled_us);
+	jsonw_end_object(w);
+}
+
+static void json_maybe(struct json_writer *w, const char *name, uint64_t v)
+{
+	if (cg_known(v))
+		jsonw_u64_field(w, name, v);
+	else
+		jsonw_null_field(w, name);
+}
+
+static void rc_report_json(const struct rc_target *t, const struct rc_report *r)
+{
+	struct json_writer *w = json_wtr;
+	uint64_t page = sysconf(_SC_PAGESIZE), scanned = rep_scanned(r), recl = rep_reclaimed(r);
+
+	jsonw_start_object(w);
+	jsonw_string_field(w, "cgroup", t->ref.rel);
+	jsonw_u64_field(w, "id", t->ref.id);
+	jsonw_string_field(w, "method", t->v1 ? "v1-limit" : "memory.reclaim");
+	jsonw_string_field(w, "result", rc_result_name(r->result));
+	jsonw_bool_field(w, "complete", r->result == RC_DONE);
+	jsonw_u64_field(w, "requested", r->requested);
+	json_maybe(w, "usage_before", r->before);
+	json_maybe(w, "usage_after", r->after);
+	if (cg_known(r->before) && cg_known(r->after))
+		jsonw_s64_field(w, "usage_reduction", (int64_t)r->before - (int64_t)r->after);
+	else
+		jsonw_null_field(w, "usage_reduction");
+	jsonw_u64_field(w, "reclaimed", recl * page);
+	jsonw_u64_field(w, "reclaimed_pages", recl);
+	jsonw_u64_field(w, "scanned_pages", scanned);
+	if (scanned)
+		jsonw_float_field(w, "efficiency", (double)recl / scanned, 3);
+	else
+		jsonw_null_field(w, "efficiency");
+	jsonw_u64_field(w, "anon_reclaimed_pages",
+			r->d.who[RC_OURS].reclaimed[RC_ANON] + r->d.who[RC_WORKLOAD].reclaimed[RC_ANON]);
+	jsonw_u64_field(w, "file_reclaimed_pages",
+			r->d.who[RC_OURS].reclaimed[RC_FILE] + r->d.who[RC_WORKLOAD].reclaimed[RC_FILE]);
+	jsonw_u64_field(w, "duration_ns", r->duration_ns);
+	jsonw_u64_field(w, "page_size", page);
+	json_who(w, "by_memcgctl", &r->d.who[RC_OURS], false);
+	json_who(w, "by_workload", &r->d.who[RC_WORKLOAD], true);
+	json_maybe(w, "refaults", r->refaults);
+	json_maybe(w, "psi_some_us", r->psi_some);
+	json_maybe(w, "psi_full_us", r->psi_full);
+	jsonw_end_object(w);
+}
+
+static const char *pct(char *buf, size_t len, uint64_t a, uint64_t b)
+{
+	if (!b)
+		return "-";
+	snprintf(buf, len, "%.1f%%", 100.0 * a / b);
+	return buf;
+}
+
+static void rc_report_text(const struct rc_target *t, const struct rc_report *r)
+{
+	char b1[UNITS_BUF], b2[UNITS_BUF], b3[UNITS_BUF], b4[UNITS_BUF], b5[UNITS_BUF];
+	uint64_t page = sysconf(_SC_PAGESIZE), scanned = rep_scanned(r), recl = rep_reclaimed(r);
+	const struct reclaim_who *o = &r->d.who[RC_OURS], *wl = &r->d.who[RC_WORKLOAD];
+	int64_t red = (int64_t)r->before - (int64_t)r->after;
+
+	printf("reclaim %s (%s): %s\n", t->ref.rel, t->v1 ? "v1 limit emulation" : "memory.reclaim",
+	       rc_result_name(r->result));
+	printf("  requested   %s\n", fmt_size(b1, sizeof(b1), r->requested));
+	if (cg_known(r->before) && cg_known(r->after))
+		printf("  usage       %s -> %s (%s%s)\n", fmt_size(b1, sizeof(b1), r->before),
+		       fmt_size(b2, sizeof(b2), r->after), red < 0 ? "+" : "-",
+		       fmt_size(b3, sizeof(b3), red < 0 ? -red : red));
+	printf("  reclaimed   %s (%llu pages), scanned %llu pages, efficiency %s\n",
+	       fmt_size(b1, sizeof(b1), recl * page), (unsigned long long)recl,
+	       (unsigned long long)scanned, pct(b2, sizeof(b2), recl, scanned));
+	printf("  anon/file   %s / %s reclaimed\n",
+	       fmt_size(b1, sizeof(b1), (o->reclaimed[RC_ANON] + wl->reclaimed[RC_ANON]) * page),
+	       fmt_size(b2, sizeof(b2), (o->reclaimed[RC_FILE] + wl->reclaimed[RC_FILE]) * page));
+	printf("  time        %s, %s in %llu reclaim passes\n",
+	       fmt_duration(b1, sizeof(b1), r->duration_ns), fmt_duration(b2, sizeof(b2), o->time_ns),
+	       (unsigned long long)o->passes);
+	printf("  caused      %llu stalls in the cgroup (%s), %s refaults, PSI some +%s full +%s\n",
+	       (unsigned long long)(wl->passes + wl->direct),
+	       fmt_duration(b1, sizeof(b1), wl->time_ns + wl->direct_ns),
+	       cg_known(r->refaults) ? fmt_size(b3, sizeof(b3), r->refaults * page) : "-",
+	       cg_known(r->psi_some) ? fmt_duration(b4, sizeof(b4), r->psi_some * 1000) : "-",
+	       cg_known(r->psi_full) ? fmt_duration(b5, sizeof(b5), r->psi_full * 1000) : "-");
+}
+
+static uint64_t stat_refaults(const struct rc_target *t)
+{
+	struct cg_mem m;
+
+	if (cg_read_mem(&t->env, &t->ref, &m) ||
+	    !cg_known(m.stat[CG_STAT_workingset_refault_anon]) ||
+	    !cg_known(m.stat[CG_STAT_workingset_refault_file]))
+		return CG_UNKNOWN;
+	return m.stat[CG_STAT_workingset_refault_anon] + m.stat[CG_STAT_workingset_refault_file];
+}
+
+static uint64_t delta(uint64_t a, uint64_t b)
+{
+	return cg_known(a) && cg_known(b) && a >= b ? a - b : CG_UNKNOWN;
+}
+
+static int rc_oneshot(struct rc_target *t, const struct rc_args *a)
+{
+	struct reclaim_counters c0, c1;
+	struct reclaim_bpf *skel;
+	struct rc_report r = { 0 };
+	uint64_t some0, full0, some1, full1, rf0 = CG_UNKNOWN, t0;
+	char b1[UNITS_BUF], b2[UNITS_BUF];
+	int ret;
+
+	r.before = rc_usage(t);
+	if (!cg_known(r.before)) {
+		p_err("reclaim: %s: cannot read usage", t->ref.path);
+		return EXIT_NOCGROUP;
+	}
+	ret = rc_parse_amount(a->amount, r.before, &r.requested);
+	if (ret) {
+		p_err("reclaim: AMOUNT '%s': expected a size (64M, 1.5G) or a %% of usage (25%%)",
+		      a->amount);
+		return EXIT_USAGE;
+	}
+	if (r.requested == 0) {
+		p_err("reclaim: AMOUNT '%s' is zero: nothing to do", a->amount);
+		return EXIT_USAGE;
+	}
+	if (r.requested > r.before) {
+		p_err("reclaim: AMOUNT %s is more than the cgroup uses (%s)",
+		      fmt_size(b1, sizeof(b1), r.requested), fmt_size(b2, sizeof(b2), r.before));
+		p_hint("ask for at most its usage, or a percentage such as 50%%");
+		return EXIT_USAGE;
+	}
+
+	ret = rc_bpf_start(t, &skel);
+	if (ret)
+		return ret;
+	r.memcg_events = rc_have_memcg_events(skel);
+	if (!rc_have_refaults(skel))
+		rf0 = stat_refaults(t);
+	rc_psi_totals(t, &some0, &full0);
+	rc_bpf_snapshot(skel, &c0);
+	t0 = now_ns();
+	r.result = rc_reclaim(t, r.requested, &r.err);
+	r.duration_ns = now_ns() - t0;
+	rc_bpf_snapshot(skel, &c1);
+	rc_psi_totals(t, &some1, &full1);
+	r.after = rc_usage(t);
+	rc_counters_sub(&r.d, &c1, &c0);
+	r.refaults = rc_have_refaults(skel) ? sum2(r.d.refault) : delta(stat_refaults(t), rf0);
+	r.psi_some = delta(some1, some0);
+	r.psi_full = delta(full1, full0);
+	rc_bpf_stop(skel);
+
+	if (rc_restore(t)) {	/* rc_reclaim restored already; this is the last resort */
+		p_err("reclaim: could not restore %s to %s: %s", t->limit_path, t->orig_limit,
+		      strerror(errno));
+		return EXIT_RUNTIME;
+	}
+	if (r.result == RC_VANISHED) {
+		p_err("reclaim: %s vanished during reclaim", t->ref.rel);
+		return EXIT_VANISHED;
+	}
+	if (r.result == RC_ERROR) {
+		p_err("reclaim: %s: %s", t->v1 ? t->limit_path : "memory.reclaim", strerror(r.err));
+		return r.err == EACCES || r.err == EPERM ? EXIT_PERM : EXIT_RUNTIME;
+	}
+	if (json_wtr)
+		rc_report_json(t, &r);
+	else
+		rc_report_text(t, &r);
+	if (r.result == RC_PARTIAL || r.result == RC_INTERRUPTED) {
+		uint64_t got = cg_known(r.after) && r.after < r.before ? r.before - r.after : 0;
+
+		if (!json_wtr)
+			fprintf(stderr, "%s: reclaim: partial: usage fell by %s of %s asked: %s\n",
+				prog_name, fmt_size(b1, sizeof(b1), got),
+				fmt_size(b2, sizeof(b2), r.requested),
+				r.result == RC_INTERRUPTED ? "interrupted by a signal" :
+				"the kernel found nothing more to reclaim (without swap, "
+				"anonymous memory cannot be reclaimed)");
+		return EXIT_PARTIAL;
+	}
+	return EXIT_OK;
+}
+
+int do_reclaim(int argc, char **argv)
+{
+	struct rc_args a = { .swappiness = -1, .min_size = CG_UNKNOWN, .max_size = CG_UNKNOWN };
+	struct rc_target t;
+	bool done;
+	int ret;
+
+	ret = cmd_parse(&rc_argp, argc, argv, &a, &done);
+	if (ret || done)
+		return ret;
+	/* from here on a signal only sets rc_stop: nothing is left half-done */
+	rc_signals_install();
+	ret = rc_setup(&t, &a);
+	if (ret)
+		return ret;
+	return a.auto_mode ? rc_auto_run(&t, &a) : rc_oneshot(&t, &a);
+}
