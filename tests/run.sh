@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # memcgctl's test runner: tests/run.sh [unit] [cli] [integration]
 # (default: all tiers; integration skips itself without root).
+# T_ONLY=watch,notify runs only those files of the shell tiers.
 # Ends with "N passed, N failed, N skipped" on a line of its own.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -37,6 +38,8 @@ for tier in "${tiers[@]}"; do
 		fi
 		for t in tests/$tier/*.sh; do
 			[[ $(basename "$t") == run.sh ]] && continue
+			# T_ONLY=a,b runs only those files (as the VM tier's --only does)
+			[[ -n ${T_ONLY:-} && ",$T_ONLY," != *",$(basename "$t" .sh),"* ]] && continue
 			[[ -e $t ]] || continue
 			timeout -k 10 600 bash "$t"
 			rc=$?

@@ -9,6 +9,7 @@
 #
 # Kernel command line options (all optional; defaults come from /etc/memcgctl-vm.conf):
 #   memcgctl.script=PATH   script to run, relative to /repo     memcgctl.timeout=SECONDS
+#   memcgctl.only=A,B      run only these test files (T_ONLY for tests/run.sh)
 #   memcgctl.zram=SIZE     zram swap size (e.g. 512M, 0 = none)  memcgctl.shell=1 (shell, no test)
 # shellcheck disable=SC2317  # fail() is reached from several places; shellcheck loses track.
 
@@ -55,6 +56,7 @@ for a in $cmdline; do
 	memcgctl.timeout=*) TIMEOUT=${a#*=} ;;
 	memcgctl.zram=*) ZRAM=${a#*=} ;;
 	memcgctl.shell=*) SHELL_ONLY=${a#*=} ;;
+	memcgctl.only=*) T_ONLY=${a#*=}; export T_ONLY ;;
 	esac
 done
 

@@ -5,6 +5,7 @@
 # Usage: tests/vm/run.sh [options]
 #   --kernel K       6.1, 6.12 or all (default); repeat or give "6.1 6.12" for several
 #   --script PATH    script to run in the guest, inside the repo (default tests/integration/run.sh)
+#   --only A,B       run only these test files of the suite (e.g. --only watch,notify)
 #   --keep-log DIR   copy every console log there (failed runs' logs are always kept)
 #   --build DIR      build directory with memcgctl and tests/ (default: build)
 #   --machine M      microvm (default: uncompressed vmlinux, fastest) or pc (bzImage)
@@ -40,6 +41,7 @@ while [ $# -gt 0 ]; do
 	--mem) mem=$2; shift 2 ;;
 	--zram) zram=$2; shift 2 ;;
 	--append) append="$append $2"; shift 2 ;;
+	--only) append="$append memcgctl.only=$2"; shift 2 ;;
 	--offline) offline=(--offline); shift ;;
 	-v|--verbose) verbose=1; shift ;;
 	--shell) shell=1; shift ;;
