@@ -12,8 +12,8 @@ set -euo pipefail
 
 build_pkgs=(make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev
 	    zlib1g-dev libncurses-dev)
-test_pkgs=(jq tmux qemu-system-x86 busybox-static cpio zstd xz-utils kmod)
-bench_pkgs=(bpftrace hyperfine linux-perf)
+test_pkgs=(jq tmux procps util-linux qemu-system-x86 busybox-static cpio zstd xz-utils kmod)
+bench_pkgs=(bpftrace hyperfine linux-perf python3 systemd)
 
 pkgs=("${build_pkgs[@]}")
 if [[ ${1:-} != --build-only ]]; then
