@@ -9,10 +9,11 @@
  * the memcg whose limit was hit is its memory cgroup or an ancestor.
  *
  * A reclaim "fails" when it frees fewer than min_reclaim_pages, or when
- * what it cannot free (usage minus the file LRU pages) is already
- * unreclaimable_pct of the limit: without swap an anonymous workload goes
- * from "reclaim finds page cache" to OOM in one charge, so waiting for
- * reclaim to free nothing at all would be too late to be graceful.
+ * what it cannot free (usage minus the file LRU pages and minus the anon
+ * pages the remaining swap room can take) is already unreclaimable_pct of
+ * the limit: an anonymous workload goes from "reclaim finds page cache or
+ * swap space" to OOM in one charge, so waiting for reclaim to free nothing
+ * at all would be too late to be graceful.
  */
 #include "policy_common.bpf.h"
 
