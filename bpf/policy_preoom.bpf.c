@@ -9,10 +9,11 @@
  * the memcg whose limit was hit is its memory cgroup or an ancestor.
  *
  * A reclaim "fails" when it frees fewer than min_reclaim_pages, or when
- * what it cannot free (usage minus the file LRU pages) is already
- * unreclaimable_pct of the limit: without swap an anonymous workload goes
- * from "reclaim finds page cache" to OOM in one charge, so waiting for
- * reclaim to free nothing at all would be too late to be graceful.
+ * what it cannot free (usage minus the file LRU pages and minus the anon
+ * pages the remaining swap room can take) is already unreclaimable_pct of
+ * the limit: an anonymous workload goes from "reclaim finds page cache or
+ * swap space" to OOM in one charge, so waiting for reclaim to free nothing
+ * at all would be too late to be graceful.
  */
 #include "policy_common.bpf.h"
 
@@ -79,19 +80,60 @@ struct {
 #define NR_LRU 5	/* inactive/active anon, inactive/active file, unevictable */
 #define MAX_ZONES 8
 #define MAX_NODES 8
+#define PAGE_COUNTER_UNLIMITED (~0UL >> (POLICY_PAGE_SHIFT + 1))
+
+/* Free swap pages of the whole system (absent from kallsyms: unknown, 0). */
+extern const void nr_swap_pages __ksym __weak;
 
 /*
- * File LRU pages and all LRU pages of a memcg, from its per-node
- * lru_zone_size[zones][NR_LRU] (a flat array in BTF).  Both 0 when the
- * kernel does not keep them (MGLRU): then only real failures count.
+ * The per-node LRU statistics (the first NR_LRU items are the LRU lists
+ * in both numberings): embedded in mem_cgroup_per_node up to 6.x, a
+ * pointer since the memcg stats were made compact (6.10).
  */
-static __always_inline void memcg_lru_pages(struct mem_cgroup *m, __u64 *file, __u64 *all)
+struct lruvec_stats___x {
+	long state[NR_LRU];
+};
+
+struct mem_cgroup_per_node___ptr {
+	struct lruvec_stats___x *lruvec_stats;
+};
+
+struct mem_cgroup_per_node___emb {
+	struct lruvec_stats___x lruvec_stats;
+};
+
+static __always_inline long pn_lru_stat(struct mem_cgroup_per_node *pn, __u32 l)
+{
+	long v = 0;
+
+	if (bpf_core_field_exists(((struct mem_cgroup_per_node___ptr *)0)->lruvec_stats)) {
+		struct mem_cgroup_per_node___ptr *p = (void *)pn;
+		struct lruvec_stats___x *ls = BPF_CORE_READ(p, lruvec_stats);
+
+		if (ls)
+			bpf_core_read(&v, sizeof(v), &ls->state[l]);
+	} else if (bpf_core_field_exists(((struct mem_cgroup_per_node___emb *)0)->lruvec_stats)) {
+		struct mem_cgroup_per_node___emb *e = (void *)pn;
+
+		bpf_core_read(&v, sizeof(v), &e->lruvec_stats.state[l]);
+	}
+	return v > 0 ? v : 0;
+}
+
+/*
+ * File and anon LRU pages of a memcg (and its descendants).  The exact
+ * per-zone lru_zone_size[zones][NR_LRU] first (a flat array in BTF); it
+ * stays 0 when the multi-gen LRU is on (it only updates the node
+ * counters), and then the memcg's per-node LRU statistics are used
+ * (flushed by reclaim and every 2 s).  Both 0: unknown.
+ */
+static __always_inline void memcg_lru_pages(struct mem_cgroup *m, __u64 *file, __u64 *anon)
 {
 	struct mem_cgroup_per_node *pn;
 	__u32 zones, nodes = policy_nr_nodes;
 	unsigned long v;
 
-	*file = *all = 0;
+	*file = *anon = 0;
 	pn = BPF_CORE_READ(m, nodeinfo[0]);
 	if (!pn)
 		return;
@@ -101,15 +143,65 @@ static __always_inline void memcg_lru_pages(struct mem_cgroup *m, __u64 *file, _
 		if (!pn)
 			break;
 		for (__u32 z = 0; z < MAX_ZONES && z < zones; z++) {
-			for (__u32 l = 0; l < NR_LRU; l++) {
+			for (__u32 l = 0; l < 4; l++) {
 				v = 0;
 				bpf_core_read(&v, sizeof(v), &pn->lru_zone_size[z * NR_LRU + l]);
-				*all += v;
-				if (l == 2 || l == 3)
+				if (l >= 2)
 					*file += v;
+				else
+					*anon += v;
 			}
 		}
 	}
+	if (*file || *anon)
+		return;
+	for (__u32 n = 0; n < MAX_NODES && n < nodes; n++) {
+		pn = BPF_CORE_READ(m, nodeinfo[n]);
+		if (!pn)
+			break;
+		*anon += pn_lru_stat(pn, 0) + pn_lru_stat(pn, 1);
+		*file += pn_lru_stat(pn, 2) + pn_lru_stat(pn, 3);
+	}
+}
+
+/*
+ * How many pages reclaim could still swap out for a limit hit in css:
+ * the system's free swap, bounded on cgroup v2 by memory.swap.max of css
+ * and its ancestors, on v1 by memory.memsw.limit_in_bytes (and nothing
+ * when the memcg's swappiness is 0).  0 when the kernel does not tell.
+ */
+static __always_inline __u64 memcg_swap_room(struct cgroup_subsys_state *css)
+{
+	struct mem_cgroup *m = policy_memcg(css);
+	long global = 0;
+	__u64 room;
+	bool v2;
+
+	if (!&nr_swap_pages)
+		return 0;
+	if (bpf_probe_read_kernel(&global, sizeof(global), &nr_swap_pages) || global <= 0)
+		return 0;
+	room = global;
+	/* the default (v2) hierarchy is hierarchy 0 */
+	v2 = BPF_CORE_READ(css, cgroup, root, hierarchy_id) == 0;
+	if (!v2 && bpf_core_field_exists(m->swappiness) && BPF_CORE_READ(m, swappiness) == 0)
+		return 0;
+	for (int i = 0; i < POLICY_MAX_DEPTH && css; i++) {
+		unsigned long max, usage;
+
+		m = policy_memcg(css);
+		if (v2) {
+			max = BPF_CORE_READ(m, swap.max);
+			usage = BPF_CORE_READ(m, swap.usage.counter);
+		} else {
+			max = BPF_CORE_READ(m, memsw.max);
+			usage = BPF_CORE_READ(m, memsw.usage.counter);
+		}
+		if (max < PAGE_COUNTER_UNLIMITED)
+			room = usage >= max ? 0 : (max - usage < room ? max - usage : room);
+		css = BPF_CORE_READ(css, parent);
+	}
+	return room;
 }
 
 SEC("tp_btf/mm_vmscan_memcg_reclaim_begin")
@@ -170,11 +262,13 @@ int BPF_PROG(policy_oom_end, unsigned long nr_reclaimed)
 
 	fail = nr_reclaimed < cfg->min_reclaim_pages;
 	if (!fail && cfg->unreclaimable_pct < 100) {
-		__u64 file, all;
+		__u64 file, anon, room, free;
 
-		memcg_lru_pages(m, &file, &all);
-		file <<= POLICY_PAGE_SHIFT;
-		if (all && usage > file && (usage - file) * 100 >= max * cfg->unreclaimable_pct)
+		memcg_lru_pages(m, &file, &anon);
+		room = memcg_swap_room(css);
+		free = (file + (anon < room ? anon : room)) << POLICY_PAGE_SHIFT;
+		if ((file || anon) && usage > free &&
+		    (usage - free) * 100 >= max * cfg->unreclaimable_pct)
 			fail = true;
 	}
 

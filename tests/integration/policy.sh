@@ -29,6 +29,19 @@ no_swap() {
 	if [[ $MEM_V2 == 1 ]]; then echo 0 >"$1/memory.swap.max" 2>/dev/null
 	else echo 0 >"$1/memory.swappiness"; fi
 }
+# preoom's workload needs its page cache to be reclaimable.  On the v1 host
+# /var/tmp is a disk file system and swap is off.  In the v2 guests the only
+# writable file systems are tmpfs: the "page cache" is shmem, which only swap
+# can reclaim, so the cgroup gets a little swap (16M, less than the 76M the
+# workload is over its 64M limit: without a signal it is still OOM-killed).
+preoom_swap() {
+	if [[ $MEM_V2 == 1 ]] && [[ $(stat -f -c %T "$FDIR") == tmpfs ]] &&
+		[[ -e $1/memory.swap.max ]] && awk 'NR > 1 { f = 1 } END { exit !f }' /proc/swaps; then
+		echo 16M >"$1/memory.swap.max"
+	else
+		no_swap "$1"
+	fi
+}
 prog_loaded() { bpftool -j prog show 2>/dev/null | jq -e --arg n "$1" 'any(.[]; .name == $n)' >/dev/null; }
 # a freed program disappears from bpftool after an RCU grace period
 wait_prog_gone() {
@@ -40,10 +53,10 @@ pinned_count() { find "$PIN/$1" 2>/dev/null | wc -l; }
 # ---- preoom ---------------------------------------------------------------
 cg_new preoom 64M || { t_fail setup "cannot create a test cgroup"; exit 0; }
 cg_oom=$CG rel_oom=$CG_REL
-no_swap "$cg_oom"
+preoom_swap "$cg_oom"
 cg_new outside 64M
 cg_out=$CG
-no_swap "$cg_out"
+preoom_swap "$cg_out"
 
 run_mc -j policy load preoom name "${P}_oom" cgroup "$rel_oom" interval_ns=100ms
 check_eq "load-rc" 0 "$RC"
