@@ -68,6 +68,22 @@ check "usage-firing-numbers" jq -se '[.[].firing] == [1, 2]' <<<"$OUT"
 check "usage-timestamps" jq -se 'all(.timestamp_ns >= .event_ns and .event_ns > 0)' <<<"$OUT"
 check "usage-by-the-hog" jq -se 'all(.comm == "hog")' <<<"$OUT"
 check "usage-time-iso" jq -se 'all(.time | test("^[0-9-]+T[0-9:.]+Z$"))' <<<"$OUT"
+# which hook saw the crossing follows the kernel: memcg:count_memcg_events
+# (6.14+), else the pre-6.14 hooks (faults, page-cache inserts, reclaim),
+# and feature says notify is degraded for want of that tracepoint
+usage_out=$OUT
+run_mc -j feature
+if [[ -e /sys/kernel/tracing/events/memcg/count_memcg_events ]]; then
+	check "usage-hook-memcg" jq -se 'all(.hook == "memcg:count_memcg_events")' <<<"$usage_out"
+	check_json "feature-notify-full" '.commands.notify.status == "full"'
+else
+	check "usage-hook-pre-6.14" jq -se 'length > 0 and all(.hook | IN("kmem:rss_stat",
+		"filemap:mm_filemap_add_to_page_cache", "vmscan:mm_vmscan_memcg_reclaim_begin",
+		"vmscan:mm_vmscan_memcg_reclaim_end"))' <<<"$usage_out"
+	check_json "feature-notify-degraded" '.commands.notify.status == "degraded" and
+		(.commands.notify.missing | test("count_memcg_events")) and
+		(.commands.notify.note | test("before 6.14"))'
+fi
 
 # ---- the pre-6.14 hooks, forced: faults, page cache, process exit --------
 out=$T_TMP/old.json
