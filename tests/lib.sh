@@ -44,6 +44,11 @@ check_rc() {
 	if [[ $rc -eq $want ]]; then t_ok "$name"; else t_fail "$name" "want exit $want, got $rc: $*"; fi
 }
 check_json() {
+	# jq 1.6 exits 0 for -e on empty input: no output must never pass
+	if [[ -z ${OUT//[[:space:]]/} ]]; then
+		t_fail "$1" "no output to check '$2' against (rc ${RC:-?}; stderr: $(head -c 200 <<<"${ERR:-}"))"
+		return
+	fi
 	if jq -e "$2" >/dev/null 2>&1 <<<"$OUT"; then t_ok "$1"
 	else t_fail "$1" "jq '$2' does not hold on: $(head -c 300 <<<"$OUT")"; fi
 }
