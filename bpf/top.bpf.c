@@ -257,13 +257,10 @@ int top_iter_memcg(struct bpf_iter__cgroup *ctx)
 	if (idx < 0 || idx >= CGROUP_SUBSYS_COUNT)
 		return 0;
 	css = cg->subsys[idx];
-	if (!css)
-		return 0;	/* v2: memory not enabled here */
 	slot = top_iter_nr++;
 	r = bpf_map_lookup_elem(&top_iter_recs, &slot);
 	if (!r)
 		return 0;	/* map too small: user space sees nr > capacity */
-	mc = (void *)css - bpf_core_field_offset(struct mem_cgroup, css);
 
 	r->id = cg->kn->id;
 	r->level = cg->level;
@@ -273,6 +270,16 @@ int top_iter_memcg(struct bpf_iter__cgroup *ctx)
 	n = bpf_probe_read_kernel_str(r->name, sizeof(r->name), cg->kn->name);
 	if (n < 0 || n >= (long)sizeof(r->name))
 		r->flags |= TOP_REC_NAME_TRUNC;	/* n counts the NUL: a full buffer may be cut */
+	/*
+	 * v2: memory not enabled in the parent's subtree_control.  cgroupfs
+	 * still lists the directory (with no memory.* files), so the record
+	 * stays in the tree, with nothing read.
+	 */
+	if (!css) {
+		r->flags |= TOP_REC_NO_MEMCG;
+		return 0;
+	}
+	mc = (void *)css - bpf_core_field_offset(struct mem_cgroup, css);
 
 	r->usage = pc_read(&mc->memory);
 	r->watermark = BPF_CORE_READ(mc, memory.watermark);

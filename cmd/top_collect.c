@@ -774,7 +774,7 @@ static void it_add(struct it_walk *w, const struct top_memcg_rec *r, int depth, 
 		w->err = -ENOMEM;
 		return;
 	}
-	if (!(r->flags & TOP_REC_MEMCG_ROOT)) {
+	if (!(r->flags & (TOP_REC_MEMCG_ROOT | TOP_REC_NO_MEMCG))) {
 		rec_to_mem(w->c, r, &covered, &w->s->rows[row].mem);
 		w->s->rows[row].from_iter = true;
 	}

@@ -34,6 +34,11 @@ cg_a=$CG rel_a=$CG_REL
 cg_run "$cg_a" "$MEMCGCTL_TEST_BIN/hog" -s 16M
 for _ in $(seq 100); do grep -q ready "$PID_OUT" && break; sleep 0.1; done
 
+# a child without the memory controller (v2: not in top-a's subtree_control;
+# v1: the memory hierarchy has none, so it is an ordinary memory cgroup)
+rel_nm=$rel_a/nomem
+mkdir "$cg_a/nomem" && T_CGROUPS+=("$cg_a/nomem")
+
 run_mc -j top -b -n 1 "/$T_PREFIX"
 check_eq "batch-json-exit-0" 0 "$RC"
 check_json "one-document" "type == \"object\" and (.cgroups | length) >= 2"
@@ -54,7 +59,13 @@ check_json "first-rates-unknown-not-0" "$(row "$rel_a") | .rates.stall_ms_per_s 
 # the checks above ran on the cgroup iterator where the kernel has one;
 # prove it was used, and that cgroupfs (--no-iter) says the same
 if "$MEMCGCTL" -j feature 2>/dev/null | jq -e '.program."iter/cgroup" == true' >/dev/null; then
-	check_json "iter-walked" ".walk == \"iter\" and ([.cgroups[].source] | unique == [\"iter\"])"
+	# every row from the iterator but a v2 cgroup without memory: its (absent) files
+	check_json "iter-walked" ".walk == \"iter\" and ([.cgroups[] | select(.cgroup != \"$rel_nm\") | .source] | unique == [\"iter\"])"
+	if [[ $MEM_V2 == 1 ]]; then
+		check_json "iter-no-memcg-row" "$(row "$rel_nm") | .source == \"cgroupfs\" and .current == null and .parent == $(stat -c %i "$cg_a")"
+	else
+		check_json "iter-no-memcg-row" "$(row "$rel_nm") | .source == \"iter\" and .parent == $(stat -c %i "$cg_a")"
+	fi
 	iter_out=$OUT
 	run_mc -j top -b -n 1 --no-iter "/$T_PREFIX"
 	check_json "no-iter-walked-cgroupfs" ".walk == \"cgroupfs\" and ([.cgroups[].source] | unique == [\"cgroupfs\"])"
@@ -132,7 +143,8 @@ cg_gone=$CG rel_gone=$CG_REL
 "$MEMCGCTL" -j top -b -n 4 -d 0.5 "/$T_PREFIX" >"$T_TMP/gone.json" 2>"$T_TMP/gone.err" &
 top_pid=$!
 first_doc "$T_TMP/gone.json" "$top_pid"
-rmdir "$cg_gone" "$PSI_ROOT$rel_gone" 2>/dev/null
+rmdir "$cg_gone"; rmdir "$PSI_ROOT$rel_gone" 2>/dev/null
+check "vanish-rmdir" test ! -d "$cg_gone"
 wait "$top_pid"
 check_eq "vanish-child-exit-0" 0 "$?"
 OUT=$(jq -s . "$T_TMP/gone.json")
