@@ -200,6 +200,12 @@ struct {
 	__type(value, struct top_memcg_rec);
 } top_iter_recs SEC(".maps");
 
+/*
+ * Set before load: the cgroup2 mount has memory_localevents, so
+ * memory.events shows this cgroup's own events, not its subtree's.
+ */
+const volatile bool top_iter_local_events;
+
 /* per walk, reset by user space: records seen (may exceed the map), done */
 __u64 top_iter_nr;
 __u32 top_iter_done;
@@ -289,7 +295,10 @@ int top_iter_memcg(struct bpf_iter__cgroup *ctx)
 	r->swap_usage = pc_read(&mc->swap);
 	r->swap_max = BPF_CORE_READ(mc, swap.max);
 
-	bpf_core_read(ev, sizeof(ev), &mc->memory_events[0]);
+	if (top_iter_local_events)
+		bpf_core_read(ev, sizeof(ev), &mc->memory_events_local[0]);
+	else
+		bpf_core_read(ev, sizeof(ev), &mc->memory_events[0]);
 	r->events[TOP_IEV_LOW] = ev_at(ev, bpf_core_enum_value(enum memcg_memory_event, MEMCG_LOW));
 	r->events[TOP_IEV_HIGH] = ev_at(ev, bpf_core_enum_value(enum memcg_memory_event, MEMCG_HIGH));
 	r->events[TOP_IEV_MAX] = ev_at(ev, bpf_core_enum_value(enum memcg_memory_event, MEMCG_MAX));

@@ -57,8 +57,13 @@ check_json "bpf-loaded" ".bpf == true"
 check_json "first-rates-unknown-not-0" "$(row "$rel_a") | .rates.stall_ms_per_s == null"
 
 # the checks above ran on the cgroup iterator where the kernel has one;
-# prove it was used, and that cgroupfs (--no-iter) says the same
-if "$MEMCGCTL" -j feature 2>/dev/null | jq -e '.program."iter/cgroup" == true' >/dev/null; then
+# prove it was used, and that cgroupfs (--no-iter) says the same:
+# the same tree (paths, ids, parents, depths), limits and event counters;
+# not limit.percent: it is usage / limit, and usage moves between the runs
+shape='[.cgroups[] | {cgroup, id, parent, depth, limit: (.limit | if type == "object" then del(.percent) else . end), max, high, swap, totals: (.totals | {oom_kills, limit_max, limit_high})}]'
+iter_on=0
+if "$MEMCGCTL" -j feature 2>/dev/null | jq -e '.program."iter/cgroup" == true' >/dev/null; then iter_on=1; fi
+if [[ $iter_on == 1 ]]; then
 	# every row from the iterator but a v2 cgroup without memory: its (absent) files
 	check_json "iter-walked" ".walk == \"iter\" and ([.cgroups[] | select(.cgroup != \"$rel_nm\") | .source] | unique == [\"iter\"])"
 	if [[ $MEM_V2 == 1 ]]; then
@@ -69,9 +74,6 @@ if "$MEMCGCTL" -j feature 2>/dev/null | jq -e '.program."iter/cgroup" == true' >
 	iter_out=$OUT
 	run_mc -j top -b -n 1 --no-iter "/$T_PREFIX"
 	check_json "no-iter-walked-cgroupfs" ".walk == \"cgroupfs\" and ([.cgroups[].source] | unique == [\"cgroupfs\"])"
-	# same tree (paths, ids, parents, depths), same limits and event counters;
-	# not limit.percent: it is usage / limit, and usage moves between the runs
-	shape='[.cgroups[] | {cgroup, id, parent, depth, limit: (.limit | if type == "object" then del(.percent) else . end), max, high, swap, totals: (.totals | {oom_kills, limit_max, limit_high})}]'
 	check_eq "iter-same-tree-limits-events" "$(jq -c "$shape" <<<"$OUT")" "$(jq -c "$shape" <<<"$iter_out")"
 	# usage moves between the two runs: within 1M, both near the file's value
 	a=$(jq "$(row "$rel_a") | .current" <<<"$iter_out")
@@ -128,6 +130,15 @@ check_json "oom-kill-counted" "$(row "$rel_oom") | .totals.oom_kills == 1"
 check_json "oom-victim-attributed-by-bpf" "$(row "$rel_oom") | .bpf.oom_kills == 1"
 check_json "oom-in-parent-too" "$(row "/$T_PREFIX") | .bpf.oom_kills >= 1"
 check_json "oom-not-elsewhere" "$(row "$rel_a") | .bpf.oom_kills == 0"
+# the events now differ between the child and its parent (memory.events is
+# hierarchical, or local with memory_localevents): iterator and cgroupfs agree
+if [[ $iter_on == 1 ]]; then
+	run_mc -j top -b -n 1 "/$T_PREFIX"
+	iter_out=$OUT
+	run_mc -j top -b -n 1 --no-iter "/$T_PREFIX"
+	ev='[.cgroups[] | {cgroup, totals: (.totals | {oom_kills, limit_max, limit_high})}]'
+	check_eq "iter-events-after-oom" "$(jq -c "$ev" <<<"$OUT")" "$(jq -c "$ev" <<<"$iter_out")"
+fi
 
 # ---- Prometheus text ------------------------------------------------------
 run_mc top -o openmetrics "/$T_PREFIX"
