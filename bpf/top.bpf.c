@@ -200,6 +200,12 @@ struct {
 	__type(value, struct top_memcg_rec);
 } top_iter_recs SEC(".maps");
 
+/*
+ * Set before load: the cgroup2 mount has memory_localevents, so
+ * memory.events shows this cgroup's own events, not its subtree's.
+ */
+const volatile bool top_iter_local_events;
+
 /* per walk, reset by user space: records seen (may exceed the map), done */
 __u64 top_iter_nr;
 __u32 top_iter_done;
@@ -257,13 +263,10 @@ int top_iter_memcg(struct bpf_iter__cgroup *ctx)
 	if (idx < 0 || idx >= CGROUP_SUBSYS_COUNT)
 		return 0;
 	css = cg->subsys[idx];
-	if (!css)
-		return 0;	/* v2: memory not enabled here */
 	slot = top_iter_nr++;
 	r = bpf_map_lookup_elem(&top_iter_recs, &slot);
 	if (!r)
 		return 0;	/* map too small: user space sees nr > capacity */
-	mc = (void *)css - bpf_core_field_offset(struct mem_cgroup, css);
 
 	r->id = cg->kn->id;
 	r->level = cg->level;
@@ -273,6 +276,16 @@ int top_iter_memcg(struct bpf_iter__cgroup *ctx)
 	n = bpf_probe_read_kernel_str(r->name, sizeof(r->name), cg->kn->name);
 	if (n < 0 || n >= (long)sizeof(r->name))
 		r->flags |= TOP_REC_NAME_TRUNC;	/* n counts the NUL: a full buffer may be cut */
+	/*
+	 * v2: memory not enabled in the parent's subtree_control.  cgroupfs
+	 * still lists the directory (with no memory.* files), so the record
+	 * stays in the tree, with nothing read.
+	 */
+	if (!css) {
+		r->flags |= TOP_REC_NO_MEMCG;
+		return 0;
+	}
+	mc = (void *)css - bpf_core_field_offset(struct mem_cgroup, css);
 
 	r->usage = pc_read(&mc->memory);
 	r->watermark = BPF_CORE_READ(mc, memory.watermark);
@@ -282,7 +295,10 @@ int top_iter_memcg(struct bpf_iter__cgroup *ctx)
 	r->swap_usage = pc_read(&mc->swap);
 	r->swap_max = BPF_CORE_READ(mc, swap.max);
 
-	bpf_core_read(ev, sizeof(ev), &mc->memory_events[0]);
+	if (top_iter_local_events)
+		bpf_core_read(ev, sizeof(ev), &mc->memory_events_local[0]);
+	else
+		bpf_core_read(ev, sizeof(ev), &mc->memory_events[0]);
 	r->events[TOP_IEV_LOW] = ev_at(ev, bpf_core_enum_value(enum memcg_memory_event, MEMCG_LOW));
 	r->events[TOP_IEV_HIGH] = ev_at(ev, bpf_core_enum_value(enum memcg_memory_event, MEMCG_HIGH));
 	r->events[TOP_IEV_MAX] = ev_at(ev, bpf_core_enum_value(enum memcg_memory_event, MEMCG_MAX));

@@ -33,6 +33,7 @@ struct top_cg_stats {
 enum {
 	TOP_REC_MEMCG_ROOT = 1 << 0,	/* the hierarchy root: usage is not a page counter */
 	TOP_REC_NAME_TRUNC = 1 << 1,	/* name did not fit */
+	TOP_REC_NO_MEMCG = 1 << 2,	/* v2: no memory controller here, no counters */
 };
 
 enum { TOP_IEV_LOW, TOP_IEV_HIGH, TOP_IEV_MAX, TOP_IEV_OOM, TOP_IEV_OOM_KILL,

@@ -299,6 +299,32 @@ out:
 	return err;
 }
 
+/*
+ * Whether the cgroup2 mount at root was mounted with memory_localevents:
+ * then memory.events counts the cgroup's own events (memory_events_local)
+ * instead of its subtree's, and the iterator must read the same array.
+ */
+static bool mount_local_events(const char *root)
+{
+	char line[4096], mnt[PATH_MAX];
+	bool local = false;
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		const char *sep = strstr(line, " - cgroup2 ");
+		const char *opts;
+
+		if (!sep || sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1 || strcmp(mnt, root))
+			continue;
+		/* " - cgroup2 SOURCE SUPER_OPTIONS": the last field */
+		opts = strrchr(sep, ' ');
+		local = opts && strstr(opts, "memory_localevents");
+	}
+	if (f)
+		fclose(f);
+	return local;
+}
+
 static int bpf_open_load(struct top_collector *c, bool with_oom, bool with_iter)
 {
 	struct top_bpf *s = top_bpf__open();
@@ -311,6 +337,8 @@ static int bpf_open_load(struct top_collector *c, bool with_oom, bool with_iter)
 		bpf_map__set_max_entries(s->maps.top_iter_recs, c->iter_cap);
 		/* attached by hand: it needs the view's root as its target */
 		bpf_program__set_autoattach(s->progs.top_iter_memcg, false);
+		s->rodata->top_iter_local_events = c->env->mem_is_v2 &&
+						   mount_local_events(c->env->mem_root);
 	} else {
 		bpf_program__set_autoload(s->progs.top_iter_memcg, false);
 	}
@@ -774,7 +802,7 @@ static void it_add(struct it_walk *w, const struct top_memcg_rec *r, int depth, 
 		w->err = -ENOMEM;
 		return;
 	}
-	if (!(r->flags & TOP_REC_MEMCG_ROOT)) {
+	if (!(r->flags & (TOP_REC_MEMCG_ROOT | TOP_REC_NO_MEMCG))) {
 		rec_to_mem(w->c, r, &covered, &w->s->rows[row].mem);
 		w->s->rows[row].from_iter = true;
 	}
