@@ -112,6 +112,17 @@ n_lim=$(jcount "$f" ".type == \"limit\" and .cgroup == \"$rel_a\" and .limit_hit
 check "limit-line-for-cgroup" test "$n_lim" -gt 0
 sum_hits=$(jq -s "[.[] | select(.type == \"limit\") | .limit_hits] | add" "$f")
 check_eq "limit-hits-equal-reclaims" "$n_rec" "$sum_hits"
+# without memcg:count_memcg_events (6.1, 6.12) limit is partial: hits only,
+# page counts 0, and feature calls watch degraded; with it, pages counted
+if [[ -d $TRACEFS/events/memcg/count_memcg_events ]]; then want_partial=false; else want_partial=true; fi
+check_eq "limit-partial-iff-no-count-events" "$want_partial" \
+	"$(jq -r 'select(.type == "start") | .partial | index("limit") != null' "$f")"
+if [[ $want_partial == true ]]; then
+	check_eq "limit-partial-no-page-counts" 0 "$(jcount "$f" '.type == "limit" and (.pgscan > 0 or .pgsteal > 0)')"
+	check_eq "limit-partial-feature-degraded" degraded "$("$MEMCGCTL" -j feature | jq -r .commands.watch.status)"
+else
+	check "limit-page-counts" test "$(jcount "$f" ".type == \"limit\" and .cgroup == \"$rel_a\" and .pgscan > 0 and .pgsteal > 0")" -gt 0
+fi
 
 # --min-lat keeps events in the kernel; the summary still counts them
 f=$T_TMP/w2
