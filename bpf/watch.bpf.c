@@ -389,12 +389,49 @@ static __always_inline void oom_common(struct watch_event *e)
 #define MM_ANON		1
 #define MM_SHMEM	3
 
+/*
+ * mm_struct.rss_stat changed type in 6.2: before, one struct of atomic
+ * counters (struct mm_rss_stat { atomic_long_t count[]; }); since, an
+ * array of percpu counters.  Both flavours are described here and the
+ * one this kernel has is chosen at load time.
+ */
+struct mm_struct___pcpu {
+	struct percpu_counter rss_stat[4];
+} __attribute__((preserve_access_index));
+
+struct mm_rss_stat___old {
+	atomic_long_t count[4];
+} __attribute__((preserve_access_index));
+
+struct mm_struct___old {
+	struct mm_rss_stat___old rss_stat;
+} __attribute__((preserve_access_index));
+
+/* Does this kernel's mm_struct have an rss_stat layout we can read? */
+static __always_inline bool mm_has_rss(void)
+{
+	return bpf_core_field_exists(((struct mm_struct___pcpu *)0)->rss_stat) ||
+	       bpf_core_field_exists(((struct mm_struct___old *)0)->rss_stat);
+}
+
 static __always_inline __u64 mm_counter(struct mm_struct *mm, int member)
 {
-	s64 v = 0;
+	long v = 0;
 
-	/* what get_mm_counter() reports: the percpu counter's global part */
-	bpf_core_read(&v, sizeof(v), &mm->rss_stat[member].count);
+	/* what get_mm_counter() reports: the (global part of the) counter */
+	if (bpf_core_field_exists(((struct mm_struct___pcpu *)0)->rss_stat)) {
+		struct mm_struct___pcpu *m = (void *)mm;
+		char *p = (char *)m->rss_stat;
+
+		/* element size and offset from the kernel's BTF, not ours */
+		p += member * bpf_core_type_size(struct percpu_counter) +
+		     bpf_core_field_offset(struct percpu_counter, count);
+		bpf_probe_read_kernel(&v, sizeof(v), p);
+	} else if (bpf_core_field_exists(((struct mm_struct___old *)0)->rss_stat)) {
+		struct mm_struct___old *m = (void *)mm;
+
+		bpf_core_read(&v, sizeof(v), &m->rss_stat.count[member].counter);
+	}
 	return v > 0 ? v : 0;
 }
 
@@ -425,7 +462,7 @@ int BPF_PROG(watch_oom_btf, struct task_struct *task, uid_t uid)
 	e->oom.uid = uid;
 	e->oom.oom_score_adj = BPF_CORE_READ(task, signal, oom_score_adj);
 	mm = BPF_CORE_READ(task, mm);
-	if (mm) {
+	if (mm && mm_has_rss()) {
 		e->oom.total_vm = BPF_CORE_READ(mm, total_vm);
 		e->oom.anon_rss = mm_counter(mm, MM_ANON);
 		e->oom.file_rss = mm_counter(mm, MM_FILE);

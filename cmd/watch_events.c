@@ -71,9 +71,120 @@ out:
 	return ret;
 }
 
+/* What one load of the skeleton is asked to carry. */
+struct load_plan {
+	uint32_t have;		/* classes */
+	bool oom_task;		/* oom through tp_btf (the victim task) */
+	bool tp_memcg, tp_cnt;	/* tracepoints the limit class can use */
+	bool vanish;		/* rmdir only to see the watched cgroup go */
+};
+
 static void autoload(struct bpf_program *p, bool on)
 {
 	bpf_program__set_autoload(p, on);
+}
+
+/* Open and load the skeleton with exactly the programs plan asks for. */
+static int load_plan(const struct watch_filter *f, const struct load_plan *pl,
+		     struct watch_bpf **out)
+{
+	struct watch_bpf *skel;
+	uint32_t have = pl->have;
+	int ret;
+
+	*out = NULL;
+	skel = watch_bpf__open();
+	if (!skel)
+		return -errno;
+	skel->rodata->targ_cgid = f->cgid;
+	skel->rodata->targ_level = f->level;
+	skel->rodata->targ_tgid = f->tgid;
+	skel->rodata->min_lat_ns = f->min_lat_ns;
+	skel->rodata->class_mask = have;
+
+#define HAVE(c) (have & (1u << (c)))
+	autoload(skel->progs.watch_memcg_rb, HAVE(WATCH_C_RECLAIM) ||
+		 (HAVE(WATCH_C_LIMIT) && pl->tp_memcg));
+	autoload(skel->progs.watch_memcg_re, HAVE(WATCH_C_RECLAIM));
+	autoload(skel->progs.watch_direct_rb, HAVE(WATCH_C_DIRECT));
+	autoload(skel->progs.watch_direct_re, HAVE(WATCH_C_DIRECT));
+	autoload(skel->progs.watch_throttle, HAVE(WATCH_C_THROTTLE));
+	autoload(skel->progs.watch_oom_btf, HAVE(WATCH_C_OOM) && pl->oom_task);
+	autoload(skel->progs.watch_oom_tp, HAVE(WATCH_C_OOM) && !pl->oom_task);
+	autoload(skel->progs.watch_memcg_events, HAVE(WATCH_C_LIMIT) && pl->tp_cnt);
+	autoload(skel->progs.watch_mkdir, HAVE(WATCH_C_CGROUP));
+	/* rmdir also tells at once when the watched cgroup goes away */
+	autoload(skel->progs.watch_rmdir, HAVE(WATCH_C_CGROUP) || pl->vanish);
+#undef HAVE
+
+	ret = watch_bpf__load(skel);
+	if (ret) {
+		watch_bpf__destroy(skel);
+		return ret;
+	}
+	*out = skel;
+	return 0;
+}
+
+/* Would a class's programs load on their own?  (The skeleton is freed.) */
+static bool plan_loads(const struct watch_filter *f, struct load_plan pl, uint32_t cls)
+{
+	struct watch_bpf *skel;
+
+	pl.have = 1u << cls;
+	pl.vanish = false;
+	if (load_plan(f, &pl, &skel))
+		return false;
+	watch_bpf__destroy(skel);
+	return true;
+}
+
+/*
+ * Load what was asked for.  The object loads all or nothing, so when it
+ * fails, each class is tried alone: one hook this kernel's verifier or
+ * BTF rejects costs its own class (the oom class first falls back to the
+ * plain tracepoint), never the whole watch.  Lack of privilege or memory
+ * fails every class alike and is returned as is.
+ */
+static int load_degrading(const struct watch_filter *f, struct load_plan *pl,
+			  uint32_t *failed, uint32_t *partial, struct watch_bpf **out)
+{
+	uint32_t ok = 0;
+	int ret, first;
+
+	*failed = 0;
+	first = ret = load_plan(f, pl, out);
+	if (!ret || ret == -EPERM || ret == -ENOMEM)
+		return ret;
+	p_debug("watch: loading every class at once failed (%s); trying them one by one",
+		strerror(-ret));
+	for (int c = 0; c < WATCH_C_NR; c++) {
+		if (!(pl->have & (1u << c)))
+			continue;
+		if (plan_loads(f, *pl, c)) {
+			ok |= 1u << c;
+		} else if (c == WATCH_C_OOM && pl->oom_task) {
+			struct load_plan tp = *pl;
+
+			tp.oom_task = false;
+			if (plan_loads(f, tp, c)) {
+				pl->oom_task = false;
+				*partial |= 1u << c;
+				ok |= 1u << c;
+			}
+		}
+	}
+	*failed = pl->have & ~ok;
+	pl->have = ok;
+	if (!ok)
+		return first;
+	ret = load_plan(f, pl, out);
+	if (ret && pl->vanish && !(ok & (1u << WATCH_C_CGROUP))) {
+		/* the watched cgroup's removal is still seen by polling */
+		pl->vanish = false;
+		ret = load_plan(f, pl, out);
+	}
+	return ret;
 }
 
 int watch_open(const struct watch_filter *f, watch_event_fn fn, void *ctx,
@@ -82,7 +193,8 @@ int watch_open(const struct watch_filter *f, watch_event_fn fn, void *ctx,
 {
 	struct watch_session *s;
 	struct watch_bpf *skel;
-	uint32_t want = f->classes, have = 0;
+	struct load_plan pl = { 0 };
+	uint32_t want = f->classes, have = 0, failed = 0;
 	bool tp_memcg, tp_direct, tp_thr, tp_oom, tp_cnt, tp_mkdir, tp_rmdir, oom_task;
 	int ret;
 
@@ -126,6 +238,7 @@ int watch_open(const struct watch_filter *f, watch_event_fn fn, void *ctx,
 	}
 	if (CLS(WATCH_C_CGROUP) && tp_mkdir && tp_rmdir)
 		have |= 1u << WATCH_C_CGROUP;
+#undef CLS
 	*unavail = want & ~have;
 	if (!have) {
 		snprintf(err, errlen, "this kernel has none of the tracepoints the requested classes need");
@@ -133,40 +246,26 @@ int watch_open(const struct watch_filter *f, watch_event_fn fn, void *ctx,
 		return -ENOTSUP;
 	}
 
-	skel = watch_bpf__open();
-	if (!skel) {
-		ret = -errno;
-		snprintf(err, errlen, "opening the BPF object: %s", strerror(errno));
-		free(s);
-		return ret;
-	}
-	s->skel = skel;
-	skel->rodata->targ_cgid = f->cgid;
-	skel->rodata->targ_level = f->level;
-	skel->rodata->targ_tgid = f->tgid;
-	skel->rodata->min_lat_ns = f->min_lat_ns;
-	skel->rodata->class_mask = have;
-
-#define HAVE(c) (have & (1u << (c)))
-	autoload(skel->progs.watch_memcg_rb, HAVE(WATCH_C_RECLAIM) || (HAVE(WATCH_C_LIMIT) && tp_memcg));
-	autoload(skel->progs.watch_memcg_re, HAVE(WATCH_C_RECLAIM));
-	autoload(skel->progs.watch_direct_rb, HAVE(WATCH_C_DIRECT));
-	autoload(skel->progs.watch_direct_re, HAVE(WATCH_C_DIRECT));
-	autoload(skel->progs.watch_throttle, HAVE(WATCH_C_THROTTLE));
-	autoload(skel->progs.watch_oom_btf, HAVE(WATCH_C_OOM) && oom_task);
-	autoload(skel->progs.watch_oom_tp, HAVE(WATCH_C_OOM) && !oom_task);
-	autoload(skel->progs.watch_memcg_events, HAVE(WATCH_C_LIMIT) && tp_cnt);
-	autoload(skel->progs.watch_mkdir, HAVE(WATCH_C_CGROUP));
-	/* rmdir also tells at once when the watched cgroup goes away */
-	autoload(skel->progs.watch_rmdir, tp_rmdir && (HAVE(WATCH_C_CGROUP) || f->cgid));
-#undef HAVE
-#undef CLS
-
-	ret = watch_bpf__load(skel);
+	pl.have = have;
+	pl.oom_task = oom_task;
+	pl.tp_memcg = tp_memcg;
+	pl.tp_cnt = tp_cnt;
+	pl.vanish = tp_rmdir && f->cgid;
+	ret = load_degrading(f, &pl, &failed, partial, &skel);
 	if (ret) {
 		snprintf(err, errlen, "loading BPF programs: %s", strerror(-ret));
 		goto fail;
 	}
+	have = pl.have;
+	if (failed) {
+		char names[128];
+
+		watch_fmt_classes(failed, names, sizeof(names));
+		p_info("watch: the BPF programs for %s did not load on this kernel "
+		       "(-d tells why); watching the others", names);
+		*unavail |= failed;
+	}
+	s->skel = skel;
 	ret = watch_bpf__attach(skel);
 	if (ret) {
 		snprintf(err, errlen, "attaching BPF programs: %s", strerror(-ret));

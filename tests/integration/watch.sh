@@ -34,10 +34,11 @@ mc_bg() {
 	W_PID=$!
 	W_PIDS+=("$W_PID")
 }
-# wait_for FILE PATTERN [TENTHS]: until grep finds it
+# wait_for FILE PATTERN [TENTHS]: until grep finds it.  Loading and
+# verifying the programs takes seconds in a TCG guest, hence the minute.
 wait_for() {
 	local i
-	for ((i = 0; i < ${3:-100}; i++)); do
+	for ((i = 0; i < ${3:-600}; i++)); do
 		grep -q "$2" "$1" 2>/dev/null && return 0
 		sleep 0.1
 	done
@@ -65,8 +66,9 @@ if ! wait_for "$T_TMP/w1" '"type":"start"' || ! wait_for "$T_TMP/w2" '"type":"st
 fi
 t_ok attach
 
-# the hog waits a second so tracefs can be pointed at its pid first
-cg_run "$cg_a" sh -c "sleep 1; exec $HOG -s 32M -f $T_TMP/a.file -H 0 -q"
+# the hog waits for a go so that w3 and tracefs can be pointed at its pid
+# first (a fixed delay is too short where loading takes seconds)
+cg_run "$cg_a" sh -c "while [ ! -e $T_TMP/go-a ]; do sleep 0.05; done; exec $HOG -s 32M -f $T_TMP/a.file -H 0 -q"
 pid_a=$PID
 mc_bg "$T_TMP/w3" -j watch -e reclaim -P "$pid_a" -D 60
 w3=$W_PID
@@ -80,7 +82,8 @@ if [[ -d $TRACEFS/instances ]] && INST=$TRACEFS/instances/$T_PREFIX && mkdir "$I
 else
 	INST=
 fi
-wait_for "$T_TMP/w3" '"type":"start"' 
+wait_for "$T_TMP/w3" '"type":"start"' || t_fail pid-attach "$(cat "$T_TMP/w3.err")"
+touch "$T_TMP/go-a"
 wait "$pid_a"
 check_eq "hog-a-finished" 0 "$?"
 cg_run "$cg_b" "$HOG" -s 32M -f "$T_TMP/b.file" -H 0 -q
@@ -101,7 +104,10 @@ check_eq "reclaim-right-cgroup" "$n_rec" "$(jcount "$f" ".type == \"reclaim\" an
 check_eq "reclaim-right-pid" "$n_rec" "$(jcount "$f" ".type == \"reclaim\" and .pid == $pid_a and .comm == \"hog\"")"
 check_eq "sibling-produces-nothing" 0 "$(jcount "$f" ".cgroup == \"$rel_b\" or .pid == $pid_b")"
 check_eq "all-events-in-subtree" 0 "$(jcount "$f" "has(\"class\") and (.cgroup | startswith(\"$rel_a\") | not)")"
-check_eq "reclaim-fields" "$n_rec" "$(jcount "$f" ".type == \"reclaim\" and (.time|type) == \"number\" and .latency_ns > 0 and (.reclaimed_pages|type) == \"number\" and (.tid|type) == \"number\" and .class == \"reclaim\"")"
+# a latency is a difference of bpf_ktime_get_ns(): 0 is a fair reading where
+# the guest's clock is coarse (TCG), but not for every reclaim
+check "reclaim-latency-measured" test "$(jcount "$f" ".type == \"reclaim\" and .latency_ns > 0")" -gt 0
+check_eq "reclaim-fields" "$n_rec" "$(jcount "$f" ".type == \"reclaim\" and (.time|type) == \"number\" and (.latency_ns|type) == \"number\" and (.reclaimed_pages|type) == \"number\" and (.tid|type) == \"number\" and .class == \"reclaim\"")"
 check_eq "sigint-prints-summary" 1 "$(jcount "$f" ".type == \"summary\"")"
 check_eq "summary-counts-reclaim" "$n_rec" "$(jq -c "select(.type == \"summary\") | .cgroups[] | select(.cgroup == \"$rel_a\") | .events.reclaim" "$f")"
 check_eq "summary-pages-reclaimed" 1 "$(jcount "$f" ".type == \"summary\" and .cgroups[0].reclaimed_pages > 0 and .lost == 0")"
@@ -109,6 +115,17 @@ n_lim=$(jcount "$f" ".type == \"limit\" and .cgroup == \"$rel_a\" and .limit_hit
 check "limit-line-for-cgroup" test "$n_lim" -gt 0
 sum_hits=$(jq -s "[.[] | select(.type == \"limit\") | .limit_hits] | add" "$f")
 check_eq "limit-hits-equal-reclaims" "$n_rec" "$sum_hits"
+# without memcg:count_memcg_events (6.1, 6.12) limit is partial: hits only,
+# page counts 0, and feature calls watch degraded; with it, pages counted
+if [[ -d $TRACEFS/events/memcg/count_memcg_events ]]; then want_partial=false; else want_partial=true; fi
+check_eq "limit-partial-iff-no-count-events" "$want_partial" \
+	"$(jq -r 'select(.type == "start") | .partial | index("limit") != null' "$f")"
+if [[ $want_partial == true ]]; then
+	check_eq "limit-partial-no-page-counts" 0 "$(jcount "$f" '.type == "limit" and (.pgscan > 0 or .pgsteal > 0)')"
+	check_eq "limit-partial-feature-degraded" degraded "$("$MEMCGCTL" -j feature | jq -r .commands.watch.status)"
+else
+	check "limit-page-counts" test "$(jcount "$f" ".type == \"limit\" and .cgroup == \"$rel_a\" and .pgscan > 0 and .pgsteal > 0")" -gt 0
+fi
 
 # --min-lat keeps events in the kernel; the summary still counts them
 f=$T_TMP/w2
@@ -133,9 +150,8 @@ else
 fi
 
 # ---- 2. OOM kill, mkdir, --duration ----------------------------------------
-mc_bg "$T_TMP/o1" -j watch "/$T_PREFIX" -e oom,cgroup -D 6
+mc_bg "$T_TMP/o1" -j watch "/$T_PREFIX" -e oom,cgroup -D 10
 wo=$W_PID
-t0=$(date +%s%N)
 wait_for "$T_TMP/o1" '"type":"start"' || t_fail oom-attach "$(cat "$T_TMP/o1.err")"
 cg_new watch-oom 32M
 cg_o=$CG rel_o=$CG_REL id_o=$(stat -c %i "$CG")
@@ -162,10 +178,12 @@ fi
 wait "$wo"
 rco=$?
 t1=$(date +%s%N)
-ms=$(((t1 - t0) / 1000000))
-check_eq "duration-exit-0" 0 "$rco"
-check "duration-ends-on-time" test "$ms" -ge 5900 -a "$ms" -lt 8000
 f=$T_TMP/o1
+# -D counts from the start record (loading takes seconds in a TCG guest)
+t0=$(jq -r 'select(.type == "start") | .time * 1000 | floor' "$f")
+ms=$((t1 / 1000000 - t0))
+check_eq "duration-exit-0" 0 "$rco"
+check "duration-ends-on-time" test "$ms" -ge 9950 -a "$ms" -lt 12000
 check_eq "oom-event" 1 "$(jcount "$f" ".type == \"oom_kill\" and .pid == $pid_o")"
 check_eq "oom-victim-cgroup" 1 "$(jcount "$f" ".type == \"oom_kill\" and .pid == $pid_o and .cgroup == \"$rel_o\" and .id == $id_o and .comm == \"hog\" and .cgroup_of == \"victim\"")"
 check_eq "oom-victim-rss" 1 "$(jcount "$f" ".type == \"oom_kill\" and .pid == $pid_o and .anon_rss_kb > 16384 and .anon_rss_kb <= 32768 and (.oom_score_adj|type) == \"number\" and (.killer_pid|type) == \"number\"")"
