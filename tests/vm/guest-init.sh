@@ -104,20 +104,6 @@ if [ "$ZRAM" != 0 ]; then
 	log "zram swap $ZRAM ($(cat /sys/block/zram0/comp_algorithm))"
 fi
 
-# A block-backed scratch file system: page cache on tmpfs is shmem, so tests
-# that need real, reclaimable file pages (reclaim) write there instead.
-if [ "$ZRAM" != 0 ] && [ -w /sys/class/zram-control/hot_add ]; then
-	dev=$(cat /sys/class/zram-control/hot_add 2>/dev/null)
-	if [ -n "$dev" ] && echo 384M >"/sys/block/zram$dev/disksize" &&
-		mke2fs -q "/dev/zram$dev" >/dev/null 2>&1 && mkdir -p /scratch &&
-		mount -t ext2 "/dev/zram$dev" /scratch; then
-		export MEMCGCTL_TEST_DIR=/scratch
-		log "scratch ext2 on zram$dev at /scratch"
-	else
-		log "no scratch file system: tests that need file pages will say so"
-	fi
-fi
-
 export HOME=/root TERM=linux LANG=C.UTF-8 USER=root LOGNAME=root SHELL=/usr/bin/bash
 export MEMCGCTL=/repo/build/memcgctl MEMCGCTL_TEST_BIN=/repo/build/tests
 cd /repo || fail "no /repo"
