@@ -8,19 +8,6 @@
 FX=$(cd "$(dirname "$0")/../fixtures" && pwd)
 HY=(--cgroup-root="$FX/v1" --psi-root="$FX/psi")
 
-no_crash() {
-	if ((RC >= 128)) || grep -q 'Sanitizer' <<<"$ERR"; then
-		t_fail "$1" "crashed (rc $RC): $(head -c 300 <<<"$ERR")"
-	else
-		t_ok "$1"
-	fi
-}
-one_line_err() {
-	local n
-	n=$(grep -vc '^memcgctl: hint:' <<<"$ERR")
-	if [[ $n -eq 1 && $ERR == memcgctl* ]]; then t_ok "$1"
-	else t_fail "$1" "want one 'memcgctl: ...' line, got: $ERR"; fi
-}
 # bad NAME RC ARGS...: exit RC, one line, and a JSON error under -j
 bad() {
 	local name=$1 want=$2; shift 2
