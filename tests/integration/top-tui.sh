@@ -82,6 +82,8 @@ check "still-running" wait_for "memcgctl top"
 # quit
 tm send-keys -t "$sess" q
 check "quits-exit-0" wait_for "^EXIT=0"
+# the shell writes the stty file just after printing EXIT=: wait for it
+for _ in $(seq 50); do [[ -s $T_TMP/stty ]] && break; sleep 0.1; done
 check "terminal-restored" grep -q " icanon" "$T_TMP/stty"
 pgrep -a -x memcgctl | grep -q "$T_PREFIX" && t_fail "process-gone" "still running" || t_ok "process-gone"
 check_no_leaks "no-bpf-leaks" '^top_'
