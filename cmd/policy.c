@@ -149,6 +149,20 @@ static int pin_tree_remove(const char *dir)
 	return err;
 }
 
+/*
+ * Remove one policy's pin tree, and the pin root with it when that was the
+ * last policy: memcgctl leaves nothing on bpffs once no policy is loaded.
+ */
+static int policy_dir_remove(const char *dir)
+{
+	int err = pin_tree_remove(dir);
+
+	if (rmdir(POLICY_PIN_ROOT) && errno != ENOTEMPTY && errno != EEXIST &&
+	    errno != ENOENT && !err)
+		err = -errno;
+	return err;
+}
+
 static int pin_root_ensure(char *err, size_t errlen)
 {
 	int ret = bpffs_ensure("/sys/fs/bpf", err, errlen);
@@ -948,7 +962,7 @@ static int load_parse(struct load_ctx *lc, struct pol_args *a, char ***kv, int *
 static void load_cleanup(struct load_ctx *lc, bool rollback)
 {
 	if (rollback && lc->dir_made)
-		pin_tree_remove(lc->dir);
+		policy_dir_remove(lc->dir);
 	for (int i = 0; i < lc->nlinks; i++)
 		bpf_link__destroy(lc->links[i]);
 	bpf_object__close(lc->obj);
@@ -1344,7 +1358,7 @@ static int unload_one(const char *name)
 	policy_dir(dir, sizeof(dir), name);
 	if (!path_exists(dir))
 		return 0;	/* already gone: unload is idempotent */
-	err = pin_tree_remove(dir);
+	err = policy_dir_remove(dir);
 	if (err) {
 		p_err("policy unload: %s: %s", dir, strerror(-err));
 		return EXIT_RUNTIME;

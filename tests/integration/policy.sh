@@ -220,5 +220,8 @@ check_eq "unload-orphan" 0 "$RC"
 check "unload-progs-gone" wait_prog_gone policy_oom_end
 check "unload-pressure-gone" wait_prog_gone policy_prs_fault
 check_eq "no-pins-left" "" "$(ls "$PIN" 2>/dev/null | grep "^${P}_")"
+# the pin root goes with the last policy: it may stay only if others' policies are in it
+if [[ ! -d $PIN || -n $(ls -A "$PIN") ]]; then t_ok "pin-root-not-left-empty"
+else t_fail "pin-root-not-left-empty" "$PIN is left behind, empty"; fi
 sleep 0.5
 check_no_leaks "no-bpf-leaks" '^policy_'
