@@ -39,18 +39,7 @@ void top_snap_free(struct top_snap *s)
 
 static void row_unknown(struct top_row *r)
 {
-	struct cg_mem *m = &r->mem;
-
-	memset(m, 0, sizeof(*m));
-	m->current = m->peak = m->min = m->low = m->high = m->max = CG_UNKNOWN;
-	m->swap_current = m->swap_max = m->nr_procs = CG_UNKNOWN;
-	for (int i = 0; i < CG_STAT_NR; i++)
-		m->stat[i] = CG_UNKNOWN;
-	for (int i = 0; i < CG_EV_NR; i++)
-		m->events[i] = CG_UNKNOWN;
-	m->psi_some.avg10 = m->psi_some.avg60 = m->psi_some.avg300 = -1;
-	m->psi_full = m->psi_some;
-	m->psi_some.total_us = m->psi_full.total_us = CG_UNKNOWN;
+	cg_mem_unknown(&r->mem);
 	r->psi_some_rate = r->psi_full_rate = r->reclaim_rate = -1;
 	r->stall_rate = r->refault_rate = r->limit_events = r->oom_new = -1;
 }
