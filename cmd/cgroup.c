@@ -546,22 +546,40 @@ static int read_at(int dfd, const char *name, char *buf, size_t len)
 	return (int)n;
 }
 
-static void read_psi(int dfd, struct cg_mem *m)
+/* Fill some/full from memory.pressure in dfd; 0 when "some" was there. */
+static int read_psi(int dfd, struct cg_psi_line *some, struct cg_psi_line *full)
 {
 	char buf[512], *save = NULL;
+	int ret = -ENOENT;
 
 	if (read_at(dfd, "memory.pressure", buf, sizeof(buf)) < 0)
-		return;
+		return -ENOENT;
 	for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
 		struct cg_psi_line p;
 
 		if (cg_parse_psi_line(l, &p))
 			continue;
-		if (!strncmp(l, "some", 4))
-			m->psi_some = p;
-		else
-			m->psi_full = p;
+		if (!strncmp(l, "some", 4)) {
+			*some = p;
+			ret = 0;
+		} else {
+			*full = p;
+		}
 	}
+	return ret;
+}
+
+int cg_read_psi(const char *dir, struct cg_psi_line *some, struct cg_psi_line *full)
+{
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), ret;
+
+	psi_unknown(some);
+	psi_unknown(full);
+	if (dfd < 0)
+		return -errno;
+	ret = read_psi(dfd, some, full);
+	close(dfd);
+	return ret;
 }
 
 static uint64_t rd(int dfd, const char *name)
@@ -802,7 +820,7 @@ void cg_read_mem_at(const struct cg_env *env, int dfd, int psi_dfd, unsigned wha
 	else
 		read_v1(dfd, what, m);
 	if ((what & CG_RD_PSI) && psi_dfd >= 0)
-		read_psi(psi_dfd, m);
+		read_psi(psi_dfd, &m->psi_some, &m->psi_full);
 	if (what & CG_RD_PROCS)
 		count_procs(dfd, m);
 	if (what & CG_RD_CHILDREN)

@@ -149,6 +149,12 @@ void cg_read_mem_at(const struct cg_env *env, int dfd, int psi_dfd, unsigned wha
 /* The limit that binds first (lowest of high and max), CG_NOLIMIT if none. */
 uint64_t cg_binding_limit(const struct cg_mem *m, const char **which);
 
+/*
+ * memory.pressure of a cgroup2 directory (see cg_psi_dir) into some/full;
+ * 0 when "some" was read, else negative errno and both stay unknown.
+ */
+int cg_read_psi(const char *dir, struct cg_psi_line *some, struct cg_psi_line *full);
+
 /* Parse one "some avg10=.. avg60=.. avg300=.. total=.." line. */
 int cg_parse_psi_line(const char *line, struct cg_psi_line *out);
 

@@ -15,6 +15,7 @@
  */
 #include <argp.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -108,28 +109,29 @@ uint64_t rc_usage(const struct rc_target *t)
 
 bool rc_psi_totals(const struct rc_target *t, uint64_t *some, uint64_t *full)
 {
-	char path[PATH_MAX + 32], buf[512], *save = NULL;
-	bool got = false;
+	struct cg_psi_line s, f;
+	bool got = t->psi_dir[0] && cg_read_psi(t->psi_dir, &s, &f) == 0;
 
-	*some = *full = CG_UNKNOWN;
-	if (!t->psi_dir[0])
-		return false;
-	snprintf(path, sizeof(path), "%s/memory.pressure", t->psi_dir);
-	if (read_file_str(path, buf, sizeof(buf)) < 0)
-		return false;
-	for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-		struct cg_psi_line p;
-
-		if (cg_parse_psi_line(l, &p))
-			continue;
-		if (!strncmp(l, "some", 4)) {
-			*some = p.total_us;
-			got = true;
-		} else {
-			*full = p.total_us;
-		}
-	}
+	*some = got ? s.total_us : CG_UNKNOWN;
+	*full = got ? f.total_us : CG_UNKNOWN;
 	return got;
+}
+
+uint64_t rc_refaults(const struct rc_target *t)
+{
+	uint64_t anon, file;
+	struct cg_mem m;
+	int dfd;
+
+	dfd = open(t->ref.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return CG_UNKNOWN;
+	cg_mem_unknown(&m);
+	cg_read_mem_at(&t->env, dfd, -1, CG_RD_STAT, &m);
+	close(dfd);
+	anon = m.stat[CG_STAT_workingset_refault_anon];
+	file = m.stat[CG_STAT_workingset_refault_file];
+	return cg_known(anon) && cg_known(file) ? anon + file : CG_UNKNOWN;
 }
 
 static bool rc_gone(const struct rc_target *t)
@@ -787,17 +789,6 @@ static void rc_report_text(const struct rc_target *t, const struct rc_report *r)
 	       cg_known(r->psi_full) ? fmt_duration(b5, sizeof(b5), r->psi_full * 1000) : "-");
 }
 
-static uint64_t stat_refaults(const struct rc_target *t)
-{
-	struct cg_mem m;
-
-	if (cg_read_mem(&t->env, &t->ref, &m) ||
-	    !cg_known(m.stat[CG_STAT_workingset_refault_anon]) ||
-	    !cg_known(m.stat[CG_STAT_workingset_refault_file]))
-		return CG_UNKNOWN;
-	return m.stat[CG_STAT_workingset_refault_anon] + m.stat[CG_STAT_workingset_refault_file];
-}
-
 static uint64_t delta(uint64_t a, uint64_t b)
 {
 	return cg_known(a) && cg_known(b) && a >= b ? a - b : CG_UNKNOWN;
@@ -839,7 +830,7 @@ static int rc_oneshot(struct rc_target *t, const struct rc_args *a)
 		return ret;
 	r.memcg_events = rc_have_memcg_events(skel);
 	if (!rc_have_refaults(skel))
-		rf0 = stat_refaults(t);
+		rf0 = rc_refaults(t);
 	rc_psi_totals(t, &some0, &full0);
 	rc_bpf_snapshot(skel, &c0);
 	t0 = now_ns();
@@ -849,7 +840,7 @@ static int rc_oneshot(struct rc_target *t, const struct rc_args *a)
 	rc_psi_totals(t, &some1, &full1);
 	r.after = rc_usage(t);
 	rc_counters_sub(&r.d, &c1, &c0);
-	r.refaults = rc_have_refaults(skel) ? sum2(r.d.refault) : delta(stat_refaults(t), rf0);
+	r.refaults = rc_have_refaults(skel) ? sum2(r.d.refault) : delta(rc_refaults(t), rf0);
 	r.psi_some = delta(some1, some0);
 	r.psi_full = delta(full1, full0);
 	rc_bpf_stop(skel);

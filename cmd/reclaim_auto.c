@@ -167,17 +167,6 @@ static void sleep_until(uint64_t deadline)
 		;
 }
 
-static uint64_t stat_refaults(const struct rc_target *t)
-{
-	struct cg_mem m;
-
-	if (cg_read_mem(&t->env, &t->ref, &m) ||
-	    !cg_known(m.stat[CG_STAT_workingset_refault_anon]) ||
-	    !cg_known(m.stat[CG_STAT_workingset_refault_file]))
-		return CG_UNKNOWN;
-	return m.stat[CG_STAT_workingset_refault_anon] + m.stat[CG_STAT_workingset_refault_file];
-}
-
 struct rc_auto {
 	struct rc_target *t;
 	struct reclaim_bpf *skel;
@@ -390,7 +379,7 @@ int rc_auto_run(struct rc_target *t, const struct rc_args *a)
 	r.bpf_refaults = rc_have_refaults(r.skel);
 	r.memcg_events = rc_have_memcg_events(r.skel);
 	if (!r.bpf_refaults)
-		rf_prev = stat_refaults(t);
+		rf_prev = rc_refaults(t);
 	r.start_usage = r.min_usage = rc_usage(t);
 	log_header(&r);
 	rc_bpf_snapshot(r.skel, &c_prev);
@@ -425,7 +414,7 @@ int rc_auto_run(struct rc_target *t, const struct rc_args *a)
 		if (r.bpf_refaults) {
 			o.refaults = d.refault[0] + d.refault[1];
 		} else {
-			rf = stat_refaults(t);
+			rf = rc_refaults(t);
 			o.refaults = cg_known(rf) && cg_known(rf_prev) && rf >= rf_prev ? rf - rf_prev : 0;
 			rf_prev = rf;
 		}

@@ -46,6 +46,8 @@ enum rc_result {
 int rc_target_init(struct rc_target *t, const char *cgroup, char *err, size_t errlen);
 /* Current usage in bytes, CG_UNKNOWN when unreadable (vanished). */
 uint64_t rc_usage(const struct rc_target *t);
+/* workingset refaults (anon + file pages) from memory.stat, CG_UNKNOWN if unreadable */
+uint64_t rc_refaults(const struct rc_target *t);
 /* PSI "some"/"full" totals in us; false when unavailable. */
 bool rc_psi_totals(const struct rc_target *t, uint64_t *some, uint64_t *full);
 /* Reclaim `bytes`; on v1 the limit is back where it was on return. */
