@@ -629,6 +629,17 @@ static void summary(struct watch_ctx *c, struct watch_session *s, uint64_t elaps
 
 /* ---- the command ------------------------------------------------------------ */
 
+
+/* "name": [the class names in mask] */
+static void json_classes(const char *name, uint32_t mask)
+{
+	jsonw_name(jw, name);
+	jsonw_start_array(jw);
+	for (int i = 0; i < WATCH_C_NR; i++)
+		if (mask & (1u << i))
+			jsonw_string(jw, watch_class_name(i));
+	jsonw_end_array(jw);
+}
 static void announce(struct watch_ctx *c, uint32_t unavail, uint32_t partial)
 {
 	char cls[128], un[128], pa[128];
@@ -642,24 +653,9 @@ static void announce(struct watch_ctx *c, uint32_t unavail, uint32_t partial)
 		jsonw_string_field(jw, "type", "start");
 		jsonw_string_field(jw, "cgroup", c->top.rel);
 		jsonw_u64_field(jw, "id", c->top.id);
-		jsonw_name(jw, "classes");
-		jsonw_start_array(jw);
-		for (int i = 0; i < WATCH_C_NR; i++)
-			if (c->active & (1u << i))
-				jsonw_string(jw, watch_class_name(i));
-		jsonw_end_array(jw);
-		jsonw_name(jw, "unavailable");
-		jsonw_start_array(jw);
-		for (int i = 0; i < WATCH_C_NR; i++)
-			if (unavail & (1u << i))
-				jsonw_string(jw, watch_class_name(i));
-		jsonw_end_array(jw);
-		jsonw_name(jw, "partial");
-		jsonw_start_array(jw);
-		for (int i = 0; i < WATCH_C_NR; i++)
-			if (partial & (1u << i))
-				jsonw_string(jw, watch_class_name(i));
-		jsonw_end_array(jw);
+		json_classes("classes", c->active);
+		json_classes("unavailable", unavail);
+		json_classes("partial", partial);
 		jsonw_end_object(jw);
 		jsonw_end_document(jw);
 		return;
