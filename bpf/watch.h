@@ -15,6 +15,7 @@ enum watch_class {
 	WATCH_C_THROTTLE,	/* vmscan throttling */
 	WATCH_C_LIMIT,		/* per-interval limit/scan summary */
 	WATCH_C_CGROUP,		/* mkdir/rmdir in the watched subtree */
+	WATCH_C_POLICY,		/* actions of loaded policies (read in user space) */
 	WATCH_C_NR,
 };
 
@@ -82,7 +83,8 @@ struct watch_event {
 
 /* Per-cgroup totals kept in the kernel (map watch_stats), for the summary. */
 struct watch_cg_stats {
-	__u64 events[WATCH_C_NR];	/* events that passed the filters (min-lat aside) */
+	__u64 events[WATCH_C_NR];	/* events that passed the filters (min-lat aside);
+					 * [WATCH_C_POLICY] is filled in user space */
 	__u64 stall_ns[2];		/* [0] memcg reclaim, [1] direct reclaim */
 	__u64 stall_max_ns[2];
 	__u64 reclaimed[2];		/* pages */

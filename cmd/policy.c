@@ -187,33 +187,6 @@ static int map_lookup0(int fd, void *val)
 	return bpf_map_lookup_elem(fd, &zero, val) ? -errno : 0;
 }
 
-static int meta_read(const char *dir, struct policy_meta *m)
-{
-	char p[PATH_MAX];
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
-	int fd, err;
-
-	snprintf(p, sizeof(p), "%s/meta", dir);
-	fd = bpf_obj_get(p);
-	if (fd < 0)
-		return -errno;
-	err = bpf_obj_get_info_by_fd(fd, &info, &len);
-	if (!err && info.value_size != sizeof(*m))
-		err = -EPROTO;
-	if (!err)
-		err = map_lookup0(fd, m);
-	close(fd);
-	if (!err && (m->magic != POLICY_META_MAGIC || m->version != POLICY_META_VERSION))
-		err = -EPROTO;
-	if (!err) {
-		m->name[sizeof(m->name) - 1] = m->policy[sizeof(m->policy) - 1] = '\0';
-		m->source[sizeof(m->source) - 1] = m->cgroup[sizeof(m->cgroup) - 1] = '\0';
-		m->cgroup_path[sizeof(m->cgroup_path) - 1] = '\0';
-	}
-	return err;
-}
-
 static bool meta_orphaned(const struct policy_meta *m)
 {
 	uint64_t id;
@@ -354,7 +327,7 @@ static void pol_info_read(const char *name, struct pol_info *pi)
 	memset(pi, 0, sizeof(*pi));
 	snprintf(pi->name, sizeof(pi->name), "%s", name);
 	policy_dir(pi->dir, sizeof(pi->dir), name);
-	pi->have_meta = meta_read(pi->dir, &pi->meta) == 0;
+	pi->have_meta = policy_meta_read(pi->dir, &pi->meta) == 0;
 	if (pi->have_meta)
 		pi->orphaned = meta_orphaned(&pi->meta);
 	if (pinned_struct_open(pi->dir, "policy_counters", &ps, err, sizeof(err)) == 0) {
@@ -1422,8 +1395,9 @@ static int do_unload(int argc, char **argv)
 	return rc;
 }
 
-static int print_event(void *ctx, const char *policy, const struct policy_event *e)
+static int print_event(void *ctx, const struct policy_meta *m, const struct policy_event *e)
 {
+	const char *policy = m->name;
 	char u[UNITS_BUF], l[UNITS_BUF];
 	const char *sig = policy_signal_name(e->signal);
 

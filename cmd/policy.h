@@ -66,20 +66,32 @@ const char *policy_signal_name(int sig);	/* "SIGTERM", or NULL */
 const char *policy_reason_name(uint32_t reason);
 const char *policy_action_name(uint32_t action);
 
+/* The metadata pinned at DIR/meta; 0 or -errno (-EPROTO: not ours). */
+int policy_meta_read(const char *dir, struct policy_meta *m);
+
 /*
  * Reading the actions of loaded policies (for `memcgctl watch -e policy`
  * and `memcgctl policy events`).  Every loaded policy's ring buffer
  * (NAME, or every policy when NULL) is opened; fn runs once per event
- * with the policy's name.  fn returning non-zero stops the poll.
+ * with the policy's metadata (m->name is always set).  fn returning
+ * non-zero stops the poll.  A ring buffer has one consumer position:
+ * each event is read once, by whichever reader gets to it first.
  */
-typedef int (*policy_event_fn)(void *ctx, const char *policy,
+typedef int (*policy_event_fn)(void *ctx, const struct policy_meta *m,
 			       const struct policy_event *e);
 struct policy_event_reader;
 struct policy_event_reader *policy_events_open(const char *name, policy_event_fn fn,
 					       void *ctx, char *err, size_t errlen);
-/* An fd to put in an epoll/poll set; readable when events are waiting. */
+/*
+ * Pick up policies loaded since, drop those unloaded (what they still
+ * held is handed over first).  1 when the set changed (policy_events_fd
+ * is then a new fd), 0 when not, -errno.
+ */
+int policy_events_refresh(struct policy_event_reader *r);
+/* An fd to put in an epoll/poll set (-1 while no policy is open). */
 int policy_events_fd(struct policy_event_reader *r);
 int policy_events_nr(struct policy_event_reader *r);	/* ring buffers opened */
+const struct policy_meta *policy_events_meta(struct policy_event_reader *r, int i);
 /* Consume waiting events (timeout_ms: 0 = don't wait, -1 = forever). */
 int policy_events_poll(struct policy_event_reader *r, int timeout_ms);
 void policy_events_close(struct policy_event_reader *r);

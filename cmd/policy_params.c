@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 #include <dirent.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -372,10 +373,44 @@ int policy_params_apply(const struct policy_param *ps, int n, void *blob,
 	return 0;
 }
 
+/* ---- metadata ------------------------------------------------------- */
+
+int policy_meta_read(const char *dir, struct policy_meta *m)
+{
+	char p[PATH_MAX];
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info), zero = 0;
+	int fd, err = 0;
+
+	snprintf(p, sizeof(p), "%s/meta", dir);
+	fd = bpf_obj_get(p);
+	if (fd < 0)
+		return -errno;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		err = -errno;
+	else if (info.value_size != sizeof(*m))
+		err = -EPROTO;
+	else if (bpf_map_lookup_elem(fd, &zero, m))
+		err = -errno;
+	close(fd);
+	if (!err && (m->magic != POLICY_META_MAGIC || m->version != POLICY_META_VERSION))
+		err = -EPROTO;
+	if (!err) {
+		m->name[sizeof(m->name) - 1] = m->policy[sizeof(m->policy) - 1] = '\0';
+		m->source[sizeof(m->source) - 1] = m->cgroup[sizeof(m->cgroup) - 1] = '\0';
+		m->cgroup_path[sizeof(m->cgroup_path) - 1] = '\0';
+	}
+	return err;
+}
+
 /* ---- events --------------------------------------------------------- */
 
+#define POLICY_READER_MAX 256
+
+/* One loaded policy's ring buffer; ino tells a reload under the same name. */
 struct policy_event_src {
-	char name[POLICY_NAME_LEN];
+	struct policy_meta meta;	/* name always set */
+	ino_t ino;			/* of the pinned ring buffer */
 	struct policy_event_reader *r;
 	int fd;
 };
@@ -384,8 +419,14 @@ struct policy_event_reader {
 	struct ring_buffer *rb;
 	policy_event_fn fn;
 	void *ctx;
+	char only[POLICY_NAME_LEN];	/* "" = every policy */
 	int nr;
-	struct policy_event_src srcs[];
+	struct policy_event_src *srcs;
+};
+
+struct pin_entry {
+	char name[POLICY_NAME_LEN];
+	ino_t ino;
 };
 
 static int reader_cb(void *ctx, void *data, size_t size)
@@ -395,53 +436,147 @@ static int reader_cb(void *ctx, void *data, size_t size)
 
 	memset(&e, 0, sizeof(e));
 	memcpy(&e, data, size < sizeof(e) ? size : sizeof(e));
-	return src->r->fn(src->r->ctx, src->name, &e);
+	return src->r->fn(src->r->ctx, &src->meta, &e);
+}
+
+static int pin_entry_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct pin_entry *)a)->name, ((const struct pin_entry *)b)->name);
+}
+
+/*
+ * The policies whose loading is complete (meta is pinned last) and that
+ * have an event ring buffer, sorted by name.
+ */
+static int pins_scan(const char *only, struct pin_entry *out, int max)
+{
+	struct dirent *de;
+	int n = 0;
+	DIR *d = opendir(POLICY_PIN_ROOT);
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d)) && n < max) {
+		char path[PATH_MAX];
+		struct stat st;
+
+		if (de->d_name[0] == '.' || strlen(de->d_name) >= POLICY_NAME_LEN ||
+		    (*only && strcmp(de->d_name, only)))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/meta", POLICY_PIN_ROOT, de->d_name);
+		if (access(path, F_OK))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/maps/policy_events", POLICY_PIN_ROOT,
+			 de->d_name);
+		if (stat(path, &st))
+			continue;
+		snprintf(out[n].name, sizeof(out[n].name), "%s", de->d_name);
+		out[n].ino = st.st_ino;
+		n++;
+	}
+	closedir(d);
+	qsort(out, n, sizeof(*out), pin_entry_cmp);
+	return n;
+}
+
+static bool srcs_match(const struct policy_event_reader *r, const struct pin_entry *pe, int n)
+{
+	if (n != r->nr)
+		return false;
+	for (int i = 0; i < n; i++)
+		if (strcmp(pe[i].name, r->srcs[i].meta.name) || pe[i].ino != r->srcs[i].ino)
+			return false;
+	return true;
+}
+
+int policy_events_refresh(struct policy_event_reader *r)
+{
+	struct pin_entry *pe;
+	struct policy_event_src *ns;
+	struct ring_buffer *nrb = NULL;
+	int n, nn = 0, ret = 1;
+
+	pe = calloc(POLICY_READER_MAX, sizeof(*pe));
+	ns = calloc(POLICY_READER_MAX, sizeof(*ns));
+	if (!pe || !ns) {
+		free(pe);
+		free(ns);
+		return -ENOMEM;
+	}
+	n = pins_scan(r->only, pe, POLICY_READER_MAX);
+	if (srcs_match(r, pe, n)) {
+		ret = 0;
+		goto out;
+	}
+	/* hand over what the old set holds before it goes */
+	if (r->rb)
+		ring_buffer__consume(r->rb);
+	for (int i = 0; i < n; i++) {
+		struct policy_event_src *src = &ns[nn], *old = NULL;
+		char dir[PATH_MAX], path[PATH_MAX + 32];
+
+		for (int j = 0; j < r->nr; j++)
+			if (r->srcs[j].fd >= 0 && !strcmp(r->srcs[j].meta.name, pe[i].name) &&
+			    r->srcs[j].ino == pe[i].ino)
+				old = &r->srcs[j];
+		if (old) {
+			*src = *old;
+			old->fd = -1;	/* moved */
+		} else {
+			snprintf(dir, sizeof(dir), "%s/%s", POLICY_PIN_ROOT, pe[i].name);
+			if (policy_meta_read(dir, &src->meta))
+				continue;	/* half loaded or going: next time */
+			snprintf(src->meta.name, sizeof(src->meta.name), "%s", pe[i].name);
+			snprintf(path, sizeof(path), "%s/maps/policy_events", dir);
+			src->fd = bpf_obj_get(path);
+			if (src->fd < 0)
+				continue;
+			src->ino = pe[i].ino;
+		}
+		src->r = r;
+		if ((!nrb && !(nrb = ring_buffer__new(src->fd, reader_cb, src, NULL))) ||
+		    (nn && ring_buffer__add(nrb, src->fd, reader_cb, src))) {
+			close(src->fd);	/* not a ring buffer we can map: leave it out */
+			continue;
+		}
+		nn++;
+	}
+	ring_buffer__free(r->rb);
+	for (int j = 0; j < r->nr; j++)
+		if (r->srcs[j].fd >= 0)
+			close(r->srcs[j].fd);
+	free(r->srcs);
+	r->srcs = ns;
+	r->rb = nrb;
+	r->nr = nn;
+	ns = NULL;
+out:
+	free(pe);
+	free(ns);
+	return ret;
 }
 
 struct policy_event_reader *policy_events_open(const char *name, policy_event_fn fn,
 					       void *ctx, char *err, size_t errlen)
 {
 	struct policy_event_reader *r;
-	struct dirent *de;
-	DIR *d;
-	int max = 256;
+	int ret;
 
-	r = calloc(1, sizeof(*r) + max * sizeof(r->srcs[0]));
+	r = calloc(1, sizeof(*r));
 	if (!r) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
 	r->fn = fn;
 	r->ctx = ctx;
-	d = opendir(POLICY_PIN_ROOT);
-	while (d && (de = readdir(d)) && r->nr < max) {
-		char path[PATH_MAX];
-		struct policy_event_src *src;
-		int fd;
-
-		if (de->d_name[0] == '.' || (name && strcmp(de->d_name, name)))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s/maps/policy_events", POLICY_PIN_ROOT,
-			 de->d_name);
-		fd = bpf_obj_get(path);
-		if (fd < 0)
-			continue;
-		src = &r->srcs[r->nr];
-		snprintf(src->name, sizeof(src->name), "%s", de->d_name);
-		src->r = r;
-		src->fd = fd;
-		if ((!r->rb && !(r->rb = ring_buffer__new(fd, reader_cb, src, NULL))) ||
-		    (r->nr && ring_buffer__add(r->rb, fd, reader_cb, src))) {
-			snprintf(err, errlen, "cannot map %s: %s", path, strerror(errno));
-			close(fd);
-			closedir(d);
-			policy_events_close(r);
-			return NULL;
-		}
-		r->nr++;
+	if (name)
+		snprintf(r->only, sizeof(r->only), "%s", name);
+	ret = policy_events_refresh(r);
+	if (ret < 0) {
+		snprintf(err, errlen, "%s", strerror(-ret));
+		policy_events_close(r);
+		return NULL;
 	}
-	if (d)
-		closedir(d);
 	if (name && !r->nr) {
 		snprintf(err, errlen, "no policy named '%s' is loaded", name);
 		policy_events_close(r);
@@ -461,6 +596,11 @@ int policy_events_nr(struct policy_event_reader *r)
 	return r->nr;
 }
 
+const struct policy_meta *policy_events_meta(struct policy_event_reader *r, int i)
+{
+	return i >= 0 && i < r->nr ? &r->srcs[i].meta : NULL;
+}
+
 int policy_events_poll(struct policy_event_reader *r, int timeout_ms)
 {
 	if (!r->rb)
@@ -474,6 +614,8 @@ void policy_events_close(struct policy_event_reader *r)
 		return;
 	ring_buffer__free(r->rb);
 	for (int i = 0; i < r->nr; i++)
-		close(r->srcs[i].fd);
+		if (r->srcs[i].fd >= 0)
+			close(r->srcs[i].fd);
+	free(r->srcs);
 	free(r);
 }

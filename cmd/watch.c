@@ -6,6 +6,7 @@
  */
 #include <argp.h>
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,8 +41,10 @@ enum {
 static const struct argp_option watch_options[] = {
 	{ "events", 'e', "LIST", 0,
 	  "event classes, comma-separated: reclaim, direct, oom, throttle, limit, "
-	  "cgroup, or all (default: all but limit, which costs on every page fault)", 0 },
-	{ "pid", 'P', "PID", 0, "only events of this process (the victim, for oom)", 0 },
+	  "cgroup, policy, or all (default: all but limit, which costs on every page "
+	  "fault, and policy, which consumes the policies' events)", 0 },
+	{ "pid", 'P', "PID", 0, "only events of this process (the victim, for oom; "
+	  "the process signalled or the thread charging, for policy)", 0 },
 	{ "min-lat", OPT_MIN_LAT, "DURATION", 0,
 	  "only reclaim/direct/throttle events that stalled at least this long", 0 },
 	{ "duration", 'D', "DURATION", 0, "stop after this long", 0 },
@@ -67,7 +70,7 @@ static error_t watch_parse(int key, char *arg, struct argp_state *state)
 				return EINVAL;
 			}
 			p_err("watch: -e '%s': unknown class '%s' (classes: reclaim, direct, oom, "
-			      "throttle, limit, cgroup, all)", arg, bad);
+			      "throttle, limit, cgroup, policy, all)", arg, bad);
 			return EINVAL;
 		}
 		break;
@@ -117,7 +120,8 @@ static const struct argp watch_argp = {
 	watch_options, watch_parse, "[CGROUP]",
 	"Stream memory-cgroup events as they happen: memcg reclaim and global direct "
 	"reclaim (latency, pages reclaimed), OOM kills (victim, rss, cgroup), vmscan "
-	"throttling, per-interval limit activity and cgroup creation/removal, for "
+	"throttling, per-interval limit activity, cgroup creation/removal and the "
+	"actions of loaded policies (-e policy), for "
 	"CGROUP and its descendants (default: every cgroup). Filters run in the "
 	"kernel. Ctrl-C, --duration or --count end the watch with a per-cgroup "
 	"summary.\v"
@@ -127,6 +131,12 @@ static const struct argp watch_argp = {
 
 /* ---- state shared by the callbacks ------------------------------------ */
 
+/* Policy actions per cgroup, for the summary (the kernel does not see them). */
+struct pol_count {
+	uint64_t cgid;
+	uint64_t n;
+};
+
 struct watch_ctx {
 	struct watch_args *a;
 	const struct cg_env *env;
@@ -135,6 +145,9 @@ struct watch_ctx {
 	int64_t mono_to_real_ns;	/* add to CLOCK_MONOTONIC for wall time */
 	long page_size;
 	uint32_t active;		/* classes attached */
+	struct watch_policies *pol;	/* -e policy */
+	struct pol_count *pol_counts;
+	size_t pol_n, pol_cap;
 	uint64_t delivered;
 	uint64_t lost_seen;
 	bool vanished;
@@ -380,6 +393,55 @@ static int on_event(const struct watch_event *e, void *data)
 	return c->vanished;
 }
 
+static void pol_count_add(struct watch_ctx *c, uint64_t cgid)
+{
+	for (size_t i = 0; i < c->pol_n; i++)
+		if (c->pol_counts[i].cgid == cgid) {
+			c->pol_counts[i].n++;
+			return;
+		}
+	if (c->pol_n == c->pol_cap) {
+		size_t cap = c->pol_cap ? c->pol_cap * 2 : 16;
+		struct pol_count *n = realloc(c->pol_counts, cap * sizeof(*n));
+
+		if (!n)
+			return;
+		c->pol_counts = n;
+		c->pol_cap = cap;
+	}
+	c->pol_counts[c->pol_n++] = (struct pol_count){ cgid, 1 };
+}
+
+static int on_policy(const struct watch_policy_rec *r, void *data)
+{
+	struct watch_ctx *c = data;
+	char tbuf[32], pbuf[32], det[256], comm[sizeof(r->e->comm) + 1], idcol[32] = "";
+
+	if (c->done)
+		return 1;
+	if (jw) {
+		watch_fmt_policy_json(jw, (r->e->ts_ns + c->mono_to_real_ns) / 1e9, r);
+	} else {
+		memcpy(comm, r->e->comm, sizeof(r->e->comm));
+		comm[sizeof(r->e->comm)] = 0;
+		watch_fmt_policy_details(r, det, sizeof(det));
+		fmt_time(c, r->e->ts_ns, tbuf, sizeof(tbuf));
+		if (c->a->ids)
+			snprintf(idcol, sizeof(idcol), "%-8llu ",
+				 (unsigned long long)r->e->cgroup_id);
+		fprintf(out, "%s %s%-18s %7u %-12.12s %-8s %s\n", tbuf, idcol,
+			tail(r->cgroup, 18, pbuf, sizeof(pbuf)), r->e->tgid,
+			comm[0] ? comm : "-", "policy", det);
+	}
+	pol_count_add(c, r->e->cgroup_id);
+	c->delivered++;
+	if (c->a->count && c->delivered >= c->a->count) {
+		c->done = true;
+		return 1;
+	}
+	return 0;
+}
+
 /* ---- lost events and limit intervals ------------------------------------ */
 
 static void report_lost(struct watch_ctx *c, uint64_t total)
@@ -520,9 +582,27 @@ static void summary(struct watch_ctx *c, struct watch_session *s, uint64_t elaps
 	uint64_t lost = watch_lost(s), dropped = watch_stats_dropped(s);
 	size_t n = 0;
 	char buf[64], d1[UNITS_BUF], d2[UNITS_BUF], d3[UNITS_BUF], pbuf[32];
+	bool pol = c->active & (1u << WATCH_C_POLICY);
 
 	report_lost(c, lost);
 	watch_read_stats(s, &t, &n);
+	/* policy actions are counted here, not in the kernel */
+	for (size_t k = 0; k < c->pol_n; k++) {
+		size_t i;
+
+		for (i = 0; i < n && t[i].cgid != c->pol_counts[k].cgid; i++)
+			;
+		if (i == n) {
+			struct watch_cg_total *nt = realloc(t, (n + 1) * sizeof(*t));
+
+			if (!nt)
+				continue;
+			t = nt;
+			memset(&t[n], 0, sizeof(t[n]));
+			t[n++].cgid = c->pol_counts[k].cgid;
+		}
+		t[i].st.events[WATCH_C_POLICY] = c->pol_counts[k].n;
+	}
 	if (n)
 		qsort(t, n, sizeof(*t), total_cmp);
 	if (jw) {
@@ -544,7 +624,8 @@ static void summary(struct watch_ctx *c, struct watch_session *s, uint64_t elaps
 			jsonw_name(jw, "events");
 			jsonw_start_object(jw);
 			for (int k = 0; k < WATCH_C_NR; k++)
-				if (k != WATCH_C_LIMIT)
+				if (k != WATCH_C_LIMIT &&
+				    (k != WATCH_C_POLICY || (c->active & (1u << k))))
 					jsonw_u64_field(jw, watch_class_name(k), st->events[k]);
 			jsonw_end_object(jw);
 			jsonw_u64_field(jw, "stall_ns", st->stall_ns[0] + st->stall_ns[1]);
@@ -598,20 +679,25 @@ static void summary(struct watch_ctx *c, struct watch_session *s, uint64_t elaps
 		free(t);
 		return;
 	}
-	fprintf(out, "%-20s %6s %6s %4s %5s %4s %9s %9s %9s\n", "CGROUP", "RECL", "DIRECT", "OOM",
-	       "THROT", "CG", "STALL", "STALL-MAX", "RECLAIMED");
+	/* a POL column when policy actions are watched; CGROUP narrows to fit 80 */
+	fprintf(out, "%-*s %6s %6s %4s %5s %4s%s %9s %9s %9s\n", pol ? 15 : 20, "CGROUP", "RECL",
+	       "DIRECT", "OOM", "THROT", "CG", pol ? "  POL" : "", "STALL", "STALL-MAX", "RECLAIMED");
 	for (size_t i = 0; i < n; i++) {
 		const struct watch_cg_stats *st = &t[i].st;
 		uint64_t mx = st->stall_max_ns[0] > st->stall_max_ns[1] ?
 			      st->stall_max_ns[0] : st->stall_max_ns[1];
+		char polcol[24] = "";
 
-		fprintf(out, "%-20s %6llu %6llu %4llu %5llu %4llu %9s %9s %9s",
-		       tail(cg_name(c, t[i].cgid, buf, sizeof(buf)), 20, pbuf, sizeof(pbuf)),
+		if (pol)
+			snprintf(polcol, sizeof(polcol), " %4llu",
+				 (unsigned long long)st->events[WATCH_C_POLICY]);
+		fprintf(out, "%-*s %6llu %6llu %4llu %5llu %4llu%s %9s %9s %9s", pol ? 15 : 20,
+		       tail(cg_name(c, t[i].cgid, buf, sizeof(buf)), pol ? 15 : 20, pbuf, sizeof(pbuf)),
 		       (unsigned long long)st->events[WATCH_C_RECLAIM],
 		       (unsigned long long)st->events[WATCH_C_DIRECT],
 		       (unsigned long long)st->events[WATCH_C_OOM],
 		       (unsigned long long)st->events[WATCH_C_THROTTLE],
-		       (unsigned long long)st->events[WATCH_C_CGROUP],
+		       (unsigned long long)st->events[WATCH_C_CGROUP], polcol,
 		       fmt_duration(d1, sizeof(d1), st->stall_ns[0] + st->stall_ns[1]),
 		       fmt_duration(d2, sizeof(d2), mx),
 		       fmt_size(d3, sizeof(d3), (st->reclaimed[0] + st->reclaimed[1]) * c->page_size));
@@ -656,6 +742,14 @@ static void announce(struct watch_ctx *c, uint32_t unavail, uint32_t partial)
 		json_classes("classes", c->active);
 		json_classes("unavailable", unavail);
 		json_classes("partial", partial);
+		if (c->pol) {
+			/* the policies loaded now; later ones are picked up as they come */
+			jsonw_name(jw, "policies");
+			jsonw_start_array(jw);
+			for (int i = 0; i < watch_policies_nr(c->pol); i++)
+				jsonw_string(jw, watch_policies_meta(c->pol, i)->name);
+			jsonw_end_array(jw);
+		}
 		jsonw_end_object(jw);
 		jsonw_end_document(jw);
 		return;
@@ -669,9 +763,41 @@ static void announce(struct watch_ctx *c, uint32_t unavail, uint32_t partial)
 	if (partial & (1u << WATCH_C_LIMIT))
 		fprintf(stderr, "%s: watch: limit: this kernel lacks memcg:count_memcg_events "
 			"or memcg reclaim tracepoints: some limit fields stay 0\n", prog_name);
+	if (c->pol && !watch_policies_nr(c->pol))
+		fprintf(stderr, "%s: watch: policy: no policy is loaded yet; the actions of "
+			"policies loaded while watching are shown as they come\n", prog_name);
 	fprintf(stderr, "Watching %s (%s); Ctrl-C to stop.\n", c->top.rel, cls);
 	fprintf(out, "%-12s %s%-18s %7s %-12s %-8s %s\n", "TIME", c->a->ids ? "ID       " : "",
 	       "CGROUP", "PID", "COMM", "EVENT", "DETAILS");
+}
+
+/*
+ * Wait for watch's ring buffer and the policies' at once, then hand over
+ * what both hold.  Events handled or -errno.
+ */
+static int wait_events(struct watch_ctx *c, struct watch_session *s, int timeout)
+{
+	struct pollfd pfd[2];
+	int n = 0, ret, got = 0;
+
+	if (!c->pol)
+		return watch_poll(s, timeout);
+	if (s)
+		pfd[n++] = (struct pollfd){ .fd = watch_fd(s), .events = POLLIN };
+	if (watch_policies_fd(c->pol) >= 0)
+		pfd[n++] = (struct pollfd){ .fd = watch_policies_fd(c->pol), .events = POLLIN };
+	if (poll(pfd, n, timeout) < 0)
+		return -errno;
+	if (s) {
+		ret = watch_poll(s, 0);
+		if (ret < 0)
+			return ret;
+		got += ret;
+	}
+	ret = watch_policies_poll(c->pol, 0);
+	if (ret < 0)
+		return ret;
+	return got + ret;
 }
 
 static bool cgroup_gone(const struct cg_ref *ref)
@@ -693,7 +819,7 @@ int do_watch(int argc, char **argv)
 	struct cg_env env;
 	char err[PATH_MAX + 128];
 	uint32_t unavail, partial;
-	uint64_t start, deadline = 0, next_limit, next_tick;
+	uint64_t start, deadline = 0, next_limit, next_tick, next_pol;
 	bool done, busy = false;
 	int ret;
 
@@ -721,7 +847,7 @@ int do_watch(int argc, char **argv)
 	f.level = watch_path_level(c.top.rel);
 	f.tgid = a.tgid;
 	f.min_lat_ns = a.min_lat_ns;
-	f.classes = a.classes;
+	f.classes = a.classes & WATCH_BPF_CLASSES;	/* policy is read here */
 	c.names = watch_names_new(&env, &c.top);
 	out = open_memstream(&out_buf, &out_len);
 	if (out && json_wtr)
@@ -738,7 +864,8 @@ int do_watch(int argc, char **argv)
 		return EXIT_RUNTIME;
 	}
 
-	ret = watch_open(&f, on_event, &c, &s, &unavail, &partial, err, sizeof(err));
+	unavail = partial = 0;
+	ret = f.classes ? watch_open(&f, on_event, &c, &s, &unavail, &partial, err, sizeof(err)) : 0;
 	if (ret) {
 		if (ret == -ENOTSUP) {
 			char un[128];
@@ -753,6 +880,16 @@ int do_watch(int argc, char **argv)
 		goto out;
 	}
 	c.active = watch_active(s);
+	if (a.classes & (1u << WATCH_C_POLICY)) {
+		ret = watch_policies_open(&f, c.top.rel, c.names, on_policy, &c, &c.pol,
+					  err, sizeof(err));
+		if (ret) {
+			p_err("watch: reading policy events: %s", err);
+			ret = EXIT_RUNTIME;
+			goto out;
+		}
+		c.active |= 1u << WATCH_C_POLICY;
+	}
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -761,7 +898,7 @@ int do_watch(int argc, char **argv)
 	if (a.duration_ns)
 		deadline = start + a.duration_ns;
 	next_limit = start + a.interval_ns;
-	next_tick = start;
+	next_tick = next_pol = start;
 	announce(&c, unavail, partial);
 	out_flush();
 
@@ -784,7 +921,7 @@ int do_watch(int argc, char **argv)
 		if ((c.active & (1u << WATCH_C_LIMIT)) && next_limit < wake)
 			wake = next_limit;
 		timeout = wake > now ? (int)((wake - now + 999999) / 1000000) : 0;
-		ret = watch_poll(s, timeout);
+		ret = wait_events(&c, s, timeout);
 		if (ret < 0 && ret != -EINTR) {
 			out_flush();
 			p_err("watch: reading events: %s", strerror(-ret));
@@ -799,6 +936,11 @@ int do_watch(int argc, char **argv)
 			if (f.cgid && cgroup_gone(&c.top))
 				c.vanished = true;
 		}
+		/* policies loaded since are read from now on, unloaded ones let go */
+		if (c.pol && now >= next_pol) {
+			next_pol = now + 500000000ULL;
+			watch_policies_refresh(c.pol);
+		}
 		if ((c.active & (1u << WATCH_C_LIMIT)) && now >= next_limit) {
 			report_limit(&c, s, &prev, a.interval_ns);
 			while (next_limit <= now)
@@ -809,7 +951,10 @@ int do_watch(int argc, char **argv)
 	ret = EXIT_OK;
 	if (c.vanished) {
 		/* drain what the kernel sent before the cgroup went */
-		watch_poll(s, 0);
+		if (s)
+			watch_poll(s, 0);
+		if (c.pol)
+			watch_policies_poll(c.pol, 0);
 		ret = EXIT_VANISHED;
 	}
 out_summary:
@@ -835,6 +980,8 @@ out_summary:
 	}
 out:
 	free(prev.v);
+	watch_policies_close(c.pol);
+	free(c.pol_counts);
 	watch_close(s);
 	if (jw)
 		jsonw_destroy(&jw);

@@ -7,6 +7,7 @@
 #define _GNU_SOURCE	/* open_by_handle_at */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -305,9 +306,11 @@ static uint64_t lost_at(struct watch_session *s, __u32 k)
 	return v;
 }
 
-uint64_t watch_lost(struct watch_session *s) { return lost_at(s, 0); }
-uint64_t watch_stats_dropped(struct watch_session *s) { return lost_at(s, 1); }
-uint32_t watch_active(struct watch_session *s) { return s->active; }
+/* A session may be absent (only -e policy): these read as empty then. */
+uint64_t watch_lost(struct watch_session *s) { return s ? lost_at(s, 0) : 0; }
+uint64_t watch_stats_dropped(struct watch_session *s) { return s ? lost_at(s, 1) : 0; }
+uint32_t watch_active(struct watch_session *s) { return s ? s->active : 0; }
+int watch_fd(struct watch_session *s) { return s && s->rb ? ring_buffer__epoll_fd(s->rb) : -1; }
 
 /* Read a hash map keyed by __u64 into an array of { key, value } records. */
 static int read_hash(int fd, size_t vsz, void **out, size_t *n)
@@ -341,6 +344,11 @@ int watch_read_stats(struct watch_session *s, struct watch_cg_total **out, size_
 {
 	_Static_assert(sizeof(struct watch_cg_total) ==
 		       sizeof(__u64) + sizeof(struct watch_cg_stats), "packed record");
+	if (!s) {
+		*out = NULL;
+		*n = 0;
+		return 0;
+	}
 	return read_hash(bpf_map__fd(s->skel->maps.watch_stats),
 			 sizeof(struct watch_cg_stats), (void **)out, n);
 }
@@ -349,6 +357,11 @@ int watch_read_limit(struct watch_session *s, struct watch_limit_entry **out, si
 {
 	_Static_assert(sizeof(struct watch_limit_entry) ==
 		       sizeof(__u64) + sizeof(struct watch_limit_val), "packed record");
+	if (!s) {
+		*out = NULL;
+		*n = 0;
+		return 0;
+	}
 	return read_hash(bpf_map__fd(s->skel->maps.watch_limit),
 			 sizeof(struct watch_limit_val), (void **)out, n);
 }
@@ -360,6 +373,98 @@ void watch_close(struct watch_session *s)
 	ring_buffer__free(s->rb);
 	watch_bpf__destroy(s->skel);
 	free(s);
+}
+
+/* ---- policy actions -------------------------------------------------- */
+
+struct watch_policies {
+	struct policy_event_reader *r;
+	struct watch_names *names;
+	watch_policy_fn fn;
+	void *ctx;
+	uint64_t cgid;		/* 0: every cgroup */
+	uint32_t tgid;		/* 0: every process */
+	char top[PATH_MAX];
+	uint64_t filtered;
+};
+
+static int policy_cb(void *ctx, const struct policy_meta *m, const struct policy_event *e)
+{
+	struct watch_policies *p = ctx;
+	struct watch_policy_rec rec = { .meta = m, .e = e };
+	const char *rel = watch_names_get(p->names, e->cgroup_id);
+	char buf[40];
+
+	/* the process signalled, or the thread that was charging */
+	if (p->tgid && e->tgid != p->tgid && e->pid != p->tgid)
+		goto filtered;
+	/* a cgroup that is gone cannot be placed: not ours to show */
+	if (p->cgid && (!rel || !watch_path_in(p->top, rel)))
+		goto filtered;
+	if (!rel) {
+		snprintf(buf, sizeof(buf), "id:%llu", (unsigned long long)e->cgroup_id);
+		rel = buf;
+	}
+	rec.cgroup = rel;
+	return p->fn(&rec, p->ctx);
+filtered:
+	p->filtered++;
+	return 0;
+}
+
+int watch_policies_open(const struct watch_filter *f, const char *top_rel,
+			struct watch_names *names, watch_policy_fn fn, void *ctx,
+			struct watch_policies **out, char *err, size_t errlen)
+{
+	struct watch_policies *p = calloc(1, sizeof(*p));
+
+	*out = NULL;
+	if (!p) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	p->names = names;
+	p->fn = fn;
+	p->ctx = ctx;
+	p->cgid = f->cgid;
+	p->tgid = f->tgid;
+	snprintf(p->top, sizeof(p->top), "%s", top_rel);
+	p->r = policy_events_open(NULL, policy_cb, p, err, errlen);
+	if (!p->r) {
+		int ret = errno ? -errno : -EINVAL;
+
+		free(p);
+		return ret;
+	}
+	*out = p;
+	return 0;
+}
+
+int watch_policies_refresh(struct watch_policies *p)
+{
+	return policy_events_refresh(p->r);
+}
+
+int watch_policies_fd(struct watch_policies *p) { return policy_events_fd(p->r); }
+int watch_policies_nr(struct watch_policies *p) { return policy_events_nr(p->r); }
+uint64_t watch_policies_filtered(struct watch_policies *p) { return p->filtered; }
+
+const struct policy_meta *watch_policies_meta(struct watch_policies *p, int i)
+{
+	return policy_events_meta(p->r, i);
+}
+
+int watch_policies_poll(struct watch_policies *p, int timeout_ms)
+{
+	return policy_events_poll(p->r, timeout_ms);
+}
+
+void watch_policies_close(struct watch_policies *p)
+{
+	if (!p)
+		return;
+	policy_events_close(p->r);
+	free(p);
 }
 
 /* ---- cgroup names ---------------------------------------------------- */

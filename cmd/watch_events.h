@@ -17,12 +17,20 @@
 
 #include "cgroup.h"
 #include "../bpf/watch.h"	/* relative: unit tests build without -Ibpf */
+#include "policy.h"
 
 /* ---- pure helpers (watch_fmt.c) ------------------------------------- */
 
 #define WATCH_ALL_CLASSES ((1u << WATCH_C_NR) - 1)
-/* limit hooks the page-fault path (count_memcg_events): opt-in */
-#define WATCH_DEFAULT_CLASSES (WATCH_ALL_CLASSES & ~(1u << WATCH_C_LIMIT))
+/*
+ * limit hooks the page-fault path (count_memcg_events): opt-in.  policy
+ * is opt-in too: reading a policy's events consumes them (a ring buffer
+ * has one reader position), so a plain `watch` must not take them from
+ * `memcgctl policy events -f` or another watch that asked for them.
+ */
+#define WATCH_BPF_CLASSES (WATCH_ALL_CLASSES & ~(1u << WATCH_C_POLICY))
+#define WATCH_DEFAULT_CLASSES (WATCH_ALL_CLASSES & ~(1u << WATCH_C_LIMIT) & \
+			       ~(1u << WATCH_C_POLICY))
 
 const char *watch_class_name(int cls);
 /* "reclaim,oom" / "all" into a mask; -EINVAL with the bad word in bad */
@@ -39,6 +47,20 @@ int watch_path_level(const char *rel);
 void watch_hist_bounds(int slot, uint64_t *lo, uint64_t *hi);
 /* Last non-empty slot + 1 (0 when empty). */
 int watch_hist_used(const __u64 *hist, int nslots);
+/* Is rel (relative to the hierarchy root) top or below it? */
+bool watch_path_in(const char *top, const char *rel);
+
+/* One action of a loaded policy (class policy). */
+struct watch_policy_rec {
+	const struct policy_meta *meta;	/* name, policy (built-in or object), its cgroup */
+	const struct policy_event *e;
+	const char *cgroup;		/* path of e->cgroup_id ("id:N" when unknown) */
+};
+/* "pp(pressure) SIGUSR1 threshold usage=.. limit=.." for the text stream */
+void watch_fmt_policy_details(const struct watch_policy_rec *r, char *buf, size_t len);
+struct json_writer;
+/* The record as one JSON object; time is wall-clock seconds. */
+void watch_fmt_policy_json(struct json_writer *jw, double time, const struct watch_policy_rec *r);
 
 /* ---- the session ---------------------------------------------------- */
 
@@ -75,6 +97,8 @@ uint64_t watch_lost(struct watch_session *s);
 uint64_t watch_stats_dropped(struct watch_session *s);
 /* The classes actually attached. */
 uint32_t watch_active(struct watch_session *s);
+/* The ring buffer's epoll fd, to wait on it with other fds. */
+int watch_fd(struct watch_session *s);
 
 struct watch_cg_total {
 	uint64_t cgid;
@@ -91,6 +115,31 @@ struct watch_limit_entry {
 int watch_read_limit(struct watch_session *s, struct watch_limit_entry **out, size_t *n);
 
 void watch_close(struct watch_session *s);
+
+/*
+ * ---- policy actions (-e policy) ----------------------------------------
+ * Read from the ring buffers of the policies pinned by `memcgctl policy`,
+ * not from watch's BPF program; the cgroup subtree and pid filters are
+ * applied here.  A policy loaded or unloaded while watching is picked up
+ * or let go by watch_policies_refresh().
+ */
+struct watch_names;
+struct watch_policies;
+typedef int (*watch_policy_fn)(const struct watch_policy_rec *r, void *ctx);
+/* top_rel: the watched cgroup (f->cgid 0: everything passes). */
+int watch_policies_open(const struct watch_filter *f, const char *top_rel,
+			struct watch_names *names, watch_policy_fn fn, void *ctx,
+			struct watch_policies **out, char *err, size_t errlen);
+/* 1 when the set of policies changed (the fd may be new), 0, -errno */
+int watch_policies_refresh(struct watch_policies *p);
+int watch_policies_fd(struct watch_policies *p);	/* -1: none loaded */
+int watch_policies_nr(struct watch_policies *p);
+const struct policy_meta *watch_policies_meta(struct watch_policies *p, int i);
+/* Hand over waiting actions (timeout_ms 0: don't wait); count or -errno */
+int watch_policies_poll(struct watch_policies *p, int timeout_ms);
+/* Actions read but filtered out (another subtree or process). */
+uint64_t watch_policies_filtered(struct watch_policies *p);
+void watch_policies_close(struct watch_policies *p);
 
 /* ---- cgroup names ----------------------------------------------------- */
 

@@ -1,9 +1,60 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* watch's pure helpers: the -e grammar, names, throttle reasons, histograms. */
 #include <errno.h>
+#include <stdlib.h>
 
 #include "unit.h"
+#include "json.h"
 #include "watch_events.h"
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf;
+	long n;
+
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = calloc(1, n + 1);
+	if (buf && fread(buf, 1, n, f) != (size_t)n) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	return buf;
+}
+
+/* Compare with tests/unit/golden/NAME (UPDATE_GOLDEN=1 rewrites it). */
+static void golden(const char *name, const char *got)
+{
+	char path[512], *dir = strdup(__FILE__), *slash = strrchr(dir, '/'), *want;
+
+	if (slash)
+		*slash = '\0';
+	snprintf(path, sizeof(path), "%s/golden/%s", slash ? dir : ".", name);
+	free(dir);
+	if (getenv("UPDATE_GOLDEN")) {
+		FILE *f = fopen(path, "w");
+
+		if (f) {
+			fputs(got, f);
+			fclose(f);
+		}
+	}
+	want = slurp(path);
+	if (!want) {
+		printf("FAIL %s/golden-%s: cannot read %s\n", unit_suite, name, path);
+		unit_failed++;
+		return;
+	}
+	if (strcmp(want, got))
+		printf("---- want (%s)\n%s---- got\n%s----\n", path, want, got);
+	CHECK(name, !strcmp(want, got));
+	free(want);
+}
 
 static void test_classes(void)
 {
@@ -36,7 +87,7 @@ static void test_classes(void)
 	CHECK("space", watch_parse_classes("oom, direct", &m, bad, sizeof(bad)) == -EINVAL);
 
 	watch_fmt_classes(WATCH_ALL_CLASSES, buf, sizeof(buf));
-	CHECK_STR("fmt-all", "reclaim,direct,oom,throttle,limit,cgroup", buf);
+	CHECK_STR("fmt-all", "reclaim,direct,oom,throttle,limit,cgroup,policy", buf);
 	watch_fmt_classes(0, buf, sizeof(buf));
 	CHECK_STR("fmt-none", "", buf);
 	watch_fmt_classes((1u << WATCH_C_OOM) | (1u << WATCH_C_CGROUP), buf, sizeof(buf));
@@ -107,6 +158,88 @@ static void test_hist(void)
 	CHECK("used-last", watch_hist_used(h, WATCH_HIST_SLOTS) == WATCH_HIST_SLOTS);
 }
 
+static void test_subtree(void)
+{
+	CHECK("in-root", watch_path_in("/", "/a/b"));
+	CHECK("in-self", watch_path_in("/a", "/a"));
+	CHECK("in-child", watch_path_in("/a", "/a/b"));
+	CHECK("in-trailing-slash", watch_path_in("/a/", "/a/b"));
+	CHECK("not-sibling-prefix", !watch_path_in("/a", "/ab"));
+	CHECK("not-parent", !watch_path_in("/a/b", "/a"));
+	CHECK("not-other", !watch_path_in("/a", "/b/a"));
+}
+
+static void test_policy_rec(void)
+{
+	struct policy_meta m = { .builtin = 1, .cgroup_id = 42 };
+	struct policy_event e = {
+		.ts_ns = 5, .cgroup_id = 42, .usage_bytes = 40ULL << 20,
+		.limit_bytes = 32ULL << 20, .value = 64ULL << 20, .pid = 1235, .tgid = 1234,
+		.signal = 10, .reason = POLICY_REASON_THRESHOLD, .action = POLICY_ACT_SIGNAL,
+		.comm = "sigcatch",
+	};
+	struct watch_policy_rec r = { .meta = &m, .e = &e, .cgroup = "/app/db" };
+	struct json_writer *jw;
+	char buf[256], *txt = NULL, *js = NULL;
+	size_t tl = 0, jl = 0;
+	FILE *tf = open_memstream(&txt, &tl), *jf = open_memstream(&js, &jl);
+
+	snprintf(m.name, sizeof(m.name), "shed");
+	snprintf(m.policy, sizeof(m.policy), "pressure");
+	snprintf(m.cgroup, sizeof(m.cgroup), "/app");
+	jw = jsonw_new(jf, false);
+
+	/* the four actions/reasons a reader meets, each in text and JSON */
+	watch_fmt_policy_details(&r, buf, sizeof(buf));
+	fprintf(tf, "%s\n", buf);
+	watch_fmt_policy_json(jw, 1700000000.25, &r);
+
+	e.action = POLICY_ACT_DRY_RUN;
+	e.reason = POLICY_REASON_HIGH;
+	e.limit_bytes = ~0ULL;
+	watch_fmt_policy_details(&r, buf, sizeof(buf));
+	fprintf(tf, "%s\n", buf);
+	watch_fmt_policy_json(jw, 1700000000.5, &r);
+
+	snprintf(m.name, sizeof(m.name), "grace");
+	snprintf(m.policy, sizeof(m.policy), "preoom");
+	m.cgroup_id = 0;
+	e.signal = 15;
+	e.action = POLICY_ACT_FAILED;
+	e.value2 = ESRCH;
+	e.reason = POLICY_REASON_RECLAIM_FAILING;
+	e.value = 4;
+	e.limit_bytes = 64ULL << 20;
+	watch_fmt_policy_details(&r, buf, sizeof(buf));
+	fprintf(tf, "%s\n", buf);
+	watch_fmt_policy_json(jw, 1700000001.0, &r);
+
+	snprintf(m.name, sizeof(m.name), "mine");
+	snprintf(m.policy, sizeof(m.policy), "my.bpf.o");
+	m.builtin = 0;
+	memset(e.comm, 0, sizeof(e.comm));
+	e.signal = 99;
+	e.action = POLICY_ACT_SIGNAL;
+	e.reason = POLICY_REASON_USER + 1;
+	e.value = 7;
+	r.cgroup = "id:77";
+	watch_fmt_policy_details(&r, buf, sizeof(buf));
+	fprintf(tf, "%s\n", buf);
+	watch_fmt_policy_json(jw, 1700000002.0, &r);
+
+	/* a long name and a small buffer: truncated, terminated */
+	watch_fmt_policy_details(&r, buf, 12);
+	CHECK("details-truncates", strlen(buf) == 11);
+
+	jsonw_destroy(&jw);
+	fclose(tf);
+	fclose(jf);
+	golden("watch-policy.txt", txt);
+	golden("watch-policy.json", js);
+	free(txt);
+	free(js);
+}
+
 int main(void)
 {
 	unit_suite = "watch";
@@ -115,5 +248,7 @@ int main(void)
 	test_throttle();
 	test_level();
 	test_hist();
+	test_subtree();
+	test_policy_rec();
 	return unit_done();
 }

@@ -1,0 +1,146 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# `memcgctl watch -e policy`: the pressure policy signals a workload and
+# watch shows each action with the policy's name and type, the cgroup, the
+# signalled pid and the signal, as many as `policy show` counts; a policy
+# loaded after watch started is picked up; a policy acting outside the
+# watched subtree is not shown; --pid filters; the text stream; policies
+# unloaded while watch runs are let go (no crash, nothing kept loaded).
+. "$(dirname "$0")/../lib.sh"
+need_root
+
+P="tw$$"
+PIN=/sys/fs/bpf/memcgctl
+SIGCATCH=$MEMCGCTL_TEST_BIN/sigcatch
+W_PIDS=()
+
+pw_cleanup() {
+	local p n
+	for p in "${W_PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
+	for n in $(ls "$PIN" 2>/dev/null | grep "^${P}_"); do "$MEMCGCTL" policy unload "$n" >/dev/null 2>&1; done
+	cg_cleanup
+}
+trap pw_cleanup EXIT
+
+mc_bg() {	# mc_bg OUTFILE ARGS...: memcgctl in the background; $W_PID
+	local out=$1; shift
+	"$MEMCGCTL" "$@" >"$out" 2>"$out.err" &
+	W_PID=$!
+	W_PIDS+=("$W_PID")
+}
+wait_for() {	# wait_for FILE PATTERN [TENTHS]
+	local i
+	for ((i = 0; i < ${3:-600}; i++)); do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+# wait_lines FILE PATTERN N [TENTHS]: until N lines match
+wait_lines() {
+	local i
+	for ((i = 0; i < ${4:-100}; i++)); do
+		[[ $(grep -c "$2" "$1" 2>/dev/null) -ge $3 ]] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+no_swap() {
+	if [[ $MEM_V2 == 1 ]]; then echo 0 >"$1/memory.swap.max" 2>/dev/null
+	else echo 0 >"$1/memory.swappiness"; fi
+}
+actions_of() { "$MEMCGCTL" -j policy show "$1" | jq '.counters.actions'; }
+
+cg_new pw-in 64M || { t_fail setup "cannot create a test cgroup"; exit 0; }
+cg_in=$CG rel_in=$CG_REL id_in=$(stat -c %i "$CG")
+no_swap "$cg_in"
+cg_new pw-out 64M
+cg_out=$CG rel_out=$CG_REL
+no_swap "$cg_out"
+
+# ---- 1. JSON: watch starts before the policies exist ----------------------
+mc_bg "$T_TMP/w1" -j watch "$rel_in" -e policy -D 120
+w1=$W_PID
+if ! wait_for "$T_TMP/w1" '"type":"start"'; then
+	t_fail start "watch -e policy did not start: $(cat "$T_TMP/w1.err")"
+	exit 0
+fi
+check "start-no-policy-of-ours" jq -e "select(.type == \"start\") | (.classes == [\"policy\"]) and (.policies | all(startswith(\"${P}_\") | not))" "$T_TMP/w1"
+
+run_mc policy load pressure name "${P}_in" cgroup "$rel_in" threshold_pct=50 interval_ns=200ms
+check_eq "load-in" 0 "$RC"
+run_mc policy load pressure name "${P}_out" cgroup "$rel_out" threshold_pct=50 interval_ns=200ms
+check_eq "load-out" 0 "$RC"
+
+# grows toward 200M, halves itself on each SIGUSR1: the signals keep it under 64M
+cg_run "$cg_in" "$SIGCATCH" -s 200M -c 1M -i 10 -r -T 3
+pid_in=$PID
+cg_run "$cg_out" "$SIGCATCH" -s 200M -c 1M -i 10 -r -T 3
+pid_out=$PID
+wait "$pid_in"
+check_eq "workload-in-survives" 0 "$?"
+wait "$pid_out"
+n_in=$(actions_of "${P}_in")
+n_out=$(actions_of "${P}_out")
+check "policy-acted-in" test "${n_in:-0}" -ge 1
+check "policy-acted-out" test "${n_out:-0}" -ge 1
+# watch picks a new policy up within half a second; its events wait in the ring buffer
+wait_lines "$T_TMP/w1" '"type":"policy"' "${n_in:-1}" 50
+sleep 0.6
+kill -INT "$w1"
+wait "$w1"
+check_eq "sigint-exit-0" 0 "$?"
+
+f=$T_TMP/w1
+n_ev=$(grep -c '"type":"policy"' "$f")
+check_eq "events-equal-show-actions" "$n_in" "$n_ev"
+check_eq "events-fields" "$n_ev" "$(jq -c "select(.type == \"policy\" and .class == \"policy\" and .policy == \"${P}_in\" and .policy_type == \"pressure\" and .builtin == true and .policy_cgroup == \"$rel_in\" and .cgroup == \"$rel_in\" and .id == $id_in and .pid == $pid_in and .comm == \"sigcatch\" and .action == \"signal\" and .signal == 10 and .signal_name == \"SIGUSR1\" and .reason == \"threshold\" and .usage_bytes >= .limit_bytes and .error == null)" "$f" | wc -l)"
+check_eq "outside-subtree-not-shown" 0 "$(jq -c "select(.policy == \"${P}_out\" or .pid == $pid_out or .cgroup == \"$rel_out\")" "$f" | wc -l)"
+check_eq "summary-counts-policy" "$n_in" "$(jq "select(.type == \"summary\") | .cgroups[] | select(.cgroup == \"$rel_in\") | .events.policy" "$f")"
+check_eq "summary-delivered" "$n_in" "$(jq "select(.type == \"summary\") | .delivered" "$f")"
+
+# ---- 2. text, --pid, and policies unloaded while watching ----------------
+cg_run "$cg_in" sh -c "while [ ! -e $T_TMP/go ]; do sleep 0.05; done; exec $SIGCATCH -s 200M -c 1M -i 10 -r -T 3"
+pid_c=$PID
+mc_bg "$T_TMP/w2" watch -e policy -P "$pid_c" -D 120
+w2=$W_PID
+wait_for "$T_TMP/w2.err" 'Watching' || t_fail text-start "$(cat "$T_TMP/w2.err")"
+check "text-start-names-class" grep -q "^Watching / (policy)" "$T_TMP/w2.err"
+a0=$(actions_of "${P}_in")
+touch "$T_TMP/go"
+# another workload (the other policy's), whose actions --pid leaves out
+cg_run "$cg_out" "$SIGCATCH" -s 200M -c 1M -i 10 -r -T 3
+pid_d=$PID
+wait "$pid_c"
+wait "$pid_d"
+n_c=$(( $(actions_of "${P}_in") - a0 ))
+check "pid-policy-acted" test "$n_c" -ge 1
+wait_lines "$T_TMP/w2" " policy " 1 50
+sleep 0.6
+t=$T_TMP/w2
+n_txt=$(grep -c " policy  *${P}_in(pressure) SIGUSR1 threshold usage=" "$t")
+check "text-lines" test "$n_txt" -ge 1
+check_eq "text-only-that-pid" "$n_txt" "$(awk -v p="$pid_c" '$5 == "policy" && $3 == p' "$t" | wc -l)"
+check_eq "text-no-other-pid" 0 "$(awk -v p="$pid_d" '$3 == p' "$t" | wc -l)"
+check "text-cgroup-column" grep -q "pw-in .* policy " "$t"
+
+# unload while watch runs: it goes on, and holds nothing of them
+run_mc policy unload "${P}_in" "${P}_out"
+check_eq "unload-while-watching" 0 "$RC"
+sleep 1.5
+check "watch-survives-unload" kill -0 "$w2"
+check_no_leaks "unloaded-policy-let-go" '^policy_'
+# and a policy loaded now is picked up again
+run_mc policy load pressure name "${P}_again" cgroup "$rel_in" threshold_pct=50 interval_ns=200ms
+check_eq "load-again" 0 "$RC"
+sleep 1
+run_mc policy unload "${P}_again"
+sleep 1
+check "watch-survives-reload" kill -0 "$w2"
+kill -INT "$w2"
+wait "$w2"
+check_eq "text-sigint-exit-0" 0 "$?"
+check "text-summary-pol-column" grep -q "^CGROUP .* POL " "$t"
+check_eq "text-summary-pol-count" "$n_txt" "$(awk '$1 ~ /pw-in$/ { print $7 }' "$t")"
+sleep 0.5
+check_no_leaks "no-bpf-leaks" '^(policy_|watch_)'
