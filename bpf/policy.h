@@ -68,6 +68,16 @@ struct policy_counters {
  * defaults in their "policy_defaults" constant.  Names are what
  * `policy set` takes; suffixes give units (see memcgctl-policy(8)).
  */
+/*
+ * Which process preoom signals.  A parameter whose member is an enum is
+ * shown and set by the enumerators' names, lower case, without their
+ * common prefix (PREOOM_TARGET_LARGEST: "largest").
+ */
+enum preoom_target {
+	PREOOM_TARGET_CHARGER = 0,	/* the process whose charge failed (every kernel) */
+	PREOOM_TARGET_LARGEST = 1,	/* the largest (RSS) process of the cgroup (6.13+) */
+};
+
 struct preoom_config {	/* preoom */
 	__u32 enabled;			/* 0 pauses the policy */
 	__u32 dry_run;			/* 1: count and emit events, send nothing */
@@ -77,6 +87,8 @@ struct preoom_config {	/* preoom */
 	__u32 unreclaimable_pct;	/* usage minus file cache >= this % of max fails */
 	__u32 min_reclaim_pages;	/* a reclaim freeing fewer pages fails */
 	__u32 failures;			/* consecutive failing reclaims that fire (0: off) */
+	enum preoom_target target;	/* whom to signal (4 bytes, like __u32) */
+	__u32 __pad;
 	__u64 stall_ns;			/* time in failing reclaims that fires (0: off) */
 	__u64 window_ns;		/* failures and stall older than this are forgotten */
 	__u64 interval_ns;		/* at most one signal per cgroup per interval */

@@ -14,6 +14,14 @@
  * the limit: an anonymous workload goes from "reclaim finds page cache or
  * swap space" to OOM in one charge, so waiting for reclaim to free nothing
  * at all would be too late to be graceful.
+ *
+ * target=largest (kernels with the bpf_send_signal_task kfunc, 6.13+):
+ * policy_oom_rss follows rss_stat and keeps the largest process of each
+ * scope (the policy's cgroup; without one, the charger's memory cgroup),
+ * and policy_oom_end_tk signals that process instead of the charger,
+ * falling back to the charger when it is gone or has left the cgroup.
+ * memcgctl loads policy_oom_rss + policy_oom_end_tk where the kfuncs
+ * exist and policy_oom_end elsewhere (which knows only the charger).
  */
 #include "policy_common.bpf.h"
 
@@ -30,6 +38,7 @@ const struct preoom_config policy_defaults = {
 	.unreclaimable_pct = 90,
 	.min_reclaim_pages = 32,	/* SWAP_CLUSTER_MAX: what one reclaim aims for */
 	.failures = 4,
+	.target = PREOOM_TARGET_CHARGER,
 	.stall_ns = 0,
 	.window_ns = 10000000000ULL,
 	.interval_ns = 5000000000ULL,
@@ -76,6 +85,74 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } policy_oom_sent SEC(".maps");
+
+/* target=largest: the largest process of a scope (keyed by its cgroup id) */
+struct preoom_largest {
+	__u32 tgid;
+	__u32 __pad;
+	__u64 rss_pages;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u64);
+	__type(value, struct preoom_largest);
+} policy_oom_largest SEC(".maps");
+
+/* 6.13+ (bpf_task_from_pid 6.2+); only policy_oom_end_tk calls them */
+extern struct task_struct *bpf_task_from_pid(s32 pid) __ksym __weak;
+extern void bpf_task_release(struct task_struct *p) __ksym __weak;
+extern int bpf_send_signal_task(struct task_struct *task, int sig, enum pid_type type,
+				u64 value) __ksym __weak;
+
+/* Is task's memory cgroup css or below it? */
+static __always_inline bool task_in(struct task_struct *t, struct cgroup_subsys_state *css)
+{
+	struct cgroup_subsys_state *c = policy_task_memcg(t);
+
+	for (int i = 0; i < POLICY_MAX_DEPTH && c; i++) {
+		if (c == css)
+			return true;
+		c = BPF_CORE_READ(c, parent);
+	}
+	return false;
+}
+
+/* policy_act() for another process: sig to t's whole thread group */
+static __always_inline void policy_act_task(struct policy_event *ev, struct task_struct *t,
+					    __u32 sig, __u32 dry_run)
+{
+	struct policy_event *e;
+	long err = 0;
+
+	ev->ts_ns = bpf_ktime_get_ns();
+	ev->pid = BPF_CORE_READ(t, pid);
+	ev->tgid = BPF_CORE_READ(t, tgid);
+	ev->signal = sig;
+	BPF_CORE_READ_STR_INTO(&ev->comm, t, comm);
+	if (dry_run) {
+		ev->action = POLICY_ACT_DRY_RUN;
+		POLICY_COUNT(actions);
+	} else {
+		err = bpf_send_signal_task(t, sig, PIDTYPE_TGID, 0);
+		if (err) {
+			ev->action = POLICY_ACT_FAILED;
+			ev->value2 = -err;
+			POLICY_COUNT(errors);
+		} else {
+			ev->action = POLICY_ACT_SIGNAL;
+			POLICY_COUNT(actions);
+		}
+	}
+	e = bpf_ringbuf_reserve(&policy_events, sizeof(*e), 0);
+	if (!e) {
+		POLICY_COUNT(events_lost);
+		return;
+	}
+	__builtin_memcpy(e, ev, sizeof(*e));
+	bpf_ringbuf_submit(e, 0);
+}
 
 #define NR_LRU 5	/* inactive/active anon, inactive/active file, unevictable */
 #define MAX_ZONES 8
@@ -216,8 +293,8 @@ int BPF_PROG(policy_oom_begin)
 	return 0;
 }
 
-SEC("tp_btf/mm_vmscan_memcg_reclaim_end")
-int BPF_PROG(policy_oom_end, unsigned long nr_reclaimed)
+/* task_kfuncs: a constant, whether this copy may call the task kfuncs */
+static __always_inline int oom_end(unsigned long nr_reclaimed, bool task_kfuncs)
 {
 	struct cgroup_subsys_state *css, *leaf;
 	struct preoom_config *cfg;
@@ -301,22 +378,147 @@ int BPF_PROG(policy_oom_end, unsigned long nr_reclaimed)
 		POLICY_COUNT(rate_limited);
 		return 0;
 	}
-	sent = bpf_map_lookup_elem(&policy_oom_sent, &tgid);
-	if (cfg->once && sent) {
-		POLICY_COUNT(rate_limited);
-		return 0;
-	}
-
 	ev.cgroup_id = id;
 	ev.usage_bytes = usage;
 	ev.limit_bytes = max;
 	ev.value = st->fails;
 	ev.value2 = st->stall_ns;
 	ev.reason = fired_stall ? POLICY_REASON_RECLAIM_STALL : POLICY_REASON_RECLAIM_FAILING;
+	if (task_kfuncs && cfg->target == PREOOM_TARGET_LARGEST) {
+		struct cgroup_subsys_state *scope = policy_scope(leaf);
+		__u64 key = policy_css_id(scope);
+		struct preoom_largest *big = bpf_map_lookup_elem(&policy_oom_largest, &key);
+		struct task_struct *t = NULL;
+		__u32 want = big ? big->tgid : 0;
+
+		if (want && want != tgid) {
+			t = bpf_task_from_pid(want);
+			if (t && !task_in(t, css)) {
+				bpf_task_release(t);
+				t = NULL;
+			}
+			if (!t)	/* gone or moved out: forget it, signal the charger */
+				bpf_map_delete_elem(&policy_oom_largest, &key);
+		}
+		if (t) {
+			__u32 ttgid = BPF_CORE_READ(t, tgid);
+
+			if (cfg->once && bpf_map_lookup_elem(&policy_oom_sent, &ttgid)) {
+				bpf_task_release(t);
+				POLICY_COUNT(rate_limited);
+				return 0;
+			}
+			policy_act_task(&ev, t, cfg->signal, cfg->dry_run);
+			bpf_task_release(t);
+			st->last_action = now;
+			st->fails = 0;
+			st->stall_ns = 0;
+			bpf_map_update_elem(&policy_oom_sent, &ttgid, &now, BPF_ANY);
+			return 0;
+		}
+	}
+	sent = bpf_map_lookup_elem(&policy_oom_sent, &tgid);
+	if (cfg->once && sent) {
+		POLICY_COUNT(rate_limited);
+		return 0;
+	}
 	policy_act(&ev, cfg->signal, cfg->dry_run);
 	st->last_action = now;
 	st->fails = 0;
 	st->stall_ns = 0;
 	bpf_map_update_elem(&policy_oom_sent, &tgid, &now, BPF_ANY);
+	return 0;
+}
+
+/* every kernel: the charger */
+SEC("tp_btf/mm_vmscan_memcg_reclaim_end")
+int BPF_PROG(policy_oom_end, unsigned long nr_reclaimed)
+{
+	return oom_end(nr_reclaimed, false);
+}
+
+/* with the task kfuncs (6.13+): the charger or the largest process */
+SEC("tp_btf/mm_vmscan_memcg_reclaim_end")
+int BPF_PROG(policy_oom_end_tk, unsigned long nr_reclaimed)
+{
+	return oom_end(nr_reclaimed, true);
+}
+
+/*
+ * mm_struct.rss_stat: an array of percpu counters since 6.2, one struct
+ * of atomic counters before; the flavour this kernel has is chosen at load.
+ */
+struct mm_struct___pcpu {
+	struct percpu_counter rss_stat[4];
+} __attribute__((preserve_access_index));
+
+struct mm_rss_stat___old {
+	atomic_long_t count[4];
+} __attribute__((preserve_access_index));
+
+struct mm_struct___old {
+	struct mm_rss_stat___old rss_stat;
+} __attribute__((preserve_access_index));
+
+static __always_inline long mm_counter(struct mm_struct *mm, int member)
+{
+	long v = 0;
+
+	if (bpf_core_field_exists(((struct mm_struct___pcpu *)0)->rss_stat)) {
+		char *p = (char *)((struct mm_struct___pcpu *)(void *)mm)->rss_stat;
+
+		/* element size and offset from the kernel's BTF */
+		p += member * bpf_core_type_size(struct percpu_counter) +
+		     bpf_core_field_offset(struct percpu_counter, count);
+		bpf_probe_read_kernel(&v, sizeof(v), p);
+	} else if (bpf_core_field_exists(((struct mm_struct___old *)0)->rss_stat)) {
+		struct mm_struct___old *o = (void *)mm;
+
+		bpf_core_read(&v, sizeof(v), &o->rss_stat.count[member].counter);
+	}
+	return v > 0 ? v : 0;
+}
+
+/*
+ * The largest process of each scope, by RSS (file + anon + shmem pages;
+ * swap entries are not memory the process holds).  rss_stat fires at every
+ * change of a counter; only the current process's own mm is looked at.
+ */
+SEC("tp_btf/rss_stat")
+int BPF_PROG(policy_oom_rss, struct mm_struct *mm, int member)
+{
+	struct task_struct *task;
+	struct cgroup_subsys_state *scope;
+	struct preoom_largest *big, nb;
+	struct preoom_config *cfg;
+	__u32 zero = 0, tgid;
+	__u64 key, rss;
+
+	cfg = bpf_map_lookup_elem(&policy_config, &zero);
+	if (!cfg || cfg->target != PREOOM_TARGET_LARGEST || !cfg->enabled)
+		return 0;
+	task = bpf_get_current_task_btf();
+	if (task->mm != mm || member == 2 /* MM_SWAPENTS */)
+		return 0;
+	scope = policy_scope(policy_task_memcg(task));
+	if (!scope)
+		return 0;
+	key = policy_css_id(scope);
+	tgid = bpf_get_current_pid_tgid() >> 32;
+	rss = mm_counter(mm, 0) + mm_counter(mm, 1) + mm_counter(mm, 3);
+	big = bpf_map_lookup_elem(&policy_oom_largest, &key);
+	if (big) {
+		if (big->tgid == tgid)
+			big->rss_pages = rss;	/* it shrinks too */
+		else if (rss > big->rss_pages) {
+			big->tgid = tgid;	/* racy pair, good enough for "largest" */
+			big->rss_pages = rss;
+		}
+		return 0;
+	}
+	nb.tgid = tgid;
+	nb.__pad = 0;
+	nb.rss_pages = rss;
+	bpf_map_update_elem(&policy_oom_largest, &key, &nb, BPF_NOEXIST);
 	return 0;
 }

@@ -34,6 +34,7 @@
 #include "cgroup.h"
 #include "main.h"
 #include "policy.h"
+#include "probe.h"
 #include "units.h"
 #include "policy_preoom.skel.h"
 #include "policy_pressure.skel.h"
@@ -350,6 +351,8 @@ static void json_struct(const char *name, const struct pinned_struct *ps, bool t
 
 		if (typed && p->kind == PK_BOOL)
 			jsonw_bool_field(json_wtr, p->name, v);
+		else if (typed && p->kind == PK_ENUM && policy_param_enum_name(p, v))
+			jsonw_string_field(json_wtr, p->name, policy_param_enum_name(p, v));
 		else if (p->is_signed)
 			jsonw_s64_field(json_wtr, p->name, (int64_t)v);
 		else
@@ -656,6 +659,8 @@ static int choose_programs(struct bpf_object *obj)
 		char cat[64], tp[128];
 		bool ok = true;
 
+		if (!bpf_program__autoload(prog))
+			continue;	/* left out on purpose (choose_target) */
 		if (sscanf(sec, "tp_btf/%127s", tp) == 1 || sscanf(sec, "raw_tp/%127s", tp) == 1 ||
 		    sscanf(sec, "raw_tracepoint/%127s", tp) == 1) {
 			char td[160];
@@ -675,6 +680,34 @@ static int choose_programs(struct bpf_object *obj)
 		}
 	}
 	return on;
+}
+
+/*
+ * preoom's target=largest signals another process than the current one:
+ * it needs bpf_send_signal_task (6.13+) and bpf_task_from_pid/release.
+ */
+static bool task_kfuncs_available(void)
+{
+	return probe_get(PROBE_KFUNC_SEND_SIGNAL_TASK, NULL) == PROBE_YES &&
+	       btf_has_type("bpf_task_from_pid", BTF_KIND_FUNC) &&
+	       btf_has_type("bpf_task_release", BTF_KIND_FUNC);
+}
+
+static void target_refused(const char *cmd)
+{
+	p_err("policy %s: target=largest needs the bpf_send_signal_task kfunc (Linux 6.13+), "
+	      "which this kernel lacks", cmd);
+	p_hint("target=charger (the default) works on every kernel; '%s feature' shows what "
+	       "this kernel has", prog_name);
+}
+
+static const struct policy_param *param_named(const struct policy_param *ps, int n,
+					      const char *name)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(ps[i].name, name))
+			return &ps[i];
+	return NULL;
 }
 
 struct obj_params {
@@ -730,6 +763,37 @@ static int load_params(struct load_ctx *lc, struct obj_params *op, char **kv, in
 		       "memcgctl-policy(8) documents the built-ins'", prog_name);
 		return EXIT_USAGE;
 	}
+	return 0;
+}
+
+/*
+ * preoom's action comes in two copies: policy_oom_end (the charger, every
+ * kernel) and policy_oom_end_tk with its rss_stat tracker policy_oom_rss
+ * (charger or largest, needs the task kfuncs).  Where the kfuncs exist
+ * the second pair is loaded, whatever target is, so that `set
+ * target=largest` works live; elsewhere target=largest is refused.
+ */
+static int choose_target(struct load_ctx *lc, const struct obj_params *op)
+{
+	struct bpf_program *tk = bpf_object__find_program_by_name(lc->obj, "policy_oom_end_tk");
+	struct bpf_program *cur = bpf_object__find_program_by_name(lc->obj, "policy_oom_end");
+	struct bpf_program *rss = bpf_object__find_program_by_name(lc->obj, "policy_oom_rss");
+	const struct policy_param *p = param_named(op->params, op->n, "target");
+
+	if (!tk || !cur)
+		return 0;
+	if (task_kfuncs_available()) {
+		bpf_program__set_autoload(cur, false);
+		return 0;
+	}
+	bpf_program__set_autoload(tk, false);
+	if (rss)
+		bpf_program__set_autoload(rss, false);
+	if (p && op->val && policy_param_get(p, op->val) != PREOOM_TARGET_CHARGER) {
+		target_refused("load");
+		return EXIT_UNSUPPORTED;
+	}
+	p_debug("policy load: no bpf_send_signal_task: %s signals the charger only", lc->policy);
 	return 0;
 }
 
@@ -1043,6 +1107,9 @@ static int do_load(int argc, char **argv)
 
 		memcpy(var, &nodes, sizeof(nodes));
 	}
+	ret = choose_target(&lc, &op);
+	if (ret)
+		goto out;
 	if (!choose_programs(lc.obj)) {
 		p_err("policy load: %s: this kernel has none of the hooks it needs", lc.policy);
 		p_hint("'%s feature' shows which hooks this kernel has", prog_name);
@@ -1274,6 +1341,25 @@ static int do_pshow(int argc, char **argv)
 	return ret ?: show_policy(a.pos[0]);
 }
 
+/*
+ * A preoom loaded without policy_oom_end_tk (a kernel without the task
+ * kfuncs) only knows the charger: refuse another target rather than
+ * store a value it would ignore.
+ */
+static bool target_loadable(const char *dir, const struct pinned_struct *ps)
+{
+	const struct policy_param *p = param_named(ps->params, ps->n, "target");
+	struct policy_meta m;
+	char prog[PATH_MAX + 32];
+
+	if (!p || policy_param_get(p, ps->val) == PREOOM_TARGET_CHARGER)
+		return true;
+	if (policy_meta_read(dir, &m) || !m.builtin || strcmp(m.policy, "preoom"))
+		return true;
+	snprintf(prog, sizeof(prog), "%s/progs/policy_oom_end_tk", dir);
+	return path_exists(prog);
+}
+
 static int do_set(int argc, char **argv)
 {
 	static const struct argp argp = { 0, pol_parse, "NAME KEY=VALUE...",
@@ -1309,6 +1395,11 @@ static int do_set(int argc, char **argv)
 		p_hint("'%s policy show %s' lists its parameters", prog_name, a.pos[0]);
 		pinned_struct_free(&ps);
 		return EXIT_USAGE;
+	}
+	if (!target_loadable(dir, &ps)) {
+		target_refused("set");
+		pinned_struct_free(&ps);
+		return EXIT_UNSUPPORTED;
 	}
 	/* one write: the program sees the old set or the new one */
 	if (bpf_map_update_elem(ps.fd, &zero, ps.val, BPF_ANY)) {

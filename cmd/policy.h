@@ -5,7 +5,9 @@
  * Parameters of a policy are the members of the struct that is the value
  * type of its "policy_config" map; their names say how values are typed
  * and shown (suffix _ns: duration, _pct: percent, _bytes: size, "signal"
- * or _signal: a signal name; bool: 0/1/true/false; anything else: an
+ * or _signal: a signal name; bool: 0/1/true/false; an enum member: the
+ * enumerators' names, lower case, without their common prefix (enum
+ * preoom_target's PREOOM_TARGET_LARGEST is "largest"); anything else: an
  * integer of the member's width and signedness).
  */
 #ifndef MEMCGCTL_POLICY_H
@@ -27,6 +29,14 @@ enum policy_param_kind {
 	PK_DURATION,
 	PK_SIZE,
 	PK_SIGNAL,
+	PK_ENUM,	/* the member is an enum: set and shown by enumerator name */
+};
+
+#define POLICY_ENUM_MAX 16
+
+struct policy_enum_val {
+	char name[32];		/* lower case, the enumerators' common prefix dropped */
+	int64_t val;
 };
 
 struct policy_param {
@@ -35,6 +45,8 @@ struct policy_param {
 	uint32_t size;		/* 1, 2, 4 or 8 */
 	bool is_signed;
 	enum policy_param_kind kind;
+	int nenum;		/* PK_ENUM: its enumerators */
+	struct policy_enum_val enums[POLICY_ENUM_MAX];
 };
 
 struct btf;
@@ -51,6 +63,8 @@ int policy_param_parse(const struct policy_param *p, const char *s, uint64_t *v,
 		       char *err, size_t errlen);
 const char *policy_param_format(const struct policy_param *p, uint64_t v,
 				char *buf, size_t len);
+/* PK_ENUM: the name of value v, or NULL. */
+const char *policy_param_enum_name(const struct policy_param *p, uint64_t v);
 uint64_t policy_param_get(const struct policy_param *p, const void *blob);
 void policy_param_put(const struct policy_param *p, void *blob, uint64_t v);
 /* Parse "key=value" items into blob; err names the first bad one. */

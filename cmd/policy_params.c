@@ -134,6 +134,51 @@ static const struct btf_type *skip_mods(const struct btf *btf, uint32_t id)
 	return t;
 }
 
+/*
+ * An enum member's names: lower case, without the longest prefix up to an
+ * '_' that all enumerators share (with one enumerator, up to its last '_').
+ */
+static void enum_names(const struct btf *btf, const struct btf_type *et, struct policy_param *p)
+{
+	const struct btf_enum *e = btf_enum(et);
+	int n = btf_vlen(et), pre = -1;
+	const char *first;
+
+	if (n > POLICY_ENUM_MAX)
+		n = POLICY_ENUM_MAX;
+	first = n ? btf__name_by_offset(btf, e[0].name_off) : NULL;
+	if (!first)
+		return;
+	/* pre: the length of the shared prefix ending in '_' */
+	for (int len = 0; first[len]; len++) {
+		bool all = true;
+
+		if (first[len] != '_' || !first[len + 1])
+			continue;
+		for (int i = 1; i < n && all; i++) {
+			const char *o = btf__name_by_offset(btf, e[i].name_off);
+
+			all = o && !strncmp(o, first, len + 1) && o[len + 1];
+		}
+		if (all)
+			pre = len;
+	}
+	for (int i = 0; i < n; i++) {
+		const char *o = btf__name_by_offset(btf, e[i].name_off);
+		struct policy_enum_val *v = &p->enums[p->nenum];
+		size_t j;
+
+		if (!o)
+			continue;
+		o += pre + 1;
+		for (j = 0; o[j] && j < sizeof(v->name) - 1; j++)
+			v->name[j] = tolower((unsigned char)o[j]);
+		v->name[j] = '\0';
+		v->val = btf_kflag(et) ? e[i].val : (int64_t)(uint32_t)e[i].val;
+		p->nenum++;
+	}
+}
+
 int policy_params_from_btf(const struct btf *btf, uint32_t type_id,
 			   struct policy_param *out, int max, uint32_t *struct_size,
 			   char *err, size_t errlen)
@@ -179,6 +224,12 @@ int policy_params_from_btf(const struct btf *btf, uint32_t type_id,
 		p->size = mt->size;
 		p->is_signed = is_signed;
 		p->kind = policy_param_kind_of(name, is_bool);
+		p->nenum = 0;
+		if (btf_is_enum(mt)) {
+			p->kind = PK_ENUM;
+			p->is_signed = btf_kflag(mt);	/* kflag: a signed enum */
+			enum_names(btf, mt, p);
+		}
 	}
 	return n;
 }
@@ -265,6 +316,22 @@ int policy_param_parse(const struct policy_param *p, const char *s, uint64_t *v,
 			return -EINVAL;
 		}
 		break;
+	case PK_ENUM:
+		for (int i = 0; i < p->nenum; i++)
+			if (!strcasecmp(s, p->enums[i].name)) {
+				*v = (uint64_t)p->enums[i].val;
+				return 0;
+			}
+		{
+			char names[256] = "";
+			size_t off = 0;
+
+			for (int i = 0; i < p->nenum && off < sizeof(names); i++)
+				off += snprintf(names + off, sizeof(names) - off, "%s%s",
+						i ? ", " : "", p->enums[i].name);
+			snprintf(err, errlen, "%s: '%s' is not one of %s", p->name, s, names);
+		}
+		return -EINVAL;
 	case PK_SIGNAL:
 		sig = policy_signal_parse(s);
 		if (sig < 0) {
@@ -308,6 +375,14 @@ bad_bool:
 	return -EINVAL;
 }
 
+const char *policy_param_enum_name(const struct policy_param *p, uint64_t v)
+{
+	for (int i = 0; i < p->nenum; i++)
+		if ((uint64_t)p->enums[i].val == v)
+			return p->enums[i].name;
+	return NULL;
+}
+
 const char *policy_param_format(const struct policy_param *p, uint64_t v, char *buf, size_t len)
 {
 	const char *name;
@@ -322,6 +397,13 @@ const char *policy_param_format(const struct policy_param *p, uint64_t v, char *
 			fmt_duration(buf, len, v);
 		break;
 	case PK_SIZE: fmt_size(buf, len, v); break;
+	case PK_ENUM:
+		name = policy_param_enum_name(p, v);
+		if (name)
+			snprintf(buf, len, "%s", name);
+		else
+			snprintf(buf, len, "%" PRId64, (int64_t)v);
+		break;
 	case PK_SIGNAL:
 		name = policy_signal_name((int)v);
 		if (name)

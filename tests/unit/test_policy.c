@@ -147,5 +147,44 @@ int main(void)
 	CHECK_STR("action-name", "dry_run", policy_action_name(POLICY_ACT_DRY_RUN));
 
 	btf__free(b);
+
+	/* an enum member: set and shown by name, common prefix dropped */
+	{
+		struct btf *e = btf__new_empty();
+		int en = btf__add_enum(e, "tgt", 4), en1, st;
+		const struct policy_param *t, *u;
+		unsigned char v[8] = { 0 };
+		uint64_t x;
+
+		btf__add_enum_value(e, "TGT_KIND_CHARGER", 0);
+		btf__add_enum_value(e, "TGT_KIND_LARGEST", 1);
+		btf__add_enum_value(e, "TGT_KIND_ALL_OF_THEM", 5);
+		en1 = btf__add_enum(e, "one", 4);
+		btf__add_enum_value(e, "ONLY_ONE", 3);
+		st = btf__add_struct(e, "c", 8);
+		btf__add_field(e, "target", en, 0, 0);
+		btf__add_field(e, "mode", en1, 32, 0);
+		n = policy_params_from_btf(e, st, ps, POLICY_MAX_PARAMS, &size, err, sizeof(err));
+		CHECK("enum-params", n == 2);
+		t = find(ps, n, "target");
+		u = find(ps, n, "mode");
+		CHECK("enum-kind", t && t->kind == PK_ENUM && t->nenum == 3);
+		CHECK_STR("enum-prefix-dropped", "largest", t->enums[1].name);
+		CHECK_STR("enum-underscores-kept", "all_of_them", t->enums[2].name);
+		CHECK_STR("enum-single", "one", u->enums[0].name);
+		CHECK("enum-parse", policy_param_parse(t, "LARGEST", &x, err, sizeof(err)) == 0 && x == 1);
+		CHECK("enum-parse-bad", policy_param_parse(t, "biggest", &x, err, sizeof(err)) == -EINVAL);
+		CHECK_STR("enum-parse-bad-lists", "target: 'biggest' is not one of charger, largest, all_of_them", err);
+		CHECK("enum-parse-number-refused", policy_param_parse(t, "1", &x, err, sizeof(err)) == -EINVAL);
+		CHECK_STR("enum-format", "all_of_them", policy_param_format(t, 5, buf, sizeof(buf)));
+		CHECK_STR("enum-format-unknown", "7", policy_param_format(t, 7, buf, sizeof(buf)));
+		{
+			char *kv[] = { "target=largest" };
+
+			CHECK("enum-apply", policy_params_apply(ps, n, v, kv, 1, err, sizeof(err)) == 0 &&
+			      policy_param_get(t, v) == 1);
+		}
+		btf__free(e);
+	}
 	return unit_done();
 }
