@@ -54,8 +54,18 @@ report() {	# LABEL NS
 	printf '%-28s %8.1f ms  ratio %.3f\n' "$1" "$(bc -l <<<"$2 / 1000000")" "$(bc -l <<<"$2 / $base")"
 }
 "$MEMCGCTL" policy load preoom name "${P}_o" cgroup "${CG#"$MEM"}" >/dev/null || exit 1
-report "preoom loaded" "$(measure preoom)"
+o_ns=$(measure preoom)
+report "preoom loaded" "$o_ns"
 "$MEMCGCTL" policy unload "${P}_o" >/dev/null
+# target=largest (6.13+): an rss_stat program runs at every RSS change
+if "$MEMCGCTL" policy load preoom name "${P}_o" cgroup "${CG#"$MEM"}" target=largest >/dev/null 2>&1; then
+	l_ns=$(measure largest)
+	report "preoom target=largest" "$l_ns"
+	printf '%-28s %8s     ratio %.3f\n' "  largest vs charger" "" "$(bc -l <<<"$l_ns / $o_ns")"
+	"$MEMCGCTL" policy unload "${P}_o" >/dev/null
+else
+	echo "preoom target=largest        not on this kernel (no bpf_send_signal_task)"
+fi
 "$MEMCGCTL" policy load pressure name "${P}_p" cgroup "${CG#"$MEM"}" >/dev/null || exit 1
 report "pressure loaded" "$(measure pressure)"
 "$MEMCGCTL" policy unload "${P}_p" >/dev/null

@@ -244,9 +244,11 @@ const struct probe_cmd probe_cmds[] = {
 	  .degraded_note = "hook programs cannot be probed without tracefs" },
 	{ .name = "policy", REQ(PROBE_BTF, PROBE_BPFFS, PROBE_PROG_TP_BTF, PROBE_MAP_RINGBUF,
 				PROBE_HELPER_SEND_SIGNAL),
-	  OPT(PROBE_TP_MEMCG_RECLAIM_B, PROBE_TP_MEMCG_RECLAIM_E),
+	  OPT(PROBE_TP_MEMCG_RECLAIM_B, PROBE_TP_MEMCG_RECLAIM_E, PROBE_KFUNC_SEND_SIGNAL_TASK),
 	  .degraded_note = "no memcg reclaim tracepoints: the preoom built-in cannot load "
-			   "(pressure and user policies still work)" },
+			   "(pressure and user policies still work); no bpf_send_signal_task "
+			   "(6.13+): preoom signals only the charging process (target=largest "
+			   "is refused)" },
 	{ .name = "watch", REQ(PROBE_BTF, PROBE_MEMCG, PROBE_MAP_RINGBUF, PROBE_PROG_TRACEPOINT),
 	  OPT(PROBE_TP_MEMCG_RECLAIM_B, PROBE_TP_DIRECT_RECLAIM_B, PROBE_TP_MARK_VICTIM,
 	      PROBE_TP_THROTTLED, PROBE_TP_COUNT_EVENTS, PROBE_TP_CGROUP_MKDIR, PROBE_PROG_TP_BTF),

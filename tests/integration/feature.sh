@@ -46,6 +46,15 @@ check_json "map-ringbuf-agrees-with-bpftool" ".map.ringbuf == $ringbuf"
 sig=$(jq '.helpers.tracepoint_available_helpers | index("bpf_send_signal") != null' <<<"$bt")
 check_json "helper-send-signal-agrees-with-bpftool" ".helper.bpf_send_signal == $sig"
 check_json "show-full" '.commands.show.status == "full" or .commands.show.status == "degraded"'
+# policy: bpf_send_signal_task (6.13+) is an optional probe, in BTF as a function
+tk=false
+bpftool btf dump file /sys/kernel/btf/vmlinux 2>/dev/null | grep -q "FUNC 'bpf_send_signal_task'" && tk=true
+check_json "kfunc-send-signal-task-agrees-with-btf" ".kfunc.bpf_send_signal_task == $tk"
+if [[ $tk == false ]]; then
+	check_json "policy-degraded-without-send-signal-task" '.commands.policy.status == "degraded" and (.commands.policy.missing | test("bpf_send_signal_task"))'
+else
+	check_json "policy-not-degraded-by-send-signal-task" '.commands.policy.missing | test("bpf_send_signal_task") | not'
+fi
 
 run_mc feature
 check "plain-has-commands" grep -q '^Commands:' <<<"$OUT"

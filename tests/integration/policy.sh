@@ -51,6 +51,13 @@ wait_prog_gone() {
 pinned_count() { find "$PIN/$1" 2>/dev/null | wc -l; }
 
 # ---- preoom ---------------------------------------------------------------
+# with bpf_send_signal_task (6.13+) preoom's action is policy_oom_end_tk
+# beside the rss_stat tracker policy_oom_rss
+if [[ $("$MEMCGCTL" -j feature | jq '.kfunc.bpf_send_signal_task') == true ]]; then
+	PEND=policy_oom_end_tk NPROGS=3
+else
+	PEND=policy_oom_end NPROGS=2
+fi
 cg_new preoom 64M || { t_fail setup "cannot create a test cgroup"; exit 0; }
 cg_oom=$CG rel_oom=$CG_REL
 preoom_swap "$cg_oom"
@@ -64,10 +71,10 @@ check_json "load-json" ".name == \"${P}_oom\" and .policy == \"preoom\" and .sta
 check_json "load-param-from-kv" '.parameters.interval_ns == 100000000 and .parameters.signal == 15'
 
 # memcgctl has exited: the pins and the attached programs remain
-check "pins-exist" test -e "$PIN/${P}_oom/links/policy_oom_end" -a -e "$PIN/${P}_oom/meta"
+check "pins-exist" test -e "$PIN/${P}_oom/links/$PEND" -a -e "$PIN/${P}_oom/meta"
 check "pin-dir-root-only" test "$(stat -c %a "$PIN/${P}_oom")" = 700
 check "pins-root-only" test -z "$(find "$PIN/${P}_oom" -type f ! -perm 600)"
-check "bpftool-sees-prog" prog_loaded policy_oom_end
+check "bpftool-sees-prog" prog_loaded "$PEND"
 
 # trials: the workload gets SIGTERM and exits cleanly, no OOM kill
 ok=0 trials=5
@@ -96,7 +103,7 @@ rm -f "$FDIR/out"
 run_mc -j policy show "${P}_oom"
 check_json "show-counters-actions" ".counters.actions == $ok"
 check_json "show-counters-consistent" '.counters.triggers >= .counters.actions and .counters.evaluations >= .counters.triggers and .counters.errors == 0'
-check_json "show-programs" '[.programs[] | select(.attached)] | length == 2'
+check_json "show-programs" "[.programs[] | select(.attached)] | length == $NPROGS"
 run_mc -j policy list
 check_json "list-actions" "any(.[]; .name == \"${P}_oom\" and .actions == $ok and .state == \"active\")"
 run_mc -j policy events "${P}_oom"
@@ -217,7 +224,7 @@ run_mc policy unload "${P}_oom"
 check_eq "unload-twice-ok" 0 "$RC"
 run_mc policy unload "${P}_orph"
 check_eq "unload-orphan" 0 "$RC"
-check "unload-progs-gone" wait_prog_gone policy_oom_end
+check "unload-progs-gone" wait_prog_gone "$PEND"
 check "unload-pressure-gone" wait_prog_gone policy_prs_fault
 check_eq "no-pins-left" "" "$(ls "$PIN" 2>/dev/null | grep "^${P}_")"
 # the pin root goes with the last policy: it may stay only if others' policies are in it
