@@ -100,6 +100,21 @@ struct {
 	__type(value, struct preoom_largest);
 } policy_oom_largest SEC(".maps");
 
+/*
+ * rss_stat fires at every page the process maps or unmaps; the tracker
+ * looks at one change in PREOOM_RSS_SAMPLE per CPU.  A process that grows
+ * to be the largest does so through thousands of changes, so it is still
+ * found, at an eighth of the cost on the fault path.
+ */
+#define PREOOM_RSS_SAMPLE 8
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} policy_oom_rss_tick SEC(".maps");
+
 /* 6.13+ (bpf_task_from_pid 6.2+); only policy_oom_end_tk calls them */
 extern struct task_struct *bpf_task_from_pid(s32 pid) __ksym __weak;
 extern void bpf_task_release(struct task_struct *p) __ksym __weak;
@@ -491,11 +506,14 @@ int BPF_PROG(policy_oom_rss, struct mm_struct *mm, int member)
 	struct cgroup_subsys_state *scope;
 	struct preoom_largest *big, nb;
 	struct preoom_config *cfg;
-	__u32 zero = 0, tgid;
+	__u32 zero = 0, tgid, *tick;
 	__u64 key, rss;
 
 	cfg = bpf_map_lookup_elem(&policy_config, &zero);
 	if (!cfg || cfg->target != PREOOM_TARGET_LARGEST || !cfg->enabled)
+		return 0;
+	tick = bpf_map_lookup_elem(&policy_oom_rss_tick, &zero);
+	if (!tick || (++*tick % PREOOM_RSS_SAMPLE))
 		return 0;
 	task = bpf_get_current_task_btf();
 	if (task->mm != mm || member == 2 /* MM_SWAPENTS */)
