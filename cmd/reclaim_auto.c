@@ -8,7 +8,10 @@
  *
  * --mode memcgctl (default): probe with a step that grows while the
  *   workload shows no harm; when PSI exceeds the target, cut the step to a
- *   quarter and hold for exponentially longer; when the pages we just
+ *   quarter and hold for exponentially longer, and do not probe below the
+ *   usage where that happened (the working set) for 16 << backoffs ticks
+ *   (a probe there costs a stall every time: under MGLRU even a small
+ *   memory.reclaim request can evict megabytes of it); when the pages we just
  *   reclaimed come back as refaults (more than 10% of them), halve the
  *   step and hold: the working set is being hit before PSI has moved.
  * --mode senpai: senpai's published algorithm and defaults: a limit
@@ -54,7 +57,7 @@ static uint64_t min_u64(uint64_t a, uint64_t b) { return a < b ? a : b; }
 enum rc_action rc_mc_tick(const struct rc_mc_conf *c, struct rc_mc_state *s,
 			  const struct rc_obs *o, uint64_t *bytes)
 {
-	uint64_t max_step, psi_limit, room;
+	uint64_t max_step, psi_limit, room, floor;
 
 	*bytes = 0;
 	max_step = c->max_step ? c->max_step : (uint64_t)(o->usage * c->max_step_pct);
@@ -68,6 +71,8 @@ enum rc_action rc_mc_tick(const struct rc_mc_conf *c, struct rc_mc_state *s,
 		s->step = max_u64(s->step / 4, MIB / 4);
 		s->backoffs = s->backoffs < 4 ? s->backoffs + 1 : 4;
 		s->hold = 2 << s->backoffs;
+		s->ws_floor = o->usage;
+		s->ws_ticks = 16 << s->backoffs;
 		return RCA_BACKOFF_PSI;
 	}
 	if (o->last_reclaimed && o->refaults * 1.0 > c->refault_ratio * o->last_reclaimed) {
@@ -77,6 +82,10 @@ enum rc_action rc_mc_tick(const struct rc_mc_conf *c, struct rc_mc_state *s,
 		s->hold = 1 << s->backoffs;
 		return RCA_BACKOFF_REFAULT;
 	}
+	if (s->ws_ticks > 0)
+		s->ws_ticks--;
+	else
+		s->ws_floor = 0;
 	/* the last step did no harm: forget one backoff */
 	if (o->last_reclaimed && s->backoffs)
 		s->backoffs--;
@@ -90,7 +99,8 @@ enum rc_action rc_mc_tick(const struct rc_mc_conf *c, struct rc_mc_state *s,
 		s->hold = 4;
 		return RCA_FLOOR;
 	}
-	room = o->usage > c->min_size ? o->usage - c->min_size : 0;
+	floor = max_u64(c->min_size, s->ws_ticks > 0 ? s->ws_floor : 0);
+	room = o->usage > floor ? o->usage - floor : 0;
 	if (room < MIB / 4)
 		return RCA_FLOOR;
 	*bytes = min_u64(s->step, room);

@@ -118,6 +118,8 @@ struct rc_mc_state {
 	uint64_t step;			/* bytes for the next probe, 0: start */
 	int hold;			/* ticks to wait before probing again */
 	int backoffs;			/* consecutive backoffs: longer holds */
+	uint64_t ws_floor;		/* usage where PSI last rose: the working set */
+	int ws_ticks;			/* ticks the floor still holds */
 };
 enum rc_action rc_mc_tick(const struct rc_mc_conf *c, struct rc_mc_state *s,
 			  const struct rc_obs *o, uint64_t *bytes);
