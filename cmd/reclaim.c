@@ -302,7 +302,15 @@ static int rel_level(const char *rel)
 	return level;
 }
 
-int rc_bpf_start(struct rc_target *t, struct reclaim_bpf **out)
+/*
+ * Open and load the programs for t, attach none.  The memcg:* hooks fire
+ * on every memcg statistics update and event (several times per page
+ * fault): they cost the whole machine while attached, so callers attach
+ * only around the reclaim they measure.  `refaults`: load the workingset
+ * refault hook at all (one-shot reports refaults during the request;
+ * --auto reads them from memory.stat between steps instead).
+ */
+int rc_bpf_load(struct rc_target *t, bool refaults, struct reclaim_bpf **out)
 {
 	struct reclaim_bpf *skel;
 	int err;
@@ -319,20 +327,48 @@ int rc_bpf_start(struct rc_target *t, struct reclaim_bpf **out)
 	skel->rodata->reclaimer_tgid = getpid();
 	/* what older kernels lack degrades to cgroupfs numbers */
 	bpf_prog_autoload_if_tp(skel->progs.reclaim_memcg_events, "memcg", "count_memcg_events");
-	bpf_prog_autoload_if_tp(skel->progs.reclaim_lruvec_state, "memcg", "mod_memcg_lruvec_state");
+	if (refaults)
+		bpf_prog_autoload_if_tp(skel->progs.reclaim_lruvec_state, "memcg",
+					"mod_memcg_lruvec_state");
+	else
+		bpf_program__set_autoload(skel->progs.reclaim_lruvec_state, false);
 	bpf_prog_autoload_if_tp(skel->progs.reclaim_throttled, "vmscan", "mm_vmscan_throttled");
 	err = reclaim_bpf__load(skel);
 	if (err) {
 		reclaim_bpf__destroy(skel);
 		return bpf_report_failure("reclaim", "load", err);
 	}
-	err = reclaim_bpf__attach(skel);
-	if (err) {
-		reclaim_bpf__destroy(skel);
-		return bpf_report_failure("reclaim", "attach", err);
-	}
 	*out = skel;
 	return 0;
+}
+
+/* Attach every loaded program; 0 or an exit code (reported). */
+int rc_bpf_attach(struct reclaim_bpf *skel)
+{
+	int err = reclaim_bpf__attach(skel);
+
+	if (err) {
+		reclaim_bpf__detach(skel);
+		return bpf_report_failure("reclaim", "attach", err);
+	}
+	return 0;
+}
+
+/* Detach them all (the counters stay readable). */
+void rc_bpf_detach(struct reclaim_bpf *skel)
+{
+	reclaim_bpf__detach(skel);
+}
+
+int rc_bpf_start(struct rc_target *t, struct reclaim_bpf **out)
+{
+	int err = rc_bpf_load(t, true, out);
+
+	if (!err && (err = rc_bpf_attach(*out))) {
+		reclaim_bpf__destroy(*out);
+		*out = NULL;
+	}
+	return err;
 }
 
 void rc_bpf_snapshot(struct reclaim_bpf *skel, struct reclaim_counters *c)
@@ -859,6 +895,7 @@ static int rc_oneshot(struct rc_target *t, const struct rc_args *a)
 	t0 = now_ns();
 	r.result = rc_reclaim(t, r.requested, &r.err);
 	r.duration_ns = now_ns() - t0;
+	rc_bpf_detach(skel);	/* off the hot path at once */
 	rc_bpf_snapshot(skel, &c1);
 	rc_psi_totals(t, &some1, &full1);
 	r.after = rc_usage(t);

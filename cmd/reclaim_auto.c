@@ -186,7 +186,7 @@ struct rc_auto {
 	struct rc_senpai_conf sp;
 	struct rc_senpai_state sps;
 	uint64_t tick_ns;
-	bool bpf_refaults, memcg_events;
+	bool memcg_events;
 	/* totals for the summary */
 	uint64_t start_usage, min_usage, steps, reclaimed_pages, psi_us, refaults, ticks;
 	uint64_t backoffs;
@@ -367,7 +367,7 @@ static bool gone(const struct rc_target *t)
 int rc_auto_run(struct rc_target *t, const struct rc_args *a)
 {
 	struct rc_auto r = { .t = t };
-	struct reclaim_counters c_prev, c_now, d;
+	struct reclaim_counters d;
 	uint64_t some_prev, full, rf_prev = CG_UNKNOWN, t0, t_prev, last_pages = 0;
 	bool last_partial = false;
 	const char *why = "signal";
@@ -383,16 +383,18 @@ int rc_auto_run(struct rc_target *t, const struct rc_args *a)
 		       "the workload into it too");
 		return EXIT_UNSUPPORTED;
 	}
-	ret = rc_bpf_start(t, &r.skel);
+	/*
+	 * Loaded once, attached only while a step reclaims: between steps
+	 * nothing of ours runs in the kernel, and the refaults the controller
+	 * watches come from memory.stat (the kernel's own workingset counters).
+	 */
+	ret = rc_bpf_load(t, false, &r.skel);
 	if (ret)
 		return ret;
-	r.bpf_refaults = rc_have_refaults(r.skel);
 	r.memcg_events = rc_have_memcg_events(r.skel);
-	if (!r.bpf_refaults)
-		rf_prev = rc_refaults(t);
+	rf_prev = rc_refaults(t);
 	r.start_usage = r.min_usage = rc_usage(t);
 	log_header(&r);
-	rc_bpf_snapshot(r.skel, &c_prev);
 	t0 = t_prev = mono_ns();
 
 	while (!rc_stop) {
@@ -418,16 +420,9 @@ int rc_auto_run(struct rc_target *t, const struct rc_args *a)
 			o.psi_us = some - some_prev;
 			some_prev = some;
 		}
-		rc_bpf_snapshot(r.skel, &c_now);
-		rc_counters_sub(&d, &c_now, &c_prev);
-		c_prev = c_now;
-		if (r.bpf_refaults) {
-			o.refaults = d.refault[0] + d.refault[1];
-		} else {
-			rf = rc_refaults(t);
-			o.refaults = cg_known(rf) && cg_known(rf_prev) && rf >= rf_prev ? rf - rf_prev : 0;
-			rf_prev = rf;
-		}
+		rf = rc_refaults(t);
+		o.refaults = cg_known(rf) && cg_known(rf_prev) && rf >= rf_prev ? rf - rf_prev : 0;
+		rf_prev = rf;
 		o.last_reclaimed = last_pages;
 		o.last_partial = last_partial;
 
@@ -441,8 +436,15 @@ int rc_auto_run(struct rc_target *t, const struct rc_args *a)
 		last_pages = 0;
 		last_partial = false;
 		if (bytes >= (uint64_t)sysconf(_SC_PAGESIZE)) {
+			ret = rc_bpf_attach(r.skel);
+			if (ret) {
+				why = "error";
+				exit_code = ret;
+				break;
+			}
 			rc_bpf_snapshot(r.skel, &c_a);
 			res = rc_reclaim(t, bytes, &err);
+			rc_bpf_detach(r.skel);
 			rc_bpf_snapshot(r.skel, &c_b);
 			rc_counters_sub(&d, &c_b, &c_a);
 			got = last_pages = pages_reclaimed(&r, &d);

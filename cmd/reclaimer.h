@@ -58,6 +58,10 @@ const char *rc_result_name(enum rc_result r);
 
 /* BPF measurement: open/load/attach for t, snapshot the counters. */
 int rc_bpf_start(struct rc_target *t, struct reclaim_bpf **skel);
+/* The same in parts: load without attaching, attach/detach around a step. */
+int rc_bpf_load(struct rc_target *t, bool refaults, struct reclaim_bpf **skel);
+int rc_bpf_attach(struct reclaim_bpf *skel);
+void rc_bpf_detach(struct reclaim_bpf *skel);
 void rc_bpf_snapshot(struct reclaim_bpf *skel, struct reclaim_counters *c);
 void rc_bpf_stop(struct reclaim_bpf *skel);
 /* Did the optional memcg:* hooks load (newer kernels only)? */

@@ -90,7 +90,13 @@ else
 	check_json "size-file-pages" '.file_reclaimed_pages > 7000 and .anon_reclaimed_pages == 0'
 	check_json "size-by-memcgctl" '.by_memcgctl.reclaimed_file_pages > 7000 and .by_memcgctl.passes > 0'
 fi
-check_json "size-scanned-ge-reclaimed" '.scanned_pages >= .reclaimed_pages and .efficiency > 0.3'
+# anon pages were just written: their accessed bits send many back to the
+# active list on the first scan (6.1's classic LRU: ~25% efficiency)
+if ((ANON)); then
+	check_json "size-scanned-ge-reclaimed" '.scanned_pages >= .reclaimed_pages and .efficiency > 0.1'
+else
+	check_json "size-scanned-ge-reclaimed" '.scanned_pages >= .reclaimed_pages and .efficiency > 0.3'
+fi
 check_json "size-duration" '.duration_ns > 0 and .duration_ns < 30000000000'
 check_eq "size-limit-unchanged" "$lim0" "$(cat "$cg/$LIMIT_FILE")"
 [[ $MEM_V2 == 1 ]] && check_eq "size-v2-limits-untouched" "$lims0" "$(limits_of "$cg")"
@@ -139,7 +145,7 @@ if [[ $MEM_V2 == 1 ]]; then
 			# shellcheck disable=SC2086
 			run_mc reclaim "$rel" 4M $o
 			check_eq "refused${o%% *}-rc" 5 "$RC"
-			check "refused${o%% *}-one-line" test "$(grep -c . <<<"$ERR")" -eq 1
+			one_line_err "refused${o%% *}-one-line"
 			check "refused${o%% *}-says-why" grep -q 'takes no swappiness=' <<<"$ERR"
 		done
 		run_mc -j reclaim "$rel" 4M --file-only
