@@ -8,7 +8,8 @@
 # side by side in one run.  Per controller: usage reduction, PSI some
 # total, workingset refaults, and the hot set's throughput against none.
 # Goal (issue 8): >= 60% usage reduction within 2 minutes, hot set within 5%.
-#   RC_BENCH_SECS (120)  RC_BENCH_COLD (512M)  RC_BENCH_HOT (32M)
+# Then the hot-path cost of a waiting --auto on faultbench (see the end).
+#   RC_BENCH_SECS (120)  RC_BENCH_COLD (512M)  RC_BENCH_HOT (32M)  RC_BENCH_OVH_ROUNDS (5)
 . "$(dirname "$0")/lib.sh"
 need_root
 SECS=${RC_BENCH_SECS:-120} COLD=${RC_BENCH_COLD:-512M} HOT=${RC_BENCH_HOT:-32M}
@@ -71,3 +72,25 @@ for r in "${res[@]}"; do
 			u1 / 1048576, 100 * (u0 - u1) / u0, psi / 1000, rf / 1, p, m, m / bm }'
 done
 echo "(vs_none: hot-set read throughput relative to no reclaim; passes are paced 10ms apart)"
+
+# Hot-path cost of a running --auto between steps: faultbench (page faults
+# charged in a limited cgroup) alone, and while `reclaim --auto` watches
+# that cgroup without reclaiming (--min-size above its usage: every tick is
+# "floor"), alternating, median of RC_BENCH_OVH_ROUNDS (5) each.
+ovh_rounds=${RC_BENCH_OVH_ROUNDS:-5}
+cg_new bench-ovh 512M
+ovh=$CG ovh_rel=$CG_REL
+without=() with=()
+for _ in $(seq "$ovh_rounds"); do
+	without+=("$(fault_ns "$ovh")")
+	"$MEMCGCTL" reclaim "$ovh_rel" --auto --interval 1s --min-size 1G >/dev/null 2>&1 &
+	p=$!
+	sleep 1.5	# loaded, first ticks done
+	with+=("$(fault_ns "$ovh")")
+	kill "$p"
+	wait "$p"
+done
+med() { printf '%s\n' "$@" | sort -n | sed -n "$((($# + 1) / 2))p"; }
+mw=$(med "${with[@]}") mo=$(med "${without[@]}")
+echo "faultbench while --auto waits: $mw ns/page vs $mo alone, ratio $(ratio "$mw" "$mo")" \
+	"(rounds: alone ${without[*]}; with ${with[*]})"

@@ -198,7 +198,7 @@ static enum probe_state run_probe(enum probe_id id)
 		return probe_mem_reclaim(id);
 	case PROBE_RECLAIM_SWAPPINESS:
 		return btf_has_enumerator("MEMORY_RECLAIM_SWAPPINESS") ? PROBE_YES :
-			no(id, "memory.reclaim takes no swappiness= here (6.13+)");
+			no(id, "memory.reclaim takes no swappiness= here (6.12+)");
 	case PROBE_MAP_RINGBUF:
 		return libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) == 1 ? PROBE_YES :
 			no(id, "BPF ring buffers are not supported (5.8+)");

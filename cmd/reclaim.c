@@ -176,6 +176,14 @@ static enum rc_result rc_errno_result(const struct rc_target *t, int ret, int *e
 	return RC_ERROR;
 }
 
+/* Tests only: hold each step this long, so that a signal reliably lands mid-run. */
+static unsigned long rc_test_pause_ms(void)
+{
+	const char *s = getenv("MEMCGCTL_TEST_STEP_PAUSE_MS");
+
+	return s ? strtoul(s, NULL, 10) % 10000 : 0;
+}
+
 /*
  * v1: walk the limit down from usage towards usage - bytes.  Each write
  * makes the kernel reclaim in our context until usage fits; EBUSY means it
@@ -199,12 +207,7 @@ static enum rc_result rc_reclaim_v1(struct rc_target *t, uint64_t bytes, int *er
 	if (!cg_known(usage))
 		return RC_VANISHED;
 	goal = usage > bytes ? usage - bytes : 0;
-	/*
-	 * Tests only: hold each lowered step this long, so that a signal
-	 * reliably lands while the limit is lowered.
-	 */
-	if (getenv("MEMCGCTL_TEST_STEP_PAUSE_MS"))
-		test_pause_ms = strtoul(getenv("MEMCGCTL_TEST_STEP_PAUSE_MS"), NULL, 10) % 10000;
+	test_pause_ms = rc_test_pause_ms();	/* tests: hold each lowered step */
 	step = t->step_bytes ? t->step_bytes : bytes / 8;
 	if (step < (1 << 20))
 		step = 1 << 20;
@@ -246,19 +249,37 @@ static enum rc_result rc_reclaim_v1(struct rc_target *t, uint64_t bytes, int *er
 	return res;
 }
 
+/*
+ * v2: memory.reclaim, in one write, or in writes of at most --step bytes
+ * (a signal is then also seen between them).  The kernel reclaims in our
+ * context, answers EAGAIN when it could not take it all, and EINTR when a
+ * signal arrives.  Nothing persistent is written: memory.max and
+ * memory.high are never touched on v2.
+ */
 static enum rc_result rc_reclaim_v2(struct rc_target *t, uint64_t bytes, int *err)
 {
 	char path[PATH_MAX + 32], buf[64];
+	unsigned long test_pause_ms = rc_test_pause_ms();
+	uint64_t left = bytes, step = t->step_bytes ? t->step_bytes : bytes;
 	int ret;
 
 	snprintf(path, sizeof(path), "%s/memory.reclaim", t->ref.path);
-	snprintf(buf, sizeof(buf), "%llu%s", (unsigned long long)bytes, t->swap_arg);
-	ret = write_file_str(path, buf);
-	if (!ret)
-		return RC_DONE;
-	if (ret == -EAGAIN)
-		return RC_PARTIAL;
-	return rc_errno_result(t, ret, err);
+	while (left) {
+		uint64_t n = left < step ? left : step;
+
+		if (rc_stop)
+			return RC_INTERRUPTED;
+		snprintf(buf, sizeof(buf), "%llu%s", (unsigned long long)n, t->swap_arg);
+		ret = write_file_str(path, buf);
+		if (ret == -EAGAIN)
+			return RC_PARTIAL;
+		if (ret)
+			return rc_errno_result(t, ret, err);
+		left -= n;
+		if (left && test_pause_ms)
+			usleep(test_pause_ms * 1000);	/* a signal cuts it short */
+	}
+	return RC_DONE;
 }
 
 enum rc_result rc_reclaim(struct rc_target *t, uint64_t bytes, int *err)
@@ -281,7 +302,15 @@ static int rel_level(const char *rel)
 	return level;
 }
 
-int rc_bpf_start(struct rc_target *t, struct reclaim_bpf **out)
+/*
+ * Open and load the programs for t, attach none.  The memcg:* hooks fire
+ * on every memcg statistics update and event (several times per page
+ * fault): they cost the whole machine while attached, so callers attach
+ * only around the reclaim they measure.  `refaults`: load the workingset
+ * refault hook at all (one-shot reports refaults during the request;
+ * --auto reads them from memory.stat between steps instead).
+ */
+int rc_bpf_load(struct rc_target *t, bool refaults, struct reclaim_bpf **out)
 {
 	struct reclaim_bpf *skel;
 	int err;
@@ -298,20 +327,48 @@ int rc_bpf_start(struct rc_target *t, struct reclaim_bpf **out)
 	skel->rodata->reclaimer_tgid = getpid();
 	/* what older kernels lack degrades to cgroupfs numbers */
 	bpf_prog_autoload_if_tp(skel->progs.reclaim_memcg_events, "memcg", "count_memcg_events");
-	bpf_prog_autoload_if_tp(skel->progs.reclaim_lruvec_state, "memcg", "mod_memcg_lruvec_state");
+	if (refaults)
+		bpf_prog_autoload_if_tp(skel->progs.reclaim_lruvec_state, "memcg",
+					"mod_memcg_lruvec_state");
+	else
+		bpf_program__set_autoload(skel->progs.reclaim_lruvec_state, false);
 	bpf_prog_autoload_if_tp(skel->progs.reclaim_throttled, "vmscan", "mm_vmscan_throttled");
 	err = reclaim_bpf__load(skel);
 	if (err) {
 		reclaim_bpf__destroy(skel);
 		return bpf_report_failure("reclaim", "load", err);
 	}
-	err = reclaim_bpf__attach(skel);
-	if (err) {
-		reclaim_bpf__destroy(skel);
-		return bpf_report_failure("reclaim", "attach", err);
-	}
 	*out = skel;
 	return 0;
+}
+
+/* Attach every loaded program; 0 or an exit code (reported). */
+int rc_bpf_attach(struct reclaim_bpf *skel)
+{
+	int err = reclaim_bpf__attach(skel);
+
+	if (err) {
+		reclaim_bpf__detach(skel);
+		return bpf_report_failure("reclaim", "attach", err);
+	}
+	return 0;
+}
+
+/* Detach them all (the counters stay readable). */
+void rc_bpf_detach(struct reclaim_bpf *skel)
+{
+	reclaim_bpf__detach(skel);
+}
+
+int rc_bpf_start(struct rc_target *t, struct reclaim_bpf **out)
+{
+	int err = rc_bpf_load(t, true, out);
+
+	if (!err && (err = rc_bpf_attach(*out))) {
+		reclaim_bpf__destroy(*out);
+		*out = NULL;
+	}
+	return err;
 }
 
 void rc_bpf_snapshot(struct reclaim_bpf *skel, struct reclaim_counters *c)
@@ -396,12 +453,14 @@ enum {
 static const struct argp_option rc_options[] = {
 	{ 0, 0, 0, 0, "One-shot (CGROUP AMOUNT):", 1 },
 	{ "swappiness", OPT_SWAPPINESS, "N", 0,
-	  "v2 (6.13+): balance anon/file like swappiness N (0-200) for this request", 1 },
-	{ "file-only", OPT_FILE_ONLY, 0, 0, "v2 (6.13+): reclaim page cache only (swappiness=0)", 1 },
-	{ "anon-only", OPT_ANON_ONLY, 0, 0, "v2 (6.13+): reclaim anonymous memory only", 1 },
+	  "v2 (6.12+): balance anon/file like swappiness N (0-200) for this request", 1 },
+	{ "file-only", OPT_FILE_ONLY, 0, 0,
+	  "v2 (6.12+): reclaim file-backed page cache only (swappiness=0)", 1 },
+	{ "anon-only", OPT_ANON_ONLY, 0, 0,
+	  "v2 (6.12+): reclaim swap-backed memory (anon, shmem) only", 1 },
 	{ "force", OPT_FORCE, 0, 0, "allow the root cgroup", 1 },
 	{ "step", OPT_STEP, "SIZE", 0,
-	  "v1: lower the limit by at most SIZE per write (default AMOUNT/8, >= 1M)", 1 },
+	  "at most SIZE per write (v1: default AMOUNT/8, >= 1M; v2: default one write)", 1 },
 	{ 0, 0, 0, 0, "Closed loop (CGROUP --auto):", 2 },
 	{ "auto", OPT_AUTO, 0, 0, "reclaim gradually while memory pressure stays low", 2 },
 	{ "mode", OPT_MODE, "MODE", 0, "memcgctl (default) or senpai", 2 },
@@ -629,7 +688,7 @@ static int rc_setup(struct rc_target *t, const struct rc_args *a)
 		}
 		if (probe_get(PROBE_RECLAIM_SWAPPINESS, NULL) != PROBE_YES) {
 			p_err("reclaim: %s: this kernel's memory.reclaim takes no swappiness= "
-			      "(6.13+)", opt);
+			      "(6.12+)", opt);
 			p_hint("run without it: the kernel then balances anon and file itself");
 			return EXIT_UNSUPPORTED;
 		}
@@ -836,6 +895,7 @@ static int rc_oneshot(struct rc_target *t, const struct rc_args *a)
 	t0 = now_ns();
 	r.result = rc_reclaim(t, r.requested, &r.err);
 	r.duration_ns = now_ns() - t0;
+	rc_bpf_detach(skel);	/* off the hot path at once */
 	rc_bpf_snapshot(skel, &c1);
 	rc_psi_totals(t, &some1, &full1);
 	r.after = rc_usage(t);

@@ -8,7 +8,10 @@
  *
  * --mode memcgctl (default): probe with a step that grows while the
  *   workload shows no harm; when PSI exceeds the target, cut the step to a
- *   quarter and hold for exponentially longer; when the pages we just
+ *   quarter and hold for exponentially longer, and do not probe below the
+ *   usage where that happened (the working set) for 16 << backoffs ticks
+ *   (a probe there costs a stall every time: under MGLRU even a small
+ *   memory.reclaim request can evict megabytes of it); when the pages we just
  *   reclaimed come back as refaults (more than 10% of them), halve the
  *   step and hold: the working set is being hit before PSI has moved.
  * --mode senpai: senpai's published algorithm and defaults: a limit
@@ -54,7 +57,7 @@ static uint64_t min_u64(uint64_t a, uint64_t b) { return a < b ? a : b; }
 enum rc_action rc_mc_tick(const struct rc_mc_conf *c, struct rc_mc_state *s,
 			  const struct rc_obs *o, uint64_t *bytes)
 {
-	uint64_t max_step, psi_limit, room;
+	uint64_t max_step, psi_limit, room, floor;
 
 	*bytes = 0;
 	max_step = c->max_step ? c->max_step : (uint64_t)(o->usage * c->max_step_pct);
@@ -68,6 +71,8 @@ enum rc_action rc_mc_tick(const struct rc_mc_conf *c, struct rc_mc_state *s,
 		s->step = max_u64(s->step / 4, MIB / 4);
 		s->backoffs = s->backoffs < 4 ? s->backoffs + 1 : 4;
 		s->hold = 2 << s->backoffs;
+		s->ws_floor = o->usage;
+		s->ws_ticks = 16 << s->backoffs;
 		return RCA_BACKOFF_PSI;
 	}
 	if (o->last_reclaimed && o->refaults * 1.0 > c->refault_ratio * o->last_reclaimed) {
@@ -77,6 +82,10 @@ enum rc_action rc_mc_tick(const struct rc_mc_conf *c, struct rc_mc_state *s,
 		s->hold = 1 << s->backoffs;
 		return RCA_BACKOFF_REFAULT;
 	}
+	if (s->ws_ticks > 0)
+		s->ws_ticks--;
+	else
+		s->ws_floor = 0;
 	/* the last step did no harm: forget one backoff */
 	if (o->last_reclaimed && s->backoffs)
 		s->backoffs--;
@@ -90,7 +99,8 @@ enum rc_action rc_mc_tick(const struct rc_mc_conf *c, struct rc_mc_state *s,
 		s->hold = 4;
 		return RCA_FLOOR;
 	}
-	room = o->usage > c->min_size ? o->usage - c->min_size : 0;
+	floor = max_u64(c->min_size, s->ws_ticks > 0 ? s->ws_floor : 0);
+	room = o->usage > floor ? o->usage - floor : 0;
 	if (room < MIB / 4)
 		return RCA_FLOOR;
 	*bytes = min_u64(s->step, room);
@@ -176,7 +186,7 @@ struct rc_auto {
 	struct rc_senpai_conf sp;
 	struct rc_senpai_state sps;
 	uint64_t tick_ns;
-	bool bpf_refaults, memcg_events;
+	bool memcg_events;
 	/* totals for the summary */
 	uint64_t start_usage, min_usage, steps, reclaimed_pages, psi_us, refaults, ticks;
 	uint64_t backoffs;
@@ -357,7 +367,7 @@ static bool gone(const struct rc_target *t)
 int rc_auto_run(struct rc_target *t, const struct rc_args *a)
 {
 	struct rc_auto r = { .t = t };
-	struct reclaim_counters c_prev, c_now, d;
+	struct reclaim_counters d;
 	uint64_t some_prev, full, rf_prev = CG_UNKNOWN, t0, t_prev, last_pages = 0;
 	bool last_partial = false;
 	const char *why = "signal";
@@ -373,16 +383,18 @@ int rc_auto_run(struct rc_target *t, const struct rc_args *a)
 		       "the workload into it too");
 		return EXIT_UNSUPPORTED;
 	}
-	ret = rc_bpf_start(t, &r.skel);
+	/*
+	 * Loaded once, attached only while a step reclaims: between steps
+	 * nothing of ours runs in the kernel, and the refaults the controller
+	 * watches come from memory.stat (the kernel's own workingset counters).
+	 */
+	ret = rc_bpf_load(t, false, &r.skel);
 	if (ret)
 		return ret;
-	r.bpf_refaults = rc_have_refaults(r.skel);
 	r.memcg_events = rc_have_memcg_events(r.skel);
-	if (!r.bpf_refaults)
-		rf_prev = rc_refaults(t);
+	rf_prev = rc_refaults(t);
 	r.start_usage = r.min_usage = rc_usage(t);
 	log_header(&r);
-	rc_bpf_snapshot(r.skel, &c_prev);
 	t0 = t_prev = mono_ns();
 
 	while (!rc_stop) {
@@ -408,16 +420,9 @@ int rc_auto_run(struct rc_target *t, const struct rc_args *a)
 			o.psi_us = some - some_prev;
 			some_prev = some;
 		}
-		rc_bpf_snapshot(r.skel, &c_now);
-		rc_counters_sub(&d, &c_now, &c_prev);
-		c_prev = c_now;
-		if (r.bpf_refaults) {
-			o.refaults = d.refault[0] + d.refault[1];
-		} else {
-			rf = rc_refaults(t);
-			o.refaults = cg_known(rf) && cg_known(rf_prev) && rf >= rf_prev ? rf - rf_prev : 0;
-			rf_prev = rf;
-		}
+		rf = rc_refaults(t);
+		o.refaults = cg_known(rf) && cg_known(rf_prev) && rf >= rf_prev ? rf - rf_prev : 0;
+		rf_prev = rf;
 		o.last_reclaimed = last_pages;
 		o.last_partial = last_partial;
 
@@ -431,8 +436,15 @@ int rc_auto_run(struct rc_target *t, const struct rc_args *a)
 		last_pages = 0;
 		last_partial = false;
 		if (bytes >= (uint64_t)sysconf(_SC_PAGESIZE)) {
+			ret = rc_bpf_attach(r.skel);
+			if (ret) {
+				why = "error";
+				exit_code = ret;
+				break;
+			}
 			rc_bpf_snapshot(r.skel, &c_a);
 			res = rc_reclaim(t, bytes, &err);
+			rc_bpf_detach(r.skel);
 			rc_bpf_snapshot(r.skel, &c_b);
 			rc_counters_sub(&d, &c_b, &c_a);
 			got = last_pages = pages_reclaimed(&r, &d);

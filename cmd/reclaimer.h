@@ -58,6 +58,10 @@ const char *rc_result_name(enum rc_result r);
 
 /* BPF measurement: open/load/attach for t, snapshot the counters. */
 int rc_bpf_start(struct rc_target *t, struct reclaim_bpf **skel);
+/* The same in parts: load without attaching, attach/detach around a step. */
+int rc_bpf_load(struct rc_target *t, bool refaults, struct reclaim_bpf **skel);
+int rc_bpf_attach(struct reclaim_bpf *skel);
+void rc_bpf_detach(struct reclaim_bpf *skel);
 void rc_bpf_snapshot(struct reclaim_bpf *skel, struct reclaim_counters *c);
 void rc_bpf_stop(struct reclaim_bpf *skel);
 /* Did the optional memcg:* hooks load (newer kernels only)? */
@@ -118,6 +122,8 @@ struct rc_mc_state {
 	uint64_t step;			/* bytes for the next probe, 0: start */
 	int hold;			/* ticks to wait before probing again */
 	int backoffs;			/* consecutive backoffs: longer holds */
+	uint64_t ws_floor;		/* usage where PSI last rose: the working set */
+	int ws_ticks;			/* ticks the floor still holds */
 };
 enum rc_action rc_mc_tick(const struct rc_mc_conf *c, struct rc_mc_state *s,
 			  const struct rc_obs *o, uint64_t *bytes);

@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * coldhot: a page-cache workload with a large cold region and a small hot
- * set, for `memcgctl reclaim` tests and benchmarks.
+ * coldhot: a workload with a large cold region and a small hot set, for
+ * `memcgctl reclaim` tests and benchmarks.
  *
- *   coldhot -c COLD -h HOT -f PREFIX [-t SECS] [-p MS]
+ *   coldhot -c COLD -h HOT {-f PREFIX | -a} [-t SECS] [-p MS]
  *
- * Writes PREFIX.cold (COLD bytes) and PREFIX.hot (HOT bytes), syncs them
- * (so reclaim finds clean pages), reads both once into the page cache,
- * prints "ready", then re-reads the hot file in a loop, pausing -p MS
+ * -f: page cache.  Writes PREFIX.cold (COLD bytes) and PREFIX.hot (HOT
+ * bytes), syncs them (so reclaim finds clean pages), reads both once into
+ * the page cache.  On tmpfs these pages are shmem: swap-backed, on the anon
+ * LRU, reclaimable only to swap.
+ * -a: anonymous memory (private mappings, every page written), reclaimable
+ * only to swap.
+ * Then prints "ready", and re-reads the hot region in a loop, pausing -p MS
  * (default 10) between passes.  On exit (after -t SECS, or SIGTERM/SIGINT)
  * it prints one line:
  *   done passes=N secs=S pass_us=MEAN hot_mbs=MB_PER_S_WHILE_READING
@@ -16,9 +20,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -79,6 +85,31 @@ static void read_all(int fd, unsigned long long size)
 		}
 }
 
+/* An anonymous region, every page written (not the zero page). */
+static unsigned char *make_anon(unsigned long long size)
+{
+	unsigned char *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+				-1, 0);
+
+	if (p == MAP_FAILED) {
+		perror("coldhot: mmap");
+		exit(1);
+	}
+	for (unsigned long long o = 0; o < size; o += 4096)
+		memset(p + o, 'a' + (int)(o >> 12) % 26, 4096);
+	return p;
+}
+
+/* Read every cache line of the region; the sum keeps the loads. */
+static unsigned long read_anon(const unsigned char *p, unsigned long long size)
+{
+	unsigned long sum = 0;
+
+	for (unsigned long long o = 0; o < size && !stop; o += 64)
+		sum += *(const volatile unsigned char *)(p + o);
+	return sum;
+}
+
 int main(int argc, char **argv)
 {
 	unsigned long long cold = 64 << 20, hot = 8 << 20, passes = 0;
@@ -86,37 +117,49 @@ int main(int argc, char **argv)
 	double secs = 0, reading = 0, t0;
 	long pause_ms = 10;
 	char pc[4096], ph[4096];
-	int c, fc, fh;
+	unsigned char *ac = NULL, *ah = NULL;
+	unsigned long sum = 0;
+	bool anon = false;
+	int c, fc = -1, fh = -1;
 
-	while ((c = getopt(argc, argv, "c:h:f:t:p:")) != -1) {
+	while ((c = getopt(argc, argv, "c:h:f:t:p:a")) != -1) {
 		switch (c) {
 		case 'c': cold = parse(optarg); break;
 		case 'h': hot = parse(optarg); break;
 		case 'f': prefix = optarg; break;
 		case 't': secs = atof(optarg); break;
 		case 'p': pause_ms = atol(optarg); break;
+		case 'a': anon = true; break;
 		default: return 2;
 		}
 	}
-	if (!prefix) {
-		fprintf(stderr, "coldhot: -f PREFIX is required\n");
+	if (!prefix == !anon) {
+		fprintf(stderr, "coldhot: one of -f PREFIX and -a is required\n");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGTERM, on_sig);
 	signal(SIGINT, on_sig);
-	snprintf(pc, sizeof(pc), "%s.cold", prefix);
-	snprintf(ph, sizeof(ph), "%s.hot", prefix);
-	fc = make_file(pc, cold);
-	fh = make_file(ph, hot);
-	read_all(fc, cold);
-	read_all(fh, hot);
+	if (anon) {
+		ac = make_anon(cold);
+		ah = make_anon(hot);
+	} else {
+		snprintf(pc, sizeof(pc), "%s.cold", prefix);
+		snprintf(ph, sizeof(ph), "%s.hot", prefix);
+		fc = make_file(pc, cold);
+		fh = make_file(ph, hot);
+		read_all(fc, cold);
+		read_all(fh, hot);
+	}
 	printf("ready %llu %llu\n", cold, hot);
 	t0 = now();
 	while (!stop && (secs <= 0 || now() - t0 < secs)) {
 		double s = now();
 
-		read_all(fh, hot);
+		if (anon)
+			sum += read_anon(ah, hot);
+		else
+			read_all(fh, hot);
 		reading += now() - s;
 		passes++;
 		if (pause_ms)
@@ -125,6 +168,11 @@ int main(int argc, char **argv)
 	printf("done passes=%llu secs=%.1f pass_us=%.0f hot_mbs=%.1f\n", passes, now() - t0,
 	       passes ? reading / passes * 1e6 : 0,
 	       reading > 0 ? passes * (double)hot / reading / (1 << 20) : 0);
+	if (anon) {
+		munmap(ac, cold);
+		munmap(ah, hot);
+		return sum == 1;	/* never: keeps the reads */
+	}
 	close(fc);
 	close(fh);
 	unlink(pc);

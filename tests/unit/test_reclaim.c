@@ -50,6 +50,18 @@ static void test_memcgctl(void)
 	o.psi_us = 0;
 	a = rc_mc_tick(&c, &s, &o, &b);
 	CHECK("mc-holds-after-backoff", a == RCA_HOLD && b == 0);
+	while ((a = rc_mc_tick(&c, &s, &o, &b)) == RCA_HOLD)
+		;
+	CHECK("mc-no-probe-below-working-set", a == RCA_FLOOR && b == 0);
+	o.usage = 120 * M;	/* new cold memory above it: reclaimable again */
+	a = rc_mc_tick(&c, &s, &o, &b);
+	CHECK("mc-probe-above-working-set", a == RCA_PROBE && b > 0 && b <= 20 * M);
+	o.usage = 100 * M;
+	a = rc_mc_tick(&c, &s, &o, &b);
+	CHECK("mc-working-set-floor-again", a == RCA_FLOOR);
+	for (int i = 0; i < 40 && a != RCA_PROBE; i++)
+		a = rc_mc_tick(&c, &s, &o, &b);
+	CHECK("mc-working-set-floor-expires", a == RCA_PROBE && b > 0);
 
 	s = (struct rc_mc_state){ .step = 4 * M };
 	o.last_reclaimed = 1000;
