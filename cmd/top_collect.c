@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -185,6 +186,17 @@ void top_snap_rates(struct top_snap *cur, const struct top_snap *prev)
 
 /* ---- the collector ---------------------------------------------------- */
 
+/*
+ * The files read for every cgroup at every refresh (memory.stat for the
+ * refault column, memory.pressure for PSI) stay open and are pread() at
+ * offset 0, which makes kernfs regenerate them: no path lookup, open or
+ * close per refresh.  Keyed by cgroup id (kernfs ids are not reused).
+ */
+struct fd_ent {
+	uint64_t id;
+	int stat_fd, psi_fd;
+};
+
 struct top_collector {
 	const struct cg_env *env;
 	struct cg_ref root;
@@ -208,6 +220,10 @@ struct top_collector {
 	struct top_cg_stats *vals;
 	struct id_idx *bix;
 	size_t bnr;
+	/* memory.stat and memory.pressure kept open across refreshes */
+	struct fd_ent *fds, *fds_next;	/* sorted by id / filled this refresh */
+	size_t nfds, nfds_next, fds_cap;
+	size_t open_fds, fd_budget;
 };
 
 static const char *bpf_why(int err)
@@ -385,6 +401,44 @@ static void bpf_setup(struct top_collector *c)
 		c->bpf_note = bpf_why(err);
 }
 
+static void fd_close(struct top_collector *c, int *fd)
+{
+	if (*fd >= 0) {
+		close(*fd);
+		c->open_fds--;
+		*fd = -1;
+	}
+}
+
+static void fds_drop(struct top_collector *c, struct fd_ent *e, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		fd_close(c, &e[i].stat_fd);
+		fd_close(c, &e[i].psi_fd);
+	}
+}
+
+/*
+ * How many files may stay open: the soft RLIMIT_NOFILE raised to the hard
+ * limit, less a reserve for everything else; beyond it, open/read/close.
+ */
+static size_t fd_budget(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return 0;
+	if (rl.rlim_cur < rl.rlim_max) {
+		struct rlimit up = { rl.rlim_max, rl.rlim_max };
+
+		if (!setrlimit(RLIMIT_NOFILE, &up))
+			rl.rlim_cur = rl.rlim_max;
+	}
+	if (rl.rlim_cur == RLIM_INFINITY)
+		rl.rlim_cur = 1 << 20;
+	return rl.rlim_cur > 512 ? rl.rlim_cur - 256 : 0;
+}
+
 int top_collector_new(struct top_collector **out, const struct top_collect_opts *o)
 {
 	struct top_collector *c = calloc(1, sizeof(*c));
@@ -395,6 +449,7 @@ int top_collector_new(struct top_collector **out, const struct top_collect_opts 
 	c->root = *o->root;
 	c->depth = o->depth;
 	c->want_iter = !o->no_iter;
+	c->fd_budget = fd_budget();
 	if (o->bpf)
 		bpf_setup(c);
 	*out = c;
@@ -417,6 +472,9 @@ void top_collector_free(struct top_collector *c)
 	bpf_link__destroy(c->iter_link);
 	if (c->skel)
 		top_bpf__destroy(c->skel);
+	fds_drop(c, c->fds, c->nfds);
+	free(c->fds);
+	free(c->fds_next);
 	free(c->order);
 	top_snap_free(&c->snap[0]);
 	top_snap_free(&c->snap[1]);
@@ -759,25 +817,104 @@ struct it_walk {
 	int err;
 };
 
+static int fd_ent_cmp(const void *a, const void *b)
+{
+	const struct fd_ent *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/*
+ * pread() a cached file (opening it on first use, through *dfd opened on
+ * demand); the file is kept if the budget allows.  A cached file of a
+ * cgroup that was removed (and maybe re-created under the same name, for
+ * a cgroup2 twin) fails with ENODEV: it is reopened once.
+ */
+static int cached_read(struct top_collector *c, int *fd, int parent, const char *sub,
+		       int *dfd, const char *name, char *buf, size_t len)
+{
+	ssize_t n = -1;
+
+	for (int tries = 0; tries < 2; tries++) {
+		if (*fd < 0) {
+			if (*dfd < 0)
+				*dfd = openat(parent, *sub ? sub : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (*dfd < 0)
+				return -1;
+			*fd = openat(*dfd, name, O_RDONLY | O_CLOEXEC);
+			if (*fd < 0)
+				return -1;
+			c->open_fds++;
+		}
+		n = pread(*fd, buf, len - 1, 0);
+		if (n >= 0)
+			break;
+		fd_close(c, fd);
+	}
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	if (c->open_fds > c->fd_budget)
+		fd_close(c, fd);	/* over the budget: read it again next time */
+	return 0;
+}
+
 /* The rest (memory.stat, PSI, procs) from cgroupfs, relative to the view's root. */
 static void it_read_files(struct it_walk *w, int row, unsigned what)
 {
-	const char *sub = w->rel + strlen(w->c->root.rel);
-	int dfd, pfd = -1;
+	struct top_collector *c = w->c;
+	struct top_row *r = &w->s->rows[row];
+	const char *sub = w->rel + strlen(c->root.rel);
+	struct fd_ent key = { r->id, -1, -1 }, *old, *e;
+	int dfd = -1, pfd = -1;
+	char buf[16384];
 
-	if (!what)
-		return;
 	while (*sub == '/')
 		sub++;
-	dfd = openat(w->root_fd, *sub ? sub : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return;		/* removed since the walk: stays '-' */
-	if ((what & CG_RD_PSI) && w->psi_fd >= 0)
-		pfd = openat(w->psi_fd, *sub ? sub : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	cg_read_mem_at(w->c->env, dfd, pfd, what, &w->s->rows[row].mem);
+	/* v1's swap fallback parses memory.stat itself: the plain path */
+	if (!(what & CG_RD_SWAP) && (what & (CG_RD_STAT | CG_RD_PSI))) {
+		old = c->nfds ? bsearch(&key, c->fds, c->nfds, sizeof(key), fd_ent_cmp) : NULL;
+		e = &c->fds_next[c->nfds_next++];
+		*e = old ? *old : key;
+		if (old)
+			old->stat_fd = old->psi_fd = -1;	/* moved */
+		if (!(what & CG_RD_STAT))
+			fd_close(c, &e->stat_fd);	/* the column was hidden */
+		else if (!cached_read(c, &e->stat_fd, w->root_fd, sub, &dfd, "memory.stat",
+				      buf, sizeof(buf)))
+			cg_parse_mem_stat(c->env, buf, &r->mem);
+		if (!(what & CG_RD_PSI) || w->psi_fd < 0)
+			fd_close(c, &e->psi_fd);
+		else if (!cached_read(c, &e->psi_fd, w->psi_fd, sub, &pfd, "memory.pressure",
+				      buf, sizeof(buf)))
+			cg_parse_psi(buf, &r->mem.psi_some, &r->mem.psi_full);
+		what &= ~(CG_RD_STAT | CG_RD_PSI);
+	}
+	if (what && dfd < 0)
+		dfd = openat(w->root_fd, *sub ? sub : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (what && dfd >= 0) {
+		if ((what & CG_RD_PSI) && w->psi_fd >= 0 && pfd < 0)
+			pfd = openat(w->psi_fd, *sub ? sub : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		cg_read_mem_at(c->env, dfd, pfd, what, &r->mem);
+	}
 	if (pfd >= 0)
 		close(pfd);
-	close(dfd);
+	if (dfd >= 0)
+		close(dfd);
+}
+
+/* After a walk: close the files of cgroups that are gone, keep the rest. */
+static void fds_commit(struct top_collector *c)
+{
+	struct fd_ent *t;
+
+	fds_drop(c, c->fds, c->nfds);
+	qsort(c->fds_next, c->nfds_next, sizeof(*c->fds_next), fd_ent_cmp);
+	t = c->fds;
+	c->fds = c->fds_next;
+	c->nfds = c->nfds_next;
+	c->fds_next = t;
+	c->nfds_next = 0;
 }
 
 static void it_add(struct it_walk *w, const struct top_memcg_rec *r, int depth, int parent)
@@ -850,12 +987,27 @@ static int iter_collect(struct top_collector *c, struct top_snap *s, unsigned sr
 	for (size_t i = 0; i < nr; i++)
 		c->order[i] = &c->recs[i];
 	qsort(c->order + 1, nr - 1, sizeof(*c->order), rec_cmp);
+	if (c->fds_cap < c->iter_cap) {
+		struct fd_ent *a = realloc(c->fds, c->iter_cap * sizeof(*a));
+		struct fd_ent *b = a ? realloc(c->fds_next, c->iter_cap * sizeof(*b)) : NULL;
+
+		if (a)
+			c->fds = a;
+		if (!b) {
+			err = -ENOMEM;
+			goto out;
+		}
+		c->fds_next = b;
+		c->fds_cap = c->iter_cap;
+	}
+	c->nfds_next = 0;
 	w.by_parent = c->order + 1;
 	w.nr = nr - 1;
 	if ((w.what & CG_RD_PSI) && cg_psi_dir(c->env, &c->root, psi, sizeof(psi)))
 		w.psi_fd = open(psi, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	snprintf(w.rel, sizeof(w.rel), "%s", c->root.rel);
 	it_add(&w, &c->recs[0], 0, -1);
+	fds_commit(c);
 	err = w.err;
 	s->iter = !err;
 out:
