@@ -39,6 +39,10 @@ struct tui {
 	uint64_t sel_id;
 	size_t scroll;
 	bool paused, detail, help, utf8;
+	/* the column picker: every column, the visible ones first in order */
+	bool picker;
+	int pick[TOP_MAX_COLS], pick_n, pick_cur;
+	bool pick_vis[TOP_MAX_COLS];
 	uint64_t *folded;
 	size_t nr_folded, cap_folded;
 	char filter[128];
@@ -350,6 +354,7 @@ static const char *const help_lines[] = {
 	"  Up/Down PgUp/PgDn Home/End   move",
 	"  < >          sort by the previous / next column",
 	"  I            invert the sort order",
+	"  c            choose and reorder columns (space show/hide, [ ] move)",
 	"  t            tree / flat",
 	"  + - Enter    unfold / fold / toggle the selected subtree",
 	"  /            filter by path (empty: clear)",
@@ -360,7 +365,7 @@ static const char *const help_lines[] = {
 	"  h ?          this help",
 	"  q            quit",
 	"",
-	"Columns (choose with --columns):",
+	"Columns (choose with c or --columns):",
 };
 
 static void draw_help(struct tui *t)
@@ -380,6 +385,35 @@ static void draw_help(struct tui *t)
 	attron(A_REVERSE);
 	put_trunc(LINES - 1, 0, "press any key", COLS);
 	attroff(A_REVERSE);
+}
+
+/* Over the body: the header row above shows the change at once. */
+static void draw_picker(struct tui *t)
+{
+	int y = 3, first = 0, rows = LINES - 6;
+	char line[256];
+
+	if (rows < 1)
+		rows = 1;
+	if (t->pick_cur >= rows)
+		first = t->pick_cur - rows + 1;
+	for (int yy = 3; yy < LINES - 1; yy++)
+		mvhline(yy, 0, ' ', COLS);
+	attron(A_BOLD);
+	put_trunc(y++, 1, "Columns: space show/hide, [ ] move left/right, Enter/Esc close", COLS - 2);
+	attroff(A_BOLD);
+	for (int i = first; i < t->pick_n && y < LINES - 1; i++, y++) {
+		const struct top_col *c = &top_cols[t->pick[i]];
+
+		snprintf(line, sizeof(line), "[%c] %-8s %-7s %s", t->pick_vis[i] ? 'x' : ' ',
+			 c->name, c->header, c->desc);
+		if (i == t->pick_cur)
+			attron(A_REVERSE);
+		mvhline(y, 0, ' ', COLS);
+		put_trunc(y, 1, line, COLS - 2);
+		if (i == t->pick_cur)
+			attroff(A_REVERSE);
+	}
 }
 
 static void draw(struct tui *t)
@@ -420,10 +454,13 @@ static void draw(struct tui *t)
 		put_trunc(3, 1, t->filter[0] ? "(no cgroup matches the filter)" : "(no cgroups)", COLS - 2);
 	if (dh && t->nr)
 		draw_detail(t, 3 + body, dh, &t->s->rows[t->order[t->sel]]);
+	if (t->picker)
+		draw_picker(t);
 	attron(A_REVERSE);
 	mvhline(LINES - 1, 0, ' ', COLS);
 	put_trunc(LINES - 1, 0, t->msg[0] ? t->msg :
-		  "q quit  h help  </> sort  t tree  / filter  i detail  R reclaim  space pause",
+		  t->picker ? "space show/hide  [ ] move  Up/Down select  Enter/Esc close" :
+		  "q quit  h help  </> sort  c columns  t tree  / filter  i detail  R reclaim  space pause",
 		  COLS);
 	attroff(A_REVERSE);
 	refresh();
@@ -565,6 +602,8 @@ static unsigned sources(const struct tui *t)
 {
 	unsigned src = top_colset_src(&t->o->cols) | TOP_SRC_USAGE | TOP_SRC_PSI | TOP_SRC_BPF;
 
+	src |= top_cols[t->o->view.sort_col].src;	/* sorted by a hidden column */
+
 	if (t->detail)
 		src |= TOP_SRC_ALL;
 	return src;
@@ -589,6 +628,100 @@ static double mono(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* The picker's last arrangement still matches the view: hidden columns keep their place. */
+static bool picker_current(const struct tui *t)
+{
+	int v = 0;
+
+	for (int i = 0; i < t->pick_n; i++)
+		if (t->pick_vis[i] && (v >= t->o->cols.nr || t->o->cols.idx[v++] != t->pick[i]))
+			return false;
+	return t->pick_n == top_nr_cols && v == t->o->cols.nr;
+}
+
+static void picker_open(struct tui *t)
+{
+	bool shown[TOP_MAX_COLS] = { false };
+
+	t->picker = true;
+	t->pick_cur = 0;
+	if (picker_current(t))
+		return;
+	t->pick_n = 0;
+	for (int i = 0; i < t->o->cols.nr; i++) {
+		shown[t->o->cols.idx[i]] = true;
+		t->pick_vis[t->pick_n] = true;
+		t->pick[t->pick_n++] = t->o->cols.idx[i];
+	}
+	for (int i = 0; i < top_nr_cols && t->pick_n < TOP_MAX_COLS; i++)
+		if (!shown[i]) {
+			t->pick_vis[t->pick_n] = false;
+			t->pick[t->pick_n++] = i;
+		}
+}
+
+/* The visible columns, in the picker's order, become the view's at once. */
+static void picker_apply(struct tui *t, bool *recollect)
+{
+	struct top_colset cs = { .nr = 0 };
+
+	for (int i = 0; i < t->pick_n; i++)
+		if (t->pick_vis[i])
+			cs.idx[cs.nr++] = t->pick[i];
+	t->o->cols = cs;
+	/* a column shown again needs a source the last refresh skipped */
+	if (sources(t) & ~t->s->src)
+		*recollect = true;
+}
+
+static void picker_key(struct tui *t, int ch, bool *recollect)
+{
+	int c = t->pick_cur, o;
+
+	switch (ch) {
+	case KEY_UP: case 'k':
+		t->pick_cur = c > 0 ? c - 1 : 0;
+		break;
+	case KEY_DOWN: case 'j':
+		t->pick_cur = c + 1 < t->pick_n ? c + 1 : c;
+		break;
+	case KEY_HOME: case 'g':
+		t->pick_cur = 0;
+		break;
+	case KEY_END: case 'G':
+		t->pick_cur = t->pick_n - 1;
+		break;
+	case ' ':
+		if (top_cols[t->pick[c]].kind == TOP_K_NAME) {
+			snprintf(t->msg, sizeof(t->msg), "the cgroup column always shows");
+			break;
+		}
+		t->pick_vis[c] = !t->pick_vis[c];
+		picker_apply(t, recollect);
+		snprintf(t->msg, sizeof(t->msg), "%s %s", top_cols[t->pick[c]].name,
+			 t->pick_vis[c] ? "shown" : "hidden");
+		break;
+	case '[': case ']': {
+		int tp = t->pick[c];
+		bool tv = t->pick_vis[c];
+
+		o = ch == '[' ? c - 1 : c + 1;
+		if (o < 0 || o >= t->pick_n)
+			break;
+		t->pick[c] = t->pick[o], t->pick_vis[c] = t->pick_vis[o];
+		t->pick[o] = tp, t->pick_vis[o] = tv;
+		t->pick_cur = o;
+		picker_apply(t, recollect);
+		break;
+	}
+	case '\n': case KEY_ENTER: case 27: case 'c': case 'q':
+		t->picker = false;
+		break;
+	default:
+		break;
+	}
+}
+
 /* Returns true to quit. */
 static bool handle_key(struct tui *t, int ch, bool *recollect)
 {
@@ -600,6 +733,10 @@ static bool handle_key(struct tui *t, int ch, bool *recollect)
 		return false;
 	}
 	t->msg[0] = '\0';
+	if (t->picker) {
+		picker_key(t, ch, recollect);
+		return false;
+	}
 	switch (ch) {
 	case 'q': case 'Q':
 		return true;
@@ -624,6 +761,9 @@ static bool handle_key(struct tui *t, int ch, bool *recollect)
 		reorder(t);
 		break;
 	}
+	case 'c':
+		picker_open(t);
+		break;
 	case 'I':
 		t->o->view.sort_desc = !t->o->view.sort_desc;
 		reorder(t);

@@ -53,6 +53,27 @@ check "detail-limits" wait_for "limit max 64.0M"
 check "detail-sparkline" wait_for "^ (use%|usage) "
 tm send-keys -t "$sess" / BSpace BSpace BSpace BSpace BSpace Enter
 check "filter-cleared" wait_for "tui-big"
+# the column picker: hide LIMIT, then move USE% left of MEM (the default
+# order is CGROUP MEM LIMIT USE% ...); the header changes at once
+hdr() { screen | grep -m1 "CGROUP"; }
+tm send-keys -t "$sess" c
+check "picker-opens" wait_for "\\[x\\] current +MEM"
+check "picker-lists-hidden" wait_for "\\[ \\] peak +PEAK"
+tm send-keys -t "$sess" Down Down Space
+check "picker-hide-message" wait_for "limit hidden"
+if hdr | grep -q "LIMIT"; then t_fail "picker-hides-header" "$(hdr)"; else t_ok "picker-hides-header"; fi
+tm send-keys -t "$sess" Down '[' '['
+sleep 0.3
+check "picker-moves-left" grep -qE "CGROUP.* USE%.* MEM" < <(hdr)
+tm send-keys -t "$sess" Escape
+check "picker-closes" wait_for "c columns"
+sleep 0.6
+check "picker-order-kept" grep -qE "CGROUP.* USE%.* MEM" < <(hdr)
+if hdr | grep -q "LIMIT"; then t_fail "picker-hidden-kept" "$(hdr)"; else t_ok "picker-hidden-kept"; fi
+# and back: the picker keeps LIMIT where it was left (after MEM); shown again
+tm send-keys -t "$sess" c Down Down Down Space Escape
+check "picker-shows-again" wait_for "CGROUP.* USE%.* MEM.* LIMIT"
+check "picker-limit-value" wait_for "tui-big .*256M"
 # help and back
 tm send-keys -t "$sess" h
 check "help-shows" wait_for "memcgctl top: keys"
