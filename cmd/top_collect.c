@@ -43,6 +43,7 @@ static void row_unknown(struct top_row *r)
 	cg_mem_unknown(&r->mem);
 	r->psi_some_rate = r->psi_full_rate = r->reclaim_rate = -1;
 	r->stall_rate = r->refault_rate = r->limit_events = r->oom_new = -1;
+	r->reclaims_new = r->reclaimed_new = -1;
 }
 
 int top_snap_add(struct top_snap *s, const char *rel, uint64_t id, int depth, int parent)
@@ -134,6 +135,8 @@ static void row_rates(struct top_row *r, const struct top_row *p, double secs,
 		d = delta(r->bpf.stall_ns + r->bpf.direct_stall_ns,
 			  p->bpf.stall_ns + p->bpf.direct_stall_ns);
 		r->stall_rate = d < 0 ? -1 : d / 1e6 / secs;
+		r->reclaims_new = delta(r->bpf.reclaims, p->bpf.reclaims);
+		r->reclaimed_new = delta(r->bpf.reclaimed, p->bpf.reclaimed);
 	}
 
 	d = sum2(m->events[CG_EV_high], m->events[CG_EV_max]);
@@ -197,6 +200,14 @@ struct fd_ent {
 	int stat_fd, psi_fd;
 };
 
+struct ev_hist {
+	uint64_t id;
+	struct top_event ev[TOP_EV_KEEP];	/* a ring, pos the next slot */
+	unsigned n, pos;
+	uint64_t victims;	/* victims not yet matched with an oom_kill count */
+	unsigned victims_gen;	/* the refresh they came in */
+};
+
 struct top_collector {
 	const struct cg_env *env;
 	struct cg_ref root;
@@ -224,6 +235,13 @@ struct top_collector {
 	struct fd_ent *fds, *fds_next;	/* sorted by id / filled this refresh */
 	size_t nfds, nfds_next, fds_cap;
 	size_t open_fds, fd_budget;
+	/* recent events per cgroup, sorted by id */
+	struct ring_buffer *victims;
+	struct ev_hist *evh;
+	size_t evh_nr, evh_cap;
+	struct top_victim *vq;		/* victims read this refresh */
+	size_t vq_nr, vq_cap;
+	unsigned gen;			/* refreshes so far */
 };
 
 static const char *bpf_why(int err)
@@ -330,6 +348,8 @@ static bool mount_local_events(const char *root)
 	return local;
 }
 
+static int victim_cb(void *ctx, void *data, size_t len);
+
 static int bpf_open_load(struct top_collector *c, bool with_oom, bool with_iter)
 {
 	struct top_bpf *s = top_bpf__open();
@@ -363,6 +383,9 @@ static int bpf_open_load(struct top_collector *c, bool with_oom, bool with_iter)
 		return err;
 	}
 	c->skel = s;
+	/* without the victim program the ring stays empty: no events, no cost */
+	if (bpf_program__autoload(s->progs.top_oom_victim))
+		c->victims = ring_buffer__new(bpf_map__fd(s->maps.top_victims), victim_cb, c, NULL);
 	return 0;
 }
 
@@ -472,6 +495,9 @@ void top_collector_free(struct top_collector *c)
 	bpf_link__destroy(c->iter_link);
 	if (c->skel)
 		top_bpf__destroy(c->skel);
+	ring_buffer__free(c->victims);
+	free(c->evh);
+	free(c->vq);
 	fds_drop(c, c->fds, c->nfds);
 	free(c->fds);
 	free(c->fds_next);
@@ -1039,6 +1065,183 @@ static void snap_clear(struct top_snap *s)
 	s->cap = cap;
 }
 
+/* ---- recent events ------------------------------------------------------- */
+
+static int victim_cb(void *ctx, void *data, size_t len)
+{
+	struct top_collector *c = ctx;
+
+	if (len < sizeof(struct top_victim))
+		return 0;
+	if (c->vq_nr == c->vq_cap) {
+		size_t cap = c->vq_cap ? c->vq_cap * 2 : 16;
+		struct top_victim *n = realloc(c->vq, cap * sizeof(*n));
+
+		if (!n)
+			return 0;
+		c->vq = n;
+		c->vq_cap = cap;
+	}
+	memcpy(&c->vq[c->vq_nr++], data, sizeof(struct top_victim));
+	return 0;
+}
+
+static struct ev_hist *evh_find(const struct top_collector *c, uint64_t id, size_t *at)
+{
+	size_t lo = 0, hi = c->evh_nr;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (c->evh[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (at)
+		*at = lo;
+	return lo < c->evh_nr && c->evh[lo].id == id ? &c->evh[lo] : NULL;
+}
+
+static struct ev_hist *evh_get(struct top_collector *c, uint64_t id)
+{
+	size_t at;
+	struct ev_hist *h = evh_find(c, id, &at);
+
+	if (h)
+		return h;
+	if (c->evh_nr == c->evh_cap) {
+		size_t cap = c->evh_cap ? c->evh_cap * 2 : 16;
+		struct ev_hist *n = realloc(c->evh, cap * sizeof(*n));
+
+		if (!n)
+			return NULL;
+		c->evh = n;
+		c->evh_cap = cap;
+	}
+	memmove(&c->evh[at + 1], &c->evh[at], (c->evh_nr - at) * sizeof(*c->evh));
+	c->evh_nr++;
+	h = &c->evh[at];
+	memset(h, 0, sizeof(*h));
+	h->id = id;
+	return h;
+}
+
+static void ev_push(struct top_collector *c, uint64_t id, const struct top_event *e)
+{
+	struct ev_hist *h = evh_get(c, id);
+
+	if (!h)
+		return;
+	h->ev[h->pos] = *e;
+	h->pos = (h->pos + 1) % TOP_EV_KEEP;
+	if (h->n < TOP_EV_KEEP)
+		h->n++;
+}
+
+size_t top_collector_events(const struct top_collector *c, uint64_t id,
+			    struct top_event *out, size_t max)
+{
+	const struct ev_hist *h = evh_find(c, id, NULL);
+	size_t n;
+
+	if (!h)
+		return 0;
+	n = h->n < max ? h->n : max;
+	for (size_t i = 0; i < n; i++)
+		out[i] = h->ev[(h->pos + TOP_EV_KEEP - n + i) % TOP_EV_KEEP];
+	return n;
+}
+
+static int row_of(const struct top_snap *s, const struct id_idx *ix, uint64_t id)
+{
+	struct id_idx key = { id, 0 }, *hit;
+
+	hit = bsearch(&key, ix, s->nr, sizeof(*ix), id_idx_cmp);
+	return hit ? (int)hit->idx : -1;
+}
+
+/* OOM victims, in their cgroup and every ancestor in the view. */
+static void events_victims(struct top_collector *c, const struct top_snap *s)
+{
+	struct timespec ts;
+	struct id_idx *ix;
+	double mono_now;
+
+	c->vq_nr = 0;
+	if (!c->victims || ring_buffer__consume(c->victims) < 0 || !c->vq_nr)
+		return;
+	ix = malloc(s->nr * sizeof(*ix));
+	if (!ix)
+		return;
+	for (size_t i = 0; i < s->nr; i++)
+		ix[i] = (struct id_idx){ s->rows[i].id, i };
+	qsort(ix, s->nr, sizeof(*ix), id_idx_cmp);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	mono_now = ts.tv_sec + ts.tv_nsec / 1e9;
+	for (size_t v = 0; v < c->vq_nr; v++) {
+		const struct top_victim *tv = &c->vq[v];
+		struct top_event e = { .kind = TOP_EV_OOM_VICTIM, .count = 1, .pid = tv->pid,
+				       .cg_id = tv->memcg_id };
+		int row = row_of(s, ix, tv->memcg_id);
+
+		e.time = s->time - (mono_now - tv->time_ns / 1e9);
+		memcpy(e.comm, tv->comm, sizeof(e.comm));
+		e.comm[sizeof(e.comm) - 1] = '\0';
+		for (; row >= 0; row = s->rows[row].parent) {
+			struct ev_hist *h;
+
+			ev_push(c, s->rows[row].id, &e);
+			if ((h = evh_find(c, s->rows[row].id, NULL))) {
+				h->victims++;
+				h->victims_gen = c->gen;
+			}
+		}
+	}
+	free(ix);
+}
+
+/* What the counters say happened since the previous refresh. */
+static void events_counters(struct top_collector *c, const struct top_snap *s)
+{
+	for (size_t i = 0; i < s->nr; i++) {
+		const struct top_row *r = &s->rows[i];
+		struct top_event e = { .time = s->time, .cg_id = r->id };
+
+		if (r->oom_new > 0) {
+			struct ev_hist *h = evh_find(c, r->id, NULL);
+			uint64_t n = (uint64_t)r->oom_new;
+
+			/* a victim is marked just before oom_kill counts it: maybe a refresh earlier */
+			if (h && h->victims && h->victims_gen + 1 < c->gen)
+				h->victims = 0;
+			if (h && h->victims) {
+				uint64_t m = h->victims < n ? h->victims : n;
+
+				h->victims -= m;
+				n -= m;
+			}
+			if (n) {
+				e.kind = TOP_EV_OOM_KILL;
+				e.count = n;
+				ev_push(c, r->id, &e);
+			}
+		}
+		if (r->limit_events > 0) {
+			e.kind = TOP_EV_LIMIT;
+			e.count = (uint64_t)r->limit_events;
+			ev_push(c, r->id, &e);
+		}
+		if (r->reclaims_new > 0) {
+			e.kind = TOP_EV_RECLAIM;
+			e.count = (uint64_t)r->reclaims_new;
+			e.stall_ms = r->stall_rate >= 0 ? r->stall_rate * s->interval : 0;
+			e.pages = r->reclaimed_new > 0 ? (uint64_t)r->reclaimed_new : 0;
+			ev_push(c, r->id, &e);
+		}
+	}
+}
+
 int top_collect(struct top_collector *c, unsigned src, const struct top_snap **out)
 {
 	struct top_snap *s = &c->snap[c->cur ^ 1], *prev = &c->snap[c->cur];
@@ -1078,6 +1281,9 @@ int top_collect(struct top_collector *c, unsigned src, const struct top_snap **o
 		}
 	}
 	top_snap_rates(s, c->have_prev ? prev : NULL);
+	c->gen++;
+	events_victims(c, s);
+	events_counters(c, s);
 	c->cur ^= 1;
 	c->have_prev = true;
 	*out = s;

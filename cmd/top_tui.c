@@ -292,6 +292,59 @@ static const char *cnt(char *buf, uint64_t v)
 	return buf;
 }
 
+#define DETAIL_EVENTS 6	/* recent events shown in the detail pane */
+
+static const char *row_rel(const struct tui *t, uint64_t id)
+{
+	for (size_t i = 0; i < t->s->nr; i++)
+		if (t->s->rows[i].id == id)
+			return t->s->rows[i].rel;
+	return NULL;
+}
+
+/* The newest events first, as many as fit. */
+static void draw_events(struct tui *t, int *y, int end, const struct top_row *r)
+{
+	struct top_event ev[DETAIL_EVENTS];
+	size_t n = top_collector_events(t->o->col, r->id, ev, DETAIL_EVENTS);
+	char line[512], tb[16], what[256];
+
+	if (*y >= end)
+		return;
+	mvhline(*y, 0, ' ', COLS);
+	put_trunc((*y)++, 1, n ? "recent events (this cgroup and below), newest first:" :
+		  "recent events: none since top started", COLS - 2);
+	for (size_t i = n; i-- > 0 && *y < end;) {
+		const struct top_event *e = &ev[i];
+		time_t when = (time_t)e->time;
+		struct tm tm;
+		const char *in = e->cg_id != r->id ? row_rel(t, e->cg_id) : NULL;
+
+		localtime_r(&when, &tm);
+		strftime(tb, sizeof(tb), "%H:%M:%S", &tm);
+		switch (e->kind) {
+		case TOP_EV_OOM_VICTIM:
+			snprintf(what, sizeof(what), "OOM kill: pid %u (%s)%s%s", e->pid, e->comm,
+				 in ? " in " : "", in ? in : "");
+			break;
+		case TOP_EV_OOM_KILL:
+			snprintf(what, sizeof(what), "OOM kill x%llu", (unsigned long long)e->count);
+			break;
+		case TOP_EV_LIMIT:
+			snprintf(what, sizeof(what), "limit events: %llu (high/max breaches)",
+				 (unsigned long long)e->count);
+			break;
+		case TOP_EV_RECLAIM:
+			snprintf(what, sizeof(what), "reclaim: %llu passes, %.1f ms stalled, %llu pages",
+				 (unsigned long long)e->count, e->stall_ms, (unsigned long long)e->pages);
+			break;
+		}
+		snprintf(line, sizeof(line), "  %s  %s", tb, what);
+		mvhline(*y, 0, ' ', COLS);
+		put_trunc((*y)++, 1, line, COLS - 2);
+	}
+}
+
 static void draw_detail(struct tui *t, int top, int h, const struct top_row *r)
 {
 	const struct cg_mem *m = &r->mem;
@@ -346,6 +399,7 @@ static void draw_detail(struct tui *t, int top, int h, const struct top_row *r)
 			  memstate_limit_pct(m) >= 0 ? "use%  " : "usage ");
 	if (hs && y < top + h)
 		sparkline(t, y++, 1, COLS - 2, hs->psi, hs->n, hs->pos, "psi   ");
+	draw_events(t, &y, top + h, r);
 }
 
 static const char *const help_lines[] = {
@@ -360,7 +414,7 @@ static const char *const help_lines[] = {
 	"  /            filter by path (empty: clear)",
 	"  space        pause / resume",
 	"  d            set the refresh delay",
-	"  i            detail pane: breakdown, limits, events, history",
+	"  i            detail pane: breakdown, limits, events, history, recent events",
 	"  R            reclaim from the selected cgroup (cgroup v2)",
 	"  h ?          this help",
 	"  q            quit",
@@ -436,7 +490,7 @@ static void draw(struct tui *t)
 	int dh = 0;
 
 	if (t->detail && t->nr) {
-		dh = clamp(LINES / 2, 4, 11);
+		dh = clamp(LINES / 2, 4, 12 + DETAIL_EVENTS);
 		body -= dh;
 		if (body < 1)
 			body = 1, dh = LINES - 5;
