@@ -8,6 +8,12 @@
 #
 #   CPU ms per refresh = (CPU of N+1 refreshes - CPU of 1 refresh) / N
 #
+# Then the hot-path overhead with top's programs attached (a running
+# `memcgctl top -b`, 1 s refreshes): CPU ns per page of faultcpu in a
+# 1G-limited memcg (the charge path: top hooks nothing there), and the
+# CPU of a page-cache writer through a 16M-limited memcg (every charge
+# reclaims: top's reclaim tracepoints fire), alternating rounds, medians.
+#
 # Not a test: it prints numbers and ratios.  Root only.
 set -uo pipefail
 : "${MEMCGCTL:=$(dirname "$0")/../build/memcgctl}"
@@ -15,6 +21,7 @@ SIZES=${SIZES:-"1000 10000"}
 # BASELINE=/path/to/an/older/memcgctl adds its default-columns cost, same tree, same run
 BASELINE=${BASELINE:-}
 N=${N:-10}
+HOT_REPS=${HOT_REPS:-5}
 [[ $(id -u) -eq 0 ]] || { echo "bench/top.sh: needs root" >&2; exit 4; }
 
 mem_root=$(awk '$9 == "cgroup2" { print $5 }' /proc/self/mountinfo | while read -r m; do
@@ -84,3 +91,45 @@ done
 echo "(CPU ms per refresh.  baseline: \$BASELINE's top, default columns; top: default columns; top-lean: --columns $LEAN;"
 echo " --no-iter: default columns read from cgroupfs only; --no-bpf: no BPF at all, cgroupfs;"
 echo " ratio = top / systemd-cgtop, below 1 is cheaper)"
+
+# ---- hot path ------------------------------------------------------------------
+(
+	: "${MEMCGCTL_TEST_BIN:=$(dirname "$0")/../build/tests}"
+	MEMCGCTL=$(realpath "$MEMCGCTL") MEMCGCTL_TEST_BIN=$(realpath "$MEMCGCTL_TEST_BIN")
+	. "$(dirname "$0")/lib.sh"
+	med() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+	pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%+.1f%%", b ? (a / b - 1) * 100 : 0 }'; }
+	cg_new bench-fault 1G; cg_f=$CG
+	cg_new bench-pc 16M; cg_p=$CG
+	file=$(mktemp -p /var/tmp memcgctl-bench-top-XXXXXX)
+	TPID=
+	attach() {
+		"$MEMCGCTL" top -b -d 1 -n 1000000 "/$T_PREFIX" >"$T_TMP/top.out" 2>&1 &
+		TPID=$!
+		T_PIDS+=("$TPID")
+		for _ in $(seq 200); do [[ -s $T_TMP/top.out ]] && return 0; sleep 0.05; done
+		echo "top bench: top did not start: $(head -3 "$T_TMP/top.out")" >&2
+		return 1
+	}
+	detach() { kill -INT "$TPID" 2>/dev/null; wait "$TPID" 2>/dev/null; TPID=; }
+	declare -A F P
+	for ((r = 0; r < HOT_REPS; r++)); do
+		for m in none top; do
+			[[ $m == top ]] && { attach || exit 1; }
+			cg_run "$cg_f" "$MEMCGCTL_TEST_BIN/faultcpu" -s 32M -t 2
+			wait "$PID"
+			F[$m]+="$(awk '{ print $2 }' "$PID_OUT") "
+			f=$(mktemp -p "$T_TMP")
+			cg_run "$cg_p" /usr/bin/time -o "$f" -f "%U %S" dd if=/dev/zero of="$file" bs=1M count=512 status=none
+			wait "$PID"
+			P[$m]+="$(awk '{ printf "%.1f", ($1 + $2) * 1000 / 512 }' "$f") "
+			[[ $m == top ]] && detach
+		done
+	done
+	rm -f "$file"
+	fn=$(med ${F[none]}) ft=$(med ${F[top]}) pn=$(med ${P[none]}) pt=$(med ${P[top]})
+	echo "top hot path (median of $HOT_REPS, alternating rounds; top -b -d 1 running or not):"
+	printf '  charge path (faultcpu, 1G memcg): nothing %.1f ns/page | top %.1f ns/page (%s)\n' "$fn" "$ft" "$(pct "$ft" "$fn")"
+	printf '  reclaim path (dd 512M through a 16M memcg): nothing %.2f ms CPU/MB | top %.2f ms CPU/MB (%s)\n' \
+		"$pn" "$pt" "$(pct "$pt" "$pn")"
+)
