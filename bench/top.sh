@@ -122,7 +122,7 @@ echo " ratio = top / systemd-cgtop, below 1 is cheaper)"
 			f=$(mktemp -p "$T_TMP")
 			cg_run "$cg_p" /usr/bin/time -o "$f" -f "%U %S" dd if=/dev/zero of="$file" bs=1M count=512 status=none
 			wait "$PID"
-			P[$m]+="$(awk '{ printf "%.1f", ($1 + $2) * 1000 / 512 }' "$f") "
+			P[$m]+="$(awk '{ printf "%.3f", ($1 + $2) * 1000 / 512 }' "$f") "
 			[[ $m == top ]] && detach
 		done
 	done

@@ -242,6 +242,9 @@ struct top_collector {
 	struct top_victim *vq;		/* victims read this refresh */
 	size_t vq_nr, vq_cap;
 	unsigned gen;			/* refreshes so far */
+	uint64_t *stat_ids;		/* memory.stat only for these (sorted), if limited */
+	size_t stat_nr;
+	bool stat_limited;
 };
 
 static const char *bpf_why(int err)
@@ -479,6 +482,31 @@ int top_collector_new(struct top_collector **out, const struct top_collect_opts 
 	return 0;
 }
 
+static int u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int top_collector_stat_only(struct top_collector *c, const uint64_t *ids, size_t n)
+{
+	uint64_t *a = NULL;
+
+	if (ids) {
+		a = malloc((n ? n : 1) * sizeof(*a));
+		if (!a)
+			return -ENOMEM;
+		memcpy(a, ids, n * sizeof(*a));
+		qsort(a, n, sizeof(*a), u64_cmp);
+	}
+	free(c->stat_ids);
+	c->stat_ids = a;
+	c->stat_nr = n;
+	c->stat_limited = ids != NULL;
+	return 0;
+}
+
 bool top_collector_bpf(const struct top_collector *c, const char **note)
 {
 	if (note)
@@ -496,6 +524,7 @@ void top_collector_free(struct top_collector *c)
 	if (c->skel)
 		top_bpf__destroy(c->skel);
 	ring_buffer__free(c->victims);
+	free(c->stat_ids);
 	free(c->evh);
 	free(c->vq);
 	fds_drop(c, c->fds, c->nfds);
@@ -895,16 +924,25 @@ static void it_read_files(struct it_walk *w, int row, unsigned what)
 	int dfd = -1, pfd = -1;
 	char buf[16384];
 
+	bool stat_skipped = false;
+
 	while (*sub == '/')
 		sub++;
+	if ((what & CG_RD_STAT) && c->stat_limited &&
+	    !bsearch(&r->id, c->stat_ids, c->stat_nr, sizeof(*c->stat_ids), u64_cmp)) {
+		what &= ~CG_RD_STAT;	/* not on screen: its file stays open, unread */
+		stat_skipped = true;
+	}
 	/* v1's swap fallback parses memory.stat itself: the plain path */
-	if (!(what & CG_RD_SWAP) && (what & (CG_RD_STAT | CG_RD_PSI))) {
+	if (!(what & CG_RD_SWAP) && ((what & (CG_RD_STAT | CG_RD_PSI)) || stat_skipped)) {
 		old = c->nfds ? bsearch(&key, c->fds, c->nfds, sizeof(key), fd_ent_cmp) : NULL;
 		e = &c->fds_next[c->nfds_next++];
 		*e = old ? *old : key;
 		if (old)
 			old->stat_fd = old->psi_fd = -1;	/* moved */
-		if (!(what & CG_RD_STAT))
+		if (stat_skipped)
+			;
+		else if (!(what & CG_RD_STAT))
 			fd_close(c, &e->stat_fd);	/* the column was hidden */
 		else if (!cached_read(c, &e->stat_fd, w->root_fd, sub, &dfd, "memory.stat",
 				      buf, sizeof(buf)))

@@ -92,6 +92,13 @@ int top_collector_new(struct top_collector **out, const struct top_collect_opts 
  */
 int top_collect(struct top_collector *c, unsigned src, const struct top_snap **out);
 bool top_collector_bpf(const struct top_collector *c, const char **note);
+/*
+ * Read memory.stat (the costly file: the kernel formats ~40-80 lines per
+ * cgroup) only for these cgroups from now on, e.g. the rows on screen;
+ * ids NULL: for every cgroup (batch mode, or a sort key that needs it).
+ * Other rows keep their files open and show '-' for memory.stat columns.
+ */
+int top_collector_stat_only(struct top_collector *c, const uint64_t *ids, size_t n);
 
 /*
  * Recent events of a cgroup's subtree for the detail pane, kept by the

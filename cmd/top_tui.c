@@ -41,6 +41,8 @@ struct tui {
 	bool paused, detail, help, utf8;
 	/* the column picker: every column, the visible ones first in order */
 	bool picker;
+	int body;		/* rows of the table on screen, at the last draw */
+	uint64_t *vis_ids;	/* their ids, for the collector */
 	int pick[TOP_MAX_COLS], pick_n, pick_cur;
 	bool pick_vis[TOP_MAX_COLS];
 	uint64_t *folded;
@@ -501,6 +503,7 @@ static void draw(struct tui *t)
 		t->scroll = t->sel;
 	if (t->sel >= t->scroll + (size_t)body)
 		t->scroll = t->sel - body + 1;
+	t->body = body;
 	y = 3;
 	for (size_t i = t->scroll; i < t->nr && y < 3 + body; i++, y++)
 		draw_row(t, y, &t->s->rows[t->order[i]], i == t->sel);
@@ -663,9 +666,39 @@ static unsigned sources(const struct tui *t)
 	return src;
 }
 
+/*
+ * memory.stat, the costly file, only for the rows on screen (and the
+ * selected one), unless the sort key needs it for every row.  A row that
+ * scrolls into view shows '-' there until the next refresh reads it.
+ */
+static void stat_rows(struct tui *t)
+{
+	size_t n = 0, max = (size_t)(t->body > 0 ? t->body : 0) + 1;
+	uint64_t *ids;
+
+	if (top_cols[t->o->view.sort_col].src & (TOP_SRC_STAT | TOP_SRC_PGSTEAL) || !t->body) {
+		top_collector_stat_only(t->o->col, NULL, 0);
+		return;
+	}
+	ids = realloc(t->vis_ids, max * sizeof(*ids));
+	if (!ids) {
+		top_collector_stat_only(t->o->col, NULL, 0);
+		return;
+	}
+	t->vis_ids = ids;
+	for (size_t i = t->scroll; i < t->nr && n + 1 < max; i++)
+		ids[n++] = t->s->rows[t->order[i]].id;
+	if (t->nr)
+		ids[n++] = t->s->rows[t->order[t->sel]].id;
+	top_collector_stat_only(t->o->col, ids, n);
+}
+
 static int collect(struct tui *t)
 {
-	int err = top_collect(t->o->col, sources(t), &t->s);
+	int err;
+
+	stat_rows(t);
+	err = top_collect(t->o->col, sources(t), &t->s);
 
 	if (err)
 		return err;
@@ -956,6 +989,7 @@ int top_tui_run(struct top_tui_opts *o)
 	else if (ret)
 		p_err("top: collecting: %s", strerror(-err));
 	free(t.order);
+	free(t.vis_ids);
 	free(t.folded);
 	free(t.hist);
 	return ret;
