@@ -57,9 +57,29 @@ per_refresh() {	# per_refresh CMD-with-ITER-placeholder...
 	awk -v a="$a" -v b="$b" -v n="$N" 'BEGIN { v = (b - a) / n; printf "%.1f", v < 0 ? 0 : v }'
 }
 
+# tui_refresh BIN: CPU ms per refresh of the full-screen view (default
+# columns, 160x50 in tmux, -d 0.5) over a 6 s window; "-" without tmux
+tui_refresh() {
+	local sock sess=mctopbench$$ pid t0 t1
+	command -v tmux >/dev/null || { echo -; return; }
+	sock=$(mktemp -u /tmp/memcgctl-bench-tmux.XXXXXX)
+	tmux -S "$sock" new-session -d -s "$sess" -x 160 -y 50 "exec $1 top -d 0.5 /$prefix"
+	sleep 3	# attached, first refreshes done
+	pid=$(tmux -S "$sock" list-panes -t "$sess" -F '#{pane_pid}')
+	t0=$(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null)
+	sleep 6
+	t1=$(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null)
+	tmux -S "$sock" send-keys -t "$sess" q
+	sleep 0.5
+	tmux -S "$sock" kill-server 2>/dev/null
+	rm -f "$sock"
+	awk -v a="$t0" -v b="$t1" -v hz="$(getconf CLK_TCK)" \
+		'BEGIN { if (a == "" || b == "") print "-"; else printf "%.1f", (b - a) * 1000 / hz / 12 }'
+}
+
 # lean: the columns the cgroup iterator fills alone (no memory.stat, no PSI)
 LEAN=current,limit,use,reclaim,stall,events,oom
-printf "%-8s %9s %9s %9s %10s %9s %14s %9s %10s\n" cgroups "baseline" "top" "top-lean" "--no-iter" \
+printf "%-8s %9s %9s %9s %9s %10s %9s %14s %9s %10s\n" cgroups "baseline" "top" "top-lean" "top-tui" "--no-iter" \
 	"--no-bpf" "systemd-cgtop" "ratio" "lean-ratio"
 have=0
 for size in $SIZES; do
@@ -76,6 +96,7 @@ for size in $SIZES; do
 	tl=$(per_refresh "$MEMCGCTL" top -b --columns "$LEAN" -n ITER -d 0.1 "/$prefix")
 	ti=$(per_refresh "$MEMCGCTL" top -b --no-iter -n ITER -d 0.1 "/$prefix")
 	tn=$(per_refresh "$MEMCGCTL" top -b --no-bpf -n ITER -d 0.1 "/$prefix")
+	tui=$(tui_refresh "$MEMCGCTL")
 	base=-
 	[[ -n $BASELINE ]] && base=$(per_refresh "$BASELINE" top -b -n ITER -d 0.1 "/$prefix")
 	if command -v systemd-cgtop >/dev/null; then
@@ -85,10 +106,11 @@ for size in $SIZES; do
 	fi
 	ratio=$(awk -v t="$t" -v c="$c" 'BEGIN { if (c == "-" || c == 0) print "-"; else printf "%.2fx", t / c }')
 	lratio=$(awk -v t="$tl" -v c="$c" 'BEGIN { if (c == "-" || c == 0) print "-"; else printf "%.2fx", t / c }')
-	printf "%-8s %9s %9s %9s %10s %9s %14s %9s %10s\n" "$((size + 100 + 1))" "$base" "$t" "$tl" \
-		"$ti" "$tn" "$c" "$ratio" "$lratio"
+	printf "%-8s %9s %9s %9s %9s %10s %9s %14s %9s %10s\n" "$((size + 100 + 1))" "$base" "$t" "$tl" \
+		"$tui" "$ti" "$tn" "$c" "$ratio" "$lratio"
 done
 echo "(CPU ms per refresh.  baseline: \$BASELINE's top, default columns; top: default columns; top-lean: --columns $LEAN;"
+echo " top-tui: the full-screen view, default columns, 160x50 (memory.stat only for rows on screen);"
 echo " --no-iter: default columns read from cgroupfs only; --no-bpf: no BPF at all, cgroupfs;"
 echo " ratio = top / systemd-cgtop, below 1 is cheaper)"
 
