@@ -141,10 +141,17 @@ echo " ratio = top / systemd-cgtop, below 1 is cheaper)"
 			cg_run "$cg_f" "$MEMCGCTL_TEST_BIN/faultcpu" -s 32M -t 2
 			wait "$PID"
 			F[$m]+="$(awk '{ print $2 }' "$PID_OUT") "
+			# dd's CPU: perf stat's task-clock (ms, fine-grained), else time(1) (10 ms ticks)
 			f=$(mktemp -p "$T_TMP")
-			cg_run "$cg_p" /usr/bin/time -o "$f" -f "%U %S" dd if=/dev/zero of="$file" bs=1M count=512 status=none
-			wait "$PID"
-			P[$m]+="$(awk '{ printf "%.3f", ($1 + $2) * 1000 / 512 }' "$f") "
+			if command -v perf >/dev/null; then
+				cg_run "$cg_p" perf stat -x, -e task-clock -o "$f" dd if=/dev/zero of="$file" bs=1M count=512 status=none
+				wait "$PID"
+				P[$m]+="$(awk -F, '$3 == "task-clock" || $3 ~ /^task-clock/ { printf "%.4f", $1 / 512 }' "$f") "
+			else
+				cg_run "$cg_p" /usr/bin/time -o "$f" -f "%U %S" dd if=/dev/zero of="$file" bs=1M count=512 status=none
+				wait "$PID"
+				P[$m]+="$(awk '{ printf "%.4f", ($1 + $2) * 1000 / 512 }' "$f") "
+			fi
 			[[ $m == top ]] && detach
 		done
 	done
@@ -152,6 +159,6 @@ echo " ratio = top / systemd-cgtop, below 1 is cheaper)"
 	fn=$(med ${F[none]}) ft=$(med ${F[top]}) pn=$(med ${P[none]}) pt=$(med ${P[top]})
 	echo "top hot path (median of $HOT_REPS, alternating rounds; top -b -d 1 running or not):"
 	printf '  charge path (faultcpu, 1G memcg): nothing %.1f ns/page | top %.1f ns/page (%s)\n' "$fn" "$ft" "$(pct "$ft" "$fn")"
-	printf '  reclaim path (dd 512M through a 16M memcg): nothing %.2f ms CPU/MB | top %.2f ms CPU/MB (%s)\n' \
+	printf '  reclaim path (dd 512M through a 16M memcg): nothing %.3f ms CPU/MB | top %.3f ms CPU/MB (%s)\n' \
 		"$pn" "$pt" "$(pct "$pt" "$pn")"
 )
