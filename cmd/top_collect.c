@@ -629,7 +629,7 @@ static unsigned src_to_rd(const struct cg_env *env, unsigned src)
 		rd |= CG_RD_USAGE;
 	if (src & TOP_SRC_SWAP)
 		rd |= CG_RD_SWAP;
-	if (src & TOP_SRC_STAT)
+	if (src & (TOP_SRC_STAT | TOP_SRC_REFAULT))
 		rd |= CG_RD_STAT;
 	if (src & TOP_SRC_EVENTS)
 		rd |= CG_RD_EVENTS;
@@ -867,6 +867,7 @@ struct it_walk {
 	const struct top_memcg_rec **by_parent;	/* sorted by (parent_id, name) */
 	size_t nr;
 	unsigned what;		/* CG_RD_* wanted */
+	bool stat_keys;		/* of memory.stat only the refault (and pgsteal) keys */
 	int root_fd, psi_fd;
 	char rel[PATH_MAX];
 	int err;
@@ -914,6 +915,45 @@ static int cached_read(struct top_collector *c, int *fd, int parent, const char 
 	return 0;
 }
 
+/* The value of "KEY N" at the start of a line of buf, or CG_UNKNOWN. */
+static uint64_t stat_key(const char *buf, const char *key, size_t klen)
+{
+	const char *p = buf;
+	unsigned long long v;
+	char *end;
+
+	while ((p = strstr(p, key))) {
+		if ((p == buf || p[-1] == '\n') && p[klen] == ' ') {
+			errno = 0;
+			v = strtoull(p + klen + 1, &end, 10);
+			return errno || end == p + klen + 1 ? CG_UNKNOWN : v;
+		}
+		p += klen;
+	}
+	return CG_UNKNOWN;
+}
+
+/*
+ * Only the keys the refault column (and v2's reclaim rate) need: two or
+ * three searches instead of splitting and looking up ~40-80 lines.  v1's
+ * hierarchical values are its total_* lines, as cg_parse_mem_stat reads.
+ */
+void top_stat_keys(const struct cg_env *env, const char *buf, struct cg_mem *m)
+{
+#define KEY(k) k, sizeof(k) - 1
+	if (env->mem_is_v2) {
+		m->stat[CG_STAT_workingset_refault_anon] = stat_key(buf, KEY("workingset_refault_anon"));
+		m->stat[CG_STAT_workingset_refault_file] = stat_key(buf, KEY("workingset_refault_file"));
+		m->stat[CG_STAT_pgsteal] = stat_key(buf, KEY("pgsteal"));
+	} else {
+		m->stat[CG_STAT_workingset_refault_anon] =
+			stat_key(buf, KEY("total_workingset_refault_anon"));
+		m->stat[CG_STAT_workingset_refault_file] =
+			stat_key(buf, KEY("total_workingset_refault_file"));
+	}
+#undef KEY
+}
+
 /* The rest (memory.stat, PSI, procs) from cgroupfs, relative to the view's root. */
 static void it_read_files(struct it_walk *w, int row, unsigned what)
 {
@@ -945,8 +985,12 @@ static void it_read_files(struct it_walk *w, int row, unsigned what)
 		else if (!(what & CG_RD_STAT))
 			fd_close(c, &e->stat_fd);	/* the column was hidden */
 		else if (!cached_read(c, &e->stat_fd, w->root_fd, sub, &dfd, "memory.stat",
-				      buf, sizeof(buf)))
-			cg_parse_mem_stat(c->env, buf, &r->mem);
+				      buf, sizeof(buf))) {
+			if (w->stat_keys)
+				top_stat_keys(c->env, buf, &r->mem);
+			else
+				cg_parse_mem_stat(c->env, buf, &r->mem);
+		}
 		if (!(what & CG_RD_PSI) || w->psi_fd < 0)
 			fd_close(c, &e->psi_fd);
 		else if (!cached_read(c, &e->psi_fd, w->psi_fd, sub, &pfd, "memory.pressure",
@@ -1022,7 +1066,8 @@ static void it_add(struct it_walk *w, const struct top_memcg_rec *r, int depth, 
 /* -EAGAIN & co: use cgroupfs for this refresh; -ENOENT: the root is gone. */
 static int iter_collect(struct top_collector *c, struct top_snap *s, unsigned src)
 {
-	struct it_walk w = { .c = c, .s = s, .what = src_to_rd(c->env, src), .psi_fd = -1 };
+	struct it_walk w = { .c = c, .s = s, .what = src_to_rd(c->env, src), .psi_fd = -1,
+			     .stat_keys = !(src & TOP_SRC_STAT) };
 	char psi[PATH_MAX];
 	struct stat st;
 	size_t nr = 0;

@@ -29,7 +29,8 @@ enum {
 	TOP_SRC_BPF	= 1 << 5,	/* top_stats map */
 	TOP_SRC_SWAP	= 1 << 6,	/* swap files (v1: memsw) */
 	TOP_SRC_PGSTEAL	= 1 << 7,	/* memory.stat, but only on v2 (pgsteal) */
-	TOP_SRC_ALL	= (1 << 8) - 1,
+	TOP_SRC_REFAULT	= 1 << 8,	/* memory.stat, only the workingset_refault keys */
+	TOP_SRC_ALL	= (1 << 9) - 1,
 };
 
 struct top_row {
@@ -92,6 +93,8 @@ int top_collector_new(struct top_collector **out, const struct top_collect_opts 
  */
 int top_collect(struct top_collector *c, unsigned src, const struct top_snap **out);
 bool top_collector_bpf(const struct top_collector *c, const char **note);
+/* Of memory.stat's text only the refault keys (and v2's pgsteal): the RFLT/s column's. */
+void top_stat_keys(const struct cg_env *env, const char *buf, struct cg_mem *m);
 /*
  * Read memory.stat (the costly file: the kernel formats ~40-80 lines per
  * cgroup) only for these cgroups from now on, e.g. the rows on screen;

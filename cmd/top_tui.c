@@ -676,7 +676,8 @@ static void stat_rows(struct tui *t)
 	size_t n = 0, max = (size_t)(t->body > 0 ? t->body : 0) + 1;
 	uint64_t *ids;
 
-	if (top_cols[t->o->view.sort_col].src & (TOP_SRC_STAT | TOP_SRC_PGSTEAL) || !t->body) {
+	if (top_cols[t->o->view.sort_col].src & (TOP_SRC_STAT | TOP_SRC_PGSTEAL | TOP_SRC_REFAULT) ||
+	    !t->body) {
 		top_collector_stat_only(t->o->col, NULL, 0);
 		return;
 	}

@@ -395,6 +395,39 @@ static void test_rates(void)
 	top_snap_free(&b);
 }
 
+/* The refault column's memory.stat scan agrees with the full parser. */
+static void test_stat_keys(void)
+{
+	struct cg_env v1 = { .mem_is_v2 = false }, v2 = { .mem_is_v2 = true };
+	char b1[] = "cache 1\nworkingset_refault_anon 5\nworkingset_refault_file 6\n"
+		    "total_cache 10\ntotal_workingset_refault_anon 50\n"
+		    "total_workingset_refault_file 60\n";
+	char b2[] = "anon 1\nworkingset_refault_anon 7\nworkingset_refault_file 8\n"
+		    "pgsteal_kswapd 3\npgsteal_direct 4\npgsteal 9\nxworkingset_refault_file 99";
+	struct cg_mem a, b;
+
+	cg_mem_unknown(&a);
+	top_stat_keys(&v1, b1, &a);
+	CHECK("stat-keys-v1-total", a.stat[CG_STAT_workingset_refault_anon] == 50 &&
+	      a.stat[CG_STAT_workingset_refault_file] == 60);
+	cg_mem_unknown(&b);
+	cg_parse_mem_stat(&v1, b1, &b);
+	CHECK("stat-keys-v1-as-parser", a.stat[CG_STAT_workingset_refault_anon] ==
+	      b.stat[CG_STAT_workingset_refault_anon] &&
+	      a.stat[CG_STAT_workingset_refault_file] == b.stat[CG_STAT_workingset_refault_file]);
+	cg_mem_unknown(&a);
+	top_stat_keys(&v2, b2, &a);
+	CHECK("stat-keys-v2", a.stat[CG_STAT_workingset_refault_anon] == 7 &&
+	      a.stat[CG_STAT_workingset_refault_file] == 8 && a.stat[CG_STAT_pgsteal] == 9);
+	CHECK("stat-keys-v2-others-unread", !cg_known(a.stat[CG_STAT_anon]));
+	char b3[] = "anon 1\n";
+
+	cg_mem_unknown(&a);
+	top_stat_keys(&v2, b3, &a);
+	CHECK("stat-keys-missing-unknown", !cg_known(a.stat[CG_STAT_workingset_refault_anon]) &&
+	      !cg_known(a.stat[CG_STAT_pgsteal]));
+}
+
 int main(void)
 {
 	unit_suite = "top";
@@ -405,5 +438,6 @@ int main(void)
 	test_view();
 	test_columns();
 	test_rates();
+	test_stat_keys();
 	return unit_done();
 }
