@@ -489,6 +489,13 @@ static int u64_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* memory.stat is to be read for this cgroup (see top_collector_stat_only) */
+static bool stat_wanted(const struct top_collector *c, uint64_t id)
+{
+	return !c->stat_limited ||
+		bsearch(&id, c->stat_ids, c->stat_nr, sizeof(*c->stat_ids), u64_cmp);
+}
+
 int top_collector_stat_only(struct top_collector *c, const uint64_t *ids, size_t n)
 {
 	uint64_t *a = NULL;
@@ -608,6 +615,7 @@ static const struct top_cg_stats *bpf_find(const struct top_collector *c, uint64
  * path is walked from "/" and no cgroup is stat()ed twice.
  */
 struct fs_walk {
+	const struct top_collector *c;
 	const struct cg_env *env;
 	struct top_snap *s;
 	unsigned what;		/* CG_RD_* */
@@ -695,7 +703,8 @@ static void fs_walk_dir(struct fs_walk *w, int dfd, int pfd, int depth, int row)
 	size_t n, rl = strlen(w->rel), base = rl == 1 ? 0 : rl;	/* rel "/" */
 	char **names;
 
-	cg_read_mem_at(w->env, dfd, pfd, w->what, &w->s->rows[row].mem);
+	cg_read_mem_at(w->env, dfd, pfd, stat_wanted(w->c, w->s->rows[row].id) ? w->what :
+		       w->what & ~CG_RD_STAT, &w->s->rows[row].mem);
 	if (w->max_depth && depth >= w->max_depth)
 		return;
 	names = list_children(w, dfd, &n);
@@ -744,6 +753,7 @@ static int fs_collect(struct top_collector *c, struct top_snap *s, unsigned src)
 
 	if (!w)
 		return -ENOMEM;
+	w->c = c;
 	w->env = c->env;
 	w->s = s;
 	w->what = src_to_rd(c->env, src);
@@ -968,8 +978,7 @@ static void it_read_files(struct it_walk *w, int row, unsigned what)
 
 	while (*sub == '/')
 		sub++;
-	if ((what & CG_RD_STAT) && c->stat_limited &&
-	    !bsearch(&r->id, c->stat_ids, c->stat_nr, sizeof(*c->stat_ids), u64_cmp)) {
+	if ((what & CG_RD_STAT) && !stat_wanted(c, r->id)) {
 		what &= ~CG_RD_STAT;	/* not on screen: its file stays open, unread */
 		stat_skipped = true;
 	}
