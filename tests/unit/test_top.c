@@ -428,6 +428,69 @@ static void test_stat_keys(void)
 	      !cg_known(a.stat[CG_STAT_pgsteal]));
 }
 
+/*
+ * top_collector_stat_only on a fixture tree (cgroupfs walk, no BPF):
+ * memory.stat is read only for the cgroups asked for, the other files
+ * for all; NULL asks for all again.
+ */
+static void test_stat_only(void)
+{
+	char fx[PATH_MAX], err[256];
+	const char *src = getenv("MEMCGCTL_FIXTURES");
+	struct cg_env env;
+	struct cg_ref ref;
+	struct top_collector *c = NULL;
+	struct top_collect_opts o = { .env = &env, .root = &ref, .no_iter = true };
+	const struct top_snap *s;
+	const struct top_row *app = NULL, *sys = NULL;
+	uint64_t want;
+
+	if (!realpath(src ? src : "tests/fixtures", fx) ||
+	    strlen(fx) + 4 >= sizeof(fx)) {
+		CHECK("stat-only-fixtures", false);
+		return;
+	}
+	strcat(fx, "/v2");
+	CHECK("stat-only-env", cg_env_init(&env, NULL, fx, NULL, err, sizeof(err)) == 0 &&
+	      cg_resolve(&env, "/", &ref, err, sizeof(err)) == 0 &&
+	      top_collector_new(&c, &o) == 0);
+	if (!c)
+		return;
+	CHECK("stat-only-first", top_collect(c, TOP_SRC_USAGE | TOP_SRC_STAT, &s) == 0);
+	for (size_t i = 0; i < s->nr; i++) {
+		if (!strcmp(s->rows[i].rel, "/app.slice"))
+			app = &s->rows[i];
+		if (!strcmp(s->rows[i].rel, "/system.slice"))
+			sys = &s->rows[i];
+	}
+	CHECK("stat-only-rows", app && sys && cg_known(app->mem.stat[CG_STAT_anon]) &&
+	      cg_known(sys->mem.stat[CG_STAT_anon]));
+	if (!app || !sys)
+		goto out;
+	want = app->id;
+	top_collector_stat_only(c, &want, 1);
+	CHECK("stat-only-collect", top_collect(c, TOP_SRC_USAGE | TOP_SRC_STAT, &s) == 0);
+	app = sys = NULL;
+	for (size_t i = 0; i < s->nr; i++) {
+		if (!strcmp(s->rows[i].rel, "/app.slice"))
+			app = &s->rows[i];
+		if (!strcmp(s->rows[i].rel, "/system.slice"))
+			sys = &s->rows[i];
+	}
+	CHECK("stat-only-asked-read", app && cg_known(app->mem.stat[CG_STAT_anon]));
+	CHECK("stat-only-other-unread", sys && !cg_known(sys->mem.stat[CG_STAT_anon]) &&
+	      cg_known(sys->mem.current));
+	top_collector_stat_only(c, NULL, 0);
+	CHECK("stat-only-all-again", top_collect(c, TOP_SRC_USAGE | TOP_SRC_STAT, &s) == 0);
+	sys = NULL;
+	for (size_t i = 0; i < s->nr; i++)
+		if (!strcmp(s->rows[i].rel, "/system.slice"))
+			sys = &s->rows[i];
+	CHECK("stat-only-all-read", sys && cg_known(sys->mem.stat[CG_STAT_anon]));
+out:
+	top_collector_free(c);
+}
+
 int main(void)
 {
 	unit_suite = "top";
@@ -439,5 +502,6 @@ int main(void)
 	test_columns();
 	test_rates();
 	test_stat_keys();
+	test_stat_only();
 	return unit_done();
 }
