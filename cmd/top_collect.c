@@ -973,7 +973,6 @@ static void it_read_files(struct it_walk *w, int row, unsigned what)
 	struct fd_ent key = { r->id, -1, -1 }, *old, *e;
 	int dfd = -1, pfd = -1;
 	char buf[16384];
-
 	bool stat_skipped = false;
 
 	while (*sub == '/')
@@ -989,9 +988,9 @@ static void it_read_files(struct it_walk *w, int row, unsigned what)
 		*e = old ? *old : key;
 		if (old)
 			old->stat_fd = old->psi_fd = -1;	/* moved */
-		if (stat_skipped)
-			;
-		else if (!(what & CG_RD_STAT))
+		if (stat_skipped) {
+			/* kept open, unread, for when the row is on screen again */
+		} else if (!(what & CG_RD_STAT))
 			fd_close(c, &e->stat_fd);	/* the column was hidden */
 		else if (!cached_read(c, &e->stat_fd, w->root_fd, sub, &dfd, "memory.stat",
 				      buf, sizeof(buf))) {
