@@ -8,6 +8,12 @@
 #
 #   CPU ms per refresh = (CPU of N+1 refreshes - CPU of 1 refresh) / N
 #
+# Then the hot-path overhead with top's programs attached (a running
+# `memcgctl top -b`, 1 s refreshes): CPU ns per page of faultcpu in a
+# 1G-limited memcg (the charge path: top hooks nothing there), and the
+# CPU of a page-cache writer through a 16M-limited memcg (every charge
+# reclaims: top's reclaim tracepoints fire), alternating rounds, medians.
+#
 # Not a test: it prints numbers and ratios.  Root only.
 set -uo pipefail
 : "${MEMCGCTL:=$(dirname "$0")/../build/memcgctl}"
@@ -15,6 +21,7 @@ SIZES=${SIZES:-"1000 10000"}
 # BASELINE=/path/to/an/older/memcgctl adds its default-columns cost, same tree, same run
 BASELINE=${BASELINE:-}
 N=${N:-10}
+HOT_REPS=${HOT_REPS:-5}
 [[ $(id -u) -eq 0 ]] || { echo "bench/top.sh: needs root" >&2; exit 4; }
 
 mem_root=$(awk '$9 == "cgroup2" { print $5 }' /proc/self/mountinfo | while read -r m; do
@@ -50,9 +57,29 @@ per_refresh() {	# per_refresh CMD-with-ITER-placeholder...
 	awk -v a="$a" -v b="$b" -v n="$N" 'BEGIN { v = (b - a) / n; printf "%.1f", v < 0 ? 0 : v }'
 }
 
+# tui_refresh BIN: CPU ms per refresh of the full-screen view (default
+# columns, 160x50 in tmux, -d 0.5) over a 6 s window; "-" without tmux
+tui_refresh() {
+	local sock sess=mctopbench$$ pid t0 t1
+	command -v tmux >/dev/null || { echo -; return; }
+	sock=$(mktemp -u /tmp/memcgctl-bench-tmux.XXXXXX)
+	tmux -S "$sock" new-session -d -s "$sess" -x 160 -y 50 "exec $1 top -d 0.5 /$prefix"
+	sleep 3	# attached, first refreshes done
+	pid=$(tmux -S "$sock" list-panes -t "$sess" -F '#{pane_pid}')
+	t0=$(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null)
+	sleep 6
+	t1=$(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null)
+	tmux -S "$sock" send-keys -t "$sess" q
+	sleep 0.5
+	tmux -S "$sock" kill-server 2>/dev/null
+	rm -f "$sock"
+	awk -v a="$t0" -v b="$t1" -v hz="$(getconf CLK_TCK)" \
+		'BEGIN { if (a == "" || b == "") print "-"; else printf "%.1f", (b - a) * 1000 / hz / 12 }'
+}
+
 # lean: the columns the cgroup iterator fills alone (no memory.stat, no PSI)
 LEAN=current,limit,use,reclaim,stall,events,oom
-printf "%-8s %9s %9s %9s %10s %9s %14s %9s %10s\n" cgroups "baseline" "top" "top-lean" "--no-iter" \
+printf "%-8s %9s %9s %9s %9s %10s %9s %14s %9s %10s\n" cgroups "baseline" "top" "top-lean" "top-tui" "--no-iter" \
 	"--no-bpf" "systemd-cgtop" "ratio" "lean-ratio"
 have=0
 for size in $SIZES; do
@@ -69,6 +96,7 @@ for size in $SIZES; do
 	tl=$(per_refresh "$MEMCGCTL" top -b --columns "$LEAN" -n ITER -d 0.1 "/$prefix")
 	ti=$(per_refresh "$MEMCGCTL" top -b --no-iter -n ITER -d 0.1 "/$prefix")
 	tn=$(per_refresh "$MEMCGCTL" top -b --no-bpf -n ITER -d 0.1 "/$prefix")
+	tui=$(tui_refresh "$MEMCGCTL")
 	base=-
 	[[ -n $BASELINE ]] && base=$(per_refresh "$BASELINE" top -b -n ITER -d 0.1 "/$prefix")
 	if command -v systemd-cgtop >/dev/null; then
@@ -78,9 +106,59 @@ for size in $SIZES; do
 	fi
 	ratio=$(awk -v t="$t" -v c="$c" 'BEGIN { if (c == "-" || c == 0) print "-"; else printf "%.2fx", t / c }')
 	lratio=$(awk -v t="$tl" -v c="$c" 'BEGIN { if (c == "-" || c == 0) print "-"; else printf "%.2fx", t / c }')
-	printf "%-8s %9s %9s %9s %10s %9s %14s %9s %10s\n" "$((size + 100 + 1))" "$base" "$t" "$tl" \
-		"$ti" "$tn" "$c" "$ratio" "$lratio"
+	printf "%-8s %9s %9s %9s %9s %10s %9s %14s %9s %10s\n" "$((size + 100 + 1))" "$base" "$t" "$tl" \
+		"$tui" "$ti" "$tn" "$c" "$ratio" "$lratio"
 done
 echo "(CPU ms per refresh.  baseline: \$BASELINE's top, default columns; top: default columns; top-lean: --columns $LEAN;"
+echo " top-tui: the full-screen view, default columns, 160x50 (memory.stat only for rows on screen);"
 echo " --no-iter: default columns read from cgroupfs only; --no-bpf: no BPF at all, cgroupfs;"
 echo " ratio = top / systemd-cgtop, below 1 is cheaper)"
+
+# ---- hot path ------------------------------------------------------------------
+(
+	: "${MEMCGCTL_TEST_BIN:=$(dirname "$0")/../build/tests}"
+	MEMCGCTL=$(realpath "$MEMCGCTL") MEMCGCTL_TEST_BIN=$(realpath "$MEMCGCTL_TEST_BIN")
+	. "$(dirname "$0")/lib.sh"
+	med() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+	pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%+.1f%%", b ? (a / b - 1) * 100 : 0 }'; }
+	cg_new bench-fault 1G; cg_f=$CG
+	cg_new bench-pc 16M; cg_p=$CG
+	file=$(mktemp -p /var/tmp memcgctl-bench-top-XXXXXX)
+	TPID=
+	attach() {
+		"$MEMCGCTL" top -b -d 1 -n 1000000 "/$T_PREFIX" >"$T_TMP/top.out" 2>&1 &
+		TPID=$!
+		T_PIDS+=("$TPID")
+		for _ in $(seq 200); do [[ -s $T_TMP/top.out ]] && return 0; sleep 0.05; done
+		echo "top bench: top did not start: $(head -3 "$T_TMP/top.out")" >&2
+		return 1
+	}
+	detach() { kill -INT "$TPID" 2>/dev/null; wait "$TPID" 2>/dev/null; TPID=; }
+	declare -A F P
+	for ((r = 0; r < HOT_REPS; r++)); do
+		for m in none top; do
+			[[ $m == top ]] && { attach || exit 1; }
+			cg_run "$cg_f" "$MEMCGCTL_TEST_BIN/faultcpu" -s 32M -t 2
+			wait "$PID"
+			F[$m]+="$(awk '{ print $2 }' "$PID_OUT") "
+			# dd's CPU: perf stat's task-clock (ms, fine-grained), else time(1) (10 ms ticks)
+			f=$(mktemp -p "$T_TMP")
+			if command -v perf >/dev/null; then
+				cg_run "$cg_p" perf stat -x, -e task-clock -o "$f" dd if=/dev/zero of="$file" bs=1M count=512 status=none
+				wait "$PID"
+				P[$m]+="$(awk -F, '$3 == "task-clock" || $3 ~ /^task-clock/ { printf "%.4f", $1 / 512 }' "$f") "
+			else
+				cg_run "$cg_p" /usr/bin/time -o "$f" -f "%U %S" dd if=/dev/zero of="$file" bs=1M count=512 status=none
+				wait "$PID"
+				P[$m]+="$(awk '{ printf "%.4f", ($1 + $2) * 1000 / 512 }' "$f") "
+			fi
+			[[ $m == top ]] && detach
+		done
+	done
+	rm -f "$file"
+	fn=$(med ${F[none]}) ft=$(med ${F[top]}) pn=$(med ${P[none]}) pt=$(med ${P[top]})
+	echo "top hot path (median of $HOT_REPS, alternating rounds; top -b -d 1 running or not):"
+	printf '  charge path (faultcpu, 1G memcg): nothing %.1f ns/page | top %.1f ns/page (%s)\n' "$fn" "$ft" "$(pct "$ft" "$fn")"
+	printf '  reclaim path (dd 512M through a 16M memcg): nothing %.3f ms CPU/MB | top %.3f ms CPU/MB (%s)\n' \
+		"$pn" "$pt" "$(pct "$pt" "$pn")"
+)

@@ -178,6 +178,11 @@ int top_direct_end(struct reclaim_end_args *ctx)
 	return reclaim_end(&top_direct_start, F_DIRECT, ctx->nr_reclaimed);
 }
 
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16384);
+} top_victims SEC(".maps");
+
 /*
  * The victim is not the current task (the OOM killer runs in whoever
  * failed to charge), so this needs the typed argument: tp_btf.  Kernels
@@ -186,7 +191,21 @@ int top_direct_end(struct reclaim_end_args *ctx)
 SEC("tp_btf/mark_victim")
 int BPF_PROG(top_oom_victim, struct task_struct *task)
 {
+	struct cgroup *cg = task_memcg(task);
+	struct top_victim *v;
+
 	account(task, F_OOM, 0, 0);
+	if (!cg)
+		return 0;
+	v = bpf_ringbuf_reserve(&top_victims, sizeof(*v), 0);
+	if (!v)
+		return 0;	/* user space is behind: the counters still have it */
+	v->memcg_id = BPF_CORE_READ(cg, kn, id);
+	v->time_ns = bpf_ktime_get_ns();
+	v->pid = BPF_CORE_READ(task, tgid);
+	v->pad = 0;
+	BPF_CORE_READ_STR_INTO(&v->comm, task, comm);
+	bpf_ringbuf_submit(v, 0);
 	return 0;
 }
 

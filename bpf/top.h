@@ -22,6 +22,18 @@ struct top_cg_stats {
 };
 
 /*
+ * An OOM victim, sent through the ring buffer top_victims for the detail
+ * pane's recent events (OOM kills are rare: nothing on a hot path).
+ */
+struct top_victim {
+	__u64 memcg_id;		/* the victim's memory cgroup (kernfs id) */
+	__u64 time_ns;		/* bpf_ktime_get_ns() */
+	__u32 pid;
+	__u32 pad;
+	char comm[16];
+};
+
+/*
  * The iter/cgroup fast path: one record per memory cgroup of the view's
  * subtree, written by top_iter_memcg into the mmap()able array
  * top_iter_recs (a cgroup iterator cannot stream more than one seq_file

@@ -507,16 +507,44 @@ int cg_walk(const struct cg_env *env, const struct cg_ref *ref, int max_depth,
 
 /* ---- reading state --------------------------------------------------- */
 
+/* "KEY=" then a number, by hand: top parses this for thousands of cgroups */
+static const char *psi_field(const char *p, const char *key)
+{
+	size_t n = strlen(key);
+
+	while (*p == ' ')
+		p++;
+	return strncmp(p, key, n) ? NULL : p + n;
+}
+
 int cg_parse_psi_line(const char *line, struct cg_psi_line *out)
 {
+	static const char *const keys[] = { "avg10=", "avg60=", "avg300=" };
+	double avg[3];
 	unsigned long long total;
-	char kind[8];
+	const char *p;
+	char *end;
 
-	if (sscanf(line, "%7s avg10=%lf avg60=%lf avg300=%lf total=%llu", kind,
-		   &out->avg10, &out->avg60, &out->avg300, &total) != 5)
+	if (strncmp(line, "some ", 5) && strncmp(line, "full ", 5))
 		return -EINVAL;
-	if (strcmp(kind, "some") && strcmp(kind, "full"))
+	p = line + 4;
+	for (int i = 0; i < 3; i++) {
+		if (!(p = psi_field(p, keys[i])))
+			return -EINVAL;
+		avg[i] = strtod(p, &end);
+		if (end == p)
+			return -EINVAL;
+		p = end;
+	}
+	if (!(p = psi_field(p, "total=")) || *p < '0' || *p > '9')
 		return -EINVAL;
+	errno = 0;
+	total = strtoull(p, &end, 10);
+	if (errno)
+		return -EINVAL;
+	out->avg10 = avg[0];
+	out->avg60 = avg[1];
+	out->avg300 = avg[2];
 	out->total_us = total;
 	return 0;
 }
@@ -546,14 +574,11 @@ static int read_at(int dfd, const char *name, char *buf, size_t len)
 	return (int)n;
 }
 
-/* Fill some/full from memory.pressure in dfd; 0 when "some" was there. */
-static int read_psi(int dfd, struct cg_psi_line *some, struct cg_psi_line *full)
+int cg_parse_psi(char *buf, struct cg_psi_line *some, struct cg_psi_line *full)
 {
-	char buf[512], *save = NULL;
+	char *save = NULL;
 	int ret = -ENOENT;
 
-	if (read_at(dfd, "memory.pressure", buf, sizeof(buf)) < 0)
-		return -ENOENT;
 	for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
 		struct cg_psi_line p;
 
@@ -567,6 +592,16 @@ static int read_psi(int dfd, struct cg_psi_line *some, struct cg_psi_line *full)
 		}
 	}
 	return ret;
+}
+
+/* Fill some/full from memory.pressure in dfd; 0 when "some" was there. */
+static int read_psi(int dfd, struct cg_psi_line *some, struct cg_psi_line *full)
+{
+	char buf[512];
+
+	if (read_at(dfd, "memory.pressure", buf, sizeof(buf)) < 0)
+		return -ENOENT;
+	return cg_parse_psi(buf, some, full);
 }
 
 int cg_read_psi(const char *dir, struct cg_psi_line *some, struct cg_psi_line *full)
@@ -654,15 +689,11 @@ static int v1_stat_index(const char *key)
  * into a buffer big enough for any memory.stat, parsed by hand: at
  * thousands of cgroups per refresh, stdio and sscanf are the cost.
  */
-static void read_kv(int dfd, const char *name, uint64_t *out, int nout,
-		    int (*idx)(const char *), uint64_t *v1_swap)
+static void parse_kv(char *buf, uint64_t *out, int nout, int (*idx)(const char *),
+		     uint64_t *v1_swap)
 {
-	char buf[16384], *p, *nl;
-	int n;
+	char *p, *nl;
 
-	n = read_at(dfd, name, buf, sizeof(buf));
-	if (n < 0)
-		return;
 	for (p = buf; *p; p = nl + 1) {
 		char *sp, *end;
 		unsigned long long v;
@@ -689,6 +720,20 @@ static void read_kv(int dfd, const char *name, uint64_t *out, int nout,
 		if (!nl[1])
 			break;
 	}
+}
+
+static void read_kv(int dfd, const char *name, uint64_t *out, int nout,
+		    int (*idx)(const char *), uint64_t *v1_swap)
+{
+	char buf[16384];
+
+	if (read_at(dfd, name, buf, sizeof(buf)) >= 0)
+		parse_kv(buf, out, nout, idx, v1_swap);
+}
+
+void cg_parse_mem_stat(const struct cg_env *env, char *buf, struct cg_mem *m)
+{
+	parse_kv(buf, m->stat, CG_STAT_NR, env->mem_is_v2 ? stat_index : v1_stat_index, NULL);
 }
 
 static int event_index(const char *key)

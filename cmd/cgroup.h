@@ -146,6 +146,15 @@ void cg_mem_unknown(struct cg_mem *m);
 void cg_read_mem_at(const struct cg_env *env, int dfd, int psi_dfd, unsigned what,
 		    struct cg_mem *m);
 
+/*
+ * The parsers behind cg_read_mem_at(), for callers that keep files open
+ * and pread() them: memory.stat's text into m->stat (v1 names mapped to
+ * v2's), memory.pressure's into some/full (0 when "some" was there).
+ * Both modify buf.
+ */
+void cg_parse_mem_stat(const struct cg_env *env, char *buf, struct cg_mem *m);
+int cg_parse_psi(char *buf, struct cg_psi_line *some, struct cg_psi_line *full);
+
 /* The limit that binds first (lowest of high and max), CG_NOLIMIT if none. */
 uint64_t cg_binding_limit(const struct cg_mem *m, const char **which);
 

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -42,6 +43,7 @@ static void row_unknown(struct top_row *r)
 	cg_mem_unknown(&r->mem);
 	r->psi_some_rate = r->psi_full_rate = r->reclaim_rate = -1;
 	r->stall_rate = r->refault_rate = r->limit_events = r->oom_new = -1;
+	r->reclaims_new = r->reclaimed_new = -1;
 }
 
 int top_snap_add(struct top_snap *s, const char *rel, uint64_t id, int depth, int parent)
@@ -133,6 +135,8 @@ static void row_rates(struct top_row *r, const struct top_row *p, double secs,
 		d = delta(r->bpf.stall_ns + r->bpf.direct_stall_ns,
 			  p->bpf.stall_ns + p->bpf.direct_stall_ns);
 		r->stall_rate = d < 0 ? -1 : d / 1e6 / secs;
+		r->reclaims_new = delta(r->bpf.reclaims, p->bpf.reclaims);
+		r->reclaimed_new = delta(r->bpf.reclaimed, p->bpf.reclaimed);
 	}
 
 	d = sum2(m->events[CG_EV_high], m->events[CG_EV_max]);
@@ -185,6 +189,25 @@ void top_snap_rates(struct top_snap *cur, const struct top_snap *prev)
 
 /* ---- the collector ---------------------------------------------------- */
 
+/*
+ * The files read for every cgroup at every refresh (memory.stat for the
+ * refault column, memory.pressure for PSI) stay open and are pread() at
+ * offset 0, which makes kernfs regenerate them: no path lookup, open or
+ * close per refresh.  Keyed by cgroup id (kernfs ids are not reused).
+ */
+struct fd_ent {
+	uint64_t id;
+	int stat_fd, psi_fd;
+};
+
+struct ev_hist {
+	uint64_t id;
+	struct top_event ev[TOP_EV_KEEP];	/* a ring, pos the next slot */
+	unsigned n, pos;
+	uint64_t victims;	/* victims not yet matched with an oom_kill count */
+	unsigned victims_gen;	/* the refresh they came in */
+};
+
 struct top_collector {
 	const struct cg_env *env;
 	struct cg_ref root;
@@ -208,6 +231,20 @@ struct top_collector {
 	struct top_cg_stats *vals;
 	struct id_idx *bix;
 	size_t bnr;
+	/* memory.stat and memory.pressure kept open across refreshes */
+	struct fd_ent *fds, *fds_next;	/* sorted by id / filled this refresh */
+	size_t nfds, nfds_next, fds_cap;
+	size_t open_fds, fd_budget;
+	/* recent events per cgroup, sorted by id */
+	struct ring_buffer *victims;
+	struct ev_hist *evh;
+	size_t evh_nr, evh_cap;
+	struct top_victim *vq;		/* victims read this refresh */
+	size_t vq_nr, vq_cap;
+	unsigned gen;			/* refreshes so far */
+	uint64_t *stat_ids;		/* memory.stat only for these (sorted), if limited */
+	size_t stat_nr;
+	bool stat_limited;
 };
 
 static const char *bpf_why(int err)
@@ -314,6 +351,8 @@ static bool mount_local_events(const char *root)
 	return local;
 }
 
+static int victim_cb(void *ctx, void *data, size_t len);
+
 static int bpf_open_load(struct top_collector *c, bool with_oom, bool with_iter)
 {
 	struct top_bpf *s = top_bpf__open();
@@ -347,6 +386,9 @@ static int bpf_open_load(struct top_collector *c, bool with_oom, bool with_iter)
 		return err;
 	}
 	c->skel = s;
+	/* without the victim program the ring stays empty: no events, no cost */
+	if (bpf_program__autoload(s->progs.top_oom_victim))
+		c->victims = ring_buffer__new(bpf_map__fd(s->maps.top_victims), victim_cb, c, NULL);
 	return 0;
 }
 
@@ -385,6 +427,44 @@ static void bpf_setup(struct top_collector *c)
 		c->bpf_note = bpf_why(err);
 }
 
+static void fd_close(struct top_collector *c, int *fd)
+{
+	if (*fd >= 0) {
+		close(*fd);
+		c->open_fds--;
+		*fd = -1;
+	}
+}
+
+static void fds_drop(struct top_collector *c, struct fd_ent *e, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		fd_close(c, &e[i].stat_fd);
+		fd_close(c, &e[i].psi_fd);
+	}
+}
+
+/*
+ * How many files may stay open: the soft RLIMIT_NOFILE raised to the hard
+ * limit, less a reserve for everything else; beyond it, open/read/close.
+ */
+static size_t fd_budget(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return 0;
+	if (rl.rlim_cur < rl.rlim_max) {
+		struct rlimit up = { rl.rlim_max, rl.rlim_max };
+
+		if (!setrlimit(RLIMIT_NOFILE, &up))
+			rl.rlim_cur = rl.rlim_max;
+	}
+	if (rl.rlim_cur == RLIM_INFINITY)
+		rl.rlim_cur = 1 << 20;
+	return rl.rlim_cur > 512 ? rl.rlim_cur - 256 : 0;
+}
+
 int top_collector_new(struct top_collector **out, const struct top_collect_opts *o)
 {
 	struct top_collector *c = calloc(1, sizeof(*c));
@@ -395,9 +475,42 @@ int top_collector_new(struct top_collector **out, const struct top_collect_opts 
 	c->root = *o->root;
 	c->depth = o->depth;
 	c->want_iter = !o->no_iter;
+	c->fd_budget = fd_budget();
 	if (o->bpf)
 		bpf_setup(c);
 	*out = c;
+	return 0;
+}
+
+static int u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* memory.stat is to be read for this cgroup (see top_collector_stat_only) */
+static bool stat_wanted(const struct top_collector *c, uint64_t id)
+{
+	return !c->stat_limited ||
+		bsearch(&id, c->stat_ids, c->stat_nr, sizeof(*c->stat_ids), u64_cmp);
+}
+
+int top_collector_stat_only(struct top_collector *c, const uint64_t *ids, size_t n)
+{
+	uint64_t *a = NULL;
+
+	if (ids) {
+		a = malloc((n ? n : 1) * sizeof(*a));
+		if (!a)
+			return -ENOMEM;
+		memcpy(a, ids, n * sizeof(*a));
+		qsort(a, n, sizeof(*a), u64_cmp);
+	}
+	free(c->stat_ids);
+	c->stat_ids = a;
+	c->stat_nr = n;
+	c->stat_limited = ids != NULL;
 	return 0;
 }
 
@@ -417,6 +530,13 @@ void top_collector_free(struct top_collector *c)
 	bpf_link__destroy(c->iter_link);
 	if (c->skel)
 		top_bpf__destroy(c->skel);
+	ring_buffer__free(c->victims);
+	free(c->stat_ids);
+	free(c->evh);
+	free(c->vq);
+	fds_drop(c, c->fds, c->nfds);
+	free(c->fds);
+	free(c->fds_next);
 	free(c->order);
 	top_snap_free(&c->snap[0]);
 	top_snap_free(&c->snap[1]);
@@ -495,6 +615,7 @@ static const struct top_cg_stats *bpf_find(const struct top_collector *c, uint64
  * path is walked from "/" and no cgroup is stat()ed twice.
  */
 struct fs_walk {
+	const struct top_collector *c;
 	const struct cg_env *env;
 	struct top_snap *s;
 	unsigned what;		/* CG_RD_* */
@@ -516,7 +637,7 @@ static unsigned src_to_rd(const struct cg_env *env, unsigned src)
 		rd |= CG_RD_USAGE;
 	if (src & TOP_SRC_SWAP)
 		rd |= CG_RD_SWAP;
-	if (src & TOP_SRC_STAT)
+	if (src & (TOP_SRC_STAT | TOP_SRC_REFAULT))
 		rd |= CG_RD_STAT;
 	if (src & TOP_SRC_EVENTS)
 		rd |= CG_RD_EVENTS;
@@ -582,7 +703,8 @@ static void fs_walk_dir(struct fs_walk *w, int dfd, int pfd, int depth, int row)
 	size_t n, rl = strlen(w->rel), base = rl == 1 ? 0 : rl;	/* rel "/" */
 	char **names;
 
-	cg_read_mem_at(w->env, dfd, pfd, w->what, &w->s->rows[row].mem);
+	cg_read_mem_at(w->env, dfd, pfd, stat_wanted(w->c, w->s->rows[row].id) ? w->what :
+		       w->what & ~CG_RD_STAT, &w->s->rows[row].mem);
 	if (w->max_depth && depth >= w->max_depth)
 		return;
 	names = list_children(w, dfd, &n);
@@ -631,6 +753,7 @@ static int fs_collect(struct top_collector *c, struct top_snap *s, unsigned src)
 
 	if (!w)
 		return -ENOMEM;
+	w->c = c;
 	w->env = c->env;
 	w->s = s;
 	w->what = src_to_rd(c->env, src);
@@ -754,30 +877,160 @@ struct it_walk {
 	const struct top_memcg_rec **by_parent;	/* sorted by (parent_id, name) */
 	size_t nr;
 	unsigned what;		/* CG_RD_* wanted */
+	bool stat_keys;		/* of memory.stat only the refault (and pgsteal) keys */
 	int root_fd, psi_fd;
 	char rel[PATH_MAX];
 	int err;
 };
 
+static int fd_ent_cmp(const void *a, const void *b)
+{
+	const struct fd_ent *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/*
+ * pread() a cached file (opening it on first use, through *dfd opened on
+ * demand); the file is kept if the budget allows.  A cached file of a
+ * cgroup that was removed (and maybe re-created under the same name, for
+ * a cgroup2 twin) fails with ENODEV: it is reopened once.
+ */
+static int cached_read(struct top_collector *c, int *fd, int parent, const char *sub,
+		       int *dfd, const char *name, char *buf, size_t len)
+{
+	ssize_t n = -1;
+
+	for (int tries = 0; tries < 2; tries++) {
+		if (*fd < 0) {
+			if (*dfd < 0)
+				*dfd = openat(parent, *sub ? sub : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (*dfd < 0)
+				return -1;
+			*fd = openat(*dfd, name, O_RDONLY | O_CLOEXEC);
+			if (*fd < 0)
+				return -1;
+			c->open_fds++;
+		}
+		n = pread(*fd, buf, len - 1, 0);
+		if (n >= 0)
+			break;
+		fd_close(c, fd);
+	}
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	if (c->open_fds > c->fd_budget)
+		fd_close(c, fd);	/* over the budget: read it again next time */
+	return 0;
+}
+
+/* The value of "KEY N" at the start of a line of buf, or CG_UNKNOWN. */
+static uint64_t stat_key(const char *buf, const char *key, size_t klen)
+{
+	const char *p = buf;
+	unsigned long long v;
+	char *end;
+
+	while ((p = strstr(p, key))) {
+		if ((p == buf || p[-1] == '\n') && p[klen] == ' ') {
+			errno = 0;
+			v = strtoull(p + klen + 1, &end, 10);
+			return errno || end == p + klen + 1 ? CG_UNKNOWN : v;
+		}
+		p += klen;
+	}
+	return CG_UNKNOWN;
+}
+
+/*
+ * Only the keys the refault column (and v2's reclaim rate) need: two or
+ * three searches instead of splitting and looking up ~40-80 lines.  v1's
+ * hierarchical values are its total_* lines, as cg_parse_mem_stat reads.
+ */
+void top_stat_keys(const struct cg_env *env, const char *buf, struct cg_mem *m)
+{
+#define KEY(k) k, sizeof(k) - 1
+	if (env->mem_is_v2) {
+		m->stat[CG_STAT_workingset_refault_anon] = stat_key(buf, KEY("workingset_refault_anon"));
+		m->stat[CG_STAT_workingset_refault_file] = stat_key(buf, KEY("workingset_refault_file"));
+		m->stat[CG_STAT_pgsteal] = stat_key(buf, KEY("pgsteal"));
+	} else {
+		m->stat[CG_STAT_workingset_refault_anon] =
+			stat_key(buf, KEY("total_workingset_refault_anon"));
+		m->stat[CG_STAT_workingset_refault_file] =
+			stat_key(buf, KEY("total_workingset_refault_file"));
+	}
+#undef KEY
+}
+
 /* The rest (memory.stat, PSI, procs) from cgroupfs, relative to the view's root. */
 static void it_read_files(struct it_walk *w, int row, unsigned what)
 {
-	const char *sub = w->rel + strlen(w->c->root.rel);
-	int dfd, pfd = -1;
+	struct top_collector *c = w->c;
+	struct top_row *r = &w->s->rows[row];
+	const char *sub = w->rel + strlen(c->root.rel);
+	struct fd_ent key = { r->id, -1, -1 }, *old, *e;
+	int dfd = -1, pfd = -1;
+	char buf[16384];
+	bool stat_skipped = false;
 
-	if (!what)
-		return;
 	while (*sub == '/')
 		sub++;
-	dfd = openat(w->root_fd, *sub ? sub : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return;		/* removed since the walk: stays '-' */
-	if ((what & CG_RD_PSI) && w->psi_fd >= 0)
-		pfd = openat(w->psi_fd, *sub ? sub : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	cg_read_mem_at(w->c->env, dfd, pfd, what, &w->s->rows[row].mem);
+	if ((what & CG_RD_STAT) && !stat_wanted(c, r->id)) {
+		what &= ~CG_RD_STAT;	/* not on screen: its file stays open, unread */
+		stat_skipped = true;
+	}
+	/* v1's swap fallback parses memory.stat itself: the plain path */
+	if (!(what & CG_RD_SWAP) && ((what & (CG_RD_STAT | CG_RD_PSI)) || stat_skipped)) {
+		old = c->nfds ? bsearch(&key, c->fds, c->nfds, sizeof(key), fd_ent_cmp) : NULL;
+		e = &c->fds_next[c->nfds_next++];
+		*e = old ? *old : key;
+		if (old)
+			old->stat_fd = old->psi_fd = -1;	/* moved */
+		if (stat_skipped) {
+			/* kept open, unread, for when the row is on screen again */
+		} else if (!(what & CG_RD_STAT))
+			fd_close(c, &e->stat_fd);	/* the column was hidden */
+		else if (!cached_read(c, &e->stat_fd, w->root_fd, sub, &dfd, "memory.stat",
+				      buf, sizeof(buf))) {
+			if (w->stat_keys)
+				top_stat_keys(c->env, buf, &r->mem);
+			else
+				cg_parse_mem_stat(c->env, buf, &r->mem);
+		}
+		if (!(what & CG_RD_PSI) || w->psi_fd < 0)
+			fd_close(c, &e->psi_fd);
+		else if (!cached_read(c, &e->psi_fd, w->psi_fd, sub, &pfd, "memory.pressure",
+				      buf, sizeof(buf)))
+			cg_parse_psi(buf, &r->mem.psi_some, &r->mem.psi_full);
+		what &= ~(CG_RD_STAT | CG_RD_PSI);
+	}
+	if (what && dfd < 0)
+		dfd = openat(w->root_fd, *sub ? sub : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (what && dfd >= 0) {
+		if ((what & CG_RD_PSI) && w->psi_fd >= 0 && pfd < 0)
+			pfd = openat(w->psi_fd, *sub ? sub : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		cg_read_mem_at(c->env, dfd, pfd, what, &r->mem);
+	}
 	if (pfd >= 0)
 		close(pfd);
-	close(dfd);
+	if (dfd >= 0)
+		close(dfd);
+}
+
+/* After a walk: close the files of cgroups that are gone, keep the rest. */
+static void fds_commit(struct top_collector *c)
+{
+	struct fd_ent *t;
+
+	fds_drop(c, c->fds, c->nfds);
+	qsort(c->fds_next, c->nfds_next, sizeof(*c->fds_next), fd_ent_cmp);
+	t = c->fds;
+	c->fds = c->fds_next;
+	c->nfds = c->nfds_next;
+	c->fds_next = t;
+	c->nfds_next = 0;
 }
 
 static void it_add(struct it_walk *w, const struct top_memcg_rec *r, int depth, int parent)
@@ -821,7 +1074,8 @@ static void it_add(struct it_walk *w, const struct top_memcg_rec *r, int depth, 
 /* -EAGAIN & co: use cgroupfs for this refresh; -ENOENT: the root is gone. */
 static int iter_collect(struct top_collector *c, struct top_snap *s, unsigned src)
 {
-	struct it_walk w = { .c = c, .s = s, .what = src_to_rd(c->env, src), .psi_fd = -1 };
+	struct it_walk w = { .c = c, .s = s, .what = src_to_rd(c->env, src), .psi_fd = -1,
+			     .stat_keys = !(src & TOP_SRC_STAT) };
 	char psi[PATH_MAX];
 	struct stat st;
 	size_t nr = 0;
@@ -850,12 +1104,27 @@ static int iter_collect(struct top_collector *c, struct top_snap *s, unsigned sr
 	for (size_t i = 0; i < nr; i++)
 		c->order[i] = &c->recs[i];
 	qsort(c->order + 1, nr - 1, sizeof(*c->order), rec_cmp);
+	if (c->fds_cap < c->iter_cap) {
+		struct fd_ent *a = realloc(c->fds, c->iter_cap * sizeof(*a));
+		struct fd_ent *b = a ? realloc(c->fds_next, c->iter_cap * sizeof(*b)) : NULL;
+
+		if (a)
+			c->fds = a;
+		if (!b) {
+			err = -ENOMEM;
+			goto out;
+		}
+		c->fds_next = b;
+		c->fds_cap = c->iter_cap;
+	}
+	c->nfds_next = 0;
 	w.by_parent = c->order + 1;
 	w.nr = nr - 1;
 	if ((w.what & CG_RD_PSI) && cg_psi_dir(c->env, &c->root, psi, sizeof(psi)))
 		w.psi_fd = open(psi, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	snprintf(w.rel, sizeof(w.rel), "%s", c->root.rel);
 	it_add(&w, &c->recs[0], 0, -1);
+	fds_commit(c);
 	err = w.err;
 	s->iter = !err;
 out:
@@ -885,6 +1154,183 @@ static void snap_clear(struct top_snap *s)
 	memset(s, 0, sizeof(*s));
 	s->rows = rows;
 	s->cap = cap;
+}
+
+/* ---- recent events ------------------------------------------------------- */
+
+static int victim_cb(void *ctx, void *data, size_t len)
+{
+	struct top_collector *c = ctx;
+
+	if (len < sizeof(struct top_victim))
+		return 0;
+	if (c->vq_nr == c->vq_cap) {
+		size_t cap = c->vq_cap ? c->vq_cap * 2 : 16;
+		struct top_victim *n = realloc(c->vq, cap * sizeof(*n));
+
+		if (!n)
+			return 0;
+		c->vq = n;
+		c->vq_cap = cap;
+	}
+	memcpy(&c->vq[c->vq_nr++], data, sizeof(struct top_victim));
+	return 0;
+}
+
+static struct ev_hist *evh_find(const struct top_collector *c, uint64_t id, size_t *at)
+{
+	size_t lo = 0, hi = c->evh_nr;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (c->evh[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (at)
+		*at = lo;
+	return lo < c->evh_nr && c->evh[lo].id == id ? &c->evh[lo] : NULL;
+}
+
+static struct ev_hist *evh_get(struct top_collector *c, uint64_t id)
+{
+	size_t at;
+	struct ev_hist *h = evh_find(c, id, &at);
+
+	if (h)
+		return h;
+	if (c->evh_nr == c->evh_cap) {
+		size_t cap = c->evh_cap ? c->evh_cap * 2 : 16;
+		struct ev_hist *n = realloc(c->evh, cap * sizeof(*n));
+
+		if (!n)
+			return NULL;
+		c->evh = n;
+		c->evh_cap = cap;
+	}
+	memmove(&c->evh[at + 1], &c->evh[at], (c->evh_nr - at) * sizeof(*c->evh));
+	c->evh_nr++;
+	h = &c->evh[at];
+	memset(h, 0, sizeof(*h));
+	h->id = id;
+	return h;
+}
+
+static void ev_push(struct top_collector *c, uint64_t id, const struct top_event *e)
+{
+	struct ev_hist *h = evh_get(c, id);
+
+	if (!h)
+		return;
+	h->ev[h->pos] = *e;
+	h->pos = (h->pos + 1) % TOP_EV_KEEP;
+	if (h->n < TOP_EV_KEEP)
+		h->n++;
+}
+
+size_t top_collector_events(const struct top_collector *c, uint64_t id,
+			    struct top_event *out, size_t max)
+{
+	const struct ev_hist *h = evh_find(c, id, NULL);
+	size_t n;
+
+	if (!h)
+		return 0;
+	n = h->n < max ? h->n : max;
+	for (size_t i = 0; i < n; i++)
+		out[i] = h->ev[(h->pos + TOP_EV_KEEP - n + i) % TOP_EV_KEEP];
+	return n;
+}
+
+static int row_of(const struct top_snap *s, const struct id_idx *ix, uint64_t id)
+{
+	struct id_idx key = { id, 0 }, *hit;
+
+	hit = bsearch(&key, ix, s->nr, sizeof(*ix), id_idx_cmp);
+	return hit ? (int)hit->idx : -1;
+}
+
+/* OOM victims, in their cgroup and every ancestor in the view. */
+static void events_victims(struct top_collector *c, const struct top_snap *s)
+{
+	struct timespec ts;
+	struct id_idx *ix;
+	double mono_now;
+
+	c->vq_nr = 0;
+	if (!c->victims || ring_buffer__consume(c->victims) < 0 || !c->vq_nr)
+		return;
+	ix = malloc(s->nr * sizeof(*ix));
+	if (!ix)
+		return;
+	for (size_t i = 0; i < s->nr; i++)
+		ix[i] = (struct id_idx){ s->rows[i].id, i };
+	qsort(ix, s->nr, sizeof(*ix), id_idx_cmp);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	mono_now = ts.tv_sec + ts.tv_nsec / 1e9;
+	for (size_t v = 0; v < c->vq_nr; v++) {
+		const struct top_victim *tv = &c->vq[v];
+		struct top_event e = { .kind = TOP_EV_OOM_VICTIM, .count = 1, .pid = tv->pid,
+				       .cg_id = tv->memcg_id };
+		int row = row_of(s, ix, tv->memcg_id);
+
+		e.time = s->time - (mono_now - tv->time_ns / 1e9);
+		memcpy(e.comm, tv->comm, sizeof(e.comm));
+		e.comm[sizeof(e.comm) - 1] = '\0';
+		for (; row >= 0; row = s->rows[row].parent) {
+			struct ev_hist *h;
+
+			ev_push(c, s->rows[row].id, &e);
+			if ((h = evh_find(c, s->rows[row].id, NULL))) {
+				h->victims++;
+				h->victims_gen = c->gen;
+			}
+		}
+	}
+	free(ix);
+}
+
+/* What the counters say happened since the previous refresh. */
+static void events_counters(struct top_collector *c, const struct top_snap *s)
+{
+	for (size_t i = 0; i < s->nr; i++) {
+		const struct top_row *r = &s->rows[i];
+		struct top_event e = { .time = s->time, .cg_id = r->id };
+
+		if (r->oom_new > 0) {
+			struct ev_hist *h = evh_find(c, r->id, NULL);
+			uint64_t n = (uint64_t)r->oom_new;
+
+			/* a victim is marked just before oom_kill counts it: maybe a refresh earlier */
+			if (h && h->victims && h->victims_gen + 1 < c->gen)
+				h->victims = 0;
+			if (h && h->victims) {
+				uint64_t m = h->victims < n ? h->victims : n;
+
+				h->victims -= m;
+				n -= m;
+			}
+			if (n) {
+				e.kind = TOP_EV_OOM_KILL;
+				e.count = n;
+				ev_push(c, r->id, &e);
+			}
+		}
+		if (r->limit_events > 0) {
+			e.kind = TOP_EV_LIMIT;
+			e.count = (uint64_t)r->limit_events;
+			ev_push(c, r->id, &e);
+		}
+		if (r->reclaims_new > 0) {
+			e.kind = TOP_EV_RECLAIM;
+			e.count = (uint64_t)r->reclaims_new;
+			e.stall_ms = r->stall_rate >= 0 ? r->stall_rate * s->interval : 0;
+			e.pages = r->reclaimed_new > 0 ? (uint64_t)r->reclaimed_new : 0;
+			ev_push(c, r->id, &e);
+		}
+	}
 }
 
 int top_collect(struct top_collector *c, unsigned src, const struct top_snap **out)
@@ -926,6 +1372,9 @@ int top_collect(struct top_collector *c, unsigned src, const struct top_snap **o
 		}
 	}
 	top_snap_rates(s, c->have_prev ? prev : NULL);
+	c->gen++;
+	events_victims(c, s);
+	events_counters(c, s);
 	c->cur ^= 1;
 	c->have_prev = true;
 	*out = s;

@@ -99,7 +99,7 @@ const struct top_col top_cols[] = {
 	{ "reclaim", "RECL/s", 6, "pages/s", "pages reclaimed per second (v2 pgsteal; v1: by BPF)", true, TOP_SRC_PGSTEAL | S_B, TOP_K_RATE, true, v_reclaim },
 	{ "stall", "STALL", 6, "ms/s", "reclaim stall of the cgroup's tasks, ms per second (BPF)", true, S_B, TOP_K_RATE, true, v_stall },
 	{ "stalltot", "STALLMS", 7, "ms", "reclaim stall since top started, ms (BPF)", true, S_B, TOP_K_RATE, false, v_stall_total },
-	{ "refault", "RFLT/s", 6, "pages/s", "workingset refaults per second", true, S_S, TOP_K_RATE, true, v_refault },
+	{ "refault", "RFLT/s", 6, "pages/s", "workingset refaults per second", true, TOP_SRC_REFAULT, TOP_K_RATE, true, v_refault },
 	{ "events", "LIMEV", 5, "count", "high/max limit events in the last interval", true, S_E, TOP_K_COUNT, true, v_events },
 	{ "oom", "OOM", 4, "count", "OOM kills (total)", true, S_E, TOP_K_COUNT, true, v_oom },
 };

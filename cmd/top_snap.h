@@ -29,7 +29,8 @@ enum {
 	TOP_SRC_BPF	= 1 << 5,	/* top_stats map */
 	TOP_SRC_SWAP	= 1 << 6,	/* swap files (v1: memsw) */
 	TOP_SRC_PGSTEAL	= 1 << 7,	/* memory.stat, but only on v2 (pgsteal) */
-	TOP_SRC_ALL	= (1 << 8) - 1,
+	TOP_SRC_REFAULT	= 1 << 8,	/* memory.stat, only the workingset_refault keys */
+	TOP_SRC_ALL	= (1 << 9) - 1,
 };
 
 struct top_row {
@@ -51,6 +52,8 @@ struct top_row {
 	double refault_rate;	/* pages/s */
 	double limit_events;	/* high+max events in the interval */
 	double oom_new;		/* OOM kills in the interval */
+	double reclaims_new;	/* memcg reclaim passes in the interval (BPF) */
+	double reclaimed_new;	/* pages those passes reclaimed */
 };
 
 struct top_snap {
@@ -90,6 +93,37 @@ int top_collector_new(struct top_collector **out, const struct top_collect_opts 
  */
 int top_collect(struct top_collector *c, unsigned src, const struct top_snap **out);
 bool top_collector_bpf(const struct top_collector *c, const char **note);
+/* Of memory.stat's text only the refault keys (and v2's pgsteal): the RFLT/s column's. */
+void top_stat_keys(const struct cg_env *env, const char *buf, struct cg_mem *m);
+/*
+ * Read memory.stat (the costly file: the kernel formats ~40-80 lines per
+ * cgroup) only for these cgroups from now on, e.g. the rows on screen;
+ * ids NULL: for every cgroup (batch mode, or a sort key that needs it).
+ * Other rows keep their files open and show '-' for memory.stat columns.
+ */
+int top_collector_stat_only(struct top_collector *c, const uint64_t *ids, size_t n);
+
+/*
+ * Recent events of a cgroup's subtree for the detail pane, kept by the
+ * collector: OOM victims (BPF ring buffer: pid and command), OOM kills,
+ * limit events and reclaim passes seen between two refreshes (from the
+ * hierarchical counters, so nothing more runs in the kernel).
+ */
+enum top_ev_kind { TOP_EV_OOM_VICTIM, TOP_EV_OOM_KILL, TOP_EV_LIMIT, TOP_EV_RECLAIM };
+struct top_event {
+	double time;		/* wall clock */
+	enum top_ev_kind kind;
+	uint64_t count;		/* kills, limit events or reclaim passes */
+	double stall_ms;	/* TOP_EV_RECLAIM: time stalled in them */
+	uint64_t pages;		/* TOP_EV_RECLAIM: pages reclaimed */
+	uint32_t pid;		/* TOP_EV_OOM_VICTIM */
+	char comm[16];
+	uint64_t cg_id;		/* the cgroup it happened in (a descendant, or itself) */
+};
+#define TOP_EV_KEEP 16
+/* Up to max of the newest events for id into out, oldest first; returns how many. */
+size_t top_collector_events(const struct top_collector *c, uint64_t id,
+			    struct top_event *out, size_t max);
 void top_collector_free(struct top_collector *c);
 
 /* ---- columns (top_columns.c) ------------------------------------------ */

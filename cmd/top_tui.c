@@ -39,6 +39,12 @@ struct tui {
 	uint64_t sel_id;
 	size_t scroll;
 	bool paused, detail, help, utf8;
+	/* the column picker: every column, the visible ones first in order */
+	bool picker;
+	int body;		/* rows of the table on screen, at the last draw */
+	uint64_t *vis_ids;	/* their ids, for the collector */
+	int pick[TOP_MAX_COLS], pick_n, pick_cur;
+	bool pick_vis[TOP_MAX_COLS];
 	uint64_t *folded;
 	size_t nr_folded, cap_folded;
 	char filter[128];
@@ -288,6 +294,59 @@ static const char *cnt(char *buf, uint64_t v)
 	return buf;
 }
 
+#define DETAIL_EVENTS 6	/* recent events shown in the detail pane */
+
+static const char *row_rel(const struct tui *t, uint64_t id)
+{
+	for (size_t i = 0; i < t->s->nr; i++)
+		if (t->s->rows[i].id == id)
+			return t->s->rows[i].rel;
+	return NULL;
+}
+
+/* The newest events first, as many as fit. */
+static void draw_events(struct tui *t, int *y, int end, const struct top_row *r)
+{
+	struct top_event ev[DETAIL_EVENTS];
+	size_t n = top_collector_events(t->o->col, r->id, ev, DETAIL_EVENTS);
+	char line[512], tb[16], what[256];
+
+	if (*y >= end)
+		return;
+	mvhline(*y, 0, ' ', COLS);
+	put_trunc((*y)++, 1, n ? "recent events (this cgroup and below), newest first:" :
+		  "recent events: none since top started", COLS - 2);
+	for (size_t i = n; i-- > 0 && *y < end;) {
+		const struct top_event *e = &ev[i];
+		time_t when = (time_t)e->time;
+		struct tm tm;
+		const char *in = e->cg_id != r->id ? row_rel(t, e->cg_id) : NULL;
+
+		localtime_r(&when, &tm);
+		strftime(tb, sizeof(tb), "%H:%M:%S", &tm);
+		switch (e->kind) {
+		case TOP_EV_OOM_VICTIM:
+			snprintf(what, sizeof(what), "OOM kill: pid %u (%s)%s%s", e->pid, e->comm,
+				 in ? " in " : "", in ? in : "");
+			break;
+		case TOP_EV_OOM_KILL:
+			snprintf(what, sizeof(what), "OOM kill x%llu", (unsigned long long)e->count);
+			break;
+		case TOP_EV_LIMIT:
+			snprintf(what, sizeof(what), "limit events: %llu (high/max breaches)",
+				 (unsigned long long)e->count);
+			break;
+		case TOP_EV_RECLAIM:
+			snprintf(what, sizeof(what), "reclaim: %llu passes, %.1f ms stalled, %llu pages",
+				 (unsigned long long)e->count, e->stall_ms, (unsigned long long)e->pages);
+			break;
+		}
+		snprintf(line, sizeof(line), "  %s  %s", tb, what);
+		mvhline(*y, 0, ' ', COLS);
+		put_trunc((*y)++, 1, line, COLS - 2);
+	}
+}
+
 static void draw_detail(struct tui *t, int top, int h, const struct top_row *r)
 {
 	const struct cg_mem *m = &r->mem;
@@ -342,6 +401,7 @@ static void draw_detail(struct tui *t, int top, int h, const struct top_row *r)
 			  memstate_limit_pct(m) >= 0 ? "use%  " : "usage ");
 	if (hs && y < top + h)
 		sparkline(t, y++, 1, COLS - 2, hs->psi, hs->n, hs->pos, "psi   ");
+	draw_events(t, &y, top + h, r);
 }
 
 static const char *const help_lines[] = {
@@ -350,17 +410,18 @@ static const char *const help_lines[] = {
 	"  Up/Down PgUp/PgDn Home/End   move",
 	"  < >          sort by the previous / next column",
 	"  I            invert the sort order",
+	"  c            choose and reorder columns (space show/hide, [ ] move)",
 	"  t            tree / flat",
 	"  + - Enter    unfold / fold / toggle the selected subtree",
 	"  /            filter by path (empty: clear)",
 	"  space        pause / resume",
 	"  d            set the refresh delay",
-	"  i            detail pane: breakdown, limits, events, history",
+	"  i            detail pane: breakdown, limits, events, history, recent events",
 	"  R            reclaim from the selected cgroup (cgroup v2)",
 	"  h ?          this help",
 	"  q            quit",
 	"",
-	"Columns (choose with --columns):",
+	"Columns (choose with c or --columns):",
 };
 
 static void draw_help(struct tui *t)
@@ -380,6 +441,35 @@ static void draw_help(struct tui *t)
 	attron(A_REVERSE);
 	put_trunc(LINES - 1, 0, "press any key", COLS);
 	attroff(A_REVERSE);
+}
+
+/* Over the body: the header row above shows the change at once. */
+static void draw_picker(struct tui *t)
+{
+	int y = 3, first = 0, rows = LINES - 6;
+	char line[256];
+
+	if (rows < 1)
+		rows = 1;
+	if (t->pick_cur >= rows)
+		first = t->pick_cur - rows + 1;
+	for (int yy = 3; yy < LINES - 1; yy++)
+		mvhline(yy, 0, ' ', COLS);
+	attron(A_BOLD);
+	put_trunc(y++, 1, "Columns: space show/hide, [ ] move left/right, Enter/Esc close", COLS - 2);
+	attroff(A_BOLD);
+	for (int i = first; i < t->pick_n && y < LINES - 1; i++, y++) {
+		const struct top_col *c = &top_cols[t->pick[i]];
+
+		snprintf(line, sizeof(line), "[%c] %-8s %-7s %s", t->pick_vis[i] ? 'x' : ' ',
+			 c->name, c->header, c->desc);
+		if (i == t->pick_cur)
+			attron(A_REVERSE);
+		mvhline(y, 0, ' ', COLS);
+		put_trunc(y, 1, line, COLS - 2);
+		if (i == t->pick_cur)
+			attroff(A_REVERSE);
+	}
 }
 
 static void draw(struct tui *t)
@@ -402,7 +492,7 @@ static void draw(struct tui *t)
 	int dh = 0;
 
 	if (t->detail && t->nr) {
-		dh = clamp(LINES / 2, 4, 11);
+		dh = clamp(LINES / 2, 4, 12 + DETAIL_EVENTS);
 		body -= dh;
 		if (body < 1)
 			body = 1, dh = LINES - 5;
@@ -413,6 +503,7 @@ static void draw(struct tui *t)
 		t->scroll = t->sel;
 	if (t->sel >= t->scroll + (size_t)body)
 		t->scroll = t->sel - body + 1;
+	t->body = body;
 	y = 3;
 	for (size_t i = t->scroll; i < t->nr && y < 3 + body; i++, y++)
 		draw_row(t, y, &t->s->rows[t->order[i]], i == t->sel);
@@ -420,10 +511,13 @@ static void draw(struct tui *t)
 		put_trunc(3, 1, t->filter[0] ? "(no cgroup matches the filter)" : "(no cgroups)", COLS - 2);
 	if (dh && t->nr)
 		draw_detail(t, 3 + body, dh, &t->s->rows[t->order[t->sel]]);
+	if (t->picker)
+		draw_picker(t);
 	attron(A_REVERSE);
 	mvhline(LINES - 1, 0, ' ', COLS);
 	put_trunc(LINES - 1, 0, t->msg[0] ? t->msg :
-		  "q quit  h help  </> sort  t tree  / filter  i detail  R reclaim  space pause",
+		  t->picker ? "space show/hide  [ ] move  Up/Down select  Enter/Esc close" :
+		  "q quit  h help  </> sort  c columns  t tree  / filter  i detail  R reclaim  space pause",
 		  COLS);
 	attroff(A_REVERSE);
 	refresh();
@@ -565,14 +659,47 @@ static unsigned sources(const struct tui *t)
 {
 	unsigned src = top_colset_src(&t->o->cols) | TOP_SRC_USAGE | TOP_SRC_PSI | TOP_SRC_BPF;
 
+	src |= top_cols[t->o->view.sort_col].src;	/* sorted by a hidden column */
+
 	if (t->detail)
 		src |= TOP_SRC_ALL;
 	return src;
 }
 
+/*
+ * memory.stat, the costly file, only for the rows on screen (and the
+ * selected one), unless the sort key needs it for every row.  A row that
+ * scrolls into view shows '-' there until the next refresh reads it.
+ */
+static void stat_rows(struct tui *t)
+{
+	size_t n = 0, max = (size_t)(t->body > 0 ? t->body : 0) + 1;
+	uint64_t *ids;
+
+	if (top_cols[t->o->view.sort_col].src & (TOP_SRC_STAT | TOP_SRC_PGSTEAL | TOP_SRC_REFAULT) ||
+	    !t->body) {
+		top_collector_stat_only(t->o->col, NULL, 0);
+		return;
+	}
+	ids = realloc(t->vis_ids, max * sizeof(*ids));
+	if (!ids) {
+		top_collector_stat_only(t->o->col, NULL, 0);
+		return;
+	}
+	t->vis_ids = ids;
+	for (size_t i = t->scroll; i < t->nr && n + 1 < max; i++)
+		ids[n++] = t->s->rows[t->order[i]].id;
+	if (t->nr)
+		ids[n++] = t->s->rows[t->order[t->sel]].id;
+	top_collector_stat_only(t->o->col, ids, n);
+}
+
 static int collect(struct tui *t)
 {
-	int err = top_collect(t->o->col, sources(t), &t->s);
+	int err;
+
+	stat_rows(t);
+	err = top_collect(t->o->col, sources(t), &t->s);
 
 	if (err)
 		return err;
@@ -589,6 +716,100 @@ static double mono(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* The picker's last arrangement still matches the view: hidden columns keep their place. */
+static bool picker_current(const struct tui *t)
+{
+	int v = 0;
+
+	for (int i = 0; i < t->pick_n; i++)
+		if (t->pick_vis[i] && (v >= t->o->cols.nr || t->o->cols.idx[v++] != t->pick[i]))
+			return false;
+	return t->pick_n == top_nr_cols && v == t->o->cols.nr;
+}
+
+static void picker_open(struct tui *t)
+{
+	bool shown[TOP_MAX_COLS] = { false };
+
+	t->picker = true;
+	t->pick_cur = 0;
+	if (picker_current(t))
+		return;
+	t->pick_n = 0;
+	for (int i = 0; i < t->o->cols.nr; i++) {
+		shown[t->o->cols.idx[i]] = true;
+		t->pick_vis[t->pick_n] = true;
+		t->pick[t->pick_n++] = t->o->cols.idx[i];
+	}
+	for (int i = 0; i < top_nr_cols && t->pick_n < TOP_MAX_COLS; i++)
+		if (!shown[i]) {
+			t->pick_vis[t->pick_n] = false;
+			t->pick[t->pick_n++] = i;
+		}
+}
+
+/* The visible columns, in the picker's order, become the view's at once. */
+static void picker_apply(struct tui *t, bool *recollect)
+{
+	struct top_colset cs = { .nr = 0 };
+
+	for (int i = 0; i < t->pick_n; i++)
+		if (t->pick_vis[i])
+			cs.idx[cs.nr++] = t->pick[i];
+	t->o->cols = cs;
+	/* a column shown again needs a source the last refresh skipped */
+	if (sources(t) & ~t->s->src)
+		*recollect = true;
+}
+
+static void picker_key(struct tui *t, int ch, bool *recollect)
+{
+	int c = t->pick_cur, o;
+
+	switch (ch) {
+	case KEY_UP: case 'k':
+		t->pick_cur = c > 0 ? c - 1 : 0;
+		break;
+	case KEY_DOWN: case 'j':
+		t->pick_cur = c + 1 < t->pick_n ? c + 1 : c;
+		break;
+	case KEY_HOME: case 'g':
+		t->pick_cur = 0;
+		break;
+	case KEY_END: case 'G':
+		t->pick_cur = t->pick_n - 1;
+		break;
+	case ' ':
+		if (top_cols[t->pick[c]].kind == TOP_K_NAME) {
+			snprintf(t->msg, sizeof(t->msg), "the cgroup column always shows");
+			break;
+		}
+		t->pick_vis[c] = !t->pick_vis[c];
+		picker_apply(t, recollect);
+		snprintf(t->msg, sizeof(t->msg), "%s %s", top_cols[t->pick[c]].name,
+			 t->pick_vis[c] ? "shown" : "hidden");
+		break;
+	case '[': case ']': {
+		int tp = t->pick[c];
+		bool tv = t->pick_vis[c];
+
+		o = ch == '[' ? c - 1 : c + 1;
+		if (o < 0 || o >= t->pick_n)
+			break;
+		t->pick[c] = t->pick[o], t->pick_vis[c] = t->pick_vis[o];
+		t->pick[o] = tp, t->pick_vis[o] = tv;
+		t->pick_cur = o;
+		picker_apply(t, recollect);
+		break;
+	}
+	case '\n': case KEY_ENTER: case 27: case 'c': case 'q':
+		t->picker = false;
+		break;
+	default:
+		break;
+	}
+}
+
 /* Returns true to quit. */
 static bool handle_key(struct tui *t, int ch, bool *recollect)
 {
@@ -600,6 +821,10 @@ static bool handle_key(struct tui *t, int ch, bool *recollect)
 		return false;
 	}
 	t->msg[0] = '\0';
+	if (t->picker) {
+		picker_key(t, ch, recollect);
+		return false;
+	}
 	switch (ch) {
 	case 'q': case 'Q':
 		return true;
@@ -624,6 +849,9 @@ static bool handle_key(struct tui *t, int ch, bool *recollect)
 		reorder(t);
 		break;
 	}
+	case 'c':
+		picker_open(t);
+		break;
 	case 'I':
 		t->o->view.sort_desc = !t->o->view.sort_desc;
 		reorder(t);
@@ -762,6 +990,7 @@ int top_tui_run(struct top_tui_opts *o)
 	else if (ret)
 		p_err("top: collecting: %s", strerror(-err));
 	free(t.order);
+	free(t.vis_ids);
 	free(t.folded);
 	free(t.hist);
 	return ret;

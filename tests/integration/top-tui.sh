@@ -53,6 +53,27 @@ check "detail-limits" wait_for "limit max 64.0M"
 check "detail-sparkline" wait_for "^ (use%|usage) "
 tm send-keys -t "$sess" / BSpace BSpace BSpace BSpace BSpace Enter
 check "filter-cleared" wait_for "tui-big"
+# the column picker: hide LIMIT, then move USE% left of MEM (the default
+# order is CGROUP MEM LIMIT USE% ...); the header changes at once
+hdr() { screen | grep -m1 "CGROUP"; }
+tm send-keys -t "$sess" c
+check "picker-opens" wait_for "\\[x\\] current +MEM"
+check "picker-lists-hidden" wait_for "\\[ \\] peak +PEAK"
+tm send-keys -t "$sess" Down Down Space
+check "picker-hide-message" wait_for "limit hidden"
+if hdr | grep -q "LIMIT"; then t_fail "picker-hides-header" "$(hdr)"; else t_ok "picker-hides-header"; fi
+tm send-keys -t "$sess" Down '[' '['
+sleep 0.3
+check "picker-moves-left" grep -qE "CGROUP.* USE%.* MEM" < <(hdr)
+tm send-keys -t "$sess" Escape
+check "picker-closes" wait_for "c columns"
+sleep 0.6
+check "picker-order-kept" grep -qE "CGROUP.* USE%.* MEM" < <(hdr)
+if hdr | grep -q "LIMIT"; then t_fail "picker-hidden-kept" "$(hdr)"; else t_ok "picker-hidden-kept"; fi
+# and back: the picker keeps LIMIT where it was left (after MEM); shown again
+tm send-keys -t "$sess" c Down Down Down Space Escape
+check "picker-shows-again" wait_for "CGROUP.* USE%.* MEM.* LIMIT"
+check "picker-limit-value" wait_for "tui-big .*256M"
 # help and back
 tm send-keys -t "$sess" h
 check "help-shows" wait_for "memcgctl top: keys"
@@ -79,6 +100,32 @@ rmdir "$CG" "$PSI_ROOT$CG_REL" 2>/dev/null
 sleep 1.2
 if screen | grep -q "tui-new"; then t_fail "vanished-cgroup-goes" "still shown"; else t_ok "vanished-cgroup-goes"; fi
 check "still-running" wait_for "memcgctl top"
+# recent events: a hog in a limited cgroup without swap is OOM-killed and
+# the detail pane of its cgroup says so (with the victim's pid and command
+# where the kernel's mark_victim passes the task: it also carries anon_rss)
+cg_new tui-oom 32M
+cg_oom=$CG
+if [[ $MEM_V2 == 0 ]]; then echo 0 >"$cg_oom/memory.swappiness"; else echo 0 >"$cg_oom/memory.swap.max"; fi
+tm send-keys -t "$sess" / t u i - o o m Enter
+check "events-cgroup-shown" wait_for "^ +tui-oom "
+tm send-keys -t "$sess" End
+sleep 0.3
+# the pane may still be open from above ('i' toggles it)
+screen | grep -qE " \(id [0-9]+\) " || tm send-keys -t "$sess" i
+check "events-detail-of-it" wait_for "tui-oom \\(id [0-9]+\\)"
+check "events-none-yet" wait_for "recent events: none since top started"
+cg_run "$cg_oom" "$MEMCGCTL_TEST_BIN/hog" -s 128M -q
+wait "$PID" 2>/dev/null
+check_eq "events-hog-killed" 137 "$?"
+fmt=$(cat /sys/kernel/tracing/events/oom/mark_victim/format /sys/kernel/debug/tracing/events/oom/mark_victim/format 2>/dev/null)
+if grep -q anon_rss <<<"$fmt"; then
+	check "events-oom-victim" wait_for "OOM kill: pid $PID \\(hog\\)"
+else
+	check "events-oom-kill" wait_for "OOM kill x1"
+fi
+check "events-newest-first" wait_for "recent events \\(this cgroup and below\\)"
+tm send-keys -t "$sess" i / BSpace BSpace BSpace BSpace BSpace BSpace BSpace Enter
+check "events-pane-closed" wait_for "tui-big"
 # quit
 tm send-keys -t "$sess" q
 check "quits-exit-0" wait_for "^EXIT=0"

@@ -154,17 +154,41 @@ check "prom-limit-sample" grep -qx "memcgctl_memory_max_bytes{cgroup=\"$rel_a\"}
 # ---- cgroups vanishing mid-run ---------------------------------------------
 cg_new top-gone
 cg_gone=$CG rel_gone=$CG_REL
-"$MEMCGCTL" -j top -b -n 4 -d 0.5 "/$T_PREFIX" >"$T_TMP/gone.json" 2>"$T_TMP/gone.err" &
+"$MEMCGCTL" -j top -b -n 6 -d 0.5 "/$T_PREFIX" >"$T_TMP/gone.json" 2>"$T_TMP/gone.err" &
 top_pid=$!
 first_doc "$T_TMP/gone.json" "$top_pid"
+# memory.stat and memory.pressure stay open across refreshes (iterator path)...
+if [[ $iter_on == 1 ]]; then
+	check "fds-kept-open" grep -q "$rel_gone/memory.stat" < <(ls -l "/proc/$top_pid/fd" 2>/dev/null)
+fi
 rmdir "$cg_gone"; rmdir "$PSI_ROOT$rel_gone" 2>/dev/null
 check "vanish-rmdir" test ! -d "$cg_gone"
+# ...and those of a removed cgroup are closed at the next refresh
+sleep 1.2
+check "vanish-fds-closed" test -z "$(ls -l "/proc/$top_pid/fd" 2>/dev/null | grep "$rel_gone/")"
 wait "$top_pid"
 check_eq "vanish-child-exit-0" 0 "$?"
 OUT=$(jq -s . "$T_TMP/gone.json")
 check_json "vanish-seen-before" ".[0] | [$(row "$rel_gone")] | length == 1"
 check_json "vanish-gone-after" ".[-1] | [$(row "$rel_gone")] | length == 0"
 check_json "vanish-counted" "[.[].vanished] | add == 1"
+
+# a cgroup removed and made again under its name (hybrid: only the cgroup2
+# twin, so the memory cgroup's id stays): its files are read afresh
+cg_new top-reborn 64M
+cg_rb=$CG rel_rb=$CG_REL
+"$MEMCGCTL" -j top -b -n 6 -d 0.5 "/$T_PREFIX" >"$T_TMP/rb.json" 2>"$T_TMP/rb.err" &
+top_pid=$!
+first_doc "$T_TMP/rb.json" "$top_pid"
+if [[ $MEM_V2 == 1 ]]; then
+	rmdir "$cg_rb" && mkdir "$cg_rb"
+elif [[ -d $PSI_ROOT$rel_rb ]]; then
+	rmdir "$PSI_ROOT$rel_rb" && mkdir "$PSI_ROOT$rel_rb"
+fi
+wait "$top_pid"
+OUT=$(jq -s '.[-1]' "$T_TMP/rb.json")
+check_json "reborn-new-id" "$(row "$rel_rb") | .id == $(stat -c %i "$cg_rb")"
+check_json "reborn-psi-read" "$(row "$rel_rb") | .psi.some.total_us != null"
 
 cg_new top-gone2
 cg_g2=$CG rel_g2=$CG_REL

@@ -395,6 +395,102 @@ static void test_rates(void)
 	top_snap_free(&b);
 }
 
+/* The refault column's memory.stat scan agrees with the full parser. */
+static void test_stat_keys(void)
+{
+	struct cg_env v1 = { .mem_is_v2 = false }, v2 = { .mem_is_v2 = true };
+	char b1[] = "cache 1\nworkingset_refault_anon 5\nworkingset_refault_file 6\n"
+		    "total_cache 10\ntotal_workingset_refault_anon 50\n"
+		    "total_workingset_refault_file 60\n";
+	char b2[] = "anon 1\nworkingset_refault_anon 7\nworkingset_refault_file 8\n"
+		    "pgsteal_kswapd 3\npgsteal_direct 4\npgsteal 9\nxworkingset_refault_file 99";
+	struct cg_mem a, b;
+
+	cg_mem_unknown(&a);
+	top_stat_keys(&v1, b1, &a);
+	CHECK("stat-keys-v1-total", a.stat[CG_STAT_workingset_refault_anon] == 50 &&
+	      a.stat[CG_STAT_workingset_refault_file] == 60);
+	cg_mem_unknown(&b);
+	cg_parse_mem_stat(&v1, b1, &b);
+	CHECK("stat-keys-v1-as-parser", a.stat[CG_STAT_workingset_refault_anon] ==
+	      b.stat[CG_STAT_workingset_refault_anon] &&
+	      a.stat[CG_STAT_workingset_refault_file] == b.stat[CG_STAT_workingset_refault_file]);
+	cg_mem_unknown(&a);
+	top_stat_keys(&v2, b2, &a);
+	CHECK("stat-keys-v2", a.stat[CG_STAT_workingset_refault_anon] == 7 &&
+	      a.stat[CG_STAT_workingset_refault_file] == 8 && a.stat[CG_STAT_pgsteal] == 9);
+	CHECK("stat-keys-v2-others-unread", !cg_known(a.stat[CG_STAT_anon]));
+	char b3[] = "anon 1\n";
+
+	cg_mem_unknown(&a);
+	top_stat_keys(&v2, b3, &a);
+	CHECK("stat-keys-missing-unknown", !cg_known(a.stat[CG_STAT_workingset_refault_anon]) &&
+	      !cg_known(a.stat[CG_STAT_pgsteal]));
+}
+
+/*
+ * top_collector_stat_only on a fixture tree (cgroupfs walk, no BPF):
+ * memory.stat is read only for the cgroups asked for, the other files
+ * for all; NULL asks for all again.
+ */
+static void test_stat_only(void)
+{
+	char fx[PATH_MAX], err[256];
+	const char *src = getenv("MEMCGCTL_FIXTURES");
+	struct cg_env env;
+	struct cg_ref ref;
+	struct top_collector *c = NULL;
+	struct top_collect_opts o = { .env = &env, .root = &ref, .no_iter = true };
+	const struct top_snap *s;
+	const struct top_row *app = NULL, *sys = NULL;
+	uint64_t want;
+
+	if (!realpath(src ? src : "tests/fixtures", fx) ||
+	    strlen(fx) + 4 >= sizeof(fx)) {
+		CHECK("stat-only-fixtures", false);
+		return;
+	}
+	strcat(fx, "/v2");
+	CHECK("stat-only-env", cg_env_init(&env, NULL, fx, NULL, err, sizeof(err)) == 0 &&
+	      cg_resolve(&env, "/", &ref, err, sizeof(err)) == 0 &&
+	      top_collector_new(&c, &o) == 0);
+	if (!c)
+		return;
+	CHECK("stat-only-first", top_collect(c, TOP_SRC_USAGE | TOP_SRC_STAT, &s) == 0);
+	for (size_t i = 0; i < s->nr; i++) {
+		if (!strcmp(s->rows[i].rel, "/app.slice"))
+			app = &s->rows[i];
+		if (!strcmp(s->rows[i].rel, "/system.slice"))
+			sys = &s->rows[i];
+	}
+	CHECK("stat-only-rows", app && sys && cg_known(app->mem.stat[CG_STAT_anon]) &&
+	      cg_known(sys->mem.stat[CG_STAT_anon]));
+	if (!app || !sys)
+		goto out;
+	want = app->id;
+	top_collector_stat_only(c, &want, 1);
+	CHECK("stat-only-collect", top_collect(c, TOP_SRC_USAGE | TOP_SRC_STAT, &s) == 0);
+	app = sys = NULL;
+	for (size_t i = 0; i < s->nr; i++) {
+		if (!strcmp(s->rows[i].rel, "/app.slice"))
+			app = &s->rows[i];
+		if (!strcmp(s->rows[i].rel, "/system.slice"))
+			sys = &s->rows[i];
+	}
+	CHECK("stat-only-asked-read", app && cg_known(app->mem.stat[CG_STAT_anon]));
+	CHECK("stat-only-other-unread", sys && !cg_known(sys->mem.stat[CG_STAT_anon]) &&
+	      cg_known(sys->mem.current));
+	top_collector_stat_only(c, NULL, 0);
+	CHECK("stat-only-all-again", top_collect(c, TOP_SRC_USAGE | TOP_SRC_STAT, &s) == 0);
+	sys = NULL;
+	for (size_t i = 0; i < s->nr; i++)
+		if (!strcmp(s->rows[i].rel, "/system.slice"))
+			sys = &s->rows[i];
+	CHECK("stat-only-all-read", sys && cg_known(sys->mem.stat[CG_STAT_anon]));
+out:
+	top_collector_free(c);
+}
+
 int main(void)
 {
 	unit_suite = "top";
@@ -405,5 +501,7 @@ int main(void)
 	test_view();
 	test_columns();
 	test_rates();
+	test_stat_keys();
+	test_stat_only();
 	return unit_done();
 }
