@@ -518,10 +518,9 @@ int BPF_PROG(policy_oom_rss, struct mm_struct *mm, int member)
 	task = bpf_get_current_task_btf();
 	if (task->mm != mm || member == 2 /* MM_SWAPENTS */)
 		return 0;
-	scope = policy_scope(policy_task_memcg(task));
+	scope = policy_task_scope(task, &key);
 	if (!scope)
 		return 0;
-	key = policy_css_id(scope);
 	tgid = bpf_get_current_pid_tgid() >> 32;
 	rss = mm_counter(mm, 0) + mm_counter(mm, 1) + mm_counter(mm, 3);
 	big = bpf_map_lookup_elem(&policy_oom_largest, &key);

@@ -52,16 +52,15 @@ static __always_inline int pressure_check(void)
 	cfg = bpf_map_lookup_elem(&policy_config, &zero);
 	if (!cfg || !cfg->enabled)
 		return 0;
-	css = policy_scope(policy_task_memcg(bpf_get_current_task_btf()));
+	css = policy_task_scope(bpf_get_current_task_btf(), &id);
 	if (!css)
 		return 0;
-	id = policy_css_id(css);
-	now = bpf_ktime_get_ns();
-	last = bpf_map_lookup_elem(&policy_prs_last, &id);
-	/* the hot path: a fault in a cgroup signalled a moment ago */
-	if (last && now - *last < cfg->interval_ns)
-		return 0;
 
+	/*
+	 * The hot path: a fault in a cgroup under its threshold.  Usage is
+	 * compared first so that it costs two reads of the page counter, and
+	 * the clock and the rate-limit map are only consulted above it.
+	 */
 	POLICY_COUNT(evaluations);
 	m = policy_memcg(css);
 	usage = policy_usage(m);
@@ -82,6 +81,12 @@ static __always_inline int pressure_check(void)
 		return 0;
 
 	POLICY_COUNT(triggers);
+	now = bpf_ktime_get_ns();
+	last = bpf_map_lookup_elem(&policy_prs_last, &id);
+	if (last && now - *last < cfg->interval_ns) {
+		POLICY_COUNT(rate_limited);
+		return 0;
+	}
 	ev.cgroup_id = id;
 	ev.usage_bytes = usage;
 	ev.limit_bytes = limit;
