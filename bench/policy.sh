@@ -4,7 +4,7 @@
 #  1. hot-path overhead: a page-fault/charge microbenchmark (hog touching
 #     SIZE of anon in a cgroup with room to spare) with nothing attached,
 #     with each built-in loaded on that cgroup, and with bpftrace on the
-#     same tracepoints (the peer); median of N runs, ratios to nothing.
+#     same tracepoints (the peer); N alternating rounds, median ratios.
 #  2. signal latency: pressure's event timestamp (bpf_ktime_get_ns) to the
 #     workload's signal handler (CLOCK_MONOTONIC), median and p99.
 set -uo pipefail
@@ -42,40 +42,55 @@ run_hog() {	# prints elapsed ns of one run
 	echo $((t1 - t0))
 }
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
-measure() {	# LABEL
-	local i
-	for i in $(seq "$N"); do run_hog; done | median
-}
 
-echo "== hot path: $SIZE of anon faults in a memcg, median of $N runs"
-base=$(measure none)
-printf '%-28s %8.1f ms\n' "nothing attached" "$(bc -l <<<"$base / 1000000")"
-report() {	# LABEL NS
-	printf '%-28s %8.1f ms  ratio %.3f\n' "$1" "$(bc -l <<<"$2 / 1000000")" "$(bc -l <<<"$2 / $base")"
-}
-"$MEMCGCTL" policy load preoom name "${P}_o" cgroup "${CG#"$MEM"}" >/dev/null || exit 1
-o_ns=$(measure preoom)
-report "preoom loaded" "$o_ns"
-"$MEMCGCTL" policy unload "${P}_o" >/dev/null
-# target=largest (6.13+): an rss_stat program runs at every RSS change
+# The runs alternate, one of each setup per round, and each setup's ratio
+# is the median of its per-round ratios to that round's bare run: on a
+# shared machine the speed drifts over a minute by more than the effects
+# measured here, and back-to-back blocks of one setup would measure drift.
+echo "== hot path: $SIZE of anon faults in a memcg, $N alternating rounds, medians"
+TMPD=$(mktemp -d)
+HAVE_L=0
 if "$MEMCGCTL" policy load preoom name "${P}_o" cgroup "${CG#"$MEM"}" target=largest >/dev/null 2>&1; then
-	l_ns=$(measure largest)
-	report "preoom target=largest" "$l_ns"
-	printf '%-28s %8s     ratio %.3f\n' "  largest vs charger" "" "$(bc -l <<<"$l_ns / $o_ns")"
+	HAVE_L=1
 	"$MEMCGCTL" policy unload "${P}_o" >/dev/null
+fi
+with_policy() {	# LABEL POLICY [KEY=VALUE]: one run with the policy loaded
+	local label=$1 pol=$2
+	shift 2
+	"$MEMCGCTL" policy load "$pol" name "${P}_o" cgroup "${CG#"$MEM"}" "$@" >/dev/null || exit 1
+	run_hog >>"$TMPD/$label"
+	"$MEMCGCTL" policy unload "${P}_o" >/dev/null
+}
+for r in $(seq "$N"); do
+	run_hog >>"$TMPD/none"
+	with_policy preoom preoom
+	((HAVE_L)) && with_policy largest preoom target=largest
+	with_policy pressure pressure
+	if command -v bpftrace >/dev/null; then
+		bpftrace -e 'tracepoint:exceptions:page_fault_user, tracepoint:filemap:mm_filemap_add_to_page_cache { @[cgroup] = count(); }' >/dev/null 2>&1 &
+		BT=$!
+		sleep 3
+		run_hog >>"$TMPD/bpftrace"
+		kill "$BT"; wait "$BT" 2>/dev/null; BT=
+	fi
+done
+ratio() {	# LABEL [BASE]: median of per-round ratios
+	paste "$TMPD/$1" "$TMPD/${2:-none}" | awk '{ print $1 / $2 }' | median
+}
+report() {	# LABEL TEXT
+	printf '%-28s %8.1f ms  ratio %.3f\n' "$2" "$(median <"$TMPD/$1" | awk '{ print $1 / 1e6 }')" "$(ratio "$1")"
+}
+printf '%-28s %8.1f ms\n' "nothing attached" "$(median <"$TMPD/none" | awk '{ print $1 / 1e6 }')"
+report preoom "preoom loaded"
+if ((HAVE_L)); then
+	report largest "preoom target=largest"
+	printf '%-28s %8s     ratio %.3f\n' "  largest vs charger" "" "$(ratio largest preoom)"
 else
 	echo "preoom target=largest        not on this kernel (no bpf_send_signal_task)"
 fi
-"$MEMCGCTL" policy load pressure name "${P}_p" cgroup "${CG#"$MEM"}" >/dev/null || exit 1
-report "pressure loaded" "$(measure pressure)"
-"$MEMCGCTL" policy unload "${P}_p" >/dev/null
-if command -v bpftrace >/dev/null; then
-	bpftrace -e 'tracepoint:exceptions:page_fault_user, tracepoint:filemap:mm_filemap_add_to_page_cache { @[cgroup] = count(); }' >/dev/null 2>&1 &
-	BT=$!
-	sleep 3
-	report "bpftrace, same hooks (peer)" "$(measure bpftrace)"
-	kill "$BT"; wait "$BT" 2>/dev/null; BT=
-fi
+report pressure "pressure loaded"
+[[ -s $TMPD/bpftrace ]] && report bpftrace "bpftrace, same hooks (peer)"
+rm -rf "$TMPD"
 
 echo "== latency: pressure event -> signal handler"
 if [[ $V2 == 1 ]]; then echo 64M >"$CG/memory.max"; echo 0 >"$CG/memory.swap.max" 2>/dev/null
