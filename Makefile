@@ -106,7 +106,7 @@ $(OUT)/tests/%: tests/progs/%.c tests/progs/progs.h | $(OUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@ $(LDFLAGS) -lm
 
-$(OUT)/tests/unit/%: tests/unit/%.c tests/unit/unit.h $(LIB_OBJS) | $(OUT)/tests/unit
+$(OUT)/tests/unit/%: tests/unit/%.c tests/unit/unit.h tests/unit/golden.h $(LIB_OBJS) | $(OUT)/tests/unit
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/unit $< $(LIB_OBJS) $(LDFLAGS) $(LDLIBS) -o $@
 

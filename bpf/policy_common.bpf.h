@@ -141,33 +141,23 @@ static __always_inline __u64 policy_high(struct mem_cgroup *m)
 }
 
 /*
- * Send sig to the current process (or only pretend, dry_run), count it
- * and emit the event.  ev must have cgroup/usage/limit/value/reason set.
+ * Count what an action did (err: the signal helper's result; dry_run:
+ * nothing was sent) and emit its event.
  */
-static __always_inline void policy_act(struct policy_event *ev, __u32 sig, __u32 dry_run)
+static __always_inline void policy_record(struct policy_event *ev, long err, __u32 dry_run)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct policy_event *e;
-	long err = 0;
 
-	ev->ts_ns = bpf_ktime_get_ns();
-	ev->pid = (__u32)pid_tgid;
-	ev->tgid = pid_tgid >> 32;
-	ev->signal = sig;
-	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
 	if (dry_run) {
 		ev->action = POLICY_ACT_DRY_RUN;
 		POLICY_COUNT(actions);
+	} else if (err) {
+		ev->action = POLICY_ACT_FAILED;
+		ev->value2 = -err;
+		POLICY_COUNT(errors);
 	} else {
-		err = bpf_send_signal(sig);
-		if (err) {
-			ev->action = POLICY_ACT_FAILED;
-			ev->value2 = -err;
-			POLICY_COUNT(errors);
-		} else {
-			ev->action = POLICY_ACT_SIGNAL;
-			POLICY_COUNT(actions);
-		}
+		ev->action = POLICY_ACT_SIGNAL;
+		POLICY_COUNT(actions);
 	}
 	e = bpf_ringbuf_reserve(&policy_events, sizeof(*e), 0);
 	if (!e) {
@@ -176,6 +166,22 @@ static __always_inline void policy_act(struct policy_event *ev, __u32 sig, __u32
 	}
 	__builtin_memcpy(e, ev, sizeof(*e));
 	bpf_ringbuf_submit(e, 0);
+}
+
+/*
+ * Send sig to the current process (or only pretend, dry_run), count it
+ * and emit the event.  ev must have cgroup/usage/limit/value/reason set.
+ */
+static __always_inline void policy_act(struct policy_event *ev, __u32 sig, __u32 dry_run)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+
+	ev->ts_ns = bpf_ktime_get_ns();
+	ev->pid = (__u32)pid_tgid;
+	ev->tgid = pid_tgid >> 32;
+	ev->signal = sig;
+	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
+	policy_record(ev, dry_run ? 0 : bpf_send_signal(sig), dry_run);
 }
 
 #endif

@@ -23,6 +23,7 @@
  * memcgctl loads policy_oom_rss + policy_oom_end_tk where the kfuncs
  * exist and policy_oom_end elsewhere (which knows only the charger).
  */
+#include "mm_rss.bpf.h"
 #include "policy_common.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -138,35 +139,12 @@ static __always_inline bool task_in(struct task_struct *t, struct cgroup_subsys_
 static __always_inline void policy_act_task(struct policy_event *ev, struct task_struct *t,
 					    __u32 sig, __u32 dry_run)
 {
-	struct policy_event *e;
-	long err = 0;
-
 	ev->ts_ns = bpf_ktime_get_ns();
 	ev->pid = BPF_CORE_READ(t, pid);
 	ev->tgid = BPF_CORE_READ(t, tgid);
 	ev->signal = sig;
 	BPF_CORE_READ_STR_INTO(&ev->comm, t, comm);
-	if (dry_run) {
-		ev->action = POLICY_ACT_DRY_RUN;
-		POLICY_COUNT(actions);
-	} else {
-		err = bpf_send_signal_task(t, sig, PIDTYPE_TGID, 0);
-		if (err) {
-			ev->action = POLICY_ACT_FAILED;
-			ev->value2 = -err;
-			POLICY_COUNT(errors);
-		} else {
-			ev->action = POLICY_ACT_SIGNAL;
-			POLICY_COUNT(actions);
-		}
-	}
-	e = bpf_ringbuf_reserve(&policy_events, sizeof(*e), 0);
-	if (!e) {
-		POLICY_COUNT(events_lost);
-		return;
-	}
-	__builtin_memcpy(e, ev, sizeof(*e));
-	bpf_ringbuf_submit(e, 0);
+	policy_record(ev, dry_run ? 0 : bpf_send_signal_task(t, sig, PIDTYPE_TGID, 0), dry_run);
 }
 
 #define NR_LRU 5	/* inactive/active anon, inactive/active file, unevictable */
@@ -460,41 +438,6 @@ int BPF_PROG(policy_oom_end_tk, unsigned long nr_reclaimed)
 }
 
 /*
- * mm_struct.rss_stat: an array of percpu counters since 6.2, one struct
- * of atomic counters before; the flavour this kernel has is chosen at load.
- */
-struct mm_struct___pcpu {
-	struct percpu_counter rss_stat[4];
-} __attribute__((preserve_access_index));
-
-struct mm_rss_stat___old {
-	atomic_long_t count[4];
-} __attribute__((preserve_access_index));
-
-struct mm_struct___old {
-	struct mm_rss_stat___old rss_stat;
-} __attribute__((preserve_access_index));
-
-static __always_inline long mm_counter(struct mm_struct *mm, int member)
-{
-	long v = 0;
-
-	if (bpf_core_field_exists(((struct mm_struct___pcpu *)0)->rss_stat)) {
-		char *p = (char *)((struct mm_struct___pcpu *)(void *)mm)->rss_stat;
-
-		/* element size and offset from the kernel's BTF */
-		p += member * bpf_core_type_size(struct percpu_counter) +
-		     bpf_core_field_offset(struct percpu_counter, count);
-		bpf_probe_read_kernel(&v, sizeof(v), p);
-	} else if (bpf_core_field_exists(((struct mm_struct___old *)0)->rss_stat)) {
-		struct mm_struct___old *o = (void *)mm;
-
-		bpf_core_read(&v, sizeof(v), &o->rss_stat.count[member].counter);
-	}
-	return v > 0 ? v : 0;
-}
-
-/*
  * The largest process of each scope, by RSS (file + anon + shmem pages;
  * swap entries are not memory the process holds).  rss_stat fires at every
  * change of a counter; only the current process's own mm is looked at.
@@ -516,13 +459,13 @@ int BPF_PROG(policy_oom_rss, struct mm_struct *mm, int member)
 	if (!tick || (++*tick % PREOOM_RSS_SAMPLE))
 		return 0;
 	task = bpf_get_current_task_btf();
-	if (task->mm != mm || member == 2 /* MM_SWAPENTS */)
+	if (task->mm != mm || member == MM_SWAPENTS)
 		return 0;
 	scope = policy_task_scope(task, &key);
 	if (!scope)
 		return 0;
 	tgid = bpf_get_current_pid_tgid() >> 32;
-	rss = mm_counter(mm, 0) + mm_counter(mm, 1) + mm_counter(mm, 3);
+	rss = mm_counter(mm, MM_FILE) + mm_counter(mm, MM_ANON) + mm_counter(mm, MM_SHMEM);
 	big = bpf_map_lookup_elem(&policy_oom_largest, &key);
 	if (big) {
 		if (big->tgid == tgid)

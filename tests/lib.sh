@@ -63,6 +63,17 @@ run_mc() {
 	return 0
 }
 
+# wait_grep FILE PATTERN [TENTHS]: until grep finds PATTERN in FILE (default
+# a minute: loading and verifying programs takes seconds in a TCG guest)
+wait_grep() {
+	local i
+	for ((i = 0; i < ${3:-600}; i++)); do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # no_crash NAME: after run_mc, a signal (rc >= 128) or a sanitizer report fails
 no_crash() {
 	if ((RC >= 128)) || grep -q 'Sanitizer' <<<"$ERR"; then

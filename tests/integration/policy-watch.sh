@@ -28,14 +28,6 @@ mc_bg() {	# mc_bg OUTFILE ARGS...: memcgctl in the background; $W_PID
 	W_PID=$!
 	W_PIDS+=("$W_PID")
 }
-wait_for() {	# wait_for FILE PATTERN [TENTHS]
-	local i
-	for ((i = 0; i < ${3:-600}; i++)); do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
 # wait_lines FILE PATTERN N [TENTHS]: until N lines match
 wait_lines() {
 	local i
@@ -61,7 +53,7 @@ no_swap "$cg_out"
 # ---- 1. JSON: watch starts before the policies exist ----------------------
 mc_bg "$T_TMP/w1" -j watch "$rel_in" -e policy -D 120
 w1=$W_PID
-if ! wait_for "$T_TMP/w1" '"type":"start"'; then
+if ! wait_grep "$T_TMP/w1" '"type":"start"'; then
 	t_fail start "watch -e policy did not start: $(cat "$T_TMP/w1.err")"
 	exit 0
 fi
@@ -104,7 +96,7 @@ cg_run "$cg_in" sh -c "while [ ! -e $T_TMP/go ]; do sleep 0.05; done; exec $SIGC
 pid_c=$PID
 mc_bg "$T_TMP/w2" watch -e policy -P "$pid_c" -D 120
 w2=$W_PID
-wait_for "$T_TMP/w2.err" 'Watching' || t_fail text-start "$(cat "$T_TMP/w2.err")"
+wait_grep "$T_TMP/w2.err" 'Watching' || t_fail text-start "$(cat "$T_TMP/w2.err")"
 check "text-start-names-class" grep -q "^Watching / (policy)" "$T_TMP/w2.err"
 a0=$(actions_of "${P}_in")
 touch "$T_TMP/go"

@@ -34,16 +34,6 @@ mc_bg() {
 	W_PID=$!
 	W_PIDS+=("$W_PID")
 }
-# wait_for FILE PATTERN [TENTHS]: until grep finds it.  Loading and
-# verifying the programs takes seconds in a TCG guest, hence the minute.
-wait_for() {
-	local i
-	for ((i = 0; i < ${3:-600}; i++)); do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
 # count of JSON lines in FILE matching a jq filter
 jcount() {
 	jq -c "select($2)" "$1" 2>/dev/null | wc -l
@@ -60,7 +50,7 @@ w1=$W_PID
 # the same run, every cgroup but only one class and a latency no reclaim reaches
 mc_bg "$T_TMP/w2" -j watch -e reclaim --min-lat 10s -D 60
 w2=$W_PID
-if ! wait_for "$T_TMP/w1" '"type":"start"' || ! wait_for "$T_TMP/w2" '"type":"start"'; then
+if ! wait_grep "$T_TMP/w1" '"type":"start"' || ! wait_grep "$T_TMP/w2" '"type":"start"'; then
 	t_fail attach "watch did not start: $(cat "$T_TMP/w1.err" "$T_TMP/w2.err")"
 	exit 0
 fi
@@ -82,7 +72,7 @@ if [[ -d $TRACEFS/instances ]] && INST=$TRACEFS/instances/$T_PREFIX && mkdir "$I
 else
 	INST=
 fi
-wait_for "$T_TMP/w3" '"type":"start"' || t_fail pid-attach "$(cat "$T_TMP/w3.err")"
+wait_grep "$T_TMP/w3" '"type":"start"' || t_fail pid-attach "$(cat "$T_TMP/w3.err")"
 touch "$T_TMP/go-a"
 wait "$pid_a"
 check_eq "hog-a-finished" 0 "$?"
@@ -152,7 +142,7 @@ fi
 # ---- 2. OOM kill, mkdir, --duration ----------------------------------------
 mc_bg "$T_TMP/o1" -j watch "/$T_PREFIX" -e oom,cgroup -D 10
 wo=$W_PID
-wait_for "$T_TMP/o1" '"type":"start"' || t_fail oom-attach "$(cat "$T_TMP/o1.err")"
+wait_grep "$T_TMP/o1" '"type":"start"' || t_fail oom-attach "$(cat "$T_TMP/o1.err")"
 cg_new watch-oom 32M
 cg_o=$CG rel_o=$CG_REL id_o=$(stat -c %i "$CG")
 if [[ $MEM_V2 == 1 ]]; then
@@ -196,7 +186,7 @@ cg_new watch-gone
 cg_g=$CG rel_g=$CG_REL
 mc_bg "$T_TMP/g1" watch "$rel_g" -D 30
 wg=$W_PID
-wait_for "$T_TMP/g1.err" "Watching" || t_fail vanish-attach "$(cat "$T_TMP/g1.err")"
+wait_grep "$T_TMP/g1.err" "Watching" || t_fail vanish-attach "$(cat "$T_TMP/g1.err")"
 check "text-header" grep -q "^TIME .*CGROUP .*PID .*COMM .*EVENT" "$T_TMP/g1"
 rmdir "$cg_g"
 t0=$(date +%s%N)
@@ -213,7 +203,7 @@ cg_new watch-c 48M
 cg_c=$CG rel_c=$CG_REL id_c=$(stat -c %i "$CG")
 mc_bg "$T_TMP/c1" watch "$rel_c" -e reclaim -c 3 -I -D 60
 wc_=$W_PID
-wait_for "$T_TMP/c1.err" "Watching"
+wait_grep "$T_TMP/c1.err" "Watching"
 cg_run "$cg_c" "$HOG" -s 32M -f "$T_TMP/c.file" -H 0 -q
 pid_c=$PID
 wait "$wc_"
