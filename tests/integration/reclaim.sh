@@ -237,17 +237,21 @@ kill "$PID"
 cg_new rc-auto 512M
 auto_cg=$CG auto_rel=$CG_REL
 # shellcheck disable=SC2046
-cg_run "$CG" "$MEMCGCTL_TEST_BIN/coldhot" -c 128M -h 8M -t 40 $(wl_mem auto)
+cg_run "$CG" "$MEMCGCTL_TEST_BIN/coldhot" -c 128M -h 8M -t 50 $(wl_mem auto)
 hot=$PID hot_out=$PID_OUT
 wait_ready "$hot_out"
 lim_a=$(limits_of "$CG")
 u0=$(usage_of "$CG")
-run_mc -j reclaim "$auto_rel" --auto --interval 500ms --duration 20s --psi-target 0.2%
+# 30 s: one stall tick above the target (a TCG guest under load has them)
+# holds the controller above that usage for 16 << backoffs ticks, 16 s here
+run_mc -j reclaim "$auto_rel" --auto --interval 500ms --duration 30s --psi-target 0.2%
 check_eq "auto-exit-0" 0 "$RC"
 auto_log=$OUT
 OUT=$(tail -1 <<<"$auto_log")
 check_json "auto-summary" '.summary == true and .stopped == "duration" and .mode == "memcgctl"'
 check_json "auto-shrinks-cold-workload" '.reduction_pct >= 50'
+jq -e '.reduction_pct >= 50' <<<"$OUT" >/dev/null ||
+	jq -c '[.time, .usage, .psi_some_us, .refault_pages, .action, .reclaimed]' <<<"$auto_log"
 check_json "auto-pressure-under-target" '.psi_some_pct < 0.2'
 jq -e '.psi_some_pct < 0.2' <<<"$OUT" >/dev/null ||
 	jq -c '[.time, .usage, .psi_some_us, .refault_pages, .action, .reclaimed]' <<<"$auto_log"
