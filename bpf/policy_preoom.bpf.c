@@ -147,6 +147,31 @@ static __always_inline void policy_act_task(struct policy_event *ev, struct task
 	policy_record(ev, dry_run ? 0 : bpf_send_signal_task(t, sig, PIDTYPE_TGID, 0), dry_run);
 }
 
+/*
+ * target=largest: the scope's largest process as policy_oom_rss recorded
+ * it, referenced, unless it is the charger itself.  A record whose process
+ * is gone or no longer in css (the cgroup whose limit was hit) is
+ * forgotten.  NULL: signal the charger.
+ */
+static __always_inline struct task_struct *
+largest_in(struct cgroup_subsys_state *scope, struct cgroup_subsys_state *css, __u32 charger)
+{
+	__u64 key = policy_css_id(scope);
+	struct preoom_largest *big = bpf_map_lookup_elem(&policy_oom_largest, &key);
+	struct task_struct *t;
+	__u32 want = big ? big->tgid : 0;
+
+	if (!want || want == charger)
+		return NULL;
+	t = bpf_task_from_pid(want);
+	if (t && task_in(t, css))
+		return t;
+	if (t)
+		bpf_task_release(t);
+	bpf_map_delete_elem(&policy_oom_largest, &key);
+	return NULL;
+}
+
 #define NR_LRU 5	/* inactive/active anon, inactive/active file, unevictable */
 #define MAX_ZONES 8
 #define MAX_NODES 8
@@ -289,17 +314,19 @@ int BPF_PROG(policy_oom_begin)
 /* task_kfuncs: a constant, whether this copy may call the task kfuncs */
 static __always_inline int oom_end(unsigned long nr_reclaimed, bool task_kfuncs)
 {
-	struct cgroup_subsys_state *css, *leaf;
+	struct cgroup_subsys_state *css, *leaf, *scope;
+	struct task_struct *t = NULL;
 	struct preoom_config *cfg;
 	struct preoom_state *st, fresh = {};
 	struct policy_event ev = {};
 	struct mem_cgroup *m = NULL;
-	__u64 now = bpf_ktime_get_ns(), stall = 0, usage = 0, max = 0, id, *start, *sent;
+	__u64 now = bpf_ktime_get_ns(), stall = 0, usage = 0, max = 0, id, *start;
 	__u32 tid = (__u32)bpf_get_current_pid_tgid(), tgid, zero = 0;
 	bool fail, fired_stall;
 
 	leaf = policy_task_memcg(bpf_get_current_task_btf());
-	if (!policy_scope(leaf))
+	scope = policy_scope(leaf);
+	if (!scope)
 		return 0;
 	start = bpf_map_lookup_elem(&policy_oom_start, &tid);
 	if (start) {
@@ -377,45 +404,22 @@ static __always_inline int oom_end(unsigned long nr_reclaimed, bool task_kfuncs)
 	ev.value = st->fails;
 	ev.value2 = st->stall_ns;
 	ev.reason = fired_stall ? POLICY_REASON_RECLAIM_STALL : POLICY_REASON_RECLAIM_FAILING;
-	if (task_kfuncs && cfg->target == PREOOM_TARGET_LARGEST) {
-		struct cgroup_subsys_state *scope = policy_scope(leaf);
-		__u64 key = policy_css_id(scope);
-		struct preoom_largest *big = bpf_map_lookup_elem(&policy_oom_largest, &key);
-		struct task_struct *t = NULL;
-		__u32 want = big ? big->tgid : 0;
-
-		if (want && want != tgid) {
-			t = bpf_task_from_pid(want);
-			if (t && !task_in(t, css)) {
-				bpf_task_release(t);
-				t = NULL;
-			}
-			if (!t)	/* gone or moved out: forget it, signal the charger */
-				bpf_map_delete_elem(&policy_oom_largest, &key);
-		}
-		if (t) {
-			__u32 ttgid = BPF_CORE_READ(t, tgid);
-
-			if (cfg->once && bpf_map_lookup_elem(&policy_oom_sent, &ttgid)) {
-				bpf_task_release(t);
-				POLICY_COUNT(rate_limited);
-				return 0;
-			}
-			policy_act_task(&ev, t, cfg->signal, cfg->dry_run);
+	if (task_kfuncs && cfg->target == PREOOM_TARGET_LARGEST)
+		t = largest_in(scope, css, tgid);
+	if (t)
+		tgid = BPF_CORE_READ(t, tgid);	/* the process to signal from here on */
+	if (cfg->once && bpf_map_lookup_elem(&policy_oom_sent, &tgid)) {
+		if (t)
 			bpf_task_release(t);
-			st->last_action = now;
-			st->fails = 0;
-			st->stall_ns = 0;
-			bpf_map_update_elem(&policy_oom_sent, &ttgid, &now, BPF_ANY);
-			return 0;
-		}
-	}
-	sent = bpf_map_lookup_elem(&policy_oom_sent, &tgid);
-	if (cfg->once && sent) {
 		POLICY_COUNT(rate_limited);
 		return 0;
 	}
-	policy_act(&ev, cfg->signal, cfg->dry_run);
+	if (t) {
+		policy_act_task(&ev, t, cfg->signal, cfg->dry_run);
+		bpf_task_release(t);
+	} else {
+		policy_act(&ev, cfg->signal, cfg->dry_run);
+	}
 	st->last_action = now;
 	st->fails = 0;
 	st->stall_ns = 0;
