@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Streaming JSON writer: see json.h. */
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
 #include "json.h"
 
 #define JSON_MAX_DEPTH 32
@@ -100,58 +102,30 @@ void jsonw_end_object(struct json_writer *w) { close_level(w, '}'); }
 void jsonw_start_array(struct json_writer *w) { open_level(w, '['); }
 void jsonw_end_array(struct json_writer *w) { close_level(w, ']'); }
 
-/* Length of a valid UTF-8 sequence starting at s, 0 if invalid. */
-static int utf8_len(const unsigned char *s)
-{
-	int n;
-	unsigned int cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if ((s[0] & 0xe0) == 0xc0) {
-		n = 2;
-		cp = s[0] & 0x1f;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		n = 3;
-		cp = s[0] & 0x0f;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		n = 4;
-		cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	for (int i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	/* reject overlong forms, surrogates and out-of-range code points */
-	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) ||
-	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
+/*
+ * RFC 8259: '"', '\\' and the C0 controls must be escaped.  So that -j
+ * output is also safe to read on a terminal, DEL, the C1 controls and the
+ * bidi and line-separator code points (esc_cp_unsafe) are escaped as
+ * \uXXXX too: the same string, spelt differently.  A byte that is not
+ * valid UTF-8 becomes U+FFFD (\ufffd): the output is always valid JSON,
+ * at the price of the exact byte (memcgctl(8), OUTPUT).
+ */
 void json_escape(FILE *f, const char *str)
 {
 	const unsigned char *s = (const unsigned char *)(str ? str : "");
+	size_t left = strlen((const char *)s);
 
 	fputc('"', f);
 	while (*s) {
-		int n = utf8_len(s);
+		uint32_t cp;
+		int n = esc_utf8_seq(s, left, &cp);
 
 		if (n == 0) {
 			fputs("\\ufffd", f);	/* invalid byte: replacement char */
-			s++;
+			s++, left--;
 			continue;
 		}
-		if (n > 1) {
-			fwrite(s, 1, n, f);
-			s += n;
-			continue;
-		}
-		switch (*s) {
+		switch (cp) {
 		case '"': fputs("\\\"", f); break;
 		case '\\': fputs("\\\\", f); break;
 		case '\n': fputs("\\n", f); break;
@@ -160,12 +134,12 @@ void json_escape(FILE *f, const char *str)
 		case '\b': fputs("\\b", f); break;
 		case '\f': fputs("\\f", f); break;
 		default:
-			if (*s < 0x20 || *s == 0x7f)
-				fprintf(f, "\\u%04x", *s);
+			if (esc_cp_unsafe(cp))
+				fprintf(f, "\\u%04x", (unsigned int)cp);
 			else
-				fputc(*s, f);
+				fwrite(s, 1, n, f);
 		}
-		s++;
+		s += n, left -= n;
 	}
 	fputc('"', f);
 }

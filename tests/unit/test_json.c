@@ -48,6 +48,13 @@ static void bad_utf8(struct json_writer *w)
 	jsonw_string(w, "a\x80" "b\xe2\x82" "c\xc0\xaf" "d\xc3\xa9");
 }
 
+static void terminal_controls(struct json_writer *w)
+{
+	/* what a hostile cgroup name may hold: ESC, BEL, CR, a raw CSI, 0xff,
+	 * an encoded CSI (U+009B), a right-to-left override, a line separator */
+	jsonw_string(w, "a\x1b[2Jb\x07\r\x9b" "c\xff" "d\xc2\x9b" "e\xe2\x80\xae" "f\xe2\x80\xa8" "g");
+}
+
 static void non_finite(struct json_writer *w)
 {
 	jsonw_start_array(w);
@@ -71,6 +78,9 @@ int main(void)
 	CHECK_STR("escapes", "\"q\\\"b\\\\n\\n\\t\\u0001\\u007f\"\n", render(escapes, false));
 	CHECK_STR("invalid-utf8-replaced", "\"a\\ufffdb\\ufffd\\ufffdc\\ufffd\\ufffdd\xc3\xa9\"\n",
 		  render(bad_utf8, false));
+	CHECK_STR("terminal-controls",
+		  "\"a\\u001b[2Jb\\u0007\\r\\ufffdc\\ufffdd\\u009be\\u202ef\\u2028g\"\n",
+		  render(terminal_controls, false));
 	CHECK_STR("nan-is-null", "[null,null,1.24]\n", render(non_finite, false));
 	CHECK_STR("empty-array", "[]\n", render(empty_array, false));
 	CHECK_STR("pretty", "{\n    \"a\": 1,\n    \"b\": [\n        2,\n        \"x\",\n"
