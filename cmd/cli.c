@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
 #include "main.h"
 
 struct global_opts gopts;
@@ -23,8 +24,42 @@ static char json_err[1024];
 static char json_hint[512];
 static bool json_err_pending;
 
+/*
+ * One diagnostic line on stderr.  Messages carry cgroup paths, unit names
+ * and comms that other users choose: the whole line goes out escaped
+ * (escape.h), so that it stays one line and cannot steer the terminal.
+ */
+static void diag_line(const char *prefix, const char *fmt, va_list ap)
+{
+	char stackbuf[1024], *msg = stackbuf, *out;
+	va_list aq;
+	int n;
+
+	va_copy(aq, ap);
+	n = vsnprintf(stackbuf, sizeof(stackbuf), fmt, aq);
+	va_end(aq);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(stackbuf)) {
+		msg = malloc(n + 1);
+		if (!msg)
+			msg = stackbuf;	/* print what fitted */
+		else
+			vsnprintf(msg, n + 1, fmt, ap);
+	}
+	n = strlen(msg);
+	out = malloc((size_t)n * ESC_GROWTH + 1);
+	fprintf(stderr, "%s", prefix);
+	fputs(out ? esc_mem(out, (size_t)n * ESC_GROWTH + 1, msg, n) : "(out of memory)", stderr);
+	fputc('\n', stderr);
+	free(out);
+	if (msg != stackbuf)
+		free(msg);
+}
+
 void p_err(const char *fmt, ...)
 {
+	char prefix[64];
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -32,15 +67,15 @@ void p_err(const char *fmt, ...)
 		vsnprintf(json_err, sizeof(json_err), fmt, ap);
 		json_err_pending = true;
 	} else {
-		fprintf(stderr, "%s: ", prog_name);
-		vfprintf(stderr, fmt, ap);
-		fputc('\n', stderr);
+		snprintf(prefix, sizeof(prefix), "%s: ", prog_name);
+		diag_line(prefix, fmt, ap);
 	}
 	va_end(ap);
 }
 
 void p_hint(const char *fmt, ...)
 {
+	char prefix[64];
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -48,9 +83,8 @@ void p_hint(const char *fmt, ...)
 		if (json_err_pending && !json_hint[0])
 			vsnprintf(json_hint, sizeof(json_hint), fmt, ap);
 	} else {
-		fprintf(stderr, "%s: hint: ", prog_name);
-		vfprintf(stderr, fmt, ap);
-		fputc('\n', stderr);
+		snprintf(prefix, sizeof(prefix), "%s: hint: ", prog_name);
+		diag_line(prefix, fmt, ap);
 	}
 	va_end(ap);
 }
@@ -62,21 +96,20 @@ void p_info(const char *fmt, ...)
 	if (gopts.json)
 		return;
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	diag_line("", fmt, ap);
 	va_end(ap);
 }
 
 void p_debug(const char *fmt, ...)
 {
+	char prefix[64];
 	va_list ap;
 
 	if (!gopts.debug)
 		return;
 	va_start(ap, fmt);
-	fprintf(stderr, "%s: debug: ", prog_name);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	snprintf(prefix, sizeof(prefix), "%s: debug: ", prog_name);
+	diag_line(prefix, fmt, ap);
 	va_end(ap);
 }
 

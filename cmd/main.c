@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "bpfutil.h"
+#include "escape.h"
 #include "main.h"
 
 /* ---- global options ------------------------------------------------- */
@@ -118,6 +119,7 @@ int main(int argc, char **argv)
 	struct global_state gs = { 0 };
 	int err, ret;
 
+	esc_init();
 	/* -j must be known before argp reports an error */
 	for (int i = 1; i < argc && argv[i][0] == '-'; i++)
 		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json") ||

@@ -2,6 +2,7 @@
 /* Text and JSON renderings of struct cg_mem: see memstate.h. */
 #include <string.h>
 
+#include "escape.h"
 #include "memstate.h"
 #include "units.h"
 
@@ -182,7 +183,7 @@ void memstate_print(FILE *f, const struct cg_env *env, const struct cg_ref *ref,
 	double pct = memstate_limit_pct(m);
 	int n;
 
-	fprintf(f, "%s  (id %llu, %s)\n", ref->rel, (unsigned long long)ref->id,
+	fprintf(f, "%s  (id %llu, %s)\n", esc(ref->rel), (unsigned long long)ref->id,
 		cg_layout_name(env->layout));
 	fprintf(f, "  usage     %s", memstate_fmt_bytes(a, sizeof(a), m->current));
 	if (which)

@@ -32,6 +32,7 @@
 
 #include "bpfutil.h"
 #include "cgroup.h"
+#include "escape.h"
 #include "main.h"
 #include "policy.h"
 #include "probe.h"
@@ -367,7 +368,7 @@ static void print_struct(const char *title, const struct pinned_struct *ps)
 
 	printf("%s:\n", title);
 	for (int i = 0; i < ps->n; i++)
-		printf("  %-20s %s\n", ps->params[i].name,
+		printf("  %-20s %s\n", esc(ps->params[i].name),
 		       policy_param_format(&ps->params[i], policy_param_get(&ps->params[i], ps->val),
 					   buf, sizeof(buf)));
 }
@@ -421,11 +422,11 @@ static void show_programs(const char *dir)
 			}
 			jsonw_end_object(json_wtr);
 		} else if (stats) {
-			printf("  %-20s id %-6u %s runs %" PRIu64 ", %s\n", de->d_name, info.id,
+			printf("  %-20s id %-6u %s runs %" PRIu64 ", %s\n", esc(de->d_name), info.id,
 			       attached ? "attached," : "detached,", (uint64_t)info.run_cnt,
 			       fmt_duration(buf, sizeof(buf), info.run_time_ns));
 		} else {
-			printf("  %-20s id %-6u %s\n", de->d_name, info.id,
+			printf("  %-20s id %-6u %s\n", esc(de->d_name), info.id,
 			       attached ? "attached" : "detached");
 		}
 	}
@@ -478,16 +479,16 @@ static int show_policy(const char *name)
 		show_programs(pi.dir);
 		jsonw_end_object(json_wtr);
 	} else {
-		printf("policy %s: %s", pi.name, pi.have_meta ? pi.meta.policy : "?");
+		printf("policy %s: %s", esc(pi.name), pi.have_meta ? esc(pi.meta.policy) : "?");
 		if (pi.have_meta && pi.meta.cgroup_id)
-			printf(" on %s (id %" PRIu64 ")", pi.meta.cgroup, (uint64_t)pi.meta.cgroup_id);
+			printf(" on %s (id %" PRIu64 ")", esc(pi.meta.cgroup), (uint64_t)pi.meta.cgroup_id);
 		else
 			printf(" on every cgroup");
 		printf(", %s\n", pol_state(&pi));
 		if (pi.have_meta)
 			printf("  loaded %s%s%s\n", fmt_time(pi.meta.loaded_at, tbuf, sizeof(tbuf)),
-			       pi.meta.source[0] ? " from " : "", pi.meta.source);
-		printf("  pinned at %s\n", pi.dir);
+			       pi.meta.source[0] ? " from " : "", esc(pi.meta.source));
+		printf("  pinned at %s\n", esc(pi.dir));
 		if (pi.orphaned)
 			printf("  its cgroup is gone: the policy no longer acts; unload it\n");
 		if (have_cfg)
@@ -1190,8 +1191,8 @@ out:
 		if (json_wtr)
 			show_policy(lc.name);
 		else
-			printf("loaded policy '%s' (%s) on %s, pinned at %s\n", lc.name, lc.policy,
-			       lc.have_cg ? lc.cg.rel : "every cgroup", lc.dir);
+			printf("loaded policy '%s' (%s) on %s, pinned at %s\n", esc(lc.name),
+			       esc(lc.policy), lc.have_cg ? esc(lc.cg.rel) : "every cgroup", esc(lc.dir));
 	}
 	return ret;
 }
@@ -1274,6 +1275,8 @@ static int do_list(int argc, char **argv)
 
 		pol_info_read(names[i], &pi);
 		cg = pi.have_meta && pi.meta.cgroup_id ? pi.meta.cgroup : NULL;
+		if (cg && !json_wtr)
+			cg = esc(cg);	/* escaped first, so that the cut below counts what shows */
 		if (json_wtr) {
 			jsonw_start_object(json_wtr);
 			jsonw_string_field(json_wtr, "name", pi.name);
@@ -1308,8 +1311,8 @@ static int do_list(int argc, char **argv)
 			snprintf(act, sizeof(act), "%" PRIu64, pi.actions);
 		else
 			snprintf(act, sizeof(act), "-");
-		printf("%-16s %-10s %-22s %-19s %7s %s\n", pi.name,
-		       pi.have_meta ? pi.meta.policy : "-", cgbuf,
+		printf("%-16s %-10s %-22s %-19s %7s %s\n", esc(pi.name),
+		       pi.have_meta ? esc(pi.meta.policy) : "-", cgbuf,
 		       pi.have_meta ? fmt_time(pi.meta.loaded_at, tbuf, sizeof(tbuf)) : "-",
 		       act, pol_state(&pi));
 	}
@@ -1471,7 +1474,7 @@ static int do_unload(int argc, char **argv)
 		if (ret == 1 && json_wtr)
 			jsonw_string(json_wtr, names[i]);
 		else if (ret == 1)
-			printf("unloaded policy '%s'\n", names[i]);
+			printf("unloaded policy '%s'\n", esc(names[i]));
 		else if (ret == 0 && !json_wtr)
 			p_info("policy '%s' was not loaded", names[i]);
 		else
@@ -1491,7 +1494,11 @@ static int print_event(void *ctx, const struct policy_meta *m, const struct poli
 	const char *policy = m->name;
 	char u[UNITS_BUF], l[UNITS_BUF];
 	const char *sig = policy_signal_name(e->signal);
+	char comm[sizeof(e->comm) + 1];
 
+	/* the kernel's comm fills its 16 bytes without a NUL when it is 16 long */
+	memcpy(comm, e->comm, sizeof(e->comm));
+	comm[sizeof(e->comm)] = 0;
 	if (json_wtr) {
 		jsonw_start_object(json_wtr);
 		jsonw_string_field(json_wtr, "type", "policy");
@@ -1500,7 +1507,7 @@ static int print_event(void *ctx, const struct policy_meta *m, const struct poli
 		jsonw_u64_field(json_wtr, "cgroup_id", e->cgroup_id);
 		jsonw_u64_field(json_wtr, "pid", e->tgid);
 		jsonw_u64_field(json_wtr, "tid", e->pid);
-		jsonw_string_field(json_wtr, "comm", e->comm);
+		jsonw_string_field(json_wtr, "comm", comm);
 		jsonw_string_field(json_wtr, "action", policy_action_name(e->action));
 		jsonw_u64_field(json_wtr, "signal", e->signal);
 		jsonw_string_field(json_wtr, "reason", policy_reason_name(e->reason));
@@ -1512,9 +1519,9 @@ static int print_event(void *ctx, const struct policy_meta *m, const struct poli
 		jsonw_end_object(json_wtr);
 		jsonw_end_document(json_wtr);
 	} else {
-		printf("%-12s %-8s %s %s pid %u (%.16s) cgroup %" PRIu64 " usage %s limit %s [%s]\n",
-		       policy, policy_action_name(e->action), sig ? sig : "-",
-		       policy_reason_name(e->reason), e->tgid, e->comm, (uint64_t)e->cgroup_id,
+		printf("%-12s %-8s %s %s pid %u (%s) cgroup %" PRIu64 " usage %s limit %s [%s]\n",
+		       esc(policy), policy_action_name(e->action), sig ? sig : "-",
+		       policy_reason_name(e->reason), e->tgid, esc(comm), (uint64_t)e->cgroup_id,
 		       fmt_size(u, sizeof(u), e->usage_bytes),
 		       e->limit_bytes == ~0ULL ? "max" : fmt_size(l, sizeof(l), e->limit_bytes),
 		       e->action == POLICY_ACT_FAILED ? strerror((int)e->value2) : "ok");

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "escape.h"
 #include "json.h"
 #include "main.h"
 #include "memstate.h"
@@ -40,9 +41,9 @@ static int *view_rows(const struct top_snap *s, const struct top_view *v, size_t
 static const char *row_label(const struct top_row *r, bool tree, char *buf, size_t len)
 {
 	if (tree)
-		snprintf(buf, len, "%*s%s", 2 * r->depth, "", r->depth ? r->name : r->rel);
+		snprintf(buf, len, "%*s%s", 2 * r->depth, "", esc(r->depth ? r->name : r->rel));
 	else
-		snprintf(buf, len, "%s", r->rel);
+		snprintf(buf, len, "%s", esc(r->rel));
 	return buf;
 }
 
@@ -62,7 +63,7 @@ static void put_cell(FILE *f, const char *sep, const char *v, int width, bool le
 void top_render_text(FILE *f, const struct top_snap *s, const struct top_view *v,
 		     const struct top_colset *cs)
 {
-	char label[PATH_MAX + 512], val[32], tbuf[32];
+	char label[ESC_BUF + 512], val[32], tbuf[32];
 	int namew = 6;
 	size_t n;
 	int *order = view_rows(s, v, &n);

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "escape.h"
 #include "main.h"
 #include "memstate.h"
 #include "top_snap.h"
@@ -167,7 +168,7 @@ static void draw_header(struct tui *t)
 	snprintf(line, sizeof(line), "memcgctl top  %s  %zu cgroups  %s  %s  every %.1fs%s%s%s",
 		 tbuf, t->s->nr, t->s->layout, t->s->bpf ? "BPF on" : "BPF off",
 		 t->o->delay, t->paused ? "  [PAUSED]" : "",
-		 t->filter[0] ? "  filter: " : "", t->filter);
+		 t->filter[0] ? "  filter: " : "", esc(t->filter));
 	attron(A_BOLD);
 	put_trunc(0, 0, line, COLS);
 	attroff(A_BOLD);
@@ -211,7 +212,7 @@ static void draw_header(struct tui *t)
 static void draw_row(struct tui *t, int y, const struct top_row *r, bool selected)
 {
 	int nw = name_width(t), x = 0;
-	char buf[PATH_MAX + 64], val[32];
+	char buf[ESC_BUF + 64], val[32];
 
 	if (selected)
 		attron(A_REVERSE);
@@ -225,9 +226,9 @@ static void draw_row(struct tui *t, int y, const struct top_row *r, bool selecte
 						   folded(t, r->id) ? "+ " : "- ";
 
 				snprintf(buf, sizeof(buf), "%*s%s%s", 2 * r->depth, "", mark,
-					 r->depth ? r->name : r->rel);
+					 esc(r->depth ? r->name : r->rel));
 			} else {
-				snprintf(buf, sizeof(buf), "%s", r->rel);
+				snprintf(buf, sizeof(buf), "%s", esc(r->rel));
 			}
 			put_trunc(y, x, buf, nw < COLS - x ? nw : COLS - x);
 			x += nw + 1;
@@ -326,8 +327,8 @@ static void draw_events(struct tui *t, int *y, int end, const struct top_row *r)
 		strftime(tb, sizeof(tb), "%H:%M:%S", &tm);
 		switch (e->kind) {
 		case TOP_EV_OOM_VICTIM:
-			snprintf(what, sizeof(what), "OOM kill: pid %u (%s)%s%s", e->pid, e->comm,
-				 in ? " in " : "", in ? in : "");
+			snprintf(what, sizeof(what), "OOM kill: pid %u (%s)%s%s", e->pid, esc(e->comm),
+				 in ? " in " : "", in ? esc(in) : "");
 			break;
 		case TOP_EV_OOM_KILL:
 			snprintf(what, sizeof(what), "OOM kill x%llu", (unsigned long long)e->count);
@@ -358,7 +359,7 @@ static void draw_detail(struct tui *t, int top, int h, const struct top_row *r)
 
 	attron(A_BOLD);
 	mvhline(y, 0, ACS_HLINE, COLS);
-	snprintf(line, sizeof(line), " %s (id %llu) ", r->rel, (unsigned long long)r->id);
+	snprintf(line, sizeof(line), " %s (id %llu) ", esc(r->rel), (unsigned long long)r->id);
 	put_trunc(y++, 2, line, COLS - 4);
 	attroff(A_BOLD);
 #define LINE(...) do { if (y < top + h) { snprintf(line, sizeof(line), __VA_ARGS__); \
@@ -597,7 +598,7 @@ static bool prompt(const char *label, char *buf, size_t len)
 	for (;;) {
 		attron(A_REVERSE);
 		mvhline(LINES - 1, 0, ' ', COLS);
-		mvprintw(LINES - 1, 0, "%s%s", label, buf);
+		mvprintw(LINES - 1, 0, "%s%s", label, esc(buf));
 		attroff(A_REVERSE);
 		refresh();
 		ch = getch();
@@ -639,7 +640,7 @@ static void tui_reclaim(struct tui *t)
 	}
 	char q[PATH_MAX + 64];
 
-	snprintf(q, sizeof(q), "reclaim %s from %s? [y/N] ", amount, r->rel);
+	snprintf(q, sizeof(q), "reclaim %s from %s? [y/N] ", amount, esc(r->rel));
 	if (!prompt(q, yn, sizeof(yn)) || (yn[0] != 'y' && yn[0] != 'Y')) {
 		snprintf(t->msg, sizeof(t->msg), "reclaim cancelled");
 		return;
@@ -649,10 +650,10 @@ static void tui_reclaim(struct tui *t)
 	snprintf(q, sizeof(q), "%llu", (unsigned long long)bytes);
 	err = write_file_str(path, q);
 	if (err)
-		snprintf(t->msg, sizeof(t->msg), "reclaim %s: %s%s", r->rel, strerror(-err),
+		snprintf(t->msg, sizeof(t->msg), "reclaim %s: %s%s", esc(r->rel), strerror(-err),
 			 err == -EAGAIN ? " (the kernel reclaimed less than asked)" : "");
 	else
-		snprintf(t->msg, sizeof(t->msg), "reclaimed %s from %s", amount, r->rel);
+		snprintf(t->msg, sizeof(t->msg), "reclaimed %s from %s", amount, esc(r->rel));
 }
 
 static unsigned sources(const struct tui *t)

@@ -16,6 +16,7 @@
 
 #include "bpfutil.h"
 #include "cgroup.h"
+#include "escape.h"
 #include "main.h"
 #include "units.h"
 #include "watch_events.h"
@@ -204,9 +205,13 @@ static const char *cg_name(struct watch_ctx *c, uint64_t id, char *buf, size_t l
 	return buf;
 }
 
-/* Keep the tail of a long path, which is the part that tells cgroups apart. */
-static const char *tail(const char *s, size_t width, char *buf, size_t len)
+/*
+ * Keep the tail of a long path, which is the part that tells cgroups apart.
+ * Every path in the text output comes through here: escaped (escape.h).
+ */
+static const char *tail(const char *path, size_t width, char *buf, size_t len)
 {
+	const char *s = esc(path);
 	size_t n = strlen(s);
 
 	if (n <= width)
@@ -328,14 +333,14 @@ static void event_text(struct watch_ctx *c, const struct watch_event *e, const c
 		memcpy(kc, e->oom.killer_comm, WATCH_COMM_LEN);
 		kc[WATCH_COMM_LEN] = 0;
 		if (e->flags & WATCH_F_NO_RSS)
-			snprintf(det, sizeof(det), "by=%s[%u]%s", kc, e->oom.killer_pid,
+			snprintf(det, sizeof(det), "by=%s[%u]%s", esc(kc), e->oom.killer_pid,
 				 e->flags & WATCH_F_CG_OF_KILLER ? " (cgroup of killer)" : "");
 		else
 			snprintf(det, sizeof(det), "anon=%s file=%s shmem=%s adj=%d by=%s[%u]",
 				 fmt_size(d1, sizeof(d1), e->oom.anon_rss * c->page_size),
 				 fmt_size(d2, sizeof(d2), e->oom.file_rss * c->page_size),
 				 fmt_size(pbuf, sizeof(pbuf), e->oom.shmem_rss * c->page_size),
-				 e->oom.oom_score_adj, kc, e->oom.killer_pid);
+				 e->oom.oom_score_adj, esc(kc), e->oom.killer_pid);
 		break;
 	}
 	case WATCH_T_THROTTLE: {
@@ -356,7 +361,7 @@ static void event_text(struct watch_ctx *c, const struct watch_event *e, const c
 	if (c->a->ids)
 		snprintf(idcol, sizeof(idcol), "%-8llu ", (unsigned long long)e->cgid);
 	fprintf(out, "%s %s%-18s %7u %-12.12s %-8s %s\n", tbuf, idcol,
-	       tail(path, 18, pbuf, sizeof(pbuf)), e->pid, comm[0] ? comm : "-",
+	       tail(path, 18, pbuf, sizeof(pbuf)), e->pid, comm[0] ? esc(comm) : "-",
 	       watch_type_name(e->type), det);
 }
 
@@ -431,7 +436,7 @@ static int on_policy(const struct watch_policy_rec *r, void *data)
 				 (unsigned long long)r->e->cgroup_id);
 		fprintf(out, "%s %s%-18s %7u %-12.12s %-8s %s\n", tbuf, idcol,
 			tail(r->cgroup, 18, pbuf, sizeof(pbuf)), r->e->tgid,
-			comm[0] ? comm : "-", "policy", det);
+			comm[0] ? esc(comm) : "-", "policy", det);
 	}
 	pol_count_add(c, r->e->cgroup_id);
 	c->delivered++;
@@ -561,7 +566,7 @@ static void hist_text(const __u64 *h, const char *path, const char *what)
 	for (int i = 0; i < used; i++)
 		if (h[i] > max)
 			max = h[i];
-	fprintf(out, "\n%s: %s latency\n%20s : %-8s %s\n", path, what, "usecs", "count", "distribution");
+	fprintf(out, "\n%s: %s latency\n%20s : %-8s %s\n", esc(path), what, "usecs", "count", "distribution");
 	for (int i = 0; i < used; i++) {
 		uint64_t lo, hi;
 		char range[32], bar[41];
@@ -766,7 +771,7 @@ static void announce(struct watch_ctx *c, uint32_t unavail, uint32_t partial)
 	if (c->pol && !watch_policies_nr(c->pol))
 		fprintf(stderr, "%s: watch: policy: no policy is loaded yet; the actions of "
 			"policies loaded while watching are shown as they come\n", prog_name);
-	fprintf(stderr, "Watching %s (%s); Ctrl-C to stop.\n", c->top.rel, cls);
+	fprintf(stderr, "Watching %s (%s); Ctrl-C to stop.\n", esc(c->top.rel), cls);
 	fprintf(out, "%-12s %s%-18s %7s %-12s %-8s %s\n", "TIME", c->a->ids ? "ID       " : "",
 	       "CGROUP", "PID", "COMM", "EVENT", "DETAILS");
 }
@@ -976,7 +981,7 @@ out_summary:
 			jsonw_end_document(jw);
 			out_flush();
 		}
-		fprintf(stderr, "%s: watch: %s was removed; the watch ends\n", prog_name, c.top.rel);
+		fprintf(stderr, "%s: watch: %s was removed; the watch ends\n", prog_name, esc(c.top.rel));
 	}
 out:
 	free(prev.v);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "escape.h"
 #include "json.h"
 #include "units.h"
 #include "watch_events.h"
@@ -209,8 +210,8 @@ void watch_fmt_policy_details(const struct watch_policy_rec *r, char *buf, size_
 	default:
 		snprintf(extra, sizeof(extra), " value=%llu", (unsigned long long)e->value);
 	}
-	snprintf(buf, len, "%s(%s) %s %s usage=%s limit=%s%s", r->meta->name,
-		 r->meta->policy[0] ? r->meta->policy : "?", act, policy_reason_name(e->reason),
+	snprintf(buf, len, "%s(%s) %s %s usage=%s limit=%s%s", esc(r->meta->name),
+		 r->meta->policy[0] ? esc(r->meta->policy) : "?", act, policy_reason_name(e->reason),
 		 fmt_size(u, sizeof(u), e->usage_bytes),
 		 e->limit_bytes == ~0ULL ? "max" : fmt_size(l, sizeof(l), e->limit_bytes), extra);
 }

@@ -120,3 +120,52 @@ if [[ $(id -u) -eq 0 ]] && command -v setpriv >/dev/null; then
 else
 	t_skip "nobody" "needs root to drop to nobody"
 fi
+# ---- names other users choose are escaped on the terminal ---------------------
+# A copy of the v2 fixture with a cgroup whose name holds OSC (set the title),
+# BEL, CSI (clear the screen), CR, LF, a raw 8-bit CSI (0x9b), 0xff and DEL.
+EVIL=$'evil\e]0;pwned\a\e[2J\r\n\x9b\xff\x7f'
+EVIL_ESC='evil\x1b]0;pwned\x07\x1b[2J\x0d\x0a\x9b\xff\x7f'
+cp -r "$FX/v2" "$T_TMP/v2"
+cp -r "$FX/v2/app.slice/web.service" "$T_TMP/v2/app.slice/$EVIL"
+EV=(--cgroup-root="$T_TMP/v2")
+# raw_ctl NAME TEXT: no C0 control but LF, no DEL, no byte >= 0x80 in TEXT
+raw_ctl() {
+	if LC_ALL=C grep -qaP '[\x00-\x09\x0b-\x1f\x7f-\xff]' <<<"$2"; then
+		t_fail "$1" "raw control bytes: $(od -c <<<"$2" | head -5)"
+	else
+		t_ok "$1"
+	fi
+}
+run_mc "${EV[@]}" show "app.slice/$EVIL"
+check_eq "escape-show-rc" 0 "$RC"
+raw_ctl "escape-show-no-raw-bytes" "$OUT"
+check "escape-show-escaped" grep -qF "/app.slice/$EVIL_ESC  (id " <<<"$OUT"
+check_eq "escape-show-one-title-line" 1 "$(grep -c '(id ' <<<"$OUT")"
+run_mc "${EV[@]}" show -r /app.slice
+raw_ctl "escape-show-r-no-raw-bytes" "$OUT"
+check "escape-show-r-escaped" grep -qF "$EVIL_ESC" <<<"$OUT"
+run_mc "${EV[@]}" -j show "app.slice/$EVIL"
+check_json "escape-json-exact" '.cgroup == "/app.slice/evil\u001b]0;pwned\u0007\u001b[2J\r\n\ufffd\ufffd\u007f"'
+raw_ctl "escape-json-no-raw-bytes" "$OUT"
+run_mc "${EV[@]}" -j show -r /app.slice
+check_json "escape-json-r-valid" 'length == 4'
+run_mc "${EV[@]}" show "app.slice/$EVIL/gone"
+check_eq "escape-error-rc" 3 "$RC"
+one_line_err "escape-error-one-line"
+raw_ctl "escape-error-no-raw-bytes" "$ERR"
+check "escape-error-escaped" grep -qF "$EVIL_ESC/gone" <<<"$ERR"
+run_mc -j "${EV[@]}" show "app.slice/$EVIL/gone"
+check_json "escape-error-json" '.error | test("evil\u001b")'
+# valid UTF-8 stays readable in a UTF-8 locale, and is escaped in others
+mkdir "$T_TMP/v2/caf"$'\xc3\xa9' && cp "$FX/v2/app.slice/memory.stat" "$T_TMP/v2/caf"$'\xc3\xa9/'
+OUT=$(LC_ALL=C "$MEMCGCTL" "${EV[@]}" show "caf"$'\xc3\xa9' 2>&1)
+check "escape-c-locale-bytes" grep -qF '/caf\xc3\xa9  (id' <<<"$OUT"
+if locale -a 2>/dev/null | grep -qix 'c.utf-\?8'; then
+	OUT=$(LC_ALL=C.UTF-8 "$MEMCGCTL" "${EV[@]}" show "caf"$'\xc3\xa9' 2>&1)
+	check "escape-utf8-locale-kept" grep -qF "/caf"$'\xc3\xa9'"  (id" <<<"$OUT"
+	OUT=$(LC_ALL=C.UTF-8 "$MEMCGCTL" "${EV[@]}" show "app.slice/$EVIL" 2>&1)
+	raw_ctl "escape-utf8-locale-no-raw-bytes" "$OUT"
+else
+	t_skip "escape-utf8-locale" "no C.UTF-8 locale"
+fi
+

@@ -48,3 +48,25 @@ check_eq "columns-help-rc" 0 "$RC"
 check "columns-help-lists-stall" grep -q "^stall " <<<"$OUT"
 run_mc top help
 check "help-mentions-batch" grep -q -- "--batch" <<<"$OUT"
+# ---- batch text escapes the names other users choose ------------------------
+FX=$(cd "$(dirname "$0")/../fixtures" && pwd)
+EVIL=$'evil\e]0;pwned\a\e[2J\r\n\x9b\xff\x7f'
+EVIL_ESC='evil\x1b]0;pwned\x07\x1b[2J\x0d\x0a\x9b\xff\x7f'
+cp -r "$FX/v2" "$T_TMP/v2"
+cp -r "$FX/v2/app.slice/web.service" "$T_TMP/v2/app.slice/$EVIL"
+EV=(--cgroup-root="$T_TMP/v2")
+for mode in --tree --flat; do
+	run_mc "${EV[@]}" top -b -n 1 --no-bpf $mode
+	check_eq "escape$mode-rc" 0 "$RC"
+	if LC_ALL=C grep -qaP '[\x00-\x09\x0b-\x1f\x7f-\xff]' <<<"$OUT"; then
+		t_fail "escape$mode-no-raw-bytes" "$(od -c <<<"$OUT" | head -5)"
+	else
+		t_ok "escape$mode-no-raw-bytes"
+	fi
+	check "escape$mode-escaped" grep -qF "$EVIL_ESC " <<<"$OUT"
+	# one line per cgroup: the name's LF does not start a forged row
+	check_eq "escape$mode-rows" 11 "$(wc -l <<<"$OUT")"	# title, header, 9 cgroups
+done
+run_mc "${EV[@]}" -j top -b -n 1 --no-bpf
+check_json "escape-json" '[.cgroups[].cgroup] | index("/app.slice/evil\u001b]0;pwned\u0007\u001b[2J\r\n\ufffd\ufffd\u007f")'
+
