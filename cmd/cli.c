@@ -129,7 +129,50 @@ void diag_flush(void)
 		jsonw_string_field(w, "hint", json_hint);
 	jsonw_end_object(w);
 	jsonw_end_document(w);
+	stdout_failed(jsonw_error(w));
 	jsonw_destroy(&w);
+}
+
+/* ---- standard output ------------------------------------------------ */
+
+/* The first write error on stdout: a positive errno, -1 when unknown. */
+static int stdout_err;
+
+void stdout_failed(int err)
+{
+	/* a known cause replaces an unknown one */
+	if (err && (!stdout_err || stdout_err == -1))
+		stdout_err = err;
+}
+
+int stdout_check(void)
+{
+	if (json_wtr)	/* its own flushes may have failed first */
+		stdout_failed(jsonw_error(json_wtr));
+	if (stdout_err)
+		return stdout_err;
+	errno = 0;
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return 0;
+	/* an earlier buffered write may have failed: its errno is gone */
+	stdout_err = errno ? errno : -1;
+	return stdout_err;
+}
+
+int stdout_close(int ret)
+{
+	int err = stdout_check();
+
+	if (!err && fclose(stdout))
+		err = errno ? errno : -1;
+	if (!err || err == EPIPE)
+		return ret;	/* EPIPE: the reader chose to stop reading */
+	if (err > 0)
+		fprintf(stderr, "%s: write error on standard output: %s\n", prog_name,
+			strerror(err));
+	else
+		fprintf(stderr, "%s: write error on standard output\n", prog_name);
+	return ret == EXIT_OK ? EXIT_RUNTIME : ret;
 }
 
 /* ---- dispatch ------------------------------------------------------- */

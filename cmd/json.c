@@ -17,6 +17,7 @@ struct json_writer {
 	bool first[JSON_MAX_DEPTH];	/* nothing emitted yet at this level */
 	bool after_name;		/* a name was written, value follows */
 	bool wrote;			/* anything since the last document end */
+	int err;			/* the first failed flush's errno */
 };
 
 struct json_writer *jsonw_new(FILE *f, bool pretty)
@@ -31,11 +32,23 @@ struct json_writer *jsonw_new(FILE *f, bool pretty)
 	return w;
 }
 
+static void flush(struct json_writer *w)
+{
+	errno = 0;
+	if (fflush(w->f) == EOF && !w->err)
+		w->err = errno ? errno : EIO;
+}
+
+int jsonw_error(const struct json_writer *w)
+{
+	return w->err;
+}
+
 void jsonw_destroy(struct json_writer **w)
 {
 	if (!*w)
 		return;
-	fflush((*w)->f);
+	flush(*w);
 	free(*w);
 	*w = NULL;
 }
@@ -67,7 +80,7 @@ static void sep(struct json_writer *w)
 void jsonw_end_document(struct json_writer *w)
 {
 	fputc('\n', w->f);
-	fflush(w->f);
+	flush(w);
 	w->first[0] = true;
 	w->wrote = false;
 }

@@ -17,6 +17,11 @@ struct json_writer *jsonw_new(FILE *f, bool pretty);
 void jsonw_destroy(struct json_writer **w);
 /* Newline after the top-level value, flush: one object per line for streams. */
 void jsonw_end_document(struct json_writer *w);
+/*
+ * The errno of the first flush that failed (the stream may have lost its
+ * own by the time anyone asks), or 0.
+ */
+int jsonw_error(const struct json_writer *w);
 /* Nothing written since the last document end? */
 bool jsonw_empty(struct json_writer *w);
 

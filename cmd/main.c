@@ -133,7 +133,7 @@ int main(int argc, char **argv)
 		if (gopts.json)
 			p_err("invalid global option; see '%s help'", prog_name);
 		diag_flush();
-		return EXIT_USAGE;
+		return stdout_close(EXIT_USAGE);
 	}
 	if (gopts.json) {
 		json_wtr = jsonw_new(stdout, gopts.pretty);
@@ -157,8 +157,9 @@ int main(int argc, char **argv)
 		/* a command that failed before writing anything leaves only the error */
 		if (!diag_error_pending() && !jsonw_empty(json_wtr))
 			jsonw_end_document(json_wtr);
+		stdout_failed(jsonw_error(json_wtr));
 		jsonw_destroy(&json_wtr);
 	}
 	diag_flush();
-	return ret;
+	return stdout_close(ret);
 }

@@ -63,6 +63,20 @@ void diag_flush(void);
 bool diag_error_pending(void);
 
 /*
+ * Standard output.  stdout_check() flushes it and returns 0, or the first
+ * write error (a positive errno, -1 when the error is known but not its
+ * cause): streaming commands call it after each batch and stop on error.
+ * stdout_close(ret), called once by main() at the end, flushes and closes
+ * stdout and on a write error prints "memcgctl: write error on standard
+ * output: <why>" and turns EXIT_OK into EXIT_RUNTIME.  A closed pipe
+ * (EPIPE) is the reader's choice and is not reported.
+ */
+int stdout_check(void);
+int stdout_close(int ret);
+/* A write error on stdout seen elsewhere (the JSON writer's flush). */
+void stdout_failed(int err);
+
+/*
  * Commands.  Each command file exports one do_<name>(argc, argv) where
  * argv[0] is the command's own name, and keeps its subcommands (if any)
  * in a static table passed to cmd_select().

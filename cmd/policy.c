@@ -1572,8 +1572,7 @@ static int do_events(int argc, char **argv)
 	signal(SIGINT, on_stop);
 	signal(SIGTERM, on_stop);
 	ret = policy_events_poll(r, 0);
-	while (a.follow && ret >= 0 && !events_stop) {
-		fflush(stdout);
+	while (a.follow && ret >= 0 && !events_stop && !stdout_check()) {
 		ret = policy_events_poll(r, 200);
 		if (ret == -EINTR)
 			ret = 0;

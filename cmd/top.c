@@ -204,8 +204,8 @@ static int run_batch(struct top_collector *col, struct top_args *a, struct top_v
 			top_render_text(stdout, s, v, cs);
 			break;
 		}
-		if (fflush(stdout) == EOF && ferror(stdout))
-			break;	/* the reader went away */
+		if (stdout_check())
+			break;	/* main() reports it; a reader that went away ends it quietly */
 	}
 	return EXIT_OK;
 }

@@ -177,7 +177,7 @@ static void out_flush(void)
 	fflush(out);
 	if (out_len) {
 		fwrite(out_buf, 1, out_len, stdout);
-		fflush(stdout);
+		stdout_check();	/* a write error ends the watch: main() reports it */
 	}
 	fseeko(out, 0, SEEK_SET);
 }
@@ -907,7 +907,7 @@ int do_watch(int argc, char **argv)
 	announce(&c, unavail, partial);
 	out_flush();
 
-	while (!stop_signal && !c.done && !c.vanished) {
+	while (!stop_signal && !c.done && !c.vanished && !stdout_check()) {
 		uint64_t now = now_ns(CLOCK_MONOTONIC), wake;
 		int timeout;
 

@@ -169,3 +169,32 @@ else
 	t_skip "escape-utf8-locale" "no C.UTF-8 locale"
 fi
 
+# ---- a write error on stdout is an error ------------------------------------
+# (a full disk must not leave a truncated file behind an exit status of 0)
+FULL_MSG="memcgctl: write error on standard output: No space left on device"
+full_cmds=(
+	"help" "version" "-j version" "show /" "-j show /" "show -r /" "-j show -r /"
+	"feature" "-j feature" "top -b -n 1 --no-bpf" "-j top -b -n 1 --no-bpf"
+	"top -b -n 1 --no-bpf -o openmetrics" "top --columns help"
+	"show --help" "top --help" "watch --help" "notify --help"
+	"reclaim --help" "policy help" "policy load --help" "feature --usage"
+)
+if [[ -w /dev/full ]]; then
+	for c in "${full_cmds[@]}"; do
+		# shellcheck disable=SC2086 # the words of $c are the arguments
+		err=$("$MEMCGCTL" "${V2[@]}" $c 2>&1 >/dev/full)
+		rc=$?
+		check_eq "full-rc-${c// /_}" 1 "$rc"
+		check_eq "full-msg-${c// /_}" "$FULL_MSG" "$err"
+	done
+	# a failed command keeps its own exit code, and still says stdout failed
+	err=$("$MEMCGCTL" "${V2[@]}" -j show /nope 2>&1 >/dev/full)
+	check_eq "full-error-keeps-rc" "3 $FULL_MSG" "$? $err"
+else
+	t_skip "full" "no writable /dev/full"
+fi
+err=$("$MEMCGCTL" "${V2[@]}" show / 2>&1 >&-)
+check_eq "closed-stdout" "1 memcgctl: write error on standard output: Bad file descriptor" "$? $err"
+err=$("$MEMCGCTL" "${V2[@]}" show / 2>&1 >/dev/null)
+check_eq "dev-null-is-fine" "0 " "$? $err"
+

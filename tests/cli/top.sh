@@ -70,3 +70,8 @@ done
 run_mc "${EV[@]}" -j top -b -n 1 --no-bpf
 check_json "escape-json" '[.cgroups[].cgroup] | index("/app.slice/evil\u001b]0;pwned\u0007\u001b[2J\r\n\ufffd\ufffd\u007f")'
 
+# ---- batch output: a reader that goes away ends top quietly ------------------
+OUT=$( { timeout 20 "$MEMCGCTL" --cgroup-root="$FX/v2" top -b -d 0.1 --no-bpf 2>"$T_TMP/epipe.err"; echo "rc $?" >"$T_TMP/epipe.rc"; } | head -n 1)
+check_eq "epipe-stops-quietly" "rc 0|" "$(cat "$T_TMP/epipe.rc")|$(cat "$T_TMP/epipe.err")"
+check "epipe-got-output" grep -q '^memcgctl top' <<<"$OUT"
+
