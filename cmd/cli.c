@@ -179,7 +179,8 @@ int stdout_close(int ret)
 
 bool is_help_arg(const char *arg)
 {
-	return !strcmp(arg, "help") || !strcmp(arg, "--help") || !strcmp(arg, "-h");
+	return !strcmp(arg, "help") || !strcmp(arg, "--help") || !strcmp(arg, "-h") ||
+	       !strcmp(arg, "-?") || !strcmp(arg, "--usage");
 }
 
 /*
@@ -231,11 +232,19 @@ int cmd_select(const struct cmd *cmds, int argc, char **argv,
 	return EXIT_USAGE;
 }
 
-/* -j, -p and -d are accepted after the command too, as bpftool does. */
+enum { OPT_USAGE = 0x7f00 };	/* above any command's own option keys */
+
+/*
+ * -j, -p and -d are accepted after the command too, as bpftool does.
+ * --help, -? and --usage are ours rather than argp's (ARGP_NO_HELP):
+ * argp's print the help and let the command run on.
+ */
 static const struct argp_option common_options[] = {
 	{ "json", 'j', 0, OPTION_HIDDEN, "JSON output", 0 },
 	{ "pretty", 'p', 0, OPTION_HIDDEN, "indented JSON", 0 },
 	{ "debug", 'd', 0, OPTION_HIDDEN, "libbpf messages", 0 },
+	{ "help", '?', 0, 0, "give this help list", -1 },
+	{ "usage", OPT_USAGE, 0, 0, "give a short usage message", -1 },
 	{ 0 },
 };
 
@@ -245,9 +254,82 @@ static error_t common_parse(int key, char *arg, struct argp_state *state)
 	case 'j': gopts.json = true; break;
 	case 'p': gopts.json = gopts.pretty = true; break;
 	case 'd': gopts.debug = true; break;
+	case '?': case OPT_USAGE: break;	/* seen by help_scan() already */
 	default: return ARGP_ERR_UNKNOWN;
 	}
 	return 0;
+}
+
+/* What help_scan() found: 0, ARGP_HELP_STD_HELP or ARGP_HELP_USAGE. */
+static unsigned int help_wanted;
+
+/*
+ * The scan's parser, for the command's options and ours alike: it takes
+ * every option and argument and acts on none but the help requests.
+ */
+static error_t help_scan_parse(int key, char *arg, struct argp_state *state)
+{
+	if (key == '?')
+		help_wanted = ARGP_HELP_STD_HELP;
+	else if (key == OPT_USAGE && !help_wanted)
+		help_wanted = ARGP_HELP_USAGE;
+	else if (key >= ARGP_KEY_END)
+		return ARGP_ERR_UNKNOWN;	/* argp's own events: the defaults */
+	return 0;
+}
+
+/*
+ * Is help asked for anywhere on the line?  A first pass with the same
+ * option tables, so that an option's argument ("--filter --help") is
+ * told from an option and "--" ends the options, as in the real parse;
+ * nothing of the command runs.  Parse errors are left to the real pass.
+ */
+static unsigned int help_scan(const struct argp *full, int argc, char **argv)
+{
+	struct argp_child kids[8] = { { 0 } };
+	struct argp scan = *full;
+	int n = 0;
+
+	/* the same children, each with the scan's parser */
+	static struct argp kid_argps[8];
+
+	for (const struct argp_child *c = full->children; c && c->argp && n < 7; c++, n++) {
+		kid_argps[n] = *c->argp;
+		kid_argps[n].parser = help_scan_parse;
+		kids[n] = *c;
+		kids[n].argp = &kid_argps[n];
+	}
+	scan.parser = help_scan_parse;
+	scan.children = kids;
+	help_wanted = 0;
+	argp_parse(&scan, argc, argv, ARGP_NO_EXIT | ARGP_NO_ERRS | ARGP_NO_HELP, NULL, NULL);
+	return help_wanted;
+}
+
+/* The command's help on stdout: text, or under -j {"help": "<text>"}. */
+static void cmd_help(const struct argp *full, unsigned int flags, char *name)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (!gopts.json) {
+		argp_help(full, stdout, flags, name);
+		return;
+	}
+	f = open_memstream(&text, &len);
+	if (f) {
+		argp_help(full, f, flags, name);
+		fclose(f);
+	}
+	if (!json_wtr)
+		json_wtr = jsonw_new(stdout, gopts.pretty);
+	if (json_wtr) {
+		jsonw_start_object(json_wtr);
+		jsonw_string_field(json_wtr, "help", text ? text : "");
+		jsonw_end_object(json_wtr);
+	}
+	free(text);
 }
 
 bool diag_error_pending(void)
@@ -263,25 +345,29 @@ int cmd_parse(const struct argp *argp, int argc, char **argv, void *input,
 	struct argp full = *argp;
 	char name[64];
 	char *saved0 = argv[0];
-	unsigned int flags = ARGP_NO_EXIT;
+	unsigned int flags = ARGP_NO_EXIT | ARGP_NO_HELP, help;
 	int err;
 
 	*done = false;
 	full.children = children;
 	snprintf(name, sizeof(name), "%s %s", prog_name, argv[0]);
-	if (argc >= 2 && !strcmp(argv[1], "help")) {
-		argp_help(&full, stdout, ARGP_HELP_STD_HELP, name);
-		*done = true;
-		return EXIT_OK;
-	}
 	/* -j anywhere decides how argp's own errors are reported */
 	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
 		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json") ||
 		    !strcmp(argv[i], "-p") || !strcmp(argv[i], "--pretty"))
 			gopts.json = true;
+	argv[0] = name;
+	/* help, wherever it is, ends the command before any of it runs */
+	help = argc >= 2 && !strcmp(argv[1], "help") ? ARGP_HELP_STD_HELP :
+	       help_scan(&full, argc, argv);
+	if (help) {
+		cmd_help(&full, help, name);
+		argv[0] = saved0;
+		*done = true;
+		return EXIT_OK;
+	}
 	if (gopts.json)
 		flags |= ARGP_NO_ERRS;	/* we report usage errors as JSON */
-	argv[0] = name;
 	err = argp_parse(&full, argc, argv, flags, NULL, input);
 	argv[0] = saved0;
 	if (gopts.json && !json_wtr)
@@ -292,8 +378,6 @@ int cmd_parse(const struct argp *argp, int argc, char **argv, void *input,
 			p_err("%s: invalid arguments; see '%s help'", saved0, name);
 		return EXIT_USAGE;
 	}
-	if (argc >= 2 && !strcmp(argv[argc - 1], "--help"))
-		*done = true;	/* argp printed the help */
 	return EXIT_OK;
 }
 

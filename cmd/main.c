@@ -71,7 +71,7 @@ static int do_version(int argc, char **argv)
 	return EXIT_OK;
 }
 
-enum { OPT_CGROUP_ROOT = 0x100, OPT_PSI_ROOT };
+enum { OPT_CGROUP_ROOT = 0x100, OPT_PSI_ROOT, OPT_USAGE };
 
 static const struct argp_option global_options[] = {
 	{ "json", 'j', 0, 0, "JSON output", 0 },
@@ -79,6 +79,8 @@ static const struct argp_option global_options[] = {
 	{ "debug", 'd', 0, 0, "libbpf messages and verifier logs", 0 },
 	{ "version", 'V', 0, 0, "print the version", 0 },
 	{ "help", 'h', 0, 0, "this help", 0 },
+	{ 0, '?', 0, OPTION_HIDDEN, "this help", 0 },
+	{ "usage", OPT_USAGE, 0, OPTION_HIDDEN, "this help", 0 },
 	{ "cgroup-root", OPT_CGROUP_ROOT, "DIR", 0, "memory cgroup hierarchy", 0 },
 	{ "psi-root", OPT_PSI_ROOT, "DIR", 0, "cgroup2 hierarchy for PSI", 0 },
 	{ 0 },
@@ -98,7 +100,7 @@ static error_t global_parse(int key, char *arg, struct argp_state *state)
 	case 'p': gopts.json = gopts.pretty = true; break;
 	case 'd': gopts.debug = true; break;
 	case 'V': gs->version = true; break;
-	case 'h': gs->help = true; break;
+	case 'h': case '?': case OPT_USAGE: gs->help = true; break;
 	case OPT_CGROUP_ROOT: gopts.cgroup_root = arg; break;
 	case OPT_PSI_ROOT: gopts.psi_root = arg; break;
 	case ARGP_KEY_ARG:

@@ -176,7 +176,7 @@ full_cmds=(
 	"help" "version" "-j version" "show /" "-j show /" "show -r /" "-j show -r /"
 	"feature" "-j feature" "top -b -n 1 --no-bpf" "-j top -b -n 1 --no-bpf"
 	"top -b -n 1 --no-bpf -o openmetrics" "top --columns help"
-	"show --help" "top --help" "watch --help" "notify --help"
+	"show --help" "-j show --help" "top --help" "watch --help" "notify --help"
 	"reclaim --help" "policy help" "policy load --help" "feature --usage"
 )
 if [[ -w /dev/full ]]; then
@@ -198,3 +198,55 @@ check_eq "closed-stdout" "1 memcgctl: write error on standard output: Bad file d
 err=$("$MEMCGCTL" "${V2[@]}" show / 2>&1 >/dev/null)
 check_eq "dev-null-is-fine" "0 " "$? $err"
 
+# ---- help anywhere stops the command before it acts ------------------------
+# Each line: a command whose arguments would fail (or act) if it ran.
+help_cmds=(
+	"show /nonexistent"
+	"top -b -n 1 /nonexistent"
+	"watch /nonexistent -e oom"
+	"notify /nonexistent oom"
+	"reclaim /nonexistent 4M"
+	"reclaim /nonexistent --auto"
+	"feature"
+	"policy load /nonexistent.bpf.o"
+	"policy list"
+	"policy show memcgctl-test-none"
+	"policy set memcgctl-test-none a=1"
+	"policy unload memcgctl-test-none"
+	"policy events memcgctl-test-none -f"
+)
+for c in "${help_cmds[@]}"; do
+	set -- $c
+	want="Usage: memcgctl $1"
+	[[ $1 == policy ]] && want="Usage: memcgctl policy $2"
+	for h in --help -? --usage; do
+		n="help-${c// /_}-$h"
+		# shellcheck disable=SC2086
+		run_mc "${V2[@]}" $c $h
+		check_eq "$n-rc" 0 "$RC"
+		check_eq "$n-nothing-else" "" "$ERR"
+		check_eq "$n-prints-usage" "$want" "${OUT:0:${#want}}"
+	done
+	# first too (after the subcommand), and under -j as one JSON object
+	set -- $c
+	k=1
+	[[ $1 == policy ]] && k=2
+	# shellcheck disable=SC2086
+	run_mc "${V2[@]}" ${*:1:k} --help ${*:k+1}
+	check_eq "help-first-${c// /_}" "0 $want" "$RC ${OUT:0:${#want}}"
+	# shellcheck disable=SC2086
+	run_mc "${V2[@]}" -j $c --help
+	check_eq "help-json-rc-${c// /_}" 0 "$RC"
+	check_json "help-json-${c// /_}" "(.help | startswith(\"$want\")) and (keys == [\"help\"])"
+done
+run_mc "${V2[@]}" -j show help
+check_json "help-word-json" '.help | startswith("Usage: memcgctl show")'
+# an option's argument that looks like --help is an argument; after "--" it is a name
+run_mc "${V2[@]}" show -- --help
+check_eq "help-after-dashdash-is-a-name" 3 "$RC"
+run_mc "${V2[@]}" show --bogus --help
+check_eq "help-with-bad-option-is-usage" 2 "$RC"
+run_mc -j policy --usage
+check_json "policy-usage-json" 'has("builtins")'
+run_mc -?
+check "global-question-mark" grep -q '^Usage: memcgctl' <<<"$OUT"
