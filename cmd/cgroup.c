@@ -387,14 +387,14 @@ int cg_resolve(const struct cg_env *env, const char *arg, struct cg_ref *ref,
 		cg_walk(env, &root, 0, find_cb, &c);
 		if (c.nfound == 0) {
 			set_err(err, errlen, "%s '%s' not found in %s",
-				c.name ? "no cgroup for unit" : "no memory cgroup with id",
-				arg, env->mem_root);
+				c.name ? "unit" : "memory cgroup id", arg, env->mem_root);
 			return -ENOENT;
 		}
 		if (c.nfound > 1) {
+			/* a name the user must make precise: a usage error, as for commands */
 			set_err(err, errlen, "unit '%s' is ambiguous: %s and %s (give a path)",
 				arg, c.found.rel, c.other);
-			return -EEXIST;
+			return -EINVAL;
 		}
 		*ref = c.found;
 		return 0;

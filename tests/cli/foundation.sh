@@ -65,8 +65,18 @@ check "v2-plain-80-columns" test "$(awk '{ if (length > m) m = length } END { pr
 run_mc "${V2[@]}" -j show cron.service
 check_json "unit-name" '.cgroup == "/system.slice/cron.service"'
 run_mc "${V2[@]}" show web.service
-check_eq "ambiguous-unit-rc" 3 "$RC"
+# a name the user must make precise is a usage error (2), as an ambiguous command is
+check_eq "ambiguous-unit-rc" 2 "$RC"
 one_line_err "ambiguous-unit-one-line"
+run_mc "${V2[@]}" -j show web.service
+check_json "ambiguous-unit-json" '.error | test("ambiguous")'
+# errors say what is missing once, without a double negative
+run_mc "${V2[@]}" show 4242424242
+check_eq "missing-id-rc" 3 "$RC"
+check "missing-id-message" grep -qx "memcgctl: show: memory cgroup id '4242424242' not found in $FX/v2" <<<"$ERR"
+run_mc "${V2[@]}" show nope.service
+check "missing-unit-message" grep -qx "memcgctl: show: unit 'nope.service' not found in $FX/v2" <<<"$ERR"
+check "no-double-negative" bash -c '! grep -qiE "\bno\b.*\bnot found\b" <<<"$1"' _ "$ERR"
 run_mc "${V2[@]}" -j show -r /app.slice
 check_json "recursive" 'length == 3 and .[2].cgroup == "/app.slice/web.service"'
 run_mc "${V2[@]}" -j show --depth 1 /
@@ -120,6 +130,7 @@ if [[ $(id -u) -eq 0 ]] && command -v setpriv >/dev/null; then
 else
 	t_skip "nobody" "needs root to drop to nobody"
 fi
+
 # ---- names other users choose are escaped on the terminal ---------------------
 # A copy of the v2 fixture with a cgroup whose name holds OSC (set the title),
 # BEL, CSI (clear the screen), CR, LF, a raw 8-bit CSI (0x9b), 0xff and DEL.
@@ -175,7 +186,7 @@ FULL_MSG="memcgctl: write error on standard output: No space left on device"
 full_cmds=(
 	"help" "version" "-j version" "show /" "-j show /" "show -r /" "-j show -r /"
 	"feature" "-j feature" "top -b -n 1 --no-bpf" "-j top -b -n 1 --no-bpf"
-	"top -b -n 1 --no-bpf -o openmetrics" "top --columns help"
+	"top -b -n 1 --no-bpf -o openmetrics" "top --columns help" "-j top --columns help"
 	"show --help" "-j show --help" "top --help" "watch --help" "notify --help"
 	"reclaim --help" "policy help" "policy load --help" "feature --usage"
 )

@@ -104,7 +104,7 @@ static void resolve(void)
 	CHECK("resolve-unit", cg_resolve(&env, "cron.service", &ref, err, sizeof(err)) == 0 &&
 	      !strcmp(ref.rel, "/system.slice/cron.service"));
 	CHECK("resolve-unit-ambiguous", cg_resolve(&env, "web.service", &ref, err,
-						   sizeof(err)) == -EEXIST &&
+						   sizeof(err)) == -EINVAL &&
 	      strstr(err, "ambiguous"));
 	CHECK("resolve-unit-missing", cg_resolve(&env, "nope.service", &ref, err,
 						 sizeof(err)) == -ENOENT);
