@@ -106,7 +106,13 @@ static error_t top_parse(int key, char *arg, struct argp_state *state)
 		break;
 	case 'r': a->reverse = true; break;
 	case OPT_COLUMNS: a->columns = arg; break;
-	case OPT_FILTER: a->filter = arg; break;
+	case OPT_FILTER:
+		if (strlen(arg) >= PATH_MAX) {
+			p_err("top: --filter: longer than any cgroup path");
+			return EINVAL;
+		}
+		a->filter = arg;
+		break;
 	case OPT_NO_COLOR: a->no_color = true; break;
 	case OPT_NO_BPF: a->no_bpf = true; break;
 	case OPT_NO_ITER: a->no_iter = true; break;
@@ -158,6 +164,23 @@ static void sleep_ns(uint64_t ns)
 
 static void columns_help(void)
 {
+	if (json_wtr) {
+		jsonw_start_object(json_wtr);
+		jsonw_name(json_wtr, "columns");
+		jsonw_start_array(json_wtr);
+		for (int i = 0; i < top_nr_cols; i++) {
+			jsonw_start_object(json_wtr);
+			jsonw_string_field(json_wtr, "name", top_cols[i].name);
+			jsonw_string_field(json_wtr, "header", top_cols[i].header);
+			jsonw_string_field(json_wtr, "unit", top_cols[i].unit);
+			jsonw_string_field(json_wtr, "description", top_cols[i].desc);
+			jsonw_bool_field(json_wtr, "default", top_cols[i].deflt);
+			jsonw_end_object(json_wtr);
+		}
+		jsonw_end_array(json_wtr);
+		jsonw_end_object(json_wtr);
+		return;
+	}
 	printf("%-9s %-8s %-8s %s\n", "NAME", "HEADER", "UNIT", "DESCRIPTION");
 	for (int i = 0; i < top_nr_cols; i++)
 		printf("%-9s %-8s %-8s %s%s\n", top_cols[i].name, top_cols[i].header,
@@ -235,19 +258,19 @@ int do_top(int argc, char **argv)
 		}
 		a.fmt = TOP_FMT_JSON;
 	}
+	if (a.fmt == TOP_FMT_JSON && !json_wtr) {
+		json_wtr = jsonw_new(stdout, gopts.pretty);
+		if (!json_wtr)
+			return EXIT_RUNTIME;
+	}
 	if (a.columns && !strcmp(a.columns, "help")) {
-		columns_help();
+		columns_help();	/* JSON under -j or -o json, like everything else */
 		return EXIT_OK;
 	}
 	top_colset_default(&cs);
 	if (a.columns && top_colset_parse(&cs, a.columns, err, sizeof(err))) {
 		p_err("top: --columns: %s; see 'memcgctl top --columns help'", err);
 		return EXIT_USAGE;
-	}
-	if (a.fmt == TOP_FMT_JSON && !json_wtr) {
-		json_wtr = jsonw_new(stdout, gopts.pretty);
-		if (!json_wtr)
-			return EXIT_RUNTIME;
 	}
 	v.tree = !a.flat;
 	v.sort_col = top_col_find(a.sort ? a.sort : "current");

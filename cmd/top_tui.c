@@ -48,7 +48,7 @@ struct tui {
 	bool pick_vis[TOP_MAX_COLS];
 	uint64_t *folded;
 	size_t nr_folded, cap_folded;
-	char filter[128];
+	char filter[PATH_MAX];	/* --filter, then what '/' typed */
 	char msg[256];		/* one-line message in the status bar */
 	struct hist *hist;
 	size_t hist_cap;	/* power of two */
@@ -957,6 +957,9 @@ int top_tui_run(struct top_tui_opts *o)
 	} else {
 		o->color = false;
 	}
+	/* --filter applies from the first frame; '/' edits it from there */
+	if (o->view.filter)
+		snprintf(t.filter, sizeof(t.filter), "%s", o->view.filter);
 	hist_record(&t);
 	reorder(&t);
 	if (o->demo_cgroup)

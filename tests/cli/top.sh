@@ -48,6 +48,13 @@ check_eq "columns-help-rc" 0 "$RC"
 check "columns-help-lists-stall" grep -q "^stall " <<<"$OUT"
 run_mc top help
 check "help-mentions-batch" grep -q -- "--batch" <<<"$OUT"
+run_mc -j top --columns help
+check_eq "columns-help-json-rc" 0 "$RC"
+check_json "columns-help-json" '.columns | length > 10 and (map(.name) | index("stall")) and
+	(.[] | select(.name == "current") | .default == true)'
+run_mc top -o json --columns help
+check_json "columns-help-output-json" '.columns[0].name == "cgroup"'
+
 # ---- batch text escapes the names other users choose ------------------------
 FX=$(cd "$(dirname "$0")/../fixtures" && pwd)
 EVIL=$'evil\e]0;pwned\a\e[2J\r\n\x9b\xff\x7f'
@@ -75,3 +82,12 @@ OUT=$( { timeout 20 "$MEMCGCTL" --cgroup-root="$FX/v2" top -b -d 0.1 --no-bpf 2>
 check_eq "epipe-stops-quietly" "rc 0|" "$(cat "$T_TMP/epipe.rc")|$(cat "$T_TMP/epipe.err")"
 check "epipe-got-output" grep -q '^memcgctl top' <<<"$OUT"
 
+# ---- --filter: an argument that looks like an option is the argument --------
+run_mc --cgroup-root="$FX/v2" top -b -n 1 --no-bpf --flat --filter --help
+check_eq "filter-arg-help-rc" 0 "$RC"
+check "filter-arg-help-no-usage" bash -c '! grep -q "^Usage:" <<<"$1"' _ "$OUT"
+run_mc --cgroup-root="$FX/v2" top -b -n 1 --no-bpf --flat --filter db.service
+check_eq "filter-batch" "/app.slice/db.service" "$(awk 'NR > 2 { print $1 }' <<<"$OUT")"
+run_mc top -b -n 1 --filter "$(printf 'x%.0s' $(seq 5000))"
+check_eq "filter-too-long" 2 "$RC"
+one_line_err "filter-too-long-one-line"
