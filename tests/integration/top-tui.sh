@@ -148,3 +148,28 @@ tm send-keys -t "$sess" q
 sleep 0.5
 tm kill-server 2>/dev/null
 check_no_leaks "no-bpf-leaks-after-no-color" '^top_'
+
+# --filter applies to the full-screen view from its first frame
+tm kill-session -t "$sess" 2>/dev/null
+tm new-session -d -s "$sess" -x 120 -y 30 "$MEMCGCTL top --filter small /$T_PREFIX; sleep 30"
+check "filter-option-header" wait_for "filter: small"
+check "filter-option-shows-match" wait_for "tui-small"
+if screen | grep -q "tui-big"; then t_fail "filter-option-hides-other" "tui-big shown"; else t_ok "filter-option-hides-other"; fi
+tm send-keys -t "$sess" / BSpace BSpace BSpace BSpace BSpace Enter
+check "filter-option-editable" wait_for "tui-big"
+tm send-keys -t "$sess" q
+tm kill-session -t "$sess" 2>/dev/null
+
+# a cgroup named to set the terminal title and clear the screen shows
+# escaped, and the title stays ours
+evil=$'tui-evil\e]2;pwned\a\e[2J\x9b'
+cg_new "$evil"
+tm new-session -d -s "$sess" -x 120 -y 30 "$MEMCGCTL top /$T_PREFIX; sleep 30"
+check "escape-shown" wait_for 'tui-evil\\x1b\]2;pwned\\x07\\x1b\[2J\\x9b'
+check "escape-rest-of-screen" wait_for "tui-big"
+title=$(tm display-message -p -t "$sess" '#{pane_title}')
+if [[ $title == *pwned* ]]; then t_fail "escape-title-kept" "title set to '$title'"; else t_ok "escape-title-kept"; fi
+tm send-keys -t "$sess" q
+for _ in $(seq 50); do [[ -z $(bpf_leaks '^top_') ]] && break; sleep 0.1; done
+tm kill-server 2>/dev/null
+check_no_leaks "no-bpf-leaks-after-escape" '^top_'
