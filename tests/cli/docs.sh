@@ -45,3 +45,11 @@ for m in man/*.8; do
 	w=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l "$m" 2>&1 >/dev/null)
 	check_eq "man-renders-clean-$(basename "$m")" "" "$w"
 done
+# what memcgctl(8) promises about output is what the binary does
+check "man-main-escape-rules" grep -q '^\.SH OUTPUT' man/memcgctl.8
+check "man-main-write-error" grep -qF "write error on standard output: No space left on device" man/memcgctl.8
+err=$("$MEMCGCTL" help 2>&1 >/dev/full)
+check_eq "man-main-write-error-matches" "memcgctl: write error on standard output: No space left on device" "$err"
+check "man-main-json-help" grep -qF '{"help": "' man/memcgctl.8
+got=$("$MEMCGCTL" -j show --help | jq -r 'keys | join(",")')
+check_eq "man-main-json-help-matches" "help" "$got"
