@@ -286,14 +286,13 @@ static error_t help_scan_parse(int key, char *arg, struct argp_state *state)
  */
 static unsigned int help_scan(const struct argp *full, int argc, char **argv)
 {
-	struct argp_child kids[8] = { { 0 } };
+	/* the same children (cmd_parse() gives one), each with the scan's parser */
+	struct argp_child kids[4] = { { 0 } };
+	struct argp kid_argps[4];
 	struct argp scan = *full;
 	int n = 0;
 
-	/* the same children, each with the scan's parser */
-	static struct argp kid_argps[8];
-
-	for (const struct argp_child *c = full->children; c && c->argp && n < 7; c++, n++) {
+	for (const struct argp_child *c = full->children; c && c->argp && n < 3; c++, n++) {
 		kid_argps[n] = *c->argp;
 		kid_argps[n].parser = help_scan_parse;
 		kids[n] = *c;
