@@ -17,7 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
@@ -36,6 +38,9 @@
 #include "notify.skel.h"
 
 #define NOTIFY_DEFAULT_BAND_CENTI 500	/* re-arm 5% of the threshold back */
+/* --exec: how long one command may run, and how long it has after SIGTERM */
+#define NOTIFY_EXEC_TIMEOUT_NS (60ULL * 1000000000ULL)
+#define NOTIFY_EXEC_GRACE_MS 3000
 
 struct notify_args {
 	const char *cgroup;
@@ -47,10 +52,12 @@ struct notify_args {
 	uint64_t band;
 	bool band_pct;
 	char **exec_argv;	/* NULL: print only */
+	uint64_t exec_timeout_ns;
+	const char *exec_timeout_arg;	/* as typed, for messages */
 };
 
 enum {
-	OPT_ANY = 0x100, OPT_ALL, OPT_FOREVER, OPT_REARM, OPT_WAIT_NEXT,
+	OPT_ANY = 0x100, OPT_ALL, OPT_FOREVER, OPT_REARM, OPT_WAIT_NEXT, OPT_EXEC_TIMEOUT,
 };
 
 static const struct argp_option notify_options[] = {
@@ -68,6 +75,9 @@ static const struct argp_option notify_options[] = {
 	{ "exec", 'x', "CMD", 0,
 	  "run CMD [ARGS...] (all the remaining arguments) per firing, no shell, the "
 	  "event in MEMCGCTL_* variables; keeps watching", 0 },
+	{ "exec-timeout", OPT_EXEC_TIMEOUT, "DUR", 0,
+	  "end a command that runs longer than DUR: SIGTERM to its process group, "
+	  "SIGKILL 3s later (default 60s); comes before --exec", 0 },
 	{ 0 },
 };
 
@@ -126,6 +136,15 @@ static error_t notify_parse(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_WAIT_NEXT:
 		a->wait_next = true;
+		break;
+	case OPT_EXEC_TIMEOUT:
+		if (parse_duration(arg, &v) || v < 1000000 || v > 86400ULL * 1000000000) {
+			p_err("notify: --exec-timeout '%s': expected a duration from 1ms to 24h "
+			      "(500ms, 30s, 5m)", arg);
+			return EINVAL;
+		}
+		a->exec_timeout_ns = v;
+		a->exec_timeout_arg = arg;
 		break;
 	case 'x':
 		/* do_notify() split --exec and what follows off argv */
@@ -377,18 +396,50 @@ static void setenv_u64(const char *name, uint64_t v)
 	setenv(name, b, 1);
 }
 
-/* In the child: the event in MEMCGCTL_* variables, then execvp. */
+/*
+ * In the child: none of the MEMCGCTL_* variables notify itself was started
+ * with, so that a firing which does not set one (no limit, no PID) does not
+ * hand on a stale or forged value.
+ */
+static void exec_clear_env(void)
+{
+	extern char **environ;
+	char **env;
+	size_t n = 0, k = 0;
+
+	for (char **e = environ; e && *e; e++)
+		n++;
+	env = calloc(n + 1, sizeof(*env));
+	if (!env)
+		_exit(127);
+	for (char **e = environ; e && *e; e++)
+		if (strncmp(*e, "MEMCGCTL_", 9))
+			env[k++] = *e;
+	environ = env;
+}
+
+/*
+ * In the child: its own process group (so that notify can signal the
+ * command and everything it started), death with notify, the event in
+ * MEMCGCTL_* variables, then execvp.
+ */
 static void exec_child(struct notify_run *r, const struct notify_cond *c,
-		       const struct firing *f)
+		       const struct firing *f, pid_t parent)
 {
 	sigset_t none;
 	const char *which;
 	char tbuf[48];
 	uint64_t lim;
 
+	setpgid(0, 0);
+	/* SIGKILL of notify must not orphan the command; notify may already be gone */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
+		_exit(127);
+	signal(SIGPIPE, SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	fmt_time(tbuf, sizeof(tbuf), true);
+	exec_clear_env();
 	setenv("MEMCGCTL_CONDITION", r->a->all && r->a->nr > 1 ? "all" : c->text, 1);
 	setenv("MEMCGCTL_TYPE", notify_kind_name(c->kind), 1);
 	setenv("MEMCGCTL_CGROUP", r->ref.rel, 1);
@@ -428,10 +479,70 @@ static void exec_child(struct notify_run *r, const struct notify_cond *c,
 	_exit(127);
 }
 
+/*
+ * Wait for the command (process group `pid`) to end.  Meanwhile a
+ * SIGINT/SIGTERM/SIGHUP to notify is passed on to the group and ends
+ * notify once the command is gone; a command that outlives
+ * --exec-timeout gets SIGTERM; either way SIGKILL follows after the grace.
+ */
+static void exec_wait(struct notify_run *r, pid_t pid, int *status)
+{
+	const char *cmd = r->a->exec_argv[0];
+	uint64_t deadline = mono_ns() + r->a->exec_timeout_ns, term_ns = 0;
+	bool killed = false;
+	int pidfd;
+
+	pidfd = syscall(SYS_pidfd_open, pid, 0);
+	for (;;) {
+		struct pollfd pfd[2] = {
+			{ .fd = r->sigfd, .events = POLLIN },
+			{ .fd = pidfd, .events = POLLIN },
+		};
+		uint64_t now, until;
+		int ms;
+		pid_t w = waitpid(pid, status, WNOHANG);
+
+		if (w == pid || (w < 0 && errno != EINTR))
+			break;
+		now = mono_ns();
+		if (!term_ns && now >= deadline) {
+			fprintf(stderr, "%s: notify: '%s' still running after %s (--exec-timeout): "
+				"SIGTERM to its process group\n", prog_name, cmd, r->a->exec_timeout_arg);
+			kill(-pid, SIGTERM);
+			term_ns = now;
+		}
+		if (term_ns && !killed && now >= term_ns + NOTIFY_EXEC_GRACE_MS * 1000000ULL) {
+			fprintf(stderr, "%s: notify: '%s' still running %d ms after SIGTERM: "
+				"SIGKILL to its process group\n", prog_name, cmd, NOTIFY_EXEC_GRACE_MS);
+			kill(-pid, SIGKILL);
+			killed = true;
+		}
+		until = killed ? 0 : term_ns ? term_ns + NOTIFY_EXEC_GRACE_MS * 1000000ULL : deadline;
+		ms = until ? (int)((until - now + 999999) / 1000000) : -1;
+		if (pidfd < 0 && (ms < 0 || ms > 50))
+			ms = 50;	/* no pidfd (before 5.3): look again soon */
+		if (poll(pfd, pidfd < 0 ? 1 : 2, ms) > 0 && (pfd[0].revents & POLLIN)) {
+			struct signalfd_siginfo si;
+
+			if (read(r->sigfd, &si, sizeof(si)) == sizeof(si)) {
+				kill(-pid, (int)si.ssi_signo);
+				if (!r->done) {
+					r->done = true;
+					r->ret = 128 + (int)si.ssi_signo;
+				}
+				if (!term_ns)
+					term_ns = mono_ns();
+			}
+		}
+	}
+	if (pidfd >= 0)
+		close(pidfd);
+}
+
 static void run_exec(struct notify_run *r, const struct notify_cond *c, const struct firing *f)
 {
-	int status;
-	pid_t pid;
+	pid_t pid, self = getpid();
+	int status = 0;
 
 	fflush(stdout);
 	pid = fork();
@@ -440,10 +551,10 @@ static void run_exec(struct notify_run *r, const struct notify_cond *c, const st
 		return;
 	}
 	if (pid == 0)
-		exec_child(r, c, f);
+		exec_child(r, c, f, self);
+	setpgid(pid, pid);	/* also here: no signal may reach the group before it exists */
 	/* one command at a time: edges meanwhile wait in the ring buffer */
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+	exec_wait(r, pid, &status);
 	if (WIFEXITED(status) && WEXITSTATUS(status) && !gopts.json)
 		fprintf(stderr, "%s: notify: '%s' exited with status %d\n", prog_name,
 			r->a->exec_argv[0], WEXITSTATUS(status));
@@ -996,7 +1107,8 @@ static int split_exec(int *argc, char **argv, char ***exec_argv)
 
 int do_notify(int argc, char **argv)
 {
-	struct notify_args a = { .band = NOTIFY_DEFAULT_BAND_CENTI, .band_pct = true };
+	struct notify_args a = { .band = NOTIFY_DEFAULT_BAND_CENTI, .band_pct = true,
+				 .exec_timeout_ns = NOTIFY_EXEC_TIMEOUT_NS, .exec_timeout_arg = "60s" };
 	struct notify_run r = { .a = &a, .epfd = -1, .sigfd = -1, .timerfd = -1 };
 	char err[PATH_MAX + 128];
 	char **exec_argv = NULL;

@@ -20,6 +20,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -85,6 +86,7 @@ int rc_target_init(struct rc_target *t, const char *cgroup, char *err, size_t er
 
 	memset(t, 0, sizeof(*t));
 	t->swap_arg = "";
+	t->state_dfd = t->lock_fd = -1;
 	if (cg_env_init(&t->env, NULL, gopts.cgroup_root, gopts.psi_root, err, errlen))
 		return -ENODEV;
 	ret = cg_resolve(&t->env, cgroup, &t->ref, err, errlen);
@@ -141,6 +143,8 @@ static bool rc_gone(const struct rc_target *t)
 	return stat(t->ref.path, &st) != 0;
 }
 
+static void rc_journal_remove(struct rc_target *t);
+
 int rc_restore(struct rc_target *t)
 {
 	char now[64];
@@ -152,11 +156,13 @@ int rc_restore(struct rc_target *t)
 		ret = write_file_str(t->limit_path, t->orig_limit);
 		if (ret == -ENOENT || ret == -ENODEV || rc_gone(t)) {
 			t->limit_lowered = false;	/* nothing left to restore */
+			rc_journal_remove(t);
 			return 0;
 		}
 		if (!ret && read_file_str(t->limit_path, now, sizeof(now)) >= 0 &&
 		    !strcmp(now, t->orig_limit)) {
 			t->limit_lowered = false;
+			rc_journal_remove(t);
 			return 0;
 		}
 		if (!ret)
@@ -164,6 +170,335 @@ int rc_restore(struct rc_target *t)
 		usleep(10000);
 	}
 	return ret;
+}
+
+/* ---- v1: one lowerer per cgroup, and a journal of the limit ---------- */
+
+int rc_state_dir_open(const char *path, uid_t owner, char *err, size_t errlen)
+{
+	char parent[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	struct stat st;
+	int fd;
+
+	if (!slash || (size_t)(slash - path) >= sizeof(parent)) {
+		snprintf(err, errlen, "%s: not an absolute path", path);
+		return -EINVAL;
+	}
+	snprintf(parent, sizeof(parent), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	/* whoever may rename entries of the parent could swap ours for theirs */
+	if (stat(parent, &st)) {
+		snprintf(err, errlen, "%s: %s", parent, strerror(errno));
+		return -errno;
+	}
+	if ((st.st_uid != 0 && st.st_uid != owner) ||
+	    ((st.st_mode & 0022) && !(st.st_mode & S_ISVTX))) {
+		snprintf(err, errlen, "%s: writable by others (owner uid %u, mode %04o): "
+			 "refusing to keep state in it", parent, (unsigned)st.st_uid,
+			 (unsigned)(st.st_mode & 07777));
+		return -EPERM;
+	}
+	if (mkdir(path, 0700) && errno != EEXIST) {
+		snprintf(err, errlen, "%s: cannot create it: %s", path, strerror(errno));
+		return -errno;
+	}
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		int e = errno;
+
+		snprintf(err, errlen, "%s: %s", path, e == ELOOP || e == ENOTDIR ?
+			 "not a directory but a link or a file: refusing it" : strerror(e));
+		return -e;
+	}
+	if (fstat(fd, &st) || st.st_uid != owner || (st.st_mode & 077)) {
+		snprintf(err, errlen, "%s: owned by uid %u with mode %04o, not by uid %u with "
+			 "mode 0700: refusing it (someone else made it; remove it)", path,
+			 (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777), (unsigned)owner);
+		close(fd);
+		return -EPERM;
+	}
+	return fd;
+}
+
+int rc_journal_parse(const char *text, char *limit, size_t len, long *pid)
+{
+	const char *l = strstr(text, "\nlimit "), *p = strstr(text, "\npid ");
+	size_t n;
+
+	if (strncmp(text, "memcgctl reclaim journal 1\n", 27) || !l || !p)
+		return -EINVAL;
+	l += 7;
+	n = strcspn(l, "\n");
+	if (!n || n >= len || l[n] != '\n' || strspn(l, "0123456789") != n)
+		return -EINVAL;
+	memcpy(limit, l, n);
+	limit[n] = '\0';
+	*pid = strtol(p + 5, NULL, 10);
+	return 0;
+}
+
+static void rc_state_name(const struct rc_target *t, char *buf, size_t len, const char *what)
+{
+	snprintf(buf, len, "reclaim-%llu.%s", (unsigned long long)t->ref.id, what);
+}
+
+/* Durable before the first lowering write: written, fsynced, renamed into place. */
+static int rc_journal_write(struct rc_target *t)
+{
+	char tmp[64], name[64], buf[PATH_MAX + 160];
+	int fd, len, ret = 0;
+
+	rc_state_name(t, tmp, sizeof(tmp), "journal.new");
+	rc_state_name(t, name, sizeof(name), "journal");
+	len = snprintf(buf, sizeof(buf), "memcgctl reclaim journal 1\nlimit %s\npid %d\npath %s\n",
+		       t->orig_limit, (int)getpid(), t->limit_path);
+	fd = openat(t->state_dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	errno = 0;
+	if (write(fd, buf, len) != len || fsync(fd))
+		ret = errno ? -errno : -EIO;
+	close(fd);
+	if (!ret && renameat(t->state_dfd, tmp, t->state_dfd, name))
+		ret = -errno;
+	if (!ret && fsync(t->state_dfd))
+		ret = -errno;
+	if (ret)
+		unlinkat(t->state_dfd, tmp, 0);
+	else
+		t->journaled = true;
+	return ret;
+}
+
+static void rc_journal_remove(struct rc_target *t)
+{
+	char name[64];
+
+	if (!t->journaled)
+		return;
+	rc_state_name(t, name, sizeof(name), "journal");
+	unlinkat(t->state_dfd, name, 0);
+	fsync(t->state_dfd);
+	t->journaled = false;
+}
+
+/*
+ * With the lock held: a journal left behind is a run that died with the
+ * limit lowered (a live one would hold the lock).  Put its limit back,
+ * unless someone raised the limit since, and say so.
+ */
+static int rc_journal_recover(struct rc_target *t)
+{
+	char name[64], text[PATH_MAX + 160], orig[64], now[64];
+	uint64_t o, n;
+	struct stat st;
+	long pid = 0;
+	int fd, len, ret;
+
+	rc_state_name(t, name, sizeof(name), "journal");
+	fd = openat(t->state_dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	len = fstat(fd, &st) || !S_ISREG(st.st_mode) ? -1 : read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (len < 0 || (text[len] = '\0', rc_journal_parse(text, orig, sizeof(orig), &pid))) {
+		fprintf(stderr, "%s: reclaim: %s/%s: not a journal memcgctl wrote: removed\n",
+			prog_name, RC_STATE_DIR, name);
+		unlinkat(t->state_dfd, name, 0);
+		return 0;
+	}
+	ret = read_file_str(t->limit_path, now, sizeof(now));
+	if (ret < 0)
+		return ret;
+	o = strtoull(orig, NULL, 10);
+	n = strtoull(now, NULL, 10);
+	t->journaled = true;	/* ours to remove now */
+	if (n >= o) {
+		if (n > o)
+			fprintf(stderr, "%s: reclaim: %s: a reclaim (pid %ld) was killed with "
+				"memory.limit_in_bytes lowered from %s; it is %s now, raised since: "
+				"left as it is\n", prog_name, t->ref.rel, pid, orig, now);
+		rc_journal_remove(t);
+		return 0;
+	}
+	snprintf(t->orig_limit, sizeof(t->orig_limit), "%s", orig);
+	t->limit_lowered = true;
+	ret = rc_restore(t);
+	if (ret)
+		return ret;
+	t->repaired = true;
+	fprintf(stderr, "%s: reclaim: %s: restored memory.limit_in_bytes to %s (it was %s): a "
+		"reclaim (pid %ld) was killed before it could put it back\n", prog_name,
+		t->ref.rel, orig, now, pid);
+	return 0;
+}
+
+/* The lock file, created if missing; never a link, always a regular file. */
+static int rc_lock_open(struct rc_target *t)
+{
+	char name[64];
+	struct stat st;
+
+	rc_state_name(t, name, sizeof(name), "lock");
+	t->lock_fd = openat(t->state_dfd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (t->lock_fd < 0)
+		return -errno;
+	if (fstat(t->lock_fd, &st) || !S_ISREG(st.st_mode)) {
+		close(t->lock_fd);
+		t->lock_fd = -1;
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Is the lock we hold still on the file by that name (not unlinked by its last user)? */
+static bool rc_lock_current(const struct rc_target *t)
+{
+	struct stat a, b;
+	char name[64];
+
+	rc_state_name(t, name, sizeof(name), "lock");
+	return !fstat(t->lock_fd, &a) &&
+	       !fstatat(t->state_dfd, name, &b, AT_SYMLINK_NOFOLLOW) &&
+	       a.st_ino == b.st_ino && a.st_dev == b.st_dev;
+}
+
+/* Take the cgroup's lock (waiting for another reclaim if need be) and recover. */
+static int rc_v1_lock(struct rc_target *t, bool wait)
+{
+	char pid[24] = "";
+	int ret, n;
+
+	for (;;) {
+		if (t->lock_fd < 0 && (ret = rc_lock_open(t)))
+			return ret;
+		if (flock(t->lock_fd, LOCK_EX | LOCK_NB)) {
+			if (errno != EWOULDBLOCK)
+				return -errno;
+			if (!wait)
+				return -EWOULDBLOCK;
+			n = pread(t->lock_fd, pid, sizeof(pid) - 1, 0);
+			pid[n > 0 ? n : 0] = '\0';
+			pid[strcspn(pid, "\n")] = '\0';
+			p_info("reclaim: %s: waiting for pid %s, which is reclaiming from it",
+			       t->ref.rel, pid[0] ? pid : "?");
+			/* no SA_RESTART: a signal ends the wait with EINTR */
+			if (flock(t->lock_fd, LOCK_EX))
+				return -errno;
+		}
+		if (rc_lock_current(t))
+			break;
+		/* its holder removed the file as it finished: lock the new one */
+		close(t->lock_fd);
+		t->lock_fd = -1;
+	}
+	n = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+	if (ftruncate(t->lock_fd, 0) || pwrite(t->lock_fd, pid, n, 0) != n)
+		p_debug("reclaim: lock file: %s", strerror(errno));
+	ret = t->journaled ? 0 : rc_journal_recover(t);
+	if (ret)
+		flock(t->lock_fd, LOCK_UN);
+	return ret;
+}
+
+static void rc_v1_unlock(struct rc_target *t)
+{
+	flock(t->lock_fd, LOCK_UN);
+}
+
+void rc_v1_release(struct rc_target *t)
+{
+	char name[64];
+
+	if (t->lock_fd >= 0) {
+		/* nobody waits and nothing is to be repaired: leave nothing in the state dir */
+		if (!t->journaled && !flock(t->lock_fd, LOCK_EX | LOCK_NB) && rc_lock_current(t)) {
+			rc_state_name(t, name, sizeof(name), "lock");
+			unlinkat(t->state_dfd, name, 0);
+		}
+		close(t->lock_fd);
+		t->lock_fd = -1;
+	}
+	if (t->state_dfd >= 0)
+		close(t->state_dfd);
+	t->state_dfd = -1;
+}
+
+int rc_v1_prepare(struct rc_target *t)
+{
+	char err[PATH_MAX + 200];
+	int ret;
+
+	t->state_dfd = rc_state_dir_open(RC_STATE_DIR, 0, err, sizeof(err));
+	if (t->state_dfd < 0) {
+		p_err("reclaim: %s", err);
+		p_hint("the v1 emulation records the limit it lowers there, to put it back "
+		       "after a crash");
+		return t->state_dfd == -EPERM || t->state_dfd == -EACCES ||
+		       t->state_dfd == -ELOOP || t->state_dfd == -ENOTDIR ? EXIT_PERM : EXIT_RUNTIME;
+	}
+	ret = rc_lock_open(t);
+	if (ret) {
+		p_err("reclaim: %s/reclaim-%llu.lock: %s", RC_STATE_DIR,
+		      (unsigned long long)t->ref.id,
+		      ret == -EINVAL ? "not a regular file" : strerror(-ret));
+		return EXIT_RUNTIME;
+	}
+	/* busy: its holder is alive and restores its own; a dead one's journal waits for our step */
+	ret = rc_v1_lock(t, false);
+	if (ret == -EWOULDBLOCK)
+		return 0;
+	if (ret) {
+		p_err("reclaim: %s: repairing the limit a killed reclaim left: %s", t->limit_path,
+		      strerror(-ret));
+		return EXIT_RUNTIME;
+	}
+	rc_v1_unlock(t);
+	return 0;
+}
+
+/* ---- OOM kills --------------------------------------------------------- */
+
+static uint64_t rc_oom_kills_at(const struct cg_env *env, const char *path)
+{
+	struct cg_mem m;
+	int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (dfd < 0)
+		return CG_UNKNOWN;
+	cg_mem_unknown(&m);
+	cg_read_mem_at(env, dfd, -1, CG_RD_EVENTS, &m);
+	close(dfd);
+	return m.events[CG_EV_oom_kill];
+}
+
+struct rc_oom_sum {
+	const struct cg_env *env;
+	uint64_t sum;
+};
+
+static int rc_oom_add(const struct cg_ref *ref, int depth, void *ctx)
+{
+	struct rc_oom_sum *s = ctx;
+	uint64_t v = rc_oom_kills_at(s->env, ref->path);
+
+	(void)depth;
+	if (cg_known(v))
+		s->sum += v;
+	return 0;
+}
+
+uint64_t rc_oom_kills(const struct rc_target *t)
+{
+	struct rc_oom_sum s = { .env = &t->env };
+
+	/* v2's memory.events counts the subtree; v1 counts a kill in the victim's cgroup only */
+	s.sum = rc_oom_kills_at(&t->env, t->ref.path);
+	if (!cg_known(s.sum))
+		return CG_UNKNOWN;
+	if (t->v1)
+		cg_walk(&t->env, &t->ref, 0, rc_oom_add, &s);
+	return s.sum;
 }
 
 static enum rc_result rc_errno_result(const struct rc_target *t, int ret, int *err)
@@ -198,14 +533,30 @@ static enum rc_result rc_reclaim_v1(struct rc_target *t, uint64_t bytes, int *er
 	char buf[32];
 	int ret;
 
+	ret = rc_v1_lock(t, true);
+	if (ret)
+		return rc_errno_result(t, ret, err);
 	if (!t->limit_lowered) {
 		ret = read_file_str(t->limit_path, t->orig_limit, sizeof(t->orig_limit));
-		if (ret < 0)
+		if (ret < 0) {
+			rc_v1_unlock(t);
 			return rc_errno_result(t, ret, err);
+		}
 	}
 	usage = rc_usage(t);
-	if (!cg_known(usage))
+	if (!cg_known(usage)) {
+		rc_v1_unlock(t);
 		return RC_VANISHED;
+	}
+	/* on disk before the limit moves: a SIGKILL from here on is repaired next time */
+	if (!t->journaled) {
+		ret = rc_journal_write(t);
+		if (ret) {
+			rc_v1_unlock(t);
+			*err = -ret;
+			return RC_ERROR;
+		}
+	}
 	goal = usage > bytes ? usage - bytes : 0;
 	test_pause_ms = rc_test_pause_ms();	/* tests: hold each lowered step */
 	step = t->step_bytes ? t->step_bytes : bytes / 8;
@@ -228,6 +579,8 @@ static enum rc_result rc_reclaim_v1(struct rc_target *t, uint64_t bytes, int *er
 			break;
 		next = usage - goal > step ? usage - step : goal;
 		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)next);
+		p_debug("reclaim: step: memory.limit_in_bytes %s (usage %llu)", buf,
+			(unsigned long long)usage);
 		t->limit_lowered = true;
 		ret = write_file_str(t->limit_path, buf);
 		if (ret == -EBUSY) {
@@ -242,6 +595,7 @@ static enum rc_result rc_reclaim_v1(struct rc_target *t, uint64_t bytes, int *er
 			usleep(test_pause_ms * 1000);	/* a signal cuts it short */
 	}
 	ret = rc_restore(t);
+	rc_v1_unlock(t);
 	if (ret && res != RC_VANISHED) {
 		*err = -ret;
 		return RC_ERROR;
@@ -270,6 +624,7 @@ static enum rc_result rc_reclaim_v2(struct rc_target *t, uint64_t bytes, int *er
 		if (rc_stop)
 			return RC_INTERRUPTED;
 		snprintf(buf, sizeof(buf), "%llu%s", (unsigned long long)n, t->swap_arg);
+		p_debug("reclaim: step: memory.reclaim %s", buf);
 		ret = write_file_str(path, buf);
 		if (ret == -EAGAIN)
 			return RC_PARTIAL;
@@ -621,9 +976,12 @@ static const struct argp rc_argp = {
 	"pressure stays under a target, backing off when pressure or refaults rise.\v"
 	"cgroup v2 uses memory.reclaim. cgroup v1 has none: memcgctl lowers "
 	"memory.limit_in_bytes below usage in steps, which makes the kernel reclaim, "
-	"and always writes the original limit back (also on errors and signals).\n"
+	"and always writes the original limit back (also on errors and signals); one "
+	"reclaim at a time per cgroup (a second one waits), and the original limit is "
+	"journaled under /run/memcgctl so that the next run repairs it after a SIGKILL.\n"
 	"Exit: 0 done, 2 usage, 3 no such memory cgroup, 4 permission, 5 unsupported, "
-	"7 cgroup vanished, 8 partial (the kernel reclaimed less than asked).", 0, 0, 0
+	"7 cgroup vanished, 8 partial (the kernel reclaimed less than asked, a signal "
+	"interrupted it, or a process was OOM-killed in the cgroup meanwhile).", 0, 0, 0
 };
 
 /* v2: swappiness=max (anon only) exists where the kernel's parser knows it */
@@ -709,6 +1067,11 @@ static int rc_setup(struct rc_target *t, const struct rc_args *a)
 		p_err("reclaim: %s: %s", t->limit_path, strerror(errno));
 		return errno == EACCES || errno == EPERM ? EXIT_PERM : EXIT_NOCGROUP;
 	}
+	if (t->v1) {
+		ret = rc_v1_prepare(t);
+		if (ret)
+			return ret;
+	}
 	t->step_bytes = a->step;
 	return 0;
 }
@@ -719,6 +1082,7 @@ struct rc_report {
 	uint64_t requested, before, after, duration_ns;
 	uint64_t psi_some, psi_full;	/* deltas in us, CG_UNKNOWN if none */
 	uint64_t refaults;		/* pages, CG_UNKNOWN if unknown */
+	uint64_t oom_kills;		/* in the subtree while it ran, CG_UNKNOWN if unknown */
 	struct reclaim_counters d;
 	bool memcg_events;		/* d.memcg_* are valid */
 	enum rc_result result;
@@ -740,6 +1104,11 @@ static uint64_t rep_scanned(const struct rc_report *r)
 	if (r->memcg_events)
 		return r->d.memcg_scan;
 	return sum2(r->d.who[RC_OURS].scanned) + sum2(r->d.who[RC_WORKLOAD].scanned);
+}
+
+static bool rep_oom(const struct rc_report *r)
+{
+	return cg_known(r->oom_kills) && r->oom_kills;
 }
 
 static void json_who(struct json_writer *w, const char *name, const struct reclaim_who *s,
@@ -780,7 +1149,10 @@ static void rc_report_json(const struct rc_target *t, const struct rc_report *r)
 	jsonw_u64_field(w, "id", t->ref.id);
 	jsonw_string_field(w, "method", t->v1 ? "v1-limit" : "memory.reclaim");
 	jsonw_string_field(w, "result", rc_result_name(r->result));
-	jsonw_bool_field(w, "complete", r->result == RC_DONE);
+	jsonw_bool_field(w, "complete", r->result == RC_DONE && !rep_oom(r));
+	json_maybe(w, "oom_kills", r->oom_kills);
+	if (t->v1)
+		jsonw_bool_field(w, "limit_repaired", t->repaired);
 	jsonw_u64_field(w, "requested", r->requested);
 	json_maybe(w, "usage_before", r->before);
 	json_maybe(w, "usage_after", r->after);
@@ -826,6 +1198,9 @@ static void rc_report_text(const struct rc_target *t, const struct rc_report *r)
 
 	printf("reclaim %s (%s): %s\n", t->ref.rel, t->v1 ? "v1 limit emulation" : "memory.reclaim",
 	       rc_result_name(r->result));
+	if (rep_oom(r))
+		printf("  OOM kills   %llu in the cgroup while it ran\n",
+		       (unsigned long long)r->oom_kills);
 	printf("  requested   %s\n", fmt_size(b1, sizeof(b1), r->requested));
 	if (cg_known(r->before) && cg_known(r->after))
 		printf("  usage       %s -> %s (%s%s)\n", fmt_size(b1, sizeof(b1), r->before),
@@ -858,7 +1233,7 @@ static int rc_oneshot(struct rc_target *t, const struct rc_args *a)
 	struct reclaim_counters c0, c1;
 	struct reclaim_bpf *skel;
 	struct rc_report r = { 0 };
-	uint64_t some0, full0, some1, full1, rf0 = CG_UNKNOWN, t0;
+	uint64_t some0, full0, some1, full1, rf0 = CG_UNKNOWN, t0, oom0;
 	char b1[UNITS_BUF], b2[UNITS_BUF];
 	int ret;
 
@@ -892,9 +1267,11 @@ static int rc_oneshot(struct rc_target *t, const struct rc_args *a)
 		rf0 = rc_refaults(t);
 	rc_psi_totals(t, &some0, &full0);
 	rc_bpf_snapshot(skel, &c0);
+	oom0 = rc_oom_kills(t);
 	t0 = now_ns();
 	r.result = rc_reclaim(t, r.requested, &r.err);
 	r.duration_ns = now_ns() - t0;
+	r.oom_kills = delta(rc_oom_kills(t), oom0);
 	rc_bpf_detach(skel);	/* off the hot path at once */
 	rc_bpf_snapshot(skel, &c1);
 	rc_psi_totals(t, &some1, &full1);
@@ -922,6 +1299,12 @@ static int rc_oneshot(struct rc_target *t, const struct rc_args *a)
 		rc_report_json(t, &r);
 	else
 		rc_report_text(t, &r);
+	/* a kill is never silent: it says so and the exit code is not 0 */
+	if (rep_oom(&r) && !json_wtr)
+		fprintf(stderr, "%s: reclaim: %llu OOM kill(s) in %s while it ran: %s\n",
+			prog_name, (unsigned long long)r.oom_kills, t->ref.rel,
+			t->v1 ? "a workload charged memory while a step held the limit down" :
+			"a workload reached its own limit meanwhile");
 	if (r.result == RC_PARTIAL || r.result == RC_INTERRUPTED) {
 		uint64_t got = cg_known(r.after) && r.after < r.before ? r.before - r.after : 0;
 
@@ -934,7 +1317,7 @@ static int rc_oneshot(struct rc_target *t, const struct rc_args *a)
 				"anonymous memory cannot be reclaimed)");
 		return EXIT_PARTIAL;
 	}
-	return EXIT_OK;
+	return rep_oom(&r) ? EXIT_PARTIAL : EXIT_OK;
 }
 
 int do_reclaim(int argc, char **argv)
@@ -950,7 +1333,11 @@ int do_reclaim(int argc, char **argv)
 	/* from here on a signal only sets rc_stop: nothing is left half-done */
 	rc_signals_install();
 	ret = rc_setup(&t, &a);
-	if (ret)
+	if (ret) {
+		rc_v1_release(&t);
 		return ret;
-	return a.auto_mode ? rc_auto_run(&t, &a) : rc_oneshot(&t, &a);
+	}
+	ret = a.auto_mode ? rc_auto_run(&t, &a) : rc_oneshot(&t, &a);
+	rc_v1_release(&t);
+	return ret;
 }

@@ -190,6 +190,7 @@ struct rc_auto {
 	/* totals for the summary */
 	uint64_t start_usage, min_usage, steps, reclaimed_pages, psi_us, refaults, ticks;
 	uint64_t backoffs;
+	uint64_t oom_kills;		/* in the subtree during the run, CG_UNKNOWN if unknown */
 };
 
 /* Pages reclaimed from the subtree between two snapshots. */
@@ -345,6 +346,10 @@ static void log_summary(const struct rc_auto *r, double elapsed, uint64_t end_us
 		jsonw_float_field(json_wtr, "psi_some_pct", elapsed > 0 ? r->psi_us / (elapsed * 1e4) : 0, 4);
 		jsonw_u64_field(json_wtr, "refault_pages", r->refaults);
 		jsonw_bool_field(json_wtr, "limit_restored", !r->t->limit_lowered);
+		if (cg_known(r->oom_kills))
+			jsonw_u64_field(json_wtr, "oom_kills", r->oom_kills);
+		else
+			jsonw_null_field(json_wtr, "oom_kills");
 		jsonw_end_object(json_wtr);
 		jsonw_end_document(json_wtr);
 		return;
@@ -355,6 +360,9 @@ static void log_summary(const struct rc_auto *r, double elapsed, uint64_t end_us
 	       (unsigned long long)r->steps, fmt_size(b3, sizeof(b3), r->reclaimed_pages * page),
 	       fmt_duration(b4, sizeof(b4), r->psi_us * 1000),
 	       fmt_size(b5, sizeof(b5), r->refaults * page));
+	if (cg_known(r->oom_kills) && r->oom_kills)
+		printf("# %llu OOM kill(s) in the cgroup during the run\n",
+		       (unsigned long long)r->oom_kills);
 }
 
 static bool gone(const struct rc_target *t)
@@ -368,7 +376,7 @@ int rc_auto_run(struct rc_target *t, const struct rc_args *a)
 {
 	struct rc_auto r = { .t = t };
 	struct reclaim_counters d;
-	uint64_t some_prev, full, rf_prev = CG_UNKNOWN, t0, t_prev, last_pages = 0;
+	uint64_t some_prev, full, rf_prev = CG_UNKNOWN, t0, t_prev, last_pages = 0, oom0;
 	bool last_partial = false;
 	const char *why = "signal";
 	int ret, exit_code = EXIT_OK;
@@ -394,6 +402,7 @@ int rc_auto_run(struct rc_target *t, const struct rc_args *a)
 	r.memcg_events = rc_have_memcg_events(r.skel);
 	rf_prev = rc_refaults(t);
 	r.start_usage = r.min_usage = rc_usage(t);
+	oom0 = rc_oom_kills(t);
 	log_header(&r);
 	t0 = t_prev = mono_ns();
 
@@ -483,11 +492,23 @@ int rc_auto_run(struct rc_target *t, const struct rc_args *a)
 		p_err("reclaim: could not restore %s to %s", t->limit_path, t->orig_limit);
 		exit_code = EXIT_RUNTIME;
 	}
+	{
+		uint64_t oom1 = rc_oom_kills(t);
+
+		r.oom_kills = cg_known(oom0) && cg_known(oom1) && oom1 >= oom0 ? oom1 - oom0 :
+			      CG_UNKNOWN;
+	}
 	log_summary(&r, (mono_ns() - t0) / 1e9, rc_usage(t), why);
 	if (!strcmp(why, "vanished")) {
 		if (!json_wtr)
 			p_err("reclaim: %s vanished; stopping", t->ref.rel);
 		return EXIT_VANISHED;
+	}
+	if (cg_known(r.oom_kills) && r.oom_kills && exit_code == EXIT_OK) {
+		if (!json_wtr)
+			fprintf(stderr, "%s: reclaim: %llu OOM kill(s) in %s during the run\n",
+				prog_name, (unsigned long long)r.oom_kills, t->ref.rel);
+		exit_code = EXIT_PARTIAL;
 	}
 	return exit_code;
 }

@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "cgroup.h"
 #include "../bpf/reclaim.h"	/* struct reclaim_counters */
@@ -32,7 +33,31 @@ struct rc_target {
 	char orig_limit[64];		/* exactly as read */
 	bool limit_lowered;		/* we may have changed it */
 	uint64_t step_bytes;		/* v1: how far to lower per write (0: auto) */
+	/*
+	 * v1: one process at a time lowers a cgroup's limit (a flock on
+	 * RC_STATE_DIR/reclaim-ID.lock), and the original limit is in
+	 * RC_STATE_DIR/reclaim-ID.journal from before the first lowering
+	 * write until it is back, so that a run killed meanwhile is
+	 * repaired by the next one.
+	 */
+	int state_dfd, lock_fd;		/* -1 until used */
+	bool journaled;			/* our journal is on disk */
+	bool repaired;			/* this run put back a limit a killed run left */
 };
+
+#define RC_STATE_DIR "/run/memcgctl"
+
+/*
+ * Open (creating it 0700 if missing) a state directory that must belong
+ * to `owner`, be no link, be open to nobody else, and sit in a parent
+ * others cannot rename it in.  Returns the directory fd or -errno, with
+ * why in err.
+ */
+int rc_state_dir_open(const char *path, uid_t owner, char *err, size_t errlen);
+/* Parse a journal's text: the limit (as written) and the pid; 0 or -EINVAL. */
+int rc_journal_parse(const char *text, char *limit, size_t len, long *pid);
+/* OOM kills in the cgroup's subtree so far, CG_UNKNOWN when unreadable. */
+uint64_t rc_oom_kills(const struct rc_target *t);
 
 /* Outcome of one reclaim request. */
 enum rc_result {
@@ -44,6 +69,14 @@ enum rc_result {
 };
 
 int rc_target_init(struct rc_target *t, const char *cgroup, char *err, size_t errlen);
+/*
+ * v1: open the state directory and lock file, and repair a limit a
+ * killed run left lowered (said on stderr).  0, or an exit code after
+ * reporting.
+ */
+int rc_v1_prepare(struct rc_target *t);
+/* v1: let go of the lock, removing its file when nobody else uses it. */
+void rc_v1_release(struct rc_target *t);
 /* Current usage in bytes, CG_UNKNOWN when unreadable (vanished). */
 uint64_t rc_usage(const struct rc_target *t);
 /* workingset refaults (anon + file pages) from memory.stat, CG_UNKNOWN if unreadable */

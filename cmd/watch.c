@@ -896,8 +896,10 @@ int do_watch(int argc, char **argv)
 		c.active |= 1u << WATCH_C_POLICY;
 	}
 
+	/* a closed terminal (SIGHUP) ends the watch like Ctrl-C: with its summary */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	start = now_ns(CLOCK_MONOTONIC);
 	c.mono_to_real_ns = (int64_t)(now_ns(CLOCK_REALTIME) - start);
 	if (a.duration_ns)

@@ -44,6 +44,9 @@ bad_usage timeout-zero / oom_kill --timeout 0
 bad_usage timeout-overflow / oom_kill --timeout 99999999999999999999s
 bad_usage rearm-junk / oom_kill --rearm x
 bad_usage exec-no-command / oom_kill --exec
+bad_usage exec-timeout-zero / oom_kill --exec-timeout 0 --exec true
+bad_usage exec-timeout-junk / oom_kill --exec-timeout soon --exec true
+bad_usage exec-timeout-overflow / oom_kill --exec-timeout 25h --exec true
 bad_usage exec-empty-command / oom_kill --exec ''
 bad_usage forever-and-count / oom_kill --forever --count 2
 

@@ -200,6 +200,81 @@ wait_rc "$NPID" 10
 check_eq "exec-forever-until-signal" 143 "$?"
 check_eq "exec-per-firing" 3 "$(wc -l <"$cnt" 2>/dev/null)"
 
+# ---- --exec and signals: its own process group, bounded, never orphaned ----
+# 'usage<1G' holds at start, so the command runs at once.  Each sleep has a
+# duration of its own (1000.<pid><n>) for pgrep to find exactly it (anchored:
+# notify's own command line holds the same words).
+# running PATTERN: is a process whose command line starts so alive?
+running() { pgrep -f "^$1" >/dev/null; }
+# wait_gone PATTERN [TENTHS]: until no such process is left
+wait_gone() {
+	local i
+	for ((i = 0; i < ${2:-50}; i++)); do running "$1" || return 0; sleep 0.1; done
+	return 1
+}
+wait_running() {
+	local i
+	for ((i = 0; i < 600; i++)); do running "$1" && return 0; sleep 0.1; done
+	return 1
+}
+u=1000.$$1
+notify_bg "$T_TMP/hang.out" notify "$rel3" 'usage<1G' --exec sleep "$u"
+wait_running "sleep $u" || t_fail "exec-hang-started" "the command never ran: $(cat "$T_TMP/hang.out.err")"
+check "exec-own-process-group" test "$(ps -o pgid= -p "$(pgrep -f "^sleep $u")" | tr -d ' ')" != \
+	"$(ps -o pgid= -p "$NPID" | tr -d ' ')"
+kill -TERM "$NPID"
+wait_rc "$NPID" 5
+check_eq "exec-sigterm-ends-notify" 143 "$?"
+check "exec-sigterm-ends-command" wait_gone "sleep $u"
+u=1000.$$2
+notify_bg "$T_TMP/hup.out" notify "$rel3" 'usage<1G' --exec sleep "$u"
+wait_running "sleep $u"
+kill -HUP "$NPID"
+wait_rc "$NPID" 5
+check_eq "exec-sighup-ends-notify" 129 "$?"
+check "exec-sighup-ends-command" wait_gone "sleep $u"
+
+# --exec-timeout: SIGTERM once it is over; notify goes on (here: --count 1, exit 0)
+u=1000.$$3
+notify_bg "$T_TMP/etime.out" notify "$rel3" 'usage<1G' --count 1 --exec-timeout 1s --exec sleep "$u"
+wait_rc "$NPID" 20
+check_eq "exec-timeout-exit-0" 0 "$?"
+check "exec-timeout-ends-command" wait_gone "sleep $u"
+check "exec-timeout-says-so" grep -q "'sleep' still running after 1s (--exec-timeout): SIGTERM" \
+	"$T_TMP/etime.out.err"
+check "exec-timeout-status" grep -q "'sleep' killed by signal 15" "$T_TMP/etime.out.err"
+# a command that ignores SIGTERM gets SIGKILL after the grace
+tag=memcgctl-test-$$-stubborn
+notify_bg "$T_TMP/estub.out" notify "$rel3" 'usage<1G' --count 1 --exec-timeout 200ms \
+	--exec sh -c 'trap "" TERM; while :; do sleep 0.1; done' "$tag"
+wait_rc "$NPID" 20
+check_eq "exec-timeout-kill-exit-0" 0 "$?"
+check "exec-timeout-kill-says-so" grep -q "SIGKILL to its process group" "$T_TMP/estub.out.err"
+check "exec-timeout-kill-ends-command" wait_gone "sh .*$tag"
+run_mc notify "$rel3" 'usage<1G' --exec-timeout 0 --exec true
+check_eq "exec-timeout-zero-usage" 2 "$RC"
+
+# SIGKILL of notify: the command dies with it (PR_SET_PDEATHSIG)
+u=1000.$$4
+notify_bg "$T_TMP/kill.out" notify "$rel3" 'usage<1G' --exec sleep "$u"
+wait_running "sleep $u"
+kill -KILL "$NPID"
+wait "$NPID" 2>/dev/null
+check "exec-sigkill-no-orphan" wait_gone "sleep $u"
+pkill -f "^sleep $u"
+
+# MEMCGCTL_* of notify's own environment never reach the command: this
+# firing (at start, no limit, no pid) sets neither LIMIT nor PID
+cg_new envleak
+envf=$T_TMP/env2
+MEMCGCTL_LIMIT=1 MEMCGCTL_PID=4242 MEMCGCTL_FORGED=x "$MEMCGCTL" notify "$CG_REL" 'usage<1G' \
+	--count 1 --exec sh -c 'env | grep ^MEMCGCTL_ | sort > "$0"' "$envf" >/dev/null 2>&1
+check_eq "exec-env-cleared-rc" 0 "$?"
+check "exec-env-has-firing" grep -qx 'MEMCGCTL_CONDITION=usage<1G' "$envf"
+check "exec-env-no-stale-limit" sh -c "! grep -q '^MEMCGCTL_LIMIT=' '$envf'"
+check "exec-env-no-stale-pid" sh -c "! grep -q '^MEMCGCTL_PID=' '$envf'"
+check "exec-env-no-foreign" sh -c "! grep -q '^MEMCGCTL_FORGED=' '$envf'"
+
 # ---- PSI under real memory thrash (cgroup2 twin in the hybrid layout) -------
 # The workload must really stall on memory, and what stalls depends on the
 # machine:

@@ -233,6 +233,115 @@ check_eq "signals-landed-while-lowered" "$n/$n" "$lowered/$n"
 check_eq "signals-reported-interrupted" "$n/$n" "$mid/$n"
 kill "$PID"
 
+# ---- v1: one lowerer per cgroup, a journal that survives SIGKILL -------------
+# wait_limit_below CG LIMIT: until the v1 limit reads lower than LIMIT
+wait_limit_below() {
+	for _ in $(seq 600); do (($(cat "$1/$LIMIT_FILE") < $2)) && return 0; sleep 0.05; done
+	return 1
+}
+if [[ $MEM_V2 == 0 ]]; then
+	cg_new rc-lock 512M
+	lcg=$CG lrel=$CG_REL lid=$(stat -c %i "$CG")
+	# shellcheck disable=SC2046
+	cg_run "$lcg" "$MEMCGCTL_TEST_BIN/coldhot" -c 64M -h 4M $(wl_mem lock)
+	lwl=$PID
+	wait_ready "$PID_OUT"
+	lim_l=$(cat "$lcg/$LIMIT_FILE")
+	# two at once: the second waits for the first, and the limit ends as it was
+	# (before: the second took the first's lowered limit for the original and,
+	# ending last, put that back)
+	MEMCGCTL_TEST_STEP_PAUSE_MS=1000 "$MEMCGCTL" reclaim "$lrel" 4M --step 1M \
+		>"$T_TMP/l1.out" 2>&1 &
+	p1=$!
+	wait_limit_below "$lcg" "$lim_l" || t_fail "lock-first-lowered" "the limit never moved"
+	MEMCGCTL_TEST_STEP_PAUSE_MS=600 "$MEMCGCTL" reclaim "$lrel" 12M --step 1M \
+		>"$T_TMP/l2.out" 2>&1 &
+	p2=$!
+	wait_grep "$T_TMP/l2.out" "waiting for pid $p1"
+	check "lock-second-waits-for-first" kill -0 "$p1"
+	check "lock-second-says-so" grep -q "reclaim: $lrel: waiting for pid $p1, which is reclaiming from it" \
+		"$T_TMP/l2.out"
+	wait "$p1"; rc1=$?
+	wait "$p2"; rc2=$?
+	check_eq "lock-both-exit-0" "0 0" "$rc1 $rc2"
+	check_eq "lock-limit-as-it-was" "$lim_l" "$(cat "$lcg/$LIMIT_FILE")"
+	check "lock-state-dir-private" test "$(stat -c '%u %a %F' "/run/memcgctl")" = "0 700 directory"
+	check "lock-no-journal-left" test ! -e "/run/memcgctl/reclaim-$lid.journal"
+	check "lock-file-removed-after" test ! -e "/run/memcgctl/reclaim-$lid.lock"
+
+	# SIGKILL while a step holds the limit down: the journal keeps the
+	# original, and the next reclaim on the cgroup puts it back and says so
+	for mode in text json; do
+		MEMCGCTL_TEST_STEP_PAUSE_MS=3000 "$MEMCGCTL" reclaim "$lrel" 8M --step 1M \
+			>/dev/null 2>&1 &
+		p=$!
+		wait_limit_below "$lcg" "$lim_l"
+		kill -KILL "$p"
+		wait "$p" 2>/dev/null
+		low=$(cat "$lcg/$LIMIT_FILE")
+		check "kill9-$mode-left-it-lowered" test "$low" -lt "$lim_l"
+		check "kill9-$mode-journal-kept" grep -qx "limit $lim_l" "/run/memcgctl/reclaim-$lid.journal"
+		if [[ $mode == text ]]; then run_mc reclaim "$lrel" 1M; else run_mc -j reclaim "$lrel" 1M; fi
+		check_eq "kill9-$mode-repair-exit-0" 0 "$RC"
+		check "kill9-$mode-repair-says-so" grep -q \
+			"reclaim: $lrel: restored memory.limit_in_bytes to $lim_l (it was $low): a reclaim (pid $p) was killed" <<<"$ERR"
+		check_eq "kill9-$mode-limit-back" "$lim_l" "$(cat "$lcg/$LIMIT_FILE")"
+		check "kill9-$mode-journal-gone" test ! -e "/run/memcgctl/reclaim-$lid.journal"
+	done
+	check_json "kill9-json-repaired" '.limit_repaired == true and .result == "done"'
+	run_mc -j reclaim "$lrel" 1M
+	check_json "kill9-repaired-once" '.limit_repaired == false'
+	kill "$lwl"; wait "$lwl" 2>/dev/null
+fi
+
+# ---- OOM kills during a reclaim are reported, never "done", exit 0 -----------
+# rc-oom/work holds what is reclaimed, rc-oom/victim a hog that is OOM-killed
+# while the reclaim runs: on v1 by the limit a step holds down (48M fit in
+# 512M otherwise), on v2 by its own 32M limit (memory.reclaim lowers none).
+cg_new rc-oom 512M
+ocg=$CG orel=$CG_REL
+[[ $MEM_V2 == 1 ]] && echo +memory >"$ocg/cgroup.subtree_control"
+cg_new rc-oom/work
+wcg=$CG
+if [[ $MEM_V2 == 1 ]]; then cg_new rc-oom/victim 32M; echo 0 >"$CG/memory.swap.max"
+else cg_new rc-oom/victim; echo 0 >"$CG/memory.swappiness"; fi
+vcg=$CG
+oom_of() {
+	if [[ $MEM_V2 == 1 ]]; then awk '$1 == "oom_kill" { print $2 }' "$1/memory.events"
+	else awk '$1 == "oom_kill" { print $2 }' "$1/memory.oom_control"; fi
+}
+for mode in json text; do
+	# a fresh workload each time: on v1 the hog pushed the last one's cache out
+	# shellcheck disable=SC2046
+	cg_run "$wcg" "$MEMCGCTL_TEST_BIN/coldhot" -c 24M -h 4M $(wl_mem oom-$mode)
+	owl=$PID
+	wait_ready "$PID_OUT"
+	k0=$(oom_of "$vcg")
+	if [[ $mode == json ]]; then j=-j; else j=; fi
+	MEMCGCTL_TEST_STEP_PAUSE_MS=1500 "$MEMCGCTL" $j -d reclaim "$orel" 8M --step 1M \
+		>"$T_TMP/oom.out" 2>"$T_TMP/oom.err" &
+	p=$!
+	wait_grep "$T_TMP/oom.err" "debug: reclaim: step" ||
+		t_fail "oom-$mode-reclaim-started" "$(tail -3 "$T_TMP/oom.err")"
+	cg_run "$vcg" "$MEMCGCTL_TEST_BIN/hog" -s 48M -H 0 -q
+	wait "$PID" 2>/dev/null
+	wait "$p"
+	rc=$?
+	k1=$(oom_of "$vcg")
+	check "oom-$mode-kernel-counted" test "$((k1 - k0))" -ge 1
+	check_eq "oom-$mode-exit-8" 8 "$rc"
+	if [[ $mode == json ]]; then
+		OUT=$(cat "$T_TMP/oom.out")
+		check_json "oom-json-reported" ".oom_kills == $((k1 - k0)) and .complete == false"
+	else
+		check "oom-text-report" grep -q "^  OOM kills   $((k1 - k0)) in the cgroup while it ran" \
+			"$T_TMP/oom.out"
+		check "oom-text-stderr" grep -q "reclaim: $((k1 - k0)) OOM kill(s) in $orel while it ran" \
+			"$T_TMP/oom.err"
+	fi
+	kill "$owl"; wait "$owl" 2>/dev/null
+done
+
 # ---- --auto ------------------------------------------------------------------
 cg_new rc-auto 512M
 auto_cg=$CG auto_rel=$CG_REL

@@ -213,6 +213,15 @@ check_eq "count-3-lines" 3 "$(grep -c " reclaim  lat=" "$T_TMP/c1")"
 check "text-line-fields" grep -Eq "^[0-9:.]+ +$id_c +[^ ]*/watch-c +$pid_c hog +reclaim +lat=[0-9.]+[mun]?s reclaimed=[0-9]+$" "$T_TMP/c1"
 wait "$pid_c"
 
+# SIGHUP (the terminal went away) ends it like SIGINT: summary, exit 0
+mc_bg "$T_TMP/h1" watch "$rel_c" -D 60
+wh=$W_PID
+wait_grep "$T_TMP/h1.err" "Watching" || t_fail sighup-attach "$(cat "$T_TMP/h1.err")"
+kill -HUP "$wh"
+wait "$wh"
+check_eq "sighup-exit-0" 0 "$?"
+check "sighup-prints-summary" grep -q "^--- .* events delivered, 0 lost" "$T_TMP/h1"
+
 # ---- 4. nothing left behind ------------------------------------------------
 for p in "${W_PIDS[@]}"; do wait "$p" 2>/dev/null; done
 # tp_btf programs are freed after an RCU grace period, not at close()

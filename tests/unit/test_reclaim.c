@@ -1,6 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* reclaim's pure parts: AMOUNT and --psi-target parsing, both controllers. */
+/*
+ * reclaim's pure parts: AMOUNT and --psi-target parsing, both controllers,
+ * and the v1 state directory's checks and journal format.
+ */
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "unit.h"
 #include "reclaimer.h"
@@ -139,9 +147,94 @@ static void test_senpai(void)
 	CHECK("senpai-min-size", s.limit == 100.0 * M && b == 100 * M);
 }
 
+/* rc_state_dir_open() on directories made to be refused (no root needed) */
+static void test_state_dir(void)
+{
+	char base[] = "/tmp/memcgctl-unit-XXXXXX", p[128], q[128], err[512];
+	uid_t me = geteuid();
+	struct stat st;
+	int fd;
+
+	if (!mkdtemp(base)) {
+		CHECK("state-dir-tmp", 0);
+		return;
+	}
+	snprintf(p, sizeof(p), "%s/state", base);
+	fd = rc_state_dir_open(p, me, err, sizeof(err));
+	CHECK("state-dir-created", fd >= 0 && !stat(p, &st) && (st.st_mode & 07777) == 0700);
+	if (fd >= 0)
+		close(fd);
+	fd = rc_state_dir_open(p, me, err, sizeof(err));
+	CHECK("state-dir-reopened", fd >= 0);
+	if (fd >= 0)
+		close(fd);
+	/* open to others: refused, and left as it is */
+	chmod(p, 0755);
+	fd = rc_state_dir_open(p, me, err, sizeof(err));
+	CHECK("state-dir-open-mode-refused", fd == -EPERM && strstr(err, "refusing"));
+	CHECK("state-dir-mode-untouched", !stat(p, &st) && (st.st_mode & 07777) == 0755);
+	rmdir(p);
+	/* someone else's: refused (the owner asked for is not the one it has) */
+	mkdir(p, 0700);
+	fd = rc_state_dir_open(p, me + 1, err, sizeof(err));
+	CHECK("state-dir-other-owner-refused", fd == -EPERM && strstr(err, "owned by uid"));
+	rmdir(p);
+	/* a link planted in its place: refused, never followed */
+	snprintf(q, sizeof(q), "%s/elsewhere", base);
+	mkdir(q, 0700);
+	CHECK("state-dir-link-planted", !symlink(q, p));
+	fd = rc_state_dir_open(p, me, err, sizeof(err));
+	CHECK("state-dir-link-refused", fd < 0 && strstr(err, "link"));
+	unlink(p);
+	rmdir(q);
+	/* a file in its place */
+	close(open(p, O_WRONLY | O_CREAT, 0600));
+	fd = rc_state_dir_open(p, me, err, sizeof(err));
+	CHECK("state-dir-file-refused", fd < 0);
+	unlink(p);
+	/* a parent others may rename entries in (no sticky bit) */
+	chmod(base, 0777);
+	fd = rc_state_dir_open(p, me, err, sizeof(err));
+	CHECK("state-dir-open-parent-refused", fd == -EPERM && strstr(err, "writable by others"));
+	chmod(base, 01777);
+	fd = rc_state_dir_open(p, me, err, sizeof(err));
+	CHECK("state-dir-sticky-parent-ok", fd >= 0);
+	if (fd >= 0)
+		close(fd);
+	rmdir(p);
+	rmdir(base);
+	CHECK("state-dir-relative-refused", rc_state_dir_open("state", me, err, sizeof(err)) < 0);
+}
+
+static void test_journal(void)
+{
+	char lim[64];
+	long pid = 0;
+
+	CHECK("journal-parse", !rc_journal_parse("memcgctl reclaim journal 1\nlimit 536870912\n"
+						  "pid 42\npath /x\n", lim, sizeof(lim), &pid) &&
+	      !strcmp(lim, "536870912") && pid == 42);
+	CHECK("journal-bad-magic", rc_journal_parse("journal 1\nlimit 5\npid 1\n", lim,
+						    sizeof(lim), &pid) == -EINVAL);
+	CHECK("journal-no-limit", rc_journal_parse("memcgctl reclaim journal 1\npid 1\n", lim,
+						   sizeof(lim), &pid) == -EINVAL);
+	CHECK("journal-limit-not-a-number",
+	      rc_journal_parse("memcgctl reclaim journal 1\nlimit 5; rm\npid 1\n", lim,
+			       sizeof(lim), &pid) == -EINVAL);
+	CHECK("journal-limit-empty", rc_journal_parse("memcgctl reclaim journal 1\nlimit \npid 1\n",
+						      lim, sizeof(lim), &pid) == -EINVAL);
+	CHECK("journal-limit-too-long",
+	      rc_journal_parse("memcgctl reclaim journal 1\nlimit 1234567890\npid 1\n", lim, 5,
+			       &pid) == -EINVAL);
+	CHECK("journal-truncated", rc_journal_parse("memcgctl reclaim journal 1\nlimit 123", lim,
+						    sizeof(lim), &pid) == -EINVAL);
+}
+
 int main(void)
 {
 	unit_suite = "reclaim";
+	test_state_dir();
+	test_journal();
 	test_parsers();
 	test_memcgctl();
 	test_senpai();
