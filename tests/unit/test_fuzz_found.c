@@ -4,6 +4,7 @@
  * unit test of the function that failed on it.  A hang is a failure:
  * every case runs under an alarm.
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -11,6 +12,7 @@
 #include <bpf/btf.h>
 
 #include "unit.h"
+#include "cgroup.h"
 #include "policy.h"
 
 static const char *running;
@@ -57,10 +59,36 @@ static void modifier_loop(void)
 	btf__free(b);
 }
 
+/*
+ * fuzz_cgroup_files: strtod() takes "nan" and "inf", so a PSI average
+ * could come out as NaN (printed "nan%" by show and top's text) or as
+ * a negative number (which means "unknown" in struct cg_psi_line).
+ */
+static void psi_not_a_share(void)
+{
+	static const char *const bad[] = {
+		"some avg10=nan avg60=0.00 avg300=0.00 total=1",
+		"some avg10=0.00 avg60=inf avg300=0.00 total=1",
+		"full avg10=0.00 avg60=0.00 avg300=-1.5 total=1",
+		"some avg10=100.01 avg60=0.00 avg300=0.00 total=1",
+	};
+	struct cg_psi_line p;
+	char buf[] = "some avg10=NAN avg60=1.00 avg300=1.00 total=5\n"
+		     "full avg10=0.50 avg60=0.25 avg300=0.00 total=7\n";
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CHECK("psi-rejects-non-share", cg_parse_psi_line(bad[i], &p) == -EINVAL);
+	CHECK("psi-accepts-100", !cg_parse_psi_line("some avg10=100.00 avg60=0 avg300=0 total=3", &p) &&
+				 p.avg10 == 100 && p.total_us == 3);
+	/* the file as a whole: the bad "some" line is not taken */
+	CHECK("psi-file-nan-some", cg_parse_psi(buf, &p, &p) == -ENOENT);
+}
+
 int main(void)
 {
 	unit_suite = "fuzz_found";
 	signal(SIGALRM, on_alarm);
 	modifier_loop();
+	psi_not_a_share();
 	return unit_done();
 }
