@@ -88,7 +88,7 @@ MANS      := $(wildcard man/*.8)
 EXAMPLE_SRCS := $(wildcard examples/*.bpf.c)
 EXAMPLES  := $(patsubst examples/%.bpf.c,$(OUT)/examples/%.bpf.o,$(EXAMPLE_SRCS))
 
-.PHONY: all check check-unit check-root check-vm bench install uninstall clean demo
+.PHONY: all check check-unit check-root check-vm check-fuzz fuzz bench install uninstall clean demo
 .DELETE_ON_ERROR:
 # skeletons and BPF objects are worth keeping between builds
 .SECONDARY:
@@ -140,8 +140,43 @@ $(OUT)/tests/unit/%: tests/unit/%.c $(LIB_OBJS) | $(OUT)/tests/unit
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $< $(LIB_OBJS) $(ALL_LDFLAGS) $(LDLIBS) -o $@
 
+# ---- fuzzing: libFuzzer harnesses over cmd/'s parsers and formatters ----
+# Built apart in $(OUT)/fuzz with clang, ASan and UBSan; they reuse $(OUT)'s
+# skeletons.  check-fuzz runs each for FUZZ_SECONDS on tests/fuzz/corpus/.
+FUZZ_CC      ?= $(shell command -v clang-14 2>/dev/null || echo clang)
+FUZZ_SECONDS ?= 20
+FUZZ_OUT     := $(OUT)/fuzz
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+		-fno-omit-frame-pointer
+FUZZ_CFLAGS  := -g -O1 $(FUZZ_SAN) -std=gnu11 $(call cc-warnings,$(FUZZ_CC)) \
+		-fno-strict-aliasing -DMEMCGCTL_VERSION='"$(VERSION)"' -I$(OUT) -Icmd -Ibpf \
+		-MMD -MP
+FUZZ_SRCS    := $(filter-out tests/fuzz/fuzz_common.c,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZERS      := $(patsubst tests/fuzz/%.c,$(FUZZ_OUT)/%,$(FUZZ_SRCS))
+FUZZ_LIB_OBJS := $(patsubst $(OUT)/cmd/%,$(FUZZ_OUT)/cmd/%,$(LIB_OBJS))
+
+fuzz: $(FUZZERS)
+
+$(FUZZ_OUT) $(FUZZ_OUT)/cmd:
+	$(Q)mkdir -p $@
+
+$(FUZZ_OUT)/cmd/%.o: cmd/%.c | $(SKELS) $(FUZZ_OUT)/cmd
+	$(call msg,FUZZ-CC,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(EXTRA_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ_OUT)/%.o: tests/fuzz/%.c | $(SKELS) $(FUZZ_OUT)
+	$(call msg,FUZZ-CC,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(EXTRA_CFLAGS) -Itests/fuzz -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ_OUT)/fuzz_%: $(FUZZ_OUT)/fuzz_%.o $(FUZZ_OUT)/fuzz_common.o $(FUZZ_LIB_OBJS)
+	$(call msg,FUZZ-LD,$@)
+	$(Q)$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) $(EXTRA_LDFLAGS) $^ $(LDLIBS) -o $@
+
+check-fuzz: fuzz
+	$(Q)tests/fuzz/run.sh $(FUZZ_OUT) $(FUZZ_SECONDS)
+
 -include $(wildcard $(OUT)/bpf/*.d $(OUT)/examples/*.d $(OUT)/cmd/*.d $(OUT)/tests/*.d \
-		    $(OUT)/tests/unit/*.d)
+		    $(OUT)/tests/unit/*.d $(FUZZ_OUT)/*.d $(FUZZ_OUT)/cmd/*.d)
 
 # The README's test command.  Tiers that need root skip themselves.
 check: all
