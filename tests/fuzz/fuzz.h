@@ -75,8 +75,9 @@ static inline char *fuzz_dup(const uint8_t *data, size_t size)
 }
 
 /*
- * A private scratch directory under $TMPDIR (or /tmp), made once; cwd
- * moves into it so fake trees can use relative names.
+ * A private scratch directory under $TMPDIR (or /dev/shm, or /tmp), made
+ * once and removed at exit; cwd moves into it so fake trees can use
+ * relative names.
  */
 const char *fuzz_scratch(void);
 /* Write len bytes to dir/name (replacing it); aborts on failure. */

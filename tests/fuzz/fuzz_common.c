@@ -24,7 +24,10 @@ const char *fuzz_scratch(void)
 
 	if (scratch[0])
 		return scratch;
-	snprintf(scratch, sizeof(scratch), "%s/memcgctl-fuzz.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	/* tmpfs: thousands of small files rewritten per second stay in memory */
+	if (!tmp || !*tmp)
+		tmp = access("/dev/shm", W_OK) ? "/tmp" : "/dev/shm";
+	snprintf(scratch, sizeof(scratch), "%s/memcgctl-fuzz.XXXXXX", tmp);
 	if (!mkdtemp(scratch) || chdir(scratch)) {
 		perror("fuzz: scratch directory");
 		abort();

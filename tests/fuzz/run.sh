@@ -12,7 +12,7 @@ cd "$(dirname "$0")/../.."
 # absolute paths: harnesses with a fake cgroupfs tree chdir into it
 dir=$(realpath "${1:?usage: run.sh DIR SECONDS}")
 secs=${2:-20}
-work=$(mktemp -d)
+work=$(mktemp -d -p /dev/shm 2>/dev/null || mktemp -d)
 trap 'rm -rf "$work"' EXIT
 pass=0 fail=0
 
@@ -21,14 +21,15 @@ for bin in "$dir"/fuzz_*; do
 	name=${bin##*/fuzz_}
 	corpus=$PWD/tests/fuzz/corpus/$name
 	dict=$PWD/tests/fuzz/$name.dict
-	mkdir -p "$work/$name" "$dir/crashes"
+	# the fake trees go in $work too: a crashed harness leaves nothing behind
+	mkdir -p "$work/$name" "$work/tmp-$name" "$dir/crashes"
 	args=(-max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
 	      -artifact_prefix="$dir/crashes/$name-")
 	[[ -r $dict ]] && args+=(-dict="$dict")
 	[[ -d $corpus ]] || corpus=
 	# a hang must end too: libFuzzer's own -timeout covers one input,
 	# this covers the harness
-	timeout -k 10 $((secs * 2 + 60)) "$bin" "${args[@]}" "$work/$name" $corpus \
+	TMPDIR=$work/tmp-$name timeout -k 10 $((secs * 2 + 60)) "$bin" "${args[@]}" "$work/$name" $corpus \
 		>"$work/$name.log" 2>&1
 	rc=$?
 	execs=$(awk '/stat::number_of_executed_units:/ { n = $2 } END { print n + 0 }' "$work/$name.log")
