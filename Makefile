@@ -13,9 +13,9 @@
 #   make clean           remove $(OUT) (and build-san with the default OUT)
 #
 # Quiet by default; V=1 prints full commands.  CFLAGS/LDFLAGS are the
-# user's (default -O2 -g); EXTRA_CFLAGS/EXTRA_LDFLAGS are appended; the
-# flags the build needs are added on top of either, so `make CFLAGS=-O1`
-# or `make CFLAGS+=-DX` keeps working.
+# user's (default -O2 -g); the flags the build needs follow them, then
+# EXTRA_CFLAGS/EXTRA_LDFLAGS, so `make CFLAGS=-O1` or `make CFLAGS+=-DX`
+# keeps working.
 
 VERSION     := 0.1.0
 PREFIX      ?= /usr/local
