@@ -7,19 +7,28 @@
 #   make check SANITIZE=1   the same with ASan+UBSan
 #   make check-vm        the integration tier in QEMU guests (cgroup v2, 6.1, 6.12)
 #   make bench           benchmarks (not tests): ratios against peers
+#   make fuzz            build the libFuzzer harnesses (clang, ASan+UBSan)
+#   make check-fuzz FUZZ_SECONDS=20   run each harness on its corpus
 #   make install PREFIX=/usr/local DESTDIR=
-#   make clean
+#   make clean           remove $(OUT) (and build-san with the default OUT)
 #
-# Quiet by default; V=1 prints full commands.
+# Quiet by default; V=1 prints full commands.  CFLAGS/LDFLAGS are the
+# user's (default -O2 -g); the flags the build needs follow them, then
+# EXTRA_CFLAGS/EXTRA_LDFLAGS, so `make CFLAGS=-O1` or `make CFLAGS+=-DX`
+# keeps working.
 
 VERSION     := 0.1.0
 PREFIX      ?= /usr/local
 DESTDIR     ?=
 OUT         ?= build
+ifeq ($(SANITIZE),1)
+OUT         := build-san
+endif
 VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 
 CC       ?= gcc
 CLANG    ?= clang
+LLVM_STRIP ?= $(shell command -v llvm-strip 2>/dev/null || echo llvm-strip)
 BPFTOOL  ?= $(shell command -v bpftool 2>/dev/null || echo /usr/sbin/bpftool)
 ARCH     := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
@@ -32,17 +41,33 @@ Q := @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
+# $(call cc-flag,COMPILER,FLAG): FLAG when COMPILER accepts it.  gcc takes
+# any -Wno-X silently, so a -Wno-X is probed through its -WX.
+cc-flag   = $(shell $(1) -Werror $(2) -E -x c /dev/null >/dev/null 2>&1 && echo $(2))
+cc-nowarn = $(if $(call cc-flag,$(1),-W$(2)),-Wno-$(2))
+cc-warnings = -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wformat=2 \
+	      $(call cc-nowarn,$(1),format-truncation)
+
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
-	    -Wshadow -Wformat=2 -Wno-format-truncation -fno-strict-aliasing \
-	    -DMEMCGCTL_VERSION='"$(VERSION)"' -I$(OUT) -Icmd
+LDFLAGS  ?=
+EXTRA_CFLAGS  ?=
+EXTRA_LDFLAGS ?=
+# What the build needs whatever the user passes: after CFLAGS, before
+# EXTRA_CFLAGS.  -MMD -MP: each object depends on what it includes
+# (skeletons too), nothing listed by hand.
+WARN_FLAGS := $(call cc-warnings,$(CC))
+REQ_CFLAGS := -std=gnu11 $(WARN_FLAGS) -fno-strict-aliasing \
+	      -DMEMCGCTL_VERSION='"$(VERSION)"' -I$(OUT) -Icmd -MMD -MP
+REQ_LDFLAGS :=
 LDLIBS   += -lbpf -lelf -lz $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw -ltinfo) -lm
 
 ifeq ($(SANITIZE),1)
-CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
-LDFLAGS  += -fsanitize=address,undefined
-OUT      := build-san
+REQ_CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+REQ_LDFLAGS += -fsanitize=address,undefined
 endif
+
+ALL_CFLAGS  = $(CFLAGS) $(REQ_CFLAGS) $(EXTRA_CFLAGS)
+ALL_LDFLAGS = $(LDFLAGS) $(REQ_LDFLAGS) $(EXTRA_LDFLAGS)
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	      -I$(OUT) -Ibpf $(if $(MULTIARCH),-I/usr/include/$(MULTIARCH))
@@ -63,7 +88,7 @@ MANS      := $(wildcard man/*.8)
 EXAMPLE_SRCS := $(wildcard examples/*.bpf.c)
 EXAMPLES  := $(patsubst examples/%.bpf.c,$(OUT)/examples/%.bpf.o,$(EXAMPLE_SRCS))
 
-.PHONY: all check check-unit check-root check-vm bench install uninstall clean demo
+.PHONY: all check check-unit check-root check-vm check-fuzz fuzz bench install uninstall clean demo
 .DELETE_ON_ERROR:
 # skeletons and BPF objects are worth keeping between builds
 .SECONDARY:
@@ -74,41 +99,84 @@ $(OUT) $(OUT)/bpf $(OUT)/cmd $(OUT)/tests $(OUT)/tests/unit $(OUT)/examples:
 	$(Q)mkdir -p $@
 
 # vmlinux.h comes from the build machine's BTF; CO-RE relocates at load.
-$(OUT)/vmlinux.h: | $(OUT)
+# VMLINUX_BTF as a prerequisite: another kernel's BTF regenerates it (a
+# missing file is reported below, not as "no rule to make").
+$(OUT)/vmlinux.h: $(wildcard $(VMLINUX_BTF)) | $(OUT)
 	$(call msg,GEN,$@)
 	$(Q)test -r $(VMLINUX_BTF) || { echo "memcgctl build: $(VMLINUX_BTF) not readable: build on a kernel with BTF or set VMLINUX_BTF=" >&2; exit 1; }
 	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@.tmp && mv $@.tmp $@
 
-$(OUT)/bpf/%.bpf.o: bpf/%.bpf.c $(OUT)/vmlinux.h $(wildcard bpf/*.h) | $(OUT)/bpf
+# The skeleton embeds the object: drop its DWARF as bpftool does (.BTF
+# and .BTF.ext, which CO-RE and the verifier need, stay).
+$(OUT)/bpf/%.bpf.o: bpf/%.bpf.c $(OUT)/vmlinux.h | $(OUT)/bpf
 	$(call msg,BPF,$@)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -c $< -o $@
+	$(Q)$(LLVM_STRIP) -g $@
 
-$(OUT)/examples/%.bpf.o: examples/%.bpf.c $(OUT)/vmlinux.h $(wildcard bpf/*.h) | $(OUT)/examples
+$(OUT)/examples/%.bpf.o: examples/%.bpf.c $(OUT)/vmlinux.h | $(OUT)/examples
 	$(call msg,BPF,$@)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -c $< -o $@
 
 $(OUT)/%.skel.h: $(OUT)/bpf/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@.tmp && mv $@.tmp $@
 
-# Command files include their skeleton; keep it simple and correct:
-# every command object waits for every skeleton.
-$(OUT)/cmd/%.o: cmd/%.c $(wildcard cmd/*.h) $(wildcard bpf/*.h) $(SKELS) | $(OUT)/cmd
+# Which skeletons an object includes comes from its .d file (-MMD); on
+# the first build there is none yet, so every skeleton is made first.
+$(OUT)/cmd/%.o: cmd/%.c | $(SKELS) $(OUT)/cmd
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Ibpf -c $< -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -Ibpf -c $< -o $@
 
 $(OUT)/memcgctl: $(CMD_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(LDLIBS) -o $@
 
 # Test workloads are plain C with no dependency on memcgctl.
-$(OUT)/tests/%: tests/progs/%.c tests/progs/progs.h | $(OUT)/tests
+$(OUT)/tests/%: tests/progs/%.c | $(OUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $< -o $@ $(LDFLAGS) -lm
+	$(Q)$(CC) $(ALL_CFLAGS) $< -o $@ $(ALL_LDFLAGS) -lm
 
-$(OUT)/tests/unit/%: tests/unit/%.c tests/unit/unit.h tests/unit/golden.h $(LIB_OBJS) | $(OUT)/tests/unit
+$(OUT)/tests/unit/%: tests/unit/%.c $(LIB_OBJS) | $(OUT)/tests/unit
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Itests/unit $< $(LIB_OBJS) $(LDFLAGS) $(LDLIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $< $(LIB_OBJS) $(ALL_LDFLAGS) $(LDLIBS) -o $@
+
+# ---- fuzzing: libFuzzer harnesses over cmd/'s parsers and formatters ----
+# Built apart in $(OUT)/fuzz with clang, ASan and UBSan; they reuse $(OUT)'s
+# skeletons.  check-fuzz runs each for FUZZ_SECONDS on tests/fuzz/corpus/.
+FUZZ_CC      ?= $(shell command -v clang-14 2>/dev/null || echo clang)
+FUZZ_SECONDS ?= 20
+FUZZ_OUT     := $(OUT)/fuzz
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+		-fno-omit-frame-pointer
+FUZZ_CFLAGS  := -g -O1 $(FUZZ_SAN) -std=gnu11 $(call cc-warnings,$(FUZZ_CC)) \
+		-fno-strict-aliasing -DMEMCGCTL_VERSION='"$(VERSION)"' -I$(OUT) -Icmd -Ibpf \
+		-MMD -MP
+FUZZ_SRCS    := $(filter-out tests/fuzz/fuzz_common.c,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZERS      := $(patsubst tests/fuzz/%.c,$(FUZZ_OUT)/%,$(FUZZ_SRCS))
+FUZZ_LIB_OBJS := $(patsubst $(OUT)/cmd/%,$(FUZZ_OUT)/cmd/%,$(LIB_OBJS))
+
+fuzz: $(FUZZERS)
+
+$(FUZZ_OUT) $(FUZZ_OUT)/cmd:
+	$(Q)mkdir -p $@
+
+$(FUZZ_OUT)/cmd/%.o: cmd/%.c | $(SKELS) $(FUZZ_OUT)/cmd
+	$(call msg,FUZZ-CC,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(EXTRA_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ_OUT)/%.o: tests/fuzz/%.c | $(SKELS) $(FUZZ_OUT)
+	$(call msg,FUZZ-CC,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(EXTRA_CFLAGS) -Itests/fuzz -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ_OUT)/fuzz_%: $(FUZZ_OUT)/fuzz_%.o $(FUZZ_OUT)/fuzz_common.o $(FUZZ_LIB_OBJS)
+	$(call msg,FUZZ-LD,$@)
+	$(Q)$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) $(EXTRA_LDFLAGS) $^ $(LDLIBS) -o $@
+
+check-fuzz: fuzz
+	$(Q)tests/fuzz/run.sh $(FUZZ_OUT) $(FUZZ_SECONDS)
+
+-include $(wildcard $(OUT)/bpf/*.d $(OUT)/examples/*.d $(OUT)/cmd/*.d $(OUT)/tests/*.d \
+		    $(OUT)/tests/unit/*.d $(FUZZ_OUT)/*.d $(FUZZ_OUT)/cmd/*.d)
 
 # The README's test command.  Tiers that need root skip themselves.
 check: all
@@ -138,5 +206,6 @@ uninstall:
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/memcgctl \
 		$(addprefix $(DESTDIR)$(PREFIX)/share/man/man8/,$(notdir $(MANS)))
 
+# OUT alone; with the default OUT also the SANITIZE=1 tree beside it.
 clean:
-	rm -rf build build-san
+	rm -rf $(OUT) $(if $(filter build,$(OUT)),build-san)

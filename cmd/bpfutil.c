@@ -27,7 +27,9 @@
 #define CAP_BPF 39
 #endif
 
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+/* libbpf's format: the attribute lets clang's -Wformat-nonliteral see it is one */
+static __attribute__((format(printf, 2, 0)))
+int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	if (!gopts.debug)
 		return 0;

@@ -532,7 +532,8 @@ int cg_parse_psi_line(const char *line, struct cg_psi_line *out)
 		if (!(p = psi_field(p, keys[i])))
 			return -EINVAL;
 		avg[i] = strtod(p, &end);
-		if (end == p)
+		/* a share of time: strtod would also take "nan", "inf", "-1" */
+		if (end == p || !(avg[i] >= 0 && avg[i] <= 100))
 			return -EINVAL;
 		p = end;
 	}

@@ -125,12 +125,21 @@ enum policy_param_kind policy_param_kind_of(const char *name, bool is_bool)
 	return PK_INT;
 }
 
+/*
+ * Through typedefs and modifiers to the type itself.  An object's BTF is
+ * not checked by the kernel before load_params() reads it, and libbpf
+ * lets a modifier chain loop (a volatile of itself): give up after as
+ * many steps as libbpf's own resolver takes.
+ */
 static const struct btf_type *skip_mods(const struct btf *btf, uint32_t id)
 {
 	const struct btf_type *t = btf__type_by_id(btf, id);
 
-	while (t && (btf_is_mod(t) || btf_is_typedef(t)))
+	for (int depth = 0; t && (btf_is_mod(t) || btf_is_typedef(t)); depth++) {
+		if (depth == 32)
+			return NULL;
 		t = btf__type_by_id(btf, t->type);
+	}
 	return t;
 }
 

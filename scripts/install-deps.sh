@@ -4,7 +4,7 @@
 #
 # Debian/Ubuntu (apt) is handled here.  On Fedora the equivalents are:
 #   dnf install clang llvm bpftool libbpf-devel elfutils-libelf-devel \
-#       zlib-devel ncurses-devel make gcc pkgconf jq tmux qemu-system-x86 \
+#       zlib-devel ncurses-devel make gcc pkgconf jq tmux qemu-system-x86 compiler-rt \
 #       busybox bpftrace hyperfine perf cpio zstd xz python3-docutils
 #
 # Usage: scripts/install-deps.sh [--build-only]
@@ -12,7 +12,9 @@ set -euo pipefail
 
 build_pkgs=(make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev
 	    zlib1g-dev libncurses-dev)
-test_pkgs=(jq tmux procps util-linux qemu-system-x86 busybox-static cpio zstd xz-utils kmod)
+# clang-14 + its runtime: the libFuzzer harnesses (make check-fuzz)
+test_pkgs=(jq tmux procps util-linux qemu-system-x86 busybox-static cpio zstd xz-utils kmod
+	   clang-14 libclang-rt-14-dev)
 bench_pkgs=(bpftrace hyperfine linux-perf python3 systemd)
 
 pkgs=("${build_pkgs[@]}")
