@@ -24,8 +24,14 @@ enum memcg_scan_via {
  */
 enum memcg_scan_via memcg_hooks_scan_via(char *why, size_t len);
 
-/* Does this kernel's enum `type` have an enumerator `name`? */
-bool memcg_hooks_enum_has(const char *type, const char *name);
+/*
+ * The same decision for a given BTF and tracepoints (testable without a
+ * kernel), and the enum lookup it rests on.
+ */
+struct btf;
+enum memcg_scan_via memcg_hooks_scan_via_btf(const struct btf *btf, bool tp_events,
+					     bool tp_lruvec, char *why, size_t len);
+bool memcg_hooks_btf_enum_has(const struct btf *btf, const char *type, const char *name);
 
 /* log2 of the page size, for memcg_page_shift. */
 unsigned int memcg_hooks_page_shift(void);
