@@ -4,8 +4,9 @@
  * memcgctl runs on (6.1 ... 7.x).  Each difference between kernels is
  * handled here, once, by a CO-RE existence check resolved at load time
  * (never by a version number); the comment at each one names the change
- * it tracks.  Versions are those of mainline, as checked against the BTF
- * of Debian's 6.1, 6.12, 6.18 and 7.3 kernels.
+ * it tracks: the mainline release that made it, or, where that is not
+ * known exactly, the Debian kernels whose BTF lacks and has it (6.1,
+ * 6.12, 6.18 and 7.3 were compared).
  *
  * Pointers: memcg_task_css(), memcg_css_under() and memcg_css_id() read
  * with direct (CO-RE relocated) loads, one instruction each, so what they
@@ -111,9 +112,9 @@ static __always_inline __u64 memcg_max(struct mem_cgroup *m)
 }
 
 /*
- * memory.high.  page_counter.high has been there since 5.8 ("mm: memcg:
- * move memory.high to the page_counter"); checked since a kernel without
- * it must not fail the whole object.
+ * memory.high.  page_counter.high is in every kernel memcgctl supports
+ * (6.1+); checked anyway, so that a kernel without it costs this helper,
+ * not the whole object.
  */
 static __always_inline __u64 memcg_high(struct mem_cgroup *m)
 {
@@ -147,7 +148,7 @@ static __always_inline void memcg_swap_pages(struct mem_cgroup *m, bool v2,
 
 /*
  * mem_cgroup.swappiness, the v1 memory.swappiness; -1 where it is gone
- * (7.x dropped the per-memcg swappiness with the v1-only files).
+ * (in 6.18's BTF, not in 7.3's).
  */
 static __always_inline int memcg_swappiness(struct mem_cgroup *m)
 {
@@ -161,8 +162,8 @@ static __always_inline int memcg_swappiness(struct mem_cgroup *m)
 /*
  * The count of one enum memcg_memory_event item, e.g.
  * memcg_memory_event(m, bpf_core_enum_value(enum memcg_memory_event,
- * MEMCG_MAX), false).  The array grew over time (MEMCG_SOCK_THROTTLED in
- * 6.2, MEMCG_SWAP_* ...): bounded by this kernel's size of it.  -1 or
+ * MEMCG_MAX), false).  The array grows with the enum (9 items in 6.1 ..
+ * 6.18, 10 in 7.3): bounded by this kernel's size of it.  -1 or
  * out-of-range items read 0.
  */
 static __always_inline __u64 memcg_memory_event(struct mem_cgroup *m, int item, bool local)
@@ -309,16 +310,14 @@ static __always_inline void memcg_lru_pages(struct mem_cgroup *m, __u32 nr_nodes
 /*
  * Where the memcg's pgscan/pgsteal items live:
  *  - up to 7.0, enum vm_event_item, counted with count_memcg_events()
- *    (tracepoint memcg:count_memcg_events from 6.14, "memcg: add
- *    tracepoints for stat updates");
- *  - from 7.1, enum node_stat_item (per-node, so that reclaim can be
- *    accounted per lruvec), updated with mod_lruvec_state() and seen by
- *    memcg:mod_memcg_lruvec_state.
+ *    (tracepoint memcg:count_memcg_events from 6.14);
+ *  - from 7.1, enum node_stat_item, updated with mod_lruvec_state() and
+ *    seen by memcg:mod_memcg_lruvec_state.
  * One local flavour of each enum, so that the build machine's vmlinux.h
  * may have either; each item is relocated only behind its existence check.
  * The per-reclaimer items: kswapd and direct (every kernel), khugepaged
- * (after 6.1, present by 6.12), proactive (memory.reclaim; 6.17).  Their
- * sum is memory.stat's pgscan/pgsteal (PGSCAN_ANON/FILE split the same
+ * (not in 6.1, in 6.12), proactive (memory.reclaim; not in 6.12, in
+ * 6.18).  Their sum is memory.stat's pgscan/pgsteal (PGSCAN_ANON/FILE split the same
  * pages a second way and are not added).
  */
 enum vm_event_item___memcg {

@@ -5,8 +5,10 @@
  * can shut down cleanly before the kernel's OOM killer sends SIGKILL.
  *
  * Hooks: vmscan:mm_vmscan_memcg_reclaim_begin/end (present since long
- * before 6.1; both prototypes read through memcg.bpf.h).  They carry no cgroup: the charging task is current, and
- * the memcg whose limit was hit is its memory cgroup or an ancestor.
+ * before 6.1; both prototypes read through memcg.bpf.h).  Before 7.1
+ * they carry no cgroup, so the charging task (current) is used on every
+ * kernel: the memcg whose limit was hit is its memory cgroup or an
+ * ancestor.
  *
  * A reclaim "fails" when it frees fewer than min_reclaim_pages, or when
  * what it cannot free (usage minus the file LRU pages and minus the anon

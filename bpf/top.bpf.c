@@ -136,7 +136,7 @@ struct {
 /*
  * The victim is not the current task (the OOM killer runs in whoever
  * failed to charge), so this needs the typed argument: tp_btf.  Kernels
- * whose mark_victim passes only a pid (6.1) load without it.
+ * whose mark_victim passes only a pid (before 6.9) load without it.
  */
 SEC("tp_btf/mark_victim")
 int BPF_PROG(top_oom_victim, struct task_struct *task)

@@ -344,8 +344,8 @@ static __always_inline void oom_common(struct watch_event *e)
 }
 
 /*
- * Kernels whose mark_victim passes the victim task (mainline 6.8;
- * Debian's 6.1 has it backported): user space reads the prototype.
+ * Kernels whose mark_victim passes the victim task (6.9; Debian's 6.1
+ * has it backported): user space reads the prototype.
  */
 SEC("tp_btf/mark_victim")
 int BPF_PROG(watch_oom_btf, struct task_struct *task, uid_t uid)
