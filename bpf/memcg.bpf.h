@@ -18,8 +18,12 @@
  * Load-time inputs (set by user space before load):
  *   memcg_page_shift   log2 of the page size (page counters count pages)
  *
- * Usage: include it after nothing, or after vmlinux.h; it includes what
- * it uses.
+ * Usage: include it instead of vmlinux.h and the libbpf headers (it
+ * includes them); in the loader, set skel->rodata->memcg_page_shift =
+ * memcg_hooks_page_shift() and choose the pgscan hook with
+ * memcg_hooks_scan_via() (cmd/memcg_hooks.h).  A program that still
+ * reads cgroup->ancestors[level] can drop the level and call
+ * memcg_css_under(css, id) instead.
  */
 #ifndef MEMCGCTL_MEMCG_BPF_H
 #define MEMCGCTL_MEMCG_BPF_H
