@@ -4,9 +4,7 @@
  * `memcgctl feature`: for hook types, loading for real is the only honest
  * test.  User space enables one program at a time.
  */
-#include "vmlinux.h"
-#include <bpf/bpf_helpers.h>
-#include <bpf/bpf_tracing.h>
+#include "memcg.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -22,8 +20,9 @@ int probe_raw_tp(void *ctx)
 	return 0;
 }
 
+/* no arguments read: they changed in 7.1 (memcg.bpf.h) */
 SEC("tp_btf/mm_vmscan_memcg_reclaim_begin")
-int BPF_PROG(probe_tp_btf, int order, gfp_t gfp_flags)
+int BPF_PROG(probe_tp_btf)
 {
 	return 0;
 }

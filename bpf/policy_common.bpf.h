@@ -6,6 +6,8 @@
  *
  *   policy_cgroup_id   .rodata, set by `policy load ... cgroup CGROUP`
  *                      (the memory cgroup's id; 0 = every cgroup)
+ *   memcg_page_shift   .rodata, set by `policy load` (memcg.bpf.h): the
+ *                      page size, for policy_usage() and friends
  *   policy_counters    array[1] of a struct of __u64 counters
  *   policy_events      ring buffer of struct policy_event
  *
@@ -15,15 +17,8 @@
 #ifndef MEMCGCTL_POLICY_COMMON_BPF_H
 #define MEMCGCTL_POLICY_COMMON_BPF_H
 
-#include "vmlinux.h"
-#include <bpf/bpf_core_read.h>
-#include <bpf/bpf_helpers.h>
-#include <bpf/bpf_tracing.h>
-
+#include "memcg.bpf.h"
 #include "policy.h"
-
-#define POLICY_MAX_DEPTH 16	/* memory cgroup levels walked upwards */
-#define POLICY_PAGE_SHIFT 12
 
 const volatile __u64 policy_cgroup_id = 0;
 
@@ -53,17 +48,20 @@ static __always_inline struct policy_counters *policy_cnt(void)
 			__sync_fetch_and_add(&c_->field, 1);		\
 	} while (0)
 
+/*
+ * The contract's memcg helpers, thin names over bpf/memcg.bpf.h (which a
+ * policy may use directly).  Pointers must be BTF pointers (see there).
+ */
+
 /* The memory cgroup css of a task (v1 and v2 alike). */
 static __always_inline struct cgroup_subsys_state *policy_task_memcg(struct task_struct *t)
 {
-	int id = bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id);
-
-	return BPF_CORE_READ(t, cgroups, subsys[id]);
+	return memcg_task_css(t);
 }
 
 static __always_inline __u64 policy_css_id(struct cgroup_subsys_state *css)
 {
-	return BPF_CORE_READ(css, cgroup, kn, id);
+	return memcg_css_id(css);
 }
 
 /*
@@ -74,70 +72,43 @@ static __always_inline __u64 policy_css_id(struct cgroup_subsys_state *css)
 static __always_inline struct cgroup_subsys_state *
 policy_scope(struct cgroup_subsys_state *css)
 {
-	__u64 want = policy_cgroup_id;
-
-	if (!want || !css)
-		return css;
-	for (int i = 0; i < POLICY_MAX_DEPTH && css; i++) {
-		if (policy_css_id(css) == want)
-			return css;
-		css = BPF_CORE_READ(css, parent);
-	}
-	return NULL;
+	return css ? memcg_css_under(css, policy_cgroup_id) : NULL;
 }
 
 /*
- * policy_scope(policy_task_memcg(t)) for the fault path, where it runs at
- * every page a task in scope touches: the same walk with direct BTF loads
- * (one instruction each) instead of a bpf_probe_read_kernel() call per
- * field, 270 -> 180 ns a run on faultbench.  t must be a BTF pointer
- * (bpf_get_current_task_btf(), a tp_btf argument).  *id gets the scope's
- * cgroup id.
+ * policy_scope(policy_task_memcg(t)), and *id gets the scope's cgroup id:
+ * the fault path's form (direct BTF loads, one instruction a field).
  */
 static __always_inline struct cgroup_subsys_state *
 policy_task_scope(struct task_struct *t, __u64 *id)
 {
-	int sid = bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id);
-	struct cgroup_subsys_state *css = t->cgroups->subsys[sid];
-	__u64 want = policy_cgroup_id;
+	struct cgroup_subsys_state *css = policy_scope(memcg_task_css(t));
 
-	for (int i = 0; i < POLICY_MAX_DEPTH && css; i++) {
-		*id = css->cgroup->kn->id;
-		if (!want || *id == want)
-			return css;
-		css = css->parent;
-	}
-	return NULL;
+	if (css)
+		*id = memcg_css_id(css);
+	return css;
 }
 
-/* struct mem_cgroup embeds its css first. */
+/* The mem_cgroup of a css, by this kernel's offset of css in it. */
 static __always_inline struct mem_cgroup *policy_memcg(struct cgroup_subsys_state *css)
 {
-	return (struct mem_cgroup *)css;
+	return memcg_from_css(css);
 }
 
-/* Usage and limits in bytes, from the memcg's page_counter. */
+/* Usage and limits in bytes, from the memcg's page_counter (~0: no limit). */
 static __always_inline __u64 policy_usage(struct mem_cgroup *m)
 {
-	return (__u64)BPF_CORE_READ(m, memory.usage.counter) << POLICY_PAGE_SHIFT;
+	return memcg_usage(m);
 }
 
 static __always_inline __u64 policy_max(struct mem_cgroup *m)
 {
-	unsigned long max = BPF_CORE_READ(m, memory.max);
-
-	/* PAGE_COUNTER_MAX: no limit */
-	return max >= (~0UL >> (POLICY_PAGE_SHIFT + 1)) ? ~0ULL : (__u64)max << POLICY_PAGE_SHIFT;
+	return memcg_max(m);
 }
 
 static __always_inline __u64 policy_high(struct mem_cgroup *m)
 {
-	unsigned long high;
-
-	if (!bpf_core_field_exists(m->memory.high))
-		return ~0ULL;
-	high = BPF_CORE_READ(m, memory.high);
-	return high >= (~0UL >> (POLICY_PAGE_SHIFT + 1)) ? ~0ULL : (__u64)high << POLICY_PAGE_SHIFT;
+	return memcg_high(m);
 }
 
 /*

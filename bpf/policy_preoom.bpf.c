@@ -5,8 +5,10 @@
  * can shut down cleanly before the kernel's OOM killer sends SIGKILL.
  *
  * Hooks: vmscan:mm_vmscan_memcg_reclaim_begin/end (present since long
- * before 6.1).  They carry no cgroup: the charging task is current, and
- * the memcg whose limit was hit is its memory cgroup or an ancestor.
+ * before 6.1; both prototypes read through memcg.bpf.h).  Before 7.1
+ * they carry no cgroup, so the charging task (current) is used on every
+ * kernel: the memcg whose limit was hit is its memory cgroup or an
+ * ancestor.
  *
  * A reclaim "fails" when it frees fewer than min_reclaim_pages, or when
  * what it cannot free (usage minus the file LRU pages and minus the anon
@@ -125,14 +127,7 @@ extern int bpf_send_signal_task(struct task_struct *task, int sig, enum pid_type
 /* Is task's memory cgroup css or below it? */
 static __always_inline bool task_in(struct task_struct *t, struct cgroup_subsys_state *css)
 {
-	struct cgroup_subsys_state *c = policy_task_memcg(t);
-
-	for (int i = 0; i < POLICY_MAX_DEPTH && c; i++) {
-		if (c == css)
-			return true;
-		c = BPF_CORE_READ(c, parent);
-	}
-	return false;
+	return memcg_css_under(memcg_task_css(t), memcg_css_id(css));
 }
 
 /* policy_act() for another process: sig to t's whole thread group */
@@ -172,92 +167,8 @@ largest_in(struct cgroup_subsys_state *scope, struct cgroup_subsys_state *css, _
 	return NULL;
 }
 
-#define NR_LRU 5	/* inactive/active anon, inactive/active file, unevictable */
-#define MAX_ZONES 8
-#define MAX_NODES 8
-#define PAGE_COUNTER_UNLIMITED (~0UL >> (POLICY_PAGE_SHIFT + 1))
-
 /* Free swap pages of the whole system (absent from kallsyms: unknown, 0). */
 extern const void nr_swap_pages __ksym __weak;
-
-/*
- * The per-node LRU statistics (the first NR_LRU items are the LRU lists
- * in both numberings): embedded in mem_cgroup_per_node up to 6.x, a
- * pointer since the memcg stats were made compact (6.10).
- */
-struct lruvec_stats___x {
-	long state[NR_LRU];
-};
-
-struct mem_cgroup_per_node___ptr {
-	struct lruvec_stats___x *lruvec_stats;
-};
-
-struct mem_cgroup_per_node___emb {
-	struct lruvec_stats___x lruvec_stats;
-};
-
-static __always_inline long pn_lru_stat(struct mem_cgroup_per_node *pn, __u32 l)
-{
-	long v = 0;
-
-	if (bpf_core_field_exists(((struct mem_cgroup_per_node___ptr *)0)->lruvec_stats)) {
-		struct mem_cgroup_per_node___ptr *p = (void *)pn;
-		struct lruvec_stats___x *ls = BPF_CORE_READ(p, lruvec_stats);
-
-		if (ls)
-			bpf_core_read(&v, sizeof(v), &ls->state[l]);
-	} else if (bpf_core_field_exists(((struct mem_cgroup_per_node___emb *)0)->lruvec_stats)) {
-		struct mem_cgroup_per_node___emb *e = (void *)pn;
-
-		bpf_core_read(&v, sizeof(v), &e->lruvec_stats.state[l]);
-	}
-	return v > 0 ? v : 0;
-}
-
-/*
- * File and anon LRU pages of a memcg (and its descendants).  The exact
- * per-zone lru_zone_size[zones][NR_LRU] first (a flat array in BTF); it
- * stays 0 when the multi-gen LRU is on (it only updates the node
- * counters), and then the memcg's per-node LRU statistics are used
- * (flushed by reclaim and every 2 s).  Both 0: unknown.
- */
-static __always_inline void memcg_lru_pages(struct mem_cgroup *m, __u64 *file, __u64 *anon)
-{
-	struct mem_cgroup_per_node *pn;
-	__u32 zones, nodes = policy_nr_nodes;
-	unsigned long v;
-
-	*file = *anon = 0;
-	pn = BPF_CORE_READ(m, nodeinfo[0]);
-	if (!pn)
-		return;
-	zones = bpf_core_field_size(pn->lru_zone_size) / sizeof(unsigned long) / NR_LRU;
-	for (__u32 n = 0; n < MAX_NODES && n < nodes; n++) {
-		pn = BPF_CORE_READ(m, nodeinfo[n]);
-		if (!pn)
-			break;
-		for (__u32 z = 0; z < MAX_ZONES && z < zones; z++) {
-			for (__u32 l = 0; l < 4; l++) {
-				v = 0;
-				bpf_core_read(&v, sizeof(v), &pn->lru_zone_size[z * NR_LRU + l]);
-				if (l >= 2)
-					*file += v;
-				else
-					*anon += v;
-			}
-		}
-	}
-	if (*file || *anon)
-		return;
-	for (__u32 n = 0; n < MAX_NODES && n < nodes; n++) {
-		pn = BPF_CORE_READ(m, nodeinfo[n]);
-		if (!pn)
-			break;
-		*anon += pn_lru_stat(pn, 0) + pn_lru_stat(pn, 1);
-		*file += pn_lru_stat(pn, 2) + pn_lru_stat(pn, 3);
-	}
-}
 
 /*
  * How many pages reclaim could still swap out for a limit hit in css:
@@ -267,7 +178,6 @@ static __always_inline void memcg_lru_pages(struct mem_cgroup *m, __u64 *file, _
  */
 static __always_inline __u64 memcg_swap_room(struct cgroup_subsys_state *css)
 {
-	struct mem_cgroup *m = policy_memcg(css);
 	long global = 0;
 	__u64 room;
 	bool v2;
@@ -277,28 +187,21 @@ static __always_inline __u64 memcg_swap_room(struct cgroup_subsys_state *css)
 	if (bpf_probe_read_kernel(&global, sizeof(global), &nr_swap_pages) || global <= 0)
 		return 0;
 	room = global;
-	/* the default (v2) hierarchy is hierarchy 0 */
-	v2 = BPF_CORE_READ(css, cgroup, root, hierarchy_id) == 0;
-	if (!v2 && bpf_core_field_exists(m->swappiness) && BPF_CORE_READ(m, swappiness) == 0)
+	v2 = memcg_on_v2(css);
+	if (!v2 && memcg_swappiness(memcg_from_css(css)) == 0)
 		return 0;
-	for (int i = 0; i < POLICY_MAX_DEPTH && css; i++) {
+	for (int i = 0; i < MEMCG_MAX_DEPTH && css; i++) {
 		unsigned long max, usage;
 
-		m = policy_memcg(css);
-		if (v2) {
-			max = BPF_CORE_READ(m, swap.max);
-			usage = BPF_CORE_READ(m, swap.usage.counter);
-		} else {
-			max = BPF_CORE_READ(m, memsw.max);
-			usage = BPF_CORE_READ(m, memsw.usage.counter);
-		}
-		if (max < PAGE_COUNTER_UNLIMITED)
+		memcg_swap_pages(memcg_from_css(css), v2, &usage, &max);
+		if (!memcg_pc_unlimited(max))
 			room = usage >= max ? 0 : (max - usage < room ? max - usage : room);
-		css = BPF_CORE_READ(css, parent);
+		css = css->parent;
 	}
 	return room;
 }
 
+/* Both prototypes of the vmscan tracepoints: see memcg.bpf.h. */
 SEC("tp_btf/mm_vmscan_memcg_reclaim_begin")
 int BPF_PROG(policy_oom_begin)
 {
@@ -340,7 +243,7 @@ static __always_inline int oom_end(unsigned long nr_reclaimed, bool task_kfuncs)
 
 	/* the memcg whose limit was hit: the nearest one near its max */
 	css = leaf;
-	for (int i = 0; i < POLICY_MAX_DEPTH && css; i++) {
+	for (int i = 0; i < MEMCG_MAX_DEPTH && css; i++) {
 		struct mem_cgroup *c = policy_memcg(css);
 
 		max = policy_max(c);
@@ -351,7 +254,7 @@ static __always_inline int oom_end(unsigned long nr_reclaimed, bool task_kfuncs)
 		}
 		if (policy_cgroup_id && policy_css_id(css) == policy_cgroup_id)
 			break;
-		css = BPF_CORE_READ(css, parent);
+		css = css->parent;
 	}
 	if (!m)
 		return 0;	/* memory.high or proactive reclaim, not the limit */
@@ -361,9 +264,9 @@ static __always_inline int oom_end(unsigned long nr_reclaimed, bool task_kfuncs)
 	if (!fail && cfg->unreclaimable_pct < 100) {
 		__u64 file, anon, room, free;
 
-		memcg_lru_pages(m, &file, &anon);
+		memcg_lru_pages(m, policy_nr_nodes, &file, &anon);
 		room = memcg_swap_room(css);
-		free = (file + (anon < room ? anon : room)) << POLICY_PAGE_SHIFT;
+		free = memcg_pages_bytes(file + (anon < room ? anon : room));
 		if ((file || anon) && usage > free &&
 		    (usage - free) * 100 >= max * cfg->unreclaimable_pct)
 			fail = true;
@@ -429,16 +332,16 @@ static __always_inline int oom_end(unsigned long nr_reclaimed, bool task_kfuncs)
 
 /* every kernel: the charger */
 SEC("tp_btf/mm_vmscan_memcg_reclaim_end")
-int BPF_PROG(policy_oom_end, unsigned long nr_reclaimed)
+int BPF_PROG(policy_oom_end)
 {
-	return oom_end(nr_reclaimed, false);
+	return oom_end(memcg_vmscan_end_reclaimed(ctx), false);
 }
 
 /* with the task kfuncs (6.13+): the charger or the largest process */
 SEC("tp_btf/mm_vmscan_memcg_reclaim_end")
-int BPF_PROG(policy_oom_end_tk, unsigned long nr_reclaimed)
+int BPF_PROG(policy_oom_end_tk)
 {
-	return oom_end(nr_reclaimed, true);
+	return oom_end(memcg_vmscan_end_reclaimed(ctx), true);
 }
 
 /*

@@ -10,17 +10,12 @@
  * themselves are the stalls we cause (RC_WORKLOAD).  The memcg tracepoints
  * name the memcg, and are filtered to the subtree directly.
  */
-#include "vmlinux.h"
-#include <bpf/bpf_core_read.h>
-#include <bpf/bpf_helpers.h>
-#include <bpf/bpf_tracing.h>
-
+#include "memcg.bpf.h"
 #include "reclaim.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
 const volatile __u64 target_id;		/* kernfs id of the target memcg */
-const volatile __u32 target_level;	/* its depth in the memory hierarchy */
 const volatile __u32 reclaimer_tgid;	/* memcgctl's own process */
 
 struct reclaim_counters reclaim_stats;
@@ -35,30 +30,10 @@ struct {
 
 enum { PASS_MEMCG = 0, PASS_DIRECT = 1 };
 
-static __always_inline bool cgroup_in_subtree(struct cgroup *cg)
-{
-	struct cgroup *anc = NULL;
-	int level;
-
-	if (!cg)
-		return false;
-	level = BPF_CORE_READ(cg, level);
-	if (level < (int)target_level)
-		return false;
-	if (bpf_core_read(&anc, sizeof(anc), &cg->ancestors[target_level]) || !anc)
-		return false;
-	return BPF_CORE_READ(anc, kn, id) == target_id;
-}
-
 /* The current task's memory cgroup (v1 or v2), not its cgroup2 id. */
 static __always_inline bool task_in_subtree(void)
 {
-	struct task_struct *t = bpf_get_current_task_btf();
-	int id = bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id);
-	struct cgroup *cg;
-
-	cg = BPF_CORE_READ(t, cgroups, subsys[id], cgroup);
-	return cgroup_in_subtree(cg);
+	return memcg_css_under(memcg_task_css(bpf_get_current_task_btf()), target_id);
 }
 
 /* RC_OURS, RC_WORKLOAD, or -1 for reclaim we do not care about */
@@ -94,8 +69,9 @@ static __always_inline __u64 pass_end(int kind)
 	return d;
 }
 
+/* Only the context is used: both vmscan prototypes (see memcg.bpf.h) do. */
 SEC("tp_btf/mm_vmscan_memcg_reclaim_begin")
-int BPF_PROG(reclaim_memcg_begin, int order, gfp_t gfp_flags)
+int BPF_PROG(reclaim_memcg_begin)
 {
 	if (who() >= 0)
 		pass_begin(PASS_MEMCG);
@@ -103,8 +79,9 @@ int BPF_PROG(reclaim_memcg_begin, int order, gfp_t gfp_flags)
 }
 
 SEC("tp_btf/mm_vmscan_memcg_reclaim_end")
-int BPF_PROG(reclaim_memcg_end, unsigned long nr_reclaimed)
+int BPF_PROG(reclaim_memcg_end)
 {
+	unsigned long nr_reclaimed = memcg_vmscan_end_reclaimed(ctx);
 	int w = who();
 	struct reclaim_who *s;
 
@@ -118,7 +95,7 @@ int BPF_PROG(reclaim_memcg_end, unsigned long nr_reclaimed)
 }
 
 SEC("tp_btf/mm_vmscan_direct_reclaim_begin")
-int BPF_PROG(reclaim_direct_begin, int order, gfp_t gfp_flags)
+int BPF_PROG(reclaim_direct_begin)
 {
 	if (who() == RC_WORKLOAD)
 		pass_begin(PASS_DIRECT);
@@ -126,7 +103,7 @@ int BPF_PROG(reclaim_direct_begin, int order, gfp_t gfp_flags)
 }
 
 SEC("tp_btf/mm_vmscan_direct_reclaim_end")
-int BPF_PROG(reclaim_direct_end, unsigned long nr_reclaimed)
+int BPF_PROG(reclaim_direct_end)
 {
 	struct reclaim_who *s = &reclaim_stats.who[RC_WORKLOAD];
 
@@ -167,34 +144,34 @@ int BPF_PROG(reclaim_throttled, int nid, int usec_timeout, int usec_delayed, int
 	return 0;
 }
 
-/* Scans and steals charged to the memcgs of the subtree, whoever reclaims. */
+/*
+ * Scans and steals charged to the memcgs of the subtree, whoever
+ * reclaims.  The items are vm events up to 7.0 (count_memcg_events) and
+ * node stats from 7.1 (mod_memcg_lruvec_state, reclaim_lruvec_state
+ * below): user space loads reclaim_memcg_events only where this kernel's
+ * vm events have them (reclaim_choose_hooks()).
+ */
+static __always_inline void count_reclaim(struct mem_cgroup *memcg, int ri, long val)
+{
+	if (!ri || val <= 0 || !memcg_css_under(&memcg->css, target_id))
+		return;
+	__sync_fetch_and_add(ri & MEMCG_RI_SCAN ? &reclaim_stats.memcg_scan
+						: &reclaim_stats.memcg_steal, val);
+}
+
 SEC("tp_btf/count_memcg_events")
 int BPF_PROG(reclaim_memcg_events, struct mem_cgroup *memcg, int item, unsigned long val)
 {
-	int scan_lo = bpf_core_enum_value(enum vm_event_item, PGSCAN_KSWAPD);
-	int steal_lo = bpf_core_enum_value(enum vm_event_item, PGSTEAL_KSWAPD);
-	int scan_hi = bpf_core_enum_value(enum vm_event_item, PGSCAN_DIRECT);
-	int steal_hi = bpf_core_enum_value(enum vm_event_item, PGSTEAL_DIRECT);
-	bool scan, steal;
-
-	/* khugepaged and proactive variants exist on newer kernels only */
-	if (bpf_core_enum_value_exists(enum vm_event_item, PGSCAN_KHUGEPAGED)) {
-		scan_hi = bpf_core_enum_value(enum vm_event_item, PGSCAN_KHUGEPAGED);
-		steal_hi = bpf_core_enum_value(enum vm_event_item, PGSTEAL_KHUGEPAGED);
-	}
-	if (bpf_core_enum_value_exists(enum vm_event_item, PGSCAN_PROACTIVE)) {
-		scan_hi = bpf_core_enum_value(enum vm_event_item, PGSCAN_PROACTIVE);
-		steal_hi = bpf_core_enum_value(enum vm_event_item, PGSTEAL_PROACTIVE);
-	}
-	scan = item >= scan_lo && item <= scan_hi;
-	steal = item >= steal_lo && item <= steal_hi;
-	if (!(scan || steal) || !cgroup_in_subtree(BPF_CORE_READ(memcg, css.cgroup)))
-		return 0;
-	__sync_fetch_and_add(scan ? &reclaim_stats.memcg_scan : &reclaim_stats.memcg_steal, val);
+	count_reclaim(memcg, memcg_reclaim_item(item, false), val);
 	return 0;
 }
 
-/* Workingset refaults in the subtree: reclaimed pages coming straight back. */
+/*
+ * Workingset refaults in the subtree (reclaimed pages coming straight
+ * back), and from 7.1 the scans and steals.  val is an int up to 7.0 and
+ * a long from 7.1: its low 32 bits are the same value either way (the
+ * deltas fit an int).
+ */
 SEC("tp_btf/mod_memcg_lruvec_state")
 int BPF_PROG(reclaim_lruvec_state, struct mem_cgroup *memcg, int item, int val)
 {
@@ -212,9 +189,11 @@ int BPF_PROG(reclaim_lruvec_state, struct mem_cgroup *memcg, int item, int val)
 		slot = &reclaim_stats.activate[RC_ANON];
 	else if (item == af)
 		slot = &reclaim_stats.activate[RC_FILE];
-	else
+	else {
+		count_reclaim(memcg, memcg_reclaim_item(item, true), val);
 		return 0;
-	if (val <= 0 || !cgroup_in_subtree(BPF_CORE_READ(memcg, css.cgroup)))
+	}
+	if (val <= 0 || !memcg_css_under(&memcg->css, target_id))
 		return 0;
 	__sync_fetch_and_add(slot, val);
 	return 0;

@@ -36,7 +36,7 @@ struct reclaim_who {
 
 struct reclaim_counters {
 	struct reclaim_who who[RC_NR_WHO];
-	/* memcg:count_memcg_events on memcgs of the subtree, any reclaimer */
+	/* pgscan/pgsteal of the memcgs of the subtree, any reclaimer (memory.stat's) */
 	__u64 memcg_scan;
 	__u64 memcg_steal;
 	/* memcg:mod_memcg_lruvec_state workingset items in the subtree */

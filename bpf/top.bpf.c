@@ -6,15 +6,11 @@
  * Only slow paths are hooked (reclaim begin/end, OOM victim marking):
  * nothing here runs on a page fault or a charge that succeeds.  The
  * vmscan tracepoints carry no cgroup, so a reclaim is attributed to the
- * memory cgroup of the task doing it, read from the task with CO-RE
- * (bpf_get_current_cgroup_id() would give the cgroup v2 id, which on a
- * hybrid host is not the memory cgroup).
+ * memory cgroup of the task doing it (memcg_task_css(); the cgroup v2 id
+ * of bpf_get_current_cgroup_id() is not the memory cgroup on a hybrid
+ * host).
  */
-#include "vmlinux.h"
-#include <bpf/bpf_core_read.h>
-#include <bpf/bpf_helpers.h>
-#include <bpf/bpf_tracing.h>
-
+#include "memcg.bpf.h"
 #include "top.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -41,44 +37,7 @@ struct {
 	__type(value, __u64);
 } top_direct_start SEC(".maps");
 
-/* 6.1 kept ancestor ids instead of pointers */
-struct cgroup___old {
-	int level;
-	u64 ancestor_ids[];
-} __attribute__((preserve_access_index));
-
 enum top_field { F_MEMCG, F_DIRECT, F_OOM };
-
-static __always_inline struct cgroup *task_memcg(struct task_struct *task)
-{
-	int idx = bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id);
-	struct cgroup_subsys_state *css = NULL;
-	struct css_set *cs;
-
-	cs = BPF_CORE_READ(task, cgroups);
-	if (!cs || idx < 0 || idx >= CGROUP_SUBSYS_COUNT)
-		return NULL;
-	bpf_core_read(&css, sizeof(css), &cs->subsys[idx]);
-	if (!css)
-		return NULL;
-	return BPF_CORE_READ(css, cgroup);
-}
-
-static __always_inline __u64 ancestor_id(struct cgroup *cg, int i)
-{
-	if (bpf_core_field_exists(cg->ancestors)) {
-		struct cgroup *a = NULL;
-
-		bpf_core_read(&a, sizeof(a), &cg->ancestors[i]);
-		return a ? BPF_CORE_READ(a, kn, id) : 0;
-	} else {
-		struct cgroup___old *o = (void *)cg;
-		__u64 id = 0;
-
-		bpf_core_read(&id, sizeof(id), &o->ancestor_ids[i]);
-		return id;
-	}
-}
 
 static __always_inline void add_one(__u64 id, enum top_field f, __u64 ns, __u64 pages)
 {
@@ -113,16 +72,11 @@ static __always_inline void add_one(__u64 id, enum top_field f, __u64 ns, __u64 
 static __always_inline void account(struct task_struct *task, enum top_field f,
 				    __u64 ns, __u64 pages)
 {
-	struct cgroup *cg = task_memcg(task);
-	int level;
+	struct cgroup_subsys_state *css = memcg_task_css(task);
 
-	if (!cg)
-		return;
-	level = BPF_CORE_READ(cg, level);
-	for (int i = 0; i < TOP_MAX_LEVEL; i++) {
-		if (i > level)
-			break;
-		add_one(ancestor_id(cg, i), f, ns, pages);
+	for (int i = 0; i < MEMCG_MAX_DEPTH && css; i++) {
+		add_one(memcg_css_id(css), f, ns, pages);
+		css = css->parent;
 	}
 }
 
@@ -145,37 +99,33 @@ static __always_inline int reclaim_end(void *map, enum top_field f, __u64 pages)
 		return 0;	/* began before we attached */
 	ns = bpf_ktime_get_ns() - *start;
 	bpf_map_delete_elem(map, &pid);
-	account((struct task_struct *)bpf_get_current_task(), f, ns, pages);
+	account(bpf_get_current_task_btf(), f, ns, pages);
 	return 0;
 }
 
-struct reclaim_end_args {
-	unsigned long long common;
-	unsigned long nr_reclaimed;
-};
-
-SEC("tracepoint/vmscan/mm_vmscan_memcg_reclaim_begin")
-int top_memcg_begin(void *ctx)
+/* tp_btf, as everywhere in memcgctl; the arguments via memcg.bpf.h */
+SEC("tp_btf/mm_vmscan_memcg_reclaim_begin")
+int BPF_PROG(top_memcg_begin)
 {
 	return reclaim_begin(&top_memcg_start);
 }
 
-SEC("tracepoint/vmscan/mm_vmscan_memcg_reclaim_end")
-int top_memcg_end(struct reclaim_end_args *ctx)
+SEC("tp_btf/mm_vmscan_memcg_reclaim_end")
+int BPF_PROG(top_memcg_end)
 {
-	return reclaim_end(&top_memcg_start, F_MEMCG, ctx->nr_reclaimed);
+	return reclaim_end(&top_memcg_start, F_MEMCG, memcg_vmscan_end_reclaimed(ctx));
 }
 
-SEC("tracepoint/vmscan/mm_vmscan_direct_reclaim_begin")
-int top_direct_begin(void *ctx)
+SEC("tp_btf/mm_vmscan_direct_reclaim_begin")
+int BPF_PROG(top_direct_begin)
 {
 	return reclaim_begin(&top_direct_start);
 }
 
-SEC("tracepoint/vmscan/mm_vmscan_direct_reclaim_end")
-int top_direct_end(struct reclaim_end_args *ctx)
+SEC("tp_btf/mm_vmscan_direct_reclaim_end")
+int BPF_PROG(top_direct_end)
 {
-	return reclaim_end(&top_direct_start, F_DIRECT, ctx->nr_reclaimed);
+	return reclaim_end(&top_direct_start, F_DIRECT, memcg_vmscan_end_reclaimed(ctx));
 }
 
 struct {
@@ -186,21 +136,21 @@ struct {
 /*
  * The victim is not the current task (the OOM killer runs in whoever
  * failed to charge), so this needs the typed argument: tp_btf.  Kernels
- * whose mark_victim passes only a pid (6.1) load without it.
+ * whose mark_victim passes only a pid (before 6.9) load without it.
  */
 SEC("tp_btf/mark_victim")
 int BPF_PROG(top_oom_victim, struct task_struct *task)
 {
-	struct cgroup *cg = task_memcg(task);
+	struct cgroup_subsys_state *css = memcg_task_css(task);
 	struct top_victim *v;
 
 	account(task, F_OOM, 0, 0);
-	if (!cg)
+	if (!css)
 		return 0;
 	v = bpf_ringbuf_reserve(&top_victims, sizeof(*v), 0);
 	if (!v)
 		return 0;	/* user space is behind: the counters still have it */
-	v->memcg_id = BPF_CORE_READ(cg, kn, id);
+	v->memcg_id = memcg_css_id(css);
 	v->time_ns = bpf_ktime_get_ns();
 	v->pid = BPF_CORE_READ(task, tgid);
 	v->pad = 0;
@@ -232,40 +182,17 @@ __u32 top_iter_done;
 /* CSS_ONLINE is in an anonymous enum (no CO-RE name); its value never changed */
 #define TOP_CSS_ONLINE 2
 
-static __always_inline __u64 pc_read(struct page_counter *pc)
-{
-	return BPF_CORE_READ(pc, usage.counter);
-}
-
-static __always_inline void pc_limits(struct page_counter *pc, __u64 *min, __u64 *low,
-				      __u64 *high, __u64 *max)
-{
-	*min = BPF_CORE_READ(pc, min);
-	*low = BPF_CORE_READ(pc, low);
-	*high = BPF_CORE_READ(pc, high);
-	*max = BPF_CORE_READ(pc, max);
-}
-
-/* memory_events[] has these first six in this order on every kernel we know */
-#define TOP_EV_READ 6
-
-static __always_inline __u64 ev_at(const __u64 *ev, int i)
-{
-	return i >= 0 && i < TOP_EV_READ ? ev[i] : 0;
-}
-
 SEC("iter/cgroup")
 int top_iter_memcg(struct bpf_iter__cgroup *ctx)
 {
 	int idx = bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id);
 	struct cgroup *cg = ctx->cgroup;
 	struct cgroup_subsys_state *css = NULL, *pcss;
+	bool local = top_iter_local_events;
 	struct top_memcg_rec *r;
 	struct mem_cgroup *mc;
 	__u32 slot;
 	long n;
-
-	__u64 ev[TOP_EV_READ] = {};
 
 	if (!cg) {
 		top_iter_done = 1;	/* the walk reached its end */
@@ -304,28 +231,27 @@ int top_iter_memcg(struct bpf_iter__cgroup *ctx)
 		r->flags |= TOP_REC_NO_MEMCG;
 		return 0;
 	}
-	mc = (void *)css - bpf_core_field_offset(struct mem_cgroup, css);
+	mc = memcg_from_css(css);
 
-	r->usage = pc_read(&mc->memory);
+	/* in pages: user space knows the page size */
+	r->usage = BPF_CORE_READ(mc, memory.usage.counter);
 	r->watermark = BPF_CORE_READ(mc, memory.watermark);
 	r->failcnt = BPF_CORE_READ(mc, memory.failcnt);
-	pc_limits(&mc->memory, &r->min, &r->low, &r->high, &r->max);
+	r->min = BPF_CORE_READ(mc, memory.min);
+	r->low = BPF_CORE_READ(mc, memory.low);
+	r->high = BPF_CORE_READ(mc, memory.high);
+	r->max = BPF_CORE_READ(mc, memory.max);
 	/* swap and memsw share a union: v2 uses swap, v1 memsw */
-	r->swap_usage = pc_read(&mc->swap);
+	r->swap_usage = BPF_CORE_READ(mc, swap.usage.counter);
 	r->swap_max = BPF_CORE_READ(mc, swap.max);
 
-	if (top_iter_local_events)
-		bpf_core_read(ev, sizeof(ev), &mc->memory_events_local[0]);
-	else
-		bpf_core_read(ev, sizeof(ev), &mc->memory_events[0]);
-	r->events[TOP_IEV_LOW] = ev_at(ev, bpf_core_enum_value(enum memcg_memory_event, MEMCG_LOW));
-	r->events[TOP_IEV_HIGH] = ev_at(ev, bpf_core_enum_value(enum memcg_memory_event, MEMCG_HIGH));
-	r->events[TOP_IEV_MAX] = ev_at(ev, bpf_core_enum_value(enum memcg_memory_event, MEMCG_MAX));
-	r->events[TOP_IEV_OOM] = ev_at(ev, bpf_core_enum_value(enum memcg_memory_event, MEMCG_OOM));
+	r->events[TOP_IEV_LOW] = memcg_memory_event(mc, MEMCG_MEMORY_EVENT(MEMCG_LOW), local);
+	r->events[TOP_IEV_HIGH] = memcg_memory_event(mc, MEMCG_MEMORY_EVENT(MEMCG_HIGH), local);
+	r->events[TOP_IEV_MAX] = memcg_memory_event(mc, MEMCG_MEMORY_EVENT(MEMCG_MAX), local);
+	r->events[TOP_IEV_OOM] = memcg_memory_event(mc, MEMCG_MEMORY_EVENT(MEMCG_OOM), local);
 	r->events[TOP_IEV_OOM_KILL] =
-		ev_at(ev, bpf_core_enum_value(enum memcg_memory_event, MEMCG_OOM_KILL));
-	r->events[TOP_IEV_OOM_GROUP_KILL] = bpf_core_enum_value_exists(enum memcg_memory_event,
-								       MEMCG_OOM_GROUP_KILL) ?
-		ev_at(ev, bpf_core_enum_value(enum memcg_memory_event, MEMCG_OOM_GROUP_KILL)) : 0;
+		memcg_memory_event(mc, MEMCG_MEMORY_EVENT(MEMCG_OOM_KILL), local);
+	r->events[TOP_IEV_OOM_GROUP_KILL] =
+		memcg_memory_event(mc, MEMCG_MEMORY_EVENT(MEMCG_OOM_GROUP_KILL), local);
 	return 0;
 }

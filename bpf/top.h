@@ -9,7 +9,6 @@
 #define MEMCGCTL_TOP_H
 
 #define TOP_MAX_CGROUPS	65536	/* entries in top_stats (LRU: old ids age out) */
-#define TOP_MAX_LEVEL	32	/* deepest nesting we attribute up through */
 
 /* Value of top_stats, keyed by the memory cgroup's kernfs id (__u64). */
 struct top_cg_stats {

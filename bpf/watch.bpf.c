@@ -10,18 +10,14 @@
  * summary is complete even when --min-lat keeps events from user space.
  *
  * Cgroup attribution: the memory cgroup is read from the task with CO-RE
- * (task->cgroups->subsys[memory_cgrp_id]->cgroup), which is right on v1,
- * v2 and hybrid layouts (bpf_get_current_cgroup_id() is the v2 cgroup).
+ * (memcg_task_css()), which is right on v1, v2 and hybrid layouts
+ * (bpf_get_current_cgroup_id() is the v2 cgroup).
  * Reclaim and throttling tracepoints carry no cgroup: they are charged
  * to the memory cgroup of the task that stalled.  An OOM kill is charged
  * to the victim's memory cgroup (from the victim task on kernels whose
  * mark_victim passes it; else to the killing task's, flagged).
  */
-#include "vmlinux.h"
-#include <bpf/bpf_core_read.h>
-#include <bpf/bpf_helpers.h>
-#include <bpf/bpf_tracing.h>
-
+#include "memcg.bpf.h"
 #include "mm_rss.bpf.h"
 #include "watch.h"
 
@@ -29,7 +25,6 @@ char LICENSE[] SEC("license") = "GPL";
 
 /* Filters, set by user space before load. */
 const volatile __u64 targ_cgid = 0;	/* 0: every cgroup */
-const volatile __s32 targ_level = 0;	/* level of targ_cgid in its hierarchy */
 const volatile __u32 targ_tgid = 0;	/* 0: every process */
 const volatile __u64 min_lat_ns = 0;	/* latency classes below this are not sent */
 const volatile __u32 class_mask = 0;	/* classes sent as events */
@@ -86,48 +81,10 @@ struct {
 	__type(value, __u64);
 } watch_wake SEC(".maps");
 
-/* kernels before 6.1 named the ancestor array differently */
-struct cgroup___old {
-	int level;
-	u64 ancestor_ids[];
-};
-
-static __always_inline struct cgroup *task_memcg(struct task_struct *t)
+/* Is css the watched memory cgroup or one of its descendants? */
+static __always_inline bool css_ok(struct cgroup_subsys_state *css)
 {
-	int id = bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id);
-
-	return BPF_CORE_READ(t, cgroups, subsys[id], cgroup);
-}
-
-static __always_inline __u64 cg_id(struct cgroup *cg)
-{
-	return BPF_CORE_READ(cg, kn, id);
-}
-
-/* Is cg the watched cgroup or one of its descendants? */
-static __always_inline bool cg_in_subtree(struct cgroup *cg)
-{
-	int level;
-
-	if (!targ_cgid)
-		return true;
-	if (!cg)
-		return false;
-	level = BPF_CORE_READ(cg, level);
-	if (level < targ_level)
-		return false;
-	if (bpf_core_field_exists(cg->ancestors)) {
-		struct cgroup *anc = NULL;
-
-		bpf_core_read(&anc, sizeof(anc), &cg->ancestors[targ_level]);
-		return anc && cg_id(anc) == targ_cgid;
-	} else {
-		struct cgroup___old *old = (void *)cg;
-		__u64 id = 0;
-
-		bpf_core_read(&id, sizeof(id), &old->ancestor_ids[targ_level]);
-		return id == targ_cgid;
-	}
+	return css && memcg_css_under(css, targ_cgid);
 }
 
 static __always_inline bool tgid_ok(__u32 tgid)
@@ -223,15 +180,14 @@ static __always_inline void fill_current(struct watch_event *e)
 
 static __always_inline int reclaim_begin(int cls, int order, __u64 gfp)
 {
-	struct task_struct *t = (void *)bpf_get_current_task_btf();
+	struct cgroup_subsys_state *css = memcg_task_css(bpf_get_current_task_btf());
 	__u64 pt = bpf_get_current_pid_tgid();
-	struct cgroup *cg = task_memcg(t);
 	struct start st = {};
 	__u64 key, cgid;
 
-	if (!tgid_ok(pt >> 32) || !cg_in_subtree(cg))
+	if (!tgid_ok(pt >> 32) || !css_ok(css))
 		return 0;
-	cgid = cg_id(cg);
+	cgid = memcg_css_id(css);
 	if (cls == WATCH_C_RECLAIM && (class_mask & (1u << WATCH_C_LIMIT))) {
 		/* a charge met the limit (max or high) and reclaims */
 		static const struct watch_limit_val zero;
@@ -306,49 +262,54 @@ out:
 	return 0;
 }
 
-SEC("tracepoint/vmscan/mm_vmscan_memcg_reclaim_begin")
-int watch_memcg_rb(struct trace_event_raw_mm_vmscan_direct_reclaim_begin_template *ctx)
+/* tp_btf, as everywhere in memcgctl; the arguments via memcg.bpf.h */
+SEC("tp_btf/mm_vmscan_memcg_reclaim_begin")
+int BPF_PROG(watch_memcg_rb)
 {
-	return reclaim_begin(WATCH_C_RECLAIM, BPF_CORE_READ(ctx, order),
-			     BPF_CORE_READ(ctx, gfp_flags));
+	__u64 gfp;
+	int order;
+
+	memcg_vmscan_begin_args(ctx, &order, &gfp);
+	return reclaim_begin(WATCH_C_RECLAIM, order, gfp);
 }
 
-SEC("tracepoint/vmscan/mm_vmscan_memcg_reclaim_end")
-int watch_memcg_re(struct trace_event_raw_mm_vmscan_direct_reclaim_end_template *ctx)
+SEC("tp_btf/mm_vmscan_memcg_reclaim_end")
+int BPF_PROG(watch_memcg_re)
 {
-	return reclaim_end(WATCH_C_RECLAIM, BPF_CORE_READ(ctx, nr_reclaimed));
+	return reclaim_end(WATCH_C_RECLAIM, memcg_vmscan_end_reclaimed(ctx));
 }
 
-SEC("tracepoint/vmscan/mm_vmscan_direct_reclaim_begin")
-int watch_direct_rb(struct trace_event_raw_mm_vmscan_direct_reclaim_begin_template *ctx)
+SEC("tp_btf/mm_vmscan_direct_reclaim_begin")
+int BPF_PROG(watch_direct_rb)
 {
-	return reclaim_begin(WATCH_C_DIRECT, BPF_CORE_READ(ctx, order),
-			     BPF_CORE_READ(ctx, gfp_flags));
+	__u64 gfp;
+	int order;
+
+	memcg_vmscan_begin_args(ctx, &order, &gfp);
+	return reclaim_begin(WATCH_C_DIRECT, order, gfp);
 }
 
-SEC("tracepoint/vmscan/mm_vmscan_direct_reclaim_end")
-int watch_direct_re(struct trace_event_raw_mm_vmscan_direct_reclaim_end_template *ctx)
+SEC("tp_btf/mm_vmscan_direct_reclaim_end")
+int BPF_PROG(watch_direct_re)
 {
-	return reclaim_end(WATCH_C_DIRECT, BPF_CORE_READ(ctx, nr_reclaimed));
+	return reclaim_end(WATCH_C_DIRECT, memcg_vmscan_end_reclaimed(ctx));
 }
 
 /* ---- throttling ------------------------------------------------------ */
 
-SEC("tracepoint/vmscan/mm_vmscan_throttled")
-int watch_throttle(struct trace_event_raw_mm_vmscan_throttled *ctx)
+SEC("tp_btf/mm_vmscan_throttled")
+int BPF_PROG(watch_throttle, int nid, int usec_timeout, int usec_delayed, int reason)
 {
-	struct task_struct *t = (void *)bpf_get_current_task_btf();
+	struct cgroup_subsys_state *css = memcg_task_css(bpf_get_current_task_btf());
 	__u64 pt = bpf_get_current_pid_tgid();
-	struct cgroup *cg = task_memcg(t);
 	struct watch_cg_stats *s;
 	struct watch_event *e;
-	__s32 delayed;
+	__s32 delayed = usec_delayed;
 	__u64 cgid;
 
-	if (!tgid_ok(pt >> 32) || !cg_in_subtree(cg))
+	if (!tgid_ok(pt >> 32) || !css_ok(css))
 		return 0;
-	cgid = cg_id(cg);
-	delayed = BPF_CORE_READ(ctx, usec_delayed);
+	cgid = memcg_css_id(css);
 	s = stats_of(cgid);
 	if (s) {
 		__sync_fetch_and_add(&s->events[WATCH_C_THROTTLE], 1);
@@ -362,10 +323,10 @@ int watch_throttle(struct trace_event_raw_mm_vmscan_throttled *ctx)
 		return 0;
 	fill_current(e);
 	e->type = WATCH_T_THROTTLE;
-	e->throttle.nid = BPF_CORE_READ(ctx, nid);
-	e->throttle.timeout_us = BPF_CORE_READ(ctx, usec_timeout);
+	e->throttle.nid = nid;
+	e->throttle.timeout_us = usec_timeout;
 	e->throttle.delayed_us = delayed;
-	e->throttle.reason = BPF_CORE_READ(ctx, reason);
+	e->throttle.reason = reason;
 	event_submit(e);
 	return 0;
 }
@@ -382,20 +343,23 @@ static __always_inline void oom_common(struct watch_event *e)
 	e->oom.pad = 0;
 }
 
-/* Kernels whose mark_victim passes the victim task (6.8+). */
+/*
+ * Kernels whose mark_victim passes the victim task (6.9; Debian's 6.1
+ * has it backported): user space reads the prototype.
+ */
 SEC("tp_btf/mark_victim")
 int BPF_PROG(watch_oom_btf, struct task_struct *task, uid_t uid)
 {
-	struct cgroup *cg = task_memcg(task);
+	struct cgroup_subsys_state *css = memcg_task_css(task);
 	struct watch_cg_stats *s;
 	struct watch_event *e;
 	struct mm_struct *mm;
 	__u64 cgid;
 	__u32 tgid = BPF_CORE_READ(task, tgid);
 
-	if (!tgid_ok(tgid) || !cg_in_subtree(cg))
+	if (!tgid_ok(tgid) || !css_ok(css))
 		return 0;
-	cgid = cg_id(cg);
+	cgid = memcg_css_id(css);
 	s = stats_of(cgid);
 	if (s)
 		__sync_fetch_and_add(&s->events[WATCH_C_OOM], 1);
@@ -425,7 +389,7 @@ int BPF_PROG(watch_oom_btf, struct task_struct *task, uid_t uid)
 }
 
 /*
- * Older kernels (6.1): mark_victim carries only the pid.  The victim
+ * Older kernels: mark_victim carries only the pid.  The victim
  * task is not at hand, so the event is charged to the memory cgroup of
  * the task running the OOM killer (for a memcg OOM, inside the OOMing
  * subtree) and flagged as such.
@@ -433,16 +397,15 @@ int BPF_PROG(watch_oom_btf, struct task_struct *task, uid_t uid)
 SEC("tracepoint/oom/mark_victim")
 int watch_oom_tp(struct trace_event_raw_mark_victim *ctx)
 {
-	struct task_struct *cur = (void *)bpf_get_current_task_btf();
-	struct cgroup *cg = task_memcg(cur);
+	struct cgroup_subsys_state *css = memcg_task_css(bpf_get_current_task_btf());
 	struct watch_cg_stats *s;
 	struct watch_event *e;
 	__u32 pid = BPF_CORE_READ(ctx, pid);
 	__u64 cgid;
 
-	if (!tgid_ok(pid) || !cg_in_subtree(cg))
+	if (!tgid_ok(pid) || !css_ok(css))
 		return 0;
-	cgid = cg_id(cg);
+	cgid = memcg_css_id(css);
 	s = stats_of(cgid);
 	if (s)
 		__sync_fetch_and_add(&s->events[WATCH_C_OOM], 1);
@@ -464,25 +427,20 @@ int watch_oom_tp(struct trace_event_raw_mark_victim *ctx)
 
 /* ---- limit activity: pages scanned/stolen per memcg ------------------- */
 
-SEC("tp_btf/count_memcg_events")
-int BPF_PROG(watch_memcg_events, struct mem_cgroup *memcg, int item, unsigned long val)
+/*
+ * Pages scanned and stolen by charges and kswapd (not by memory.reclaim),
+ * from whichever hook this kernel feeds (memcg.bpf.h, watch_choose_hooks()).
+ */
+static __always_inline int limit_pages(struct mem_cgroup *memcg, int ri, long val)
 {
+	struct cgroup_subsys_state *css = &memcg->css;
 	struct watch_limit_val *lv;
-	struct cgroup *cg;
-	bool scan, steal;
 	__u64 cgid;
 
 	/* the hot path: most calls are page faults; leave at once */
-	scan = item == bpf_core_enum_value(enum vm_event_item, PGSCAN_DIRECT) ||
-	       item == bpf_core_enum_value(enum vm_event_item, PGSCAN_KSWAPD);
-	steal = item == bpf_core_enum_value(enum vm_event_item, PGSTEAL_DIRECT) ||
-		item == bpf_core_enum_value(enum vm_event_item, PGSTEAL_KSWAPD);
-	if (!scan && !steal)
+	if (!ri || (ri & MEMCG_RI_PROACTIVE) || val <= 0 || !css_ok(css))
 		return 0;
-	cg = BPF_CORE_READ(memcg, css.cgroup);
-	if (!cg_in_subtree(cg))
-		return 0;
-	cgid = cg_id(cg);
+	cgid = memcg_css_id(css);
 	lv = bpf_map_lookup_elem(&watch_limit, &cgid);
 	if (!lv) {
 		static const struct watch_limit_val zero;
@@ -494,28 +452,41 @@ int BPF_PROG(watch_memcg_events, struct mem_cgroup *memcg, int item, unsigned lo
 			return 0;
 		}
 	}
-	if (scan)
+	if (ri & MEMCG_RI_SCAN)
 		__sync_fetch_and_add(&lv->pgscan, val);
 	else
 		__sync_fetch_and_add(&lv->pgsteal, val);
 	return 0;
 }
 
+SEC("tp_btf/count_memcg_events")
+int BPF_PROG(watch_memcg_events, struct mem_cgroup *memcg, int item, unsigned long val)
+{
+	return limit_pages(memcg, memcg_reclaim_item(item, false), val);
+}
+
+/* 7.1+; val is an int before, a long since (the low half is the same) */
+SEC("tp_btf/mod_memcg_lruvec_state")
+int BPF_PROG(watch_lruvec_state, struct mem_cgroup *memcg, int item, int val)
+{
+	return limit_pages(memcg, memcg_reclaim_item(item, true), val);
+}
+
 /* ---- cgroup creation and removal ------------------------------------- */
 
 static __always_inline int cgroup_event(struct cgroup *cgrp, const char *path, int type)
 {
-	struct task_struct *t = (void *)bpf_get_current_task_btf();
+	struct cgroup_subsys_state *mine = memcg_task_css(bpf_get_current_task_btf());
 	struct watch_cg_stats *s;
 	struct watch_event *e;
 	__u64 cgid;
 
 	/* cgroup_mkdir/rmdir fire for every hierarchy: keep the memory one */
-	if (BPF_CORE_READ(cgrp, root) != BPF_CORE_READ(task_memcg(t), root))
+	if (!mine || cgrp->root != mine->cgroup->root)
 		return 0;
-	if (!cg_in_subtree(cgrp))
+	if (!css_ok(&cgrp->self))
 		return 0;
-	cgid = cg_id(cgrp);
+	cgid = cgrp->kn->id;
 	if (!(class_mask & (1u << WATCH_C_CGROUP)) && cgid != targ_cgid)
 		return 0;	/* loaded only to see the watched cgroup go */
 	s = NULL;
@@ -531,7 +502,7 @@ static __always_inline int cgroup_event(struct cgroup *cgrp, const char *path, i
 	e->type = type;
 	if (cgid == targ_cgid)
 		e->flags |= WATCH_F_TARGET;
-	e->cg.level = BPF_CORE_READ(cgrp, level);
+	e->cg.level = cgrp->level;
 	e->cg.pad = 0;
 	bpf_probe_read_kernel_str(e->cg.path, sizeof(e->cg.path), path);
 	event_submit(e);

@@ -34,6 +34,7 @@
 #include "cgroup.h"
 #include "escape.h"
 #include "main.h"
+#include "memcg_hooks.h"
 #include "policy.h"
 #include "probe.h"
 #include "units.h"
@@ -1101,6 +1102,13 @@ static int do_load(int argc, char **argv)
 			goto out;
 		}
 		memcpy(var, &lc.cg.id, sizeof(__u64));
+	}
+	/* the page size the memcg layer converts page counters with */
+	var = rodata_var(lc.obj, "memcg_page_shift", &vsize);
+	if (var && vsize == sizeof(__u32)) {
+		__u32 shift = memcg_hooks_page_shift();
+
+		memcpy(var, &shift, sizeof(shift));
 	}
 	var = rodata_var(lc.obj, "policy_nr_nodes", &vsize);
 	if (var && vsize == sizeof(__u32)) {

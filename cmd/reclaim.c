@@ -31,6 +31,7 @@
 #include "bpfutil.h"
 #include "cgroup.h"
 #include "main.h"
+#include "memcg_hooks.h"
 #include "memstate.h"
 #include "probe.h"
 #include "reclaimer.h"
@@ -647,14 +648,35 @@ enum rc_result rc_reclaim(struct rc_target *t, uint64_t bytes, int *err)
 
 /* ---- BPF ------------------------------------------------------------- */
 
-static int rel_level(const char *rel)
+/*
+ * The hooks reclaim's programs use on this kernel, chosen before load
+ * (bpf/memcg.bpf.h handles the differences inside the programs).
+ * pgscan/pgsteal come through count_memcg_events where they are vm
+ * events and through mod_memcg_lruvec_state where they are node stats
+ * (7.1+); what is missing degrades to cgroupfs numbers.  Returns 0 when
+ * every hook is there, 1 when some are not (why says which).
+ */
+int reclaim_choose_hooks(struct reclaim_bpf *skel, char *why, size_t len)
 {
-	int level = 0;
+	enum memcg_scan_via via = memcg_hooks_scan_via(NULL, 0);
+	bool thr, lru;
 
-	for (const char *p = rel; *p; p++)
-		if (*p == '/' && p[1] && p[1] != '/')
-			level++;
-	return level;
+	skel->rodata->memcg_page_shift = memcg_hooks_page_shift();
+	bpf_program__set_autoload(skel->progs.reclaim_memcg_events, via == MEMCG_SCAN_VM_EVENTS);
+	lru = bpf_prog_autoload_if_tp(skel->progs.reclaim_lruvec_state, "memcg",
+				      "mod_memcg_lruvec_state");
+	thr = bpf_prog_autoload_if_tp(skel->progs.reclaim_throttled, "vmscan",
+				      "mm_vmscan_throttled");
+	if (why && len) {
+		char scan[160];
+
+		memcg_hooks_scan_via(scan, sizeof(scan));
+		snprintf(why, len, "%s%s%s%s", via == MEMCG_SCAN_NONE ? scan : "",
+			 !lru ? (via == MEMCG_SCAN_NONE ? "; " : "") : "",
+			 !lru ? "no memcg:mod_memcg_lruvec_state (refaults)" : "",
+			 !thr ? "; no vmscan:mm_vmscan_throttled" : "");
+	}
+	return via == MEMCG_SCAN_NONE || !lru || !thr;
 }
 
 /*
@@ -678,16 +700,11 @@ int rc_bpf_load(struct rc_target *t, bool refaults, struct reclaim_bpf **out)
 	if (!skel)
 		return bpf_report_failure("reclaim", "open", -errno);
 	skel->rodata->target_id = t->ref.id;
-	skel->rodata->target_level = rel_level(t->ref.rel);
 	skel->rodata->reclaimer_tgid = getpid();
-	/* what older kernels lack degrades to cgroupfs numbers */
-	bpf_prog_autoload_if_tp(skel->progs.reclaim_memcg_events, "memcg", "count_memcg_events");
-	if (refaults)
-		bpf_prog_autoload_if_tp(skel->progs.reclaim_lruvec_state, "memcg",
-					"mod_memcg_lruvec_state");
-	else
+	reclaim_choose_hooks(skel, NULL, 0);
+	/* the lruvec hook stays for pgscan where it carries it (7.1+) */
+	if (!refaults && memcg_hooks_scan_via(NULL, 0) != MEMCG_SCAN_LRUVEC)
 		bpf_program__set_autoload(skel->progs.reclaim_lruvec_state, false);
-	bpf_prog_autoload_if_tp(skel->progs.reclaim_throttled, "vmscan", "mm_vmscan_throttled");
 	err = reclaim_bpf__load(skel);
 	if (err) {
 		reclaim_bpf__destroy(skel);
@@ -749,6 +766,8 @@ void rc_counters_sub(struct reclaim_counters *c, const struct reclaim_counters *
 
 bool rc_have_memcg_events(struct reclaim_bpf *skel)
 {
+	if (memcg_hooks_scan_via(NULL, 0) == MEMCG_SCAN_LRUVEC)
+		return bpf_program__autoload(skel->progs.reclaim_lruvec_state);
 	return bpf_program__autoload(skel->progs.reclaim_memcg_events);
 }
 

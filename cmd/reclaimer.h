@@ -89,6 +89,13 @@ enum rc_result rc_reclaim(struct rc_target *t, uint64_t bytes, int *err);
 int rc_restore(struct rc_target *t);
 const char *rc_result_name(enum rc_result r);
 
+/*
+ * Choose the hooks of an opened (not loaded) reclaim skeleton for this
+ * kernel, as `reclaim` itself does: 0 all there, 1 degraded (why says
+ * what is missing; why may be NULL).
+ */
+int reclaim_choose_hooks(struct reclaim_bpf *skel, char *why, size_t len);
+
 /* BPF measurement: open/load/attach for t, snapshot the counters. */
 int rc_bpf_start(struct rc_target *t, struct reclaim_bpf **skel);
 /* The same in parts: load without attaching, attach/detach around a step. */

@@ -24,6 +24,7 @@
 
 #include "bpfutil.h"
 #include "main.h"
+#include "memcg_hooks.h"
 #include "probe.h"
 #include "top.skel.h"
 #include "top_snap.h"
@@ -353,6 +354,32 @@ static bool mount_local_events(const char *root)
 
 static int victim_cb(void *ctx, void *data, size_t len);
 
+/*
+ * The hooks `top` uses on this kernel, set on an opened skeleton: the
+ * vmscan reclaim pairs (tp_btf; memcg.bpf.h reads both prototypes) and,
+ * with_oom, mark_victim where it passes the victim task.  Returns 0 when
+ * all are there, 1 when some are missing.
+ */
+int top_choose_hooks(struct top_bpf *s, bool with_oom)
+{
+	bool all = true;
+
+	s->rodata->memcg_page_shift = memcg_hooks_page_shift();
+	all &= bpf_prog_autoload_if_tp(s->progs.top_memcg_begin, "vmscan",
+				       "mm_vmscan_memcg_reclaim_begin");
+	all &= bpf_prog_autoload_if_tp(s->progs.top_memcg_end, "vmscan",
+				       "mm_vmscan_memcg_reclaim_end");
+	all &= bpf_prog_autoload_if_tp(s->progs.top_direct_begin, "vmscan",
+				       "mm_vmscan_direct_reclaim_begin");
+	all &= bpf_prog_autoload_if_tp(s->progs.top_direct_end, "vmscan",
+				       "mm_vmscan_direct_reclaim_end");
+	if (!with_oom || !tracepoint_exists("oom", "mark_victim")) {
+		bpf_program__set_autoload(s->progs.top_oom_victim, false);
+		all &= !with_oom;
+	}
+	return !all;
+}
+
 static int bpf_open_load(struct top_collector *c, bool with_oom, bool with_iter)
 {
 	struct top_bpf *s = top_bpf__open();
@@ -370,12 +397,7 @@ static int bpf_open_load(struct top_collector *c, bool with_oom, bool with_iter)
 	} else {
 		bpf_program__set_autoload(s->progs.top_iter_memcg, false);
 	}
-	bpf_prog_autoload_if_tp(s->progs.top_memcg_begin, "vmscan", "mm_vmscan_memcg_reclaim_begin");
-	bpf_prog_autoload_if_tp(s->progs.top_memcg_end, "vmscan", "mm_vmscan_memcg_reclaim_end");
-	bpf_prog_autoload_if_tp(s->progs.top_direct_begin, "vmscan", "mm_vmscan_direct_reclaim_begin");
-	bpf_prog_autoload_if_tp(s->progs.top_direct_end, "vmscan", "mm_vmscan_direct_reclaim_end");
-	if (!with_oom || !tracepoint_exists("oom", "mark_victim"))
-		bpf_program__set_autoload(s->progs.top_oom_victim, false);
+	top_choose_hooks(s, with_oom);
 	err = top_bpf__load(s);
 	if (!err)
 		err = top_bpf__attach(s);

@@ -188,6 +188,13 @@ void top_render_json(struct json_writer *w, const struct top_snap *s,
 		     const struct top_view *v);
 void top_render_openmetrics(FILE *f, const struct top_snap *s, const struct top_view *v);
 
+/*
+ * The hooks `top` chooses on this kernel, set on an opened (not loaded)
+ * skeleton (top_collect.c): 0 all there, 1 some missing.
+ */
+struct top_bpf;
+int top_choose_hooks(struct top_bpf *s, bool with_oom);
+
 /* ---- TUI (top_tui.c: the only file that includes curses) -------------- */
 
 struct top_tui_opts {

@@ -766,8 +766,8 @@ static void announce(struct watch_ctx *c, uint32_t unavail, uint32_t partial)
 		fprintf(stderr, "%s: watch: oom: this kernel's mark_victim gives only the pid: "
 			"no rss, and the cgroup is the killing task's\n", prog_name);
 	if (partial & (1u << WATCH_C_LIMIT))
-		fprintf(stderr, "%s: watch: limit: this kernel lacks memcg:count_memcg_events "
-			"or memcg reclaim tracepoints: some limit fields stay 0\n", prog_name);
+		fprintf(stderr, "%s: watch: limit: this kernel feeds no memcg pgscan/pgsteal hook "
+			"or lacks the memcg reclaim tracepoints: some limit fields stay 0\n", prog_name);
 	if (c->pol && !watch_policies_nr(c->pol))
 		fprintf(stderr, "%s: watch: policy: no policy is loaded yet; the actions of "
 			"policies loaded while watching are shown as they come\n", prog_name);

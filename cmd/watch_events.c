@@ -20,6 +20,7 @@
 
 #include "bpfutil.h"
 #include "main.h"
+#include "memcg_hooks.h"
 #include "watch_events.h"
 #include "watch.skel.h"
 
@@ -77,6 +78,7 @@ struct load_plan {
 	uint32_t have;		/* classes */
 	bool oom_task;		/* oom through tp_btf (the victim task) */
 	bool tp_memcg, tp_cnt;	/* tracepoints the limit class can use */
+	enum memcg_scan_via scan;	/* the hook pgscan/pgsteal come through */
 	bool vanish;		/* rmdir only to see the watched cgroup go */
 };
 
@@ -85,24 +87,62 @@ static void autoload(struct bpf_program *p, bool on)
 	bpf_program__set_autoload(p, on);
 }
 
-/* Open and load the skeleton with exactly the programs plan asks for. */
-static int load_plan(const struct watch_filter *f, const struct load_plan *pl,
-		     struct watch_bpf **out)
+/*
+ * Which classes this kernel's hooks can feed (of want), and how: the
+ * plan's hooks and *partial (classes that lose some fields).
+ */
+static uint32_t plan_hooks(uint32_t want, struct load_plan *pl, uint32_t *partial)
 {
-	struct watch_bpf *skel;
+	bool tp_memcg, tp_direct, tp_thr, tp_oom, tp_mkdir, tp_rmdir;
+	uint32_t have = 0;
+
+	tp_memcg = tracepoint_exists("vmscan", "mm_vmscan_memcg_reclaim_begin") &&
+		   tracepoint_exists("vmscan", "mm_vmscan_memcg_reclaim_end");
+	tp_direct = tracepoint_exists("vmscan", "mm_vmscan_direct_reclaim_begin") &&
+		    tracepoint_exists("vmscan", "mm_vmscan_direct_reclaim_end");
+	tp_thr = tracepoint_exists("vmscan", "mm_vmscan_throttled");
+	tp_oom = tracepoint_exists("oom", "mark_victim");
+	/* pgscan/pgsteal: count_memcg_events up to 7.0, lruvec stats from 7.1 */
+	pl->scan = memcg_hooks_scan_via(NULL, 0);
+	pl->tp_cnt = pl->scan != MEMCG_SCAN_NONE;
+	tp_mkdir = tracepoint_exists("cgroup", "cgroup_mkdir");
+	tp_rmdir = tracepoint_exists("cgroup", "cgroup_rmdir");
+	pl->oom_task = tp_oom && mark_victim_has_task();
+	pl->tp_memcg = tp_memcg;
+
+#define CLS(c) (want & (1u << (c)))
+	if (CLS(WATCH_C_RECLAIM) && tp_memcg)
+		have |= 1u << WATCH_C_RECLAIM;
+	if (CLS(WATCH_C_DIRECT) && tp_direct)
+		have |= 1u << WATCH_C_DIRECT;
+	if (CLS(WATCH_C_THROTTLE) && tp_thr)
+		have |= 1u << WATCH_C_THROTTLE;
+	if (CLS(WATCH_C_OOM) && tp_oom) {
+		have |= 1u << WATCH_C_OOM;
+		if (!pl->oom_task)
+			*partial |= 1u << WATCH_C_OOM;
+	}
+	/* limit: hits come from memcg reclaim, pages from the memcg stat hooks */
+	if (CLS(WATCH_C_LIMIT) && (tp_memcg || pl->tp_cnt)) {
+		have |= 1u << WATCH_C_LIMIT;
+		if (!tp_memcg || !pl->tp_cnt)
+			*partial |= 1u << WATCH_C_LIMIT;
+	}
+	if (CLS(WATCH_C_CGROUP) && tp_mkdir && tp_rmdir)
+		have |= 1u << WATCH_C_CGROUP;
+#undef CLS
+	pl->have = have;
+	pl->vanish = false;
+	return have;
+}
+
+/* Autoload exactly the programs of pl (skel opened, not loaded). */
+static void plan_autoload(struct watch_bpf *skel, const struct load_plan *pl)
+{
 	uint32_t have = pl->have;
-	int ret;
 
-	*out = NULL;
-	skel = watch_bpf__open();
-	if (!skel)
-		return -errno;
-	skel->rodata->targ_cgid = f->cgid;
-	skel->rodata->targ_level = f->level;
-	skel->rodata->targ_tgid = f->tgid;
-	skel->rodata->min_lat_ns = f->min_lat_ns;
 	skel->rodata->class_mask = have;
-
+	skel->rodata->memcg_page_shift = memcg_hooks_page_shift();
 #define HAVE(c) (have & (1u << (c)))
 	autoload(skel->progs.watch_memcg_rb, HAVE(WATCH_C_RECLAIM) ||
 		 (HAVE(WATCH_C_LIMIT) && pl->tp_memcg));
@@ -112,11 +152,42 @@ static int load_plan(const struct watch_filter *f, const struct load_plan *pl,
 	autoload(skel->progs.watch_throttle, HAVE(WATCH_C_THROTTLE));
 	autoload(skel->progs.watch_oom_btf, HAVE(WATCH_C_OOM) && pl->oom_task);
 	autoload(skel->progs.watch_oom_tp, HAVE(WATCH_C_OOM) && !pl->oom_task);
-	autoload(skel->progs.watch_memcg_events, HAVE(WATCH_C_LIMIT) && pl->tp_cnt);
+	autoload(skel->progs.watch_memcg_events,
+		 HAVE(WATCH_C_LIMIT) && pl->scan == MEMCG_SCAN_VM_EVENTS);
+	autoload(skel->progs.watch_lruvec_state,
+		 HAVE(WATCH_C_LIMIT) && pl->scan == MEMCG_SCAN_LRUVEC);
 	autoload(skel->progs.watch_mkdir, HAVE(WATCH_C_CGROUP));
 	/* rmdir also tells at once when the watched cgroup goes away */
 	autoload(skel->progs.watch_rmdir, HAVE(WATCH_C_CGROUP) || pl->vanish);
 #undef HAVE
+}
+
+uint32_t watch_choose_hooks(struct watch_bpf *skel, uint32_t want, uint32_t *partial)
+{
+	struct load_plan pl = { 0 };
+	uint32_t have;
+
+	*partial = 0;
+	have = plan_hooks(want, &pl, partial);
+	plan_autoload(skel, &pl);
+	return have;
+}
+
+/* Open and load the skeleton with exactly the programs plan asks for. */
+static int load_plan(const struct watch_filter *f, const struct load_plan *pl,
+		     struct watch_bpf **out)
+{
+	struct watch_bpf *skel;
+	int ret;
+
+	*out = NULL;
+	skel = watch_bpf__open();
+	if (!skel)
+		return -errno;
+	skel->rodata->targ_cgid = f->cgid;
+	skel->rodata->targ_tgid = f->tgid;
+	skel->rodata->min_lat_ns = f->min_lat_ns;
+	plan_autoload(skel, pl);
 
 	ret = watch_bpf__load(skel);
 	if (ret) {
@@ -196,7 +267,6 @@ int watch_open(const struct watch_filter *f, watch_event_fn fn, void *ctx,
 	struct watch_bpf *skel;
 	struct load_plan pl = { 0 };
 	uint32_t want = f->classes, have = 0, failed = 0;
-	bool tp_memcg, tp_direct, tp_thr, tp_oom, tp_cnt, tp_mkdir, tp_rmdir, oom_task;
 	int ret;
 
 	*unavail = *partial = 0;
@@ -208,38 +278,7 @@ int watch_open(const struct watch_filter *f, watch_event_fn fn, void *ctx,
 	s->fn = fn;
 	s->ctx = ctx;
 
-	tp_memcg = tracepoint_exists("vmscan", "mm_vmscan_memcg_reclaim_begin") &&
-		   tracepoint_exists("vmscan", "mm_vmscan_memcg_reclaim_end");
-	tp_direct = tracepoint_exists("vmscan", "mm_vmscan_direct_reclaim_begin") &&
-		    tracepoint_exists("vmscan", "mm_vmscan_direct_reclaim_end");
-	tp_thr = tracepoint_exists("vmscan", "mm_vmscan_throttled");
-	tp_oom = tracepoint_exists("oom", "mark_victim");
-	tp_cnt = tracepoint_exists("memcg", "count_memcg_events");
-	tp_mkdir = tracepoint_exists("cgroup", "cgroup_mkdir");
-	tp_rmdir = tracepoint_exists("cgroup", "cgroup_rmdir");
-	oom_task = tp_oom && mark_victim_has_task();
-
-#define CLS(c) (want & (1u << (c)))
-	if (CLS(WATCH_C_RECLAIM) && tp_memcg)
-		have |= 1u << WATCH_C_RECLAIM;
-	if (CLS(WATCH_C_DIRECT) && tp_direct)
-		have |= 1u << WATCH_C_DIRECT;
-	if (CLS(WATCH_C_THROTTLE) && tp_thr)
-		have |= 1u << WATCH_C_THROTTLE;
-	if (CLS(WATCH_C_OOM) && tp_oom) {
-		have |= 1u << WATCH_C_OOM;
-		if (!oom_task)
-			*partial |= 1u << WATCH_C_OOM;
-	}
-	/* limit: hits come from memcg reclaim, pages from count_memcg_events */
-	if (CLS(WATCH_C_LIMIT) && (tp_memcg || tp_cnt)) {
-		have |= 1u << WATCH_C_LIMIT;
-		if (!tp_memcg || !tp_cnt)
-			*partial |= 1u << WATCH_C_LIMIT;
-	}
-	if (CLS(WATCH_C_CGROUP) && tp_mkdir && tp_rmdir)
-		have |= 1u << WATCH_C_CGROUP;
-#undef CLS
+	have = plan_hooks(want, &pl, partial);
 	*unavail = want & ~have;
 	if (!have) {
 		snprintf(err, errlen, "this kernel has none of the tracepoints the requested classes need");
@@ -247,11 +286,7 @@ int watch_open(const struct watch_filter *f, watch_event_fn fn, void *ctx,
 		return -ENOTSUP;
 	}
 
-	pl.have = have;
-	pl.oom_task = oom_task;
-	pl.tp_memcg = tp_memcg;
-	pl.tp_cnt = tp_cnt;
-	pl.vanish = tp_rmdir && f->cgid;
+	pl.vanish = tracepoint_exists("cgroup", "cgroup_rmdir") && f->cgid;
 	ret = load_degrading(f, &pl, &failed, partial, &skel);
 	if (ret) {
 		snprintf(err, errlen, "loading BPF programs: %s", strerror(-ret));

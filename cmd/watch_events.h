@@ -117,6 +117,14 @@ int watch_read_limit(struct watch_session *s, struct watch_limit_entry **out, si
 void watch_close(struct watch_session *s);
 
 /*
+ * The hooks `watch` chooses on this kernel for the classes want, set on
+ * an opened (not loaded) skeleton: returns the classes it can feed,
+ * *partial those that lose some fields (see watch_open()).
+ */
+struct watch_bpf;
+uint32_t watch_choose_hooks(struct watch_bpf *skel, uint32_t want, uint32_t *partial);
+
+/*
  * ---- policy actions (-e policy) ----------------------------------------
  * Read from the ring buffers of the policies pinned by `memcgctl policy`,
  * not from watch's BPF program; the cgroup subtree and pid filters are

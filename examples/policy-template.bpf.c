@@ -17,8 +17,9 @@
  *     (durations), _pct (percent), _bytes (sizes), "signal"/_signal.
  *   - policy_defaults: a const of that struct, written into policy_config
  *     at load before KEY=VALUE arguments are applied.
- *   - policy_counters, policy_events and policy_cgroup_id: come with
- *     policy_common.bpf.h.  Count what you do; emit one policy_event per
+ *   - policy_counters, policy_events, policy_cgroup_id and memcg_page_shift
+ *     (the page size, set by memcgctl; policy_usage() and friends return
+ *     bytes with it): come with policy_common.bpf.h.  Count what you do; emit one policy_event per
  *     action (policy_act() does both); filter with policy_scope().
  *   - programs: tracepoint/, tp_btf/ or raw_tp/ sections; memcgctl
  *     attaches each one and skips those whose hook this kernel lacks.

@@ -64,6 +64,7 @@ wl=$PID wl_out=$PID_OUT
 wait_ready "$wl_out" || t_fail workload-ready "coldhot never got ready: $(cat "$wl_out")"
 lim0=$(cat "$cg/$LIMIT_FILE") lims0=$(limits_of "$cg")
 ((ANON)) && anon0=$(stat_of "$cg" anon) swap0=$(cat "$cg/memory.swap.current")
+[[ $MEM_V2 == 1 ]] && pgsteal0=$(stat_of "$cg" pgsteal) pgscan0=$(stat_of "$cg" pgscan)
 
 run_mc -j reclaim "$rel" 32M
 check_eq "size-exit-0" 0 "$RC"
@@ -98,6 +99,18 @@ else
 	check_json "size-scanned-ge-reclaimed" '.scanned_pages >= .reclaimed_pages and .efficiency > 0.3'
 fi
 check_json "size-duration" '.duration_ns > 0 and .duration_ns < 30000000000'
+# v2: the kernel's own counters of the subtree moved as much as BPF says.
+# pgscan/pgsteal are vm events up to 7.0 and node stats from 7.1: either
+# way memory.stat has them, and BPF must follow whichever hook carries
+# them (reading memory.stat flushes the stats; 1/8 + 256 pages of slack for
+# the per-CPU batches and the workload's own faults)
+if [[ $MEM_V2 == 1 && -n $pgsteal0 ]]; then
+	steal=$(($(stat_of "$cg" pgsteal) - pgsteal0)) scan=$(($(stat_of "$cg" pgscan) - pgscan0))
+	bsteal=$(jq .reclaimed_pages <<<"$OUT") bscan=$(jq .scanned_pages <<<"$OUT")
+	check "size-pgsteal-agrees-with-memory.stat" near "$bsteal" "$steal" $((steal / 8 + 256))
+	check "size-pgscan-agrees-with-memory.stat" near "$bscan" "$scan" $((scan / 8 + 256))
+	echo "# reclaim: memory.stat pgsteal $steal pgscan $scan, BPF $bsteal $bscan"
+fi
 check_eq "size-limit-unchanged" "$lim0" "$(cat "$cg/$LIMIT_FILE")"
 [[ $MEM_V2 == 1 ]] && check_eq "size-v2-limits-untouched" "$lims0" "$(limits_of "$cg")"
 [[ $MEM_V2 == 1 ]] && check_json "size-v2-method" '.method == "memory.reclaim"'

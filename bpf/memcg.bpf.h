@@ -1,0 +1,422 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The memory cgroup as every memcgctl BPF program sees it, on every kernel
+ * memcgctl runs on (6.1 ... 7.x).  Each difference between kernels is
+ * handled here, once, by a CO-RE existence check resolved at load time
+ * (never by a version number); the comment at each one names the change
+ * it tracks: the mainline release that made it, or, where that is not
+ * known exactly, the Debian kernels whose BTF lacks and has it (6.1,
+ * 6.12, 6.18 and 7.3 were compared).
+ *
+ * Pointers: memcg_task_css(), memcg_css_under() and memcg_css_id() read
+ * with direct (CO-RE relocated) loads, one instruction each, so what they
+ * are given must be a BTF pointer: bpf_get_current_task_btf(), a tp_btf
+ * argument, an iterator's context, or what these functions return.  The
+ * mem_cgroup is reached by pointer arithmetic from its css, so its own
+ * fields are read with bpf_probe_read_kernel (BPF_CORE_READ).
+ *
+ * Load-time inputs (set by user space before load):
+ *   memcg_page_shift   log2 of the page size (page counters count pages)
+ *
+ * Usage: include it instead of vmlinux.h and the libbpf headers (it
+ * includes them); in the loader, set skel->rodata->memcg_page_shift =
+ * memcg_hooks_page_shift() and choose the pgscan hook with
+ * memcg_hooks_scan_via() (cmd/memcg_hooks.h).  A program that still
+ * reads cgroup->ancestors[level] can drop the level and call
+ * memcg_css_under(css, id) instead.
+ */
+#ifndef MEMCGCTL_MEMCG_BPF_H
+#define MEMCGCTL_MEMCG_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+/* Set by user space from sysconf(_SC_PAGESIZE); 0 if it forgot (bytes read 0). */
+const volatile __u32 memcg_page_shift;
+
+/*
+ * The deepest memory cgroup nesting walked, for membership and for
+ * charging an event to every ancestor.  systemd trees are < 10 deep.
+ */
+#define MEMCG_MAX_DEPTH 32
+
+/* ---- task -> css -> mem_cgroup ---------------------------------------- */
+
+/* The memory cgroup css of a task (v1 and v2 alike; not its cgroup2 id). */
+static __always_inline struct cgroup_subsys_state *memcg_task_css(struct task_struct *t)
+{
+	int sid = bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id);
+
+	return t->cgroups->subsys[sid];
+}
+
+/* The cgroup id (kernfs inode, what cgroupfs and `watch` show) of a css. */
+static __always_inline __u64 memcg_css_id(struct cgroup_subsys_state *css)
+{
+	return css->cgroup->kn->id;
+}
+
+/* container_of(css, struct mem_cgroup, css), by this kernel's offset. */
+static __always_inline struct mem_cgroup *memcg_from_css(struct cgroup_subsys_state *css)
+{
+	if (!css)
+		return NULL;
+	return (void *)((char *)css - bpf_core_field_offset(struct mem_cgroup, css));
+}
+
+/*
+ * The one subtree test.  Is css the memory cgroup whose id is want, or one
+ * of its descendants?  Returns that ancestor's css (css itself when want
+ * is 0: everything is in scope), NULL when outside or deeper than
+ * MEMCG_MAX_DEPTH below it.  A cgroup's own css (&cgrp->self) works too:
+ * its parents are the ancestors' own csses.
+ */
+static __always_inline struct cgroup_subsys_state *
+memcg_css_under(struct cgroup_subsys_state *css, __u64 want)
+{
+	if (!want)
+		return css;
+	for (int i = 0; i < MEMCG_MAX_DEPTH && css; i++) {
+		if (memcg_css_id(css) == want)
+			return css;
+		css = css->parent;
+	}
+	return NULL;
+}
+
+/* ---- page counters and limits ------------------------------------------ */
+
+/* page_counter's "no limit" (PAGE_COUNTER_MAX = LONG_MAX / PAGE_SIZE). */
+static __always_inline bool memcg_pc_unlimited(unsigned long pages)
+{
+	return pages >= (~0UL >> 1) >> memcg_page_shift;
+}
+
+static __always_inline __u64 memcg_pages_bytes(unsigned long pages)
+{
+	return (__u64)pages << memcg_page_shift;
+}
+
+/* A limit in bytes, ~0 for none. */
+static __always_inline __u64 memcg_limit_bytes(unsigned long pages)
+{
+	return memcg_pc_unlimited(pages) ? ~0ULL : memcg_pages_bytes(pages);
+}
+
+static __always_inline __u64 memcg_usage(struct mem_cgroup *m)
+{
+	return memcg_pages_bytes(BPF_CORE_READ(m, memory.usage.counter));
+}
+
+static __always_inline __u64 memcg_max(struct mem_cgroup *m)
+{
+	return memcg_limit_bytes(BPF_CORE_READ(m, memory.max));
+}
+
+/*
+ * memory.high.  page_counter.high is in every kernel memcgctl supports
+ * (6.1+); checked anyway, so that a kernel without it costs this helper,
+ * not the whole object.
+ */
+static __always_inline __u64 memcg_high(struct mem_cgroup *m)
+{
+	if (!bpf_core_field_exists(m->memory.high))
+		return ~0ULL;
+	return memcg_limit_bytes(BPF_CORE_READ(m, memory.high));
+}
+
+/*
+ * Swap (v2: memory.swap.*) or memory+swap (v1: memory.memsw.*): the two
+ * page counters share a union in struct mem_cgroup, so the hierarchy the
+ * memcg lives on says which one it is.  In pages.
+ */
+static __always_inline bool memcg_on_v2(struct cgroup_subsys_state *css)
+{
+	/* the default (cgroup2) hierarchy has id 0 */
+	return css->cgroup->root->hierarchy_id == 0;
+}
+
+static __always_inline void memcg_swap_pages(struct mem_cgroup *m, bool v2,
+					     unsigned long *usage, unsigned long *max)
+{
+	if (v2) {
+		*usage = BPF_CORE_READ(m, swap.usage.counter);
+		*max = BPF_CORE_READ(m, swap.max);
+	} else {
+		*usage = BPF_CORE_READ(m, memsw.usage.counter);
+		*max = BPF_CORE_READ(m, memsw.max);
+	}
+}
+
+/*
+ * mem_cgroup.swappiness, the v1 memory.swappiness; -1 where it is gone
+ * (in 6.18's BTF, not in 7.3's).
+ */
+static __always_inline int memcg_swappiness(struct mem_cgroup *m)
+{
+	if (!bpf_core_field_exists(m->swappiness))
+		return -1;
+	return BPF_CORE_READ(m, swappiness);
+}
+
+/* ---- memory events (memory.events, memory.events.local) ---------------- */
+
+/*
+ * The count of one enum memcg_memory_event item, e.g.
+ * memcg_memory_event(m, bpf_core_enum_value(enum memcg_memory_event,
+ * MEMCG_MAX), false).  The array grows with the enum (9 items in 6.1 ..
+ * 6.18, 10 in 7.3): bounded by this kernel's size of it.  -1 or
+ * out-of-range items read 0.
+ */
+static __always_inline __u64 memcg_memory_event(struct mem_cgroup *m, int item, bool local)
+{
+	__u32 n = bpf_core_field_size(m->memory_events) / sizeof(long);
+	long v = 0;
+	char *p;
+
+	if (item < 0 || item >= (int)n)
+		return 0;
+	p = (char *)m + (local ? bpf_core_field_offset(m->memory_events_local)
+			       : bpf_core_field_offset(m->memory_events));
+	bpf_probe_read_kernel(&v, sizeof(v), p + item * sizeof(long));
+	return v > 0 ? v : 0;
+}
+
+/* An enum memcg_memory_event value, -1 where this kernel lacks it. */
+#define MEMCG_MEMORY_EVENT(name)						\
+	(bpf_core_enum_value_exists(enum memcg_memory_event, name) ?		\
+	 (int)bpf_core_enum_value(enum memcg_memory_event, name) : -1)
+
+/* ---- LRU sizes ---------------------------------------------------------- */
+
+/*
+ * mem_cgroup_per_node.lru_zone_size is [MAX_NR_ZONES][NR_LRU_LISTS] in the
+ * source; pahole encodes it as one flat array on most builds and as a 2-D
+ * array on others (Debian's 7.2 build).  A CO-RE access through the wrong
+ * shape fails relocation, so both shapes are described and only the one
+ * this kernel has is used, by byte offset.
+ */
+struct mem_cgroup_per_node___flat {
+	unsigned long lru_zone_size[1];
+} __attribute__((preserve_access_index));
+
+struct mem_cgroup_per_node___2d {
+	unsigned long lru_zone_size[1][1];
+} __attribute__((preserve_access_index));
+
+/*
+ * The memcg's per-node LRU statistics (their first NR_LRU_LISTS items are
+ * the LRU lists in both the node_stat_item and the compact numbering):
+ * embedded in mem_cgroup_per_node up to 6.9, a pointer from 6.10
+ * ("memcg: dynamically allocate lruvec_stats").
+ */
+struct lruvec_stats___memcg {
+	long state[1];
+} __attribute__((preserve_access_index));
+
+struct mem_cgroup_per_node___ptr {
+	struct lruvec_stats___memcg *lruvec_stats;
+} __attribute__((preserve_access_index));
+
+struct mem_cgroup_per_node___emb {
+	struct lruvec_stats___memcg lruvec_stats;
+} __attribute__((preserve_access_index));
+
+#define MEMCG_MAX_ZONES 8
+#define MEMCG_MAX_NODES 8
+
+static __always_inline long memcg_pn_lru_stat(struct mem_cgroup_per_node *pn, int lru)
+{
+	struct lruvec_stats___memcg *ls = NULL;
+	long v = 0;
+
+	if (bpf_core_field_exists(((struct mem_cgroup_per_node___ptr *)0)->lruvec_stats)) {
+		struct mem_cgroup_per_node___ptr *p = (void *)pn;
+
+		ls = BPF_CORE_READ(p, lruvec_stats);
+	} else if (bpf_core_field_exists(((struct mem_cgroup_per_node___emb *)0)->lruvec_stats)) {
+		struct mem_cgroup_per_node___emb *e = (void *)pn;
+
+		ls = &e->lruvec_stats;
+	}
+	if (ls)
+		bpf_probe_read_kernel(&v, sizeof(v), (char *)ls +
+				      bpf_core_field_offset(struct lruvec_stats___memcg, state) +
+				      lru * sizeof(long));
+	return v > 0 ? v : 0;
+}
+
+/* lru_zone_size of this kernel: its byte offset and size, 0 size if none. */
+static __always_inline void memcg_zone_size_field(__u32 *off, __u32 *size)
+{
+	*off = *size = 0;
+	if (bpf_core_field_exists(((struct mem_cgroup_per_node___flat *)0)->lru_zone_size)) {
+		*off = bpf_core_field_offset(struct mem_cgroup_per_node___flat, lru_zone_size);
+		*size = bpf_core_field_size(struct mem_cgroup_per_node___flat, lru_zone_size);
+	} else if (bpf_core_field_exists(((struct mem_cgroup_per_node___2d *)0)->lru_zone_size)) {
+		*off = bpf_core_field_offset(struct mem_cgroup_per_node___2d, lru_zone_size);
+		*size = bpf_core_field_size(struct mem_cgroup_per_node___2d, lru_zone_size);
+	}
+}
+
+/*
+ * File and anon LRU pages of a memcg (its descendants' included) over its
+ * first nr_nodes NUMA nodes.  The exact per-zone lru_zone_size first; it
+ * stays 0 when the multi-gen LRU is on (MGLRU only updates the node
+ * counters), and then the per-node LRU statistics (flushed by reclaim and
+ * every 2 s) are used.  Both 0: unknown.
+ */
+static __always_inline void memcg_lru_pages(struct mem_cgroup *m, __u32 nr_nodes,
+					    __u64 *file, __u64 *anon)
+{
+	int nr_lru = bpf_core_enum_value(enum lru_list, NR_LRU_LISTS);
+	int lru_af = bpf_core_enum_value(enum lru_list, LRU_ACTIVE_FILE);
+	int lru_if = bpf_core_enum_value(enum lru_list, LRU_INACTIVE_FILE);
+	int lru_aa = bpf_core_enum_value(enum lru_list, LRU_ACTIVE_ANON);
+	int lru_ia = bpf_core_enum_value(enum lru_list, LRU_INACTIVE_ANON);
+	struct mem_cgroup_per_node *pn;
+	__u32 off, size, zones;
+
+	*file = *anon = 0;
+	memcg_zone_size_field(&off, &size);
+	zones = nr_lru > 0 ? size / sizeof(unsigned long) / nr_lru : 0;
+	for (__u32 n = 0; n < MEMCG_MAX_NODES && n < nr_nodes; n++) {
+		pn = BPF_CORE_READ(m, nodeinfo[n]);
+		if (!pn)
+			break;
+		for (__u32 z = 0; z < MEMCG_MAX_ZONES && z < zones; z++) {
+			char *row = (char *)pn + off + z * nr_lru * sizeof(unsigned long);
+			unsigned long v[4] = {};
+
+			bpf_probe_read_kernel(&v[0], sizeof(long), row + lru_ia * sizeof(long));
+			bpf_probe_read_kernel(&v[1], sizeof(long), row + lru_aa * sizeof(long));
+			bpf_probe_read_kernel(&v[2], sizeof(long), row + lru_if * sizeof(long));
+			bpf_probe_read_kernel(&v[3], sizeof(long), row + lru_af * sizeof(long));
+			*anon += v[0] + v[1];
+			*file += v[2] + v[3];
+		}
+	}
+	if (*file || *anon)
+		return;
+	for (__u32 n = 0; n < MEMCG_MAX_NODES && n < nr_nodes; n++) {
+		pn = BPF_CORE_READ(m, nodeinfo[n]);
+		if (!pn)
+			break;
+		*anon += memcg_pn_lru_stat(pn, lru_ia) + memcg_pn_lru_stat(pn, lru_aa);
+		*file += memcg_pn_lru_stat(pn, lru_if) + memcg_pn_lru_stat(pn, lru_af);
+	}
+}
+
+/* ---- reclaim counters: pages scanned and stolen -------------------------- */
+
+/*
+ * Where the memcg's pgscan/pgsteal items live:
+ *  - up to 7.0, enum vm_event_item, counted with count_memcg_events()
+ *    (tracepoint memcg:count_memcg_events from 6.14);
+ *  - from 7.1, enum node_stat_item, updated with mod_lruvec_state() and
+ *    seen by memcg:mod_memcg_lruvec_state.
+ * One local flavour of each enum, so that the build machine's vmlinux.h
+ * may have either; each item is relocated only behind its existence check.
+ * The per-reclaimer items: kswapd and direct (every kernel), khugepaged
+ * (not in 6.1, in 6.12), proactive (memory.reclaim; not in 6.12, in
+ * 6.18).  Their sum is memory.stat's pgscan/pgsteal (PGSCAN_ANON/FILE split the same
+ * pages a second way and are not added).
+ */
+enum vm_event_item___memcg {
+	PGSCAN_KSWAPD___ev, PGSCAN_DIRECT___ev, PGSCAN_KHUGEPAGED___ev, PGSCAN_PROACTIVE___ev,
+	PGSTEAL_KSWAPD___ev, PGSTEAL_DIRECT___ev, PGSTEAL_KHUGEPAGED___ev, PGSTEAL_PROACTIVE___ev,
+};
+
+enum node_stat_item___memcg {
+	PGSCAN_KSWAPD___ns, PGSCAN_DIRECT___ns, PGSCAN_KHUGEPAGED___ns, PGSCAN_PROACTIVE___ns,
+	PGSTEAL_KSWAPD___ns, PGSTEAL_DIRECT___ns, PGSTEAL_KHUGEPAGED___ns, PGSTEAL_PROACTIVE___ns,
+};
+
+/* An enumerator's value on this kernel, -1 where its enum lacks it. */
+#define MEMCG_ENUM(etype, name)							\
+	(bpf_core_enum_value_exists(etype, name) ? (int)bpf_core_enum_value(etype, name) : -1)
+
+/* memcg_reclaim_item() flags */
+#define MEMCG_RI_SCAN		1	/* pages scanned */
+#define MEMCG_RI_STEAL		2	/* pages reclaimed */
+#define MEMCG_RI_PROACTIVE	4	/* by memory.reclaim, not by a charge or kswapd */
+
+#define MEMCG_RI_MATCH(item, etype, sfx, r)					\
+	do {									\
+		if ((item) == MEMCG_ENUM(etype, PGSCAN_KSWAPD##sfx) ||		\
+		    (item) == MEMCG_ENUM(etype, PGSCAN_DIRECT##sfx) ||		\
+		    (item) == MEMCG_ENUM(etype, PGSCAN_KHUGEPAGED##sfx))	\
+			(r) = MEMCG_RI_SCAN;					\
+		else if ((item) == MEMCG_ENUM(etype, PGSTEAL_KSWAPD##sfx) ||	\
+			 (item) == MEMCG_ENUM(etype, PGSTEAL_DIRECT##sfx) ||	\
+			 (item) == MEMCG_ENUM(etype, PGSTEAL_KHUGEPAGED##sfx))	\
+			(r) = MEMCG_RI_STEAL;					\
+		else if ((item) == MEMCG_ENUM(etype, PGSCAN_PROACTIVE##sfx))	\
+			(r) = MEMCG_RI_SCAN | MEMCG_RI_PROACTIVE;		\
+		else if ((item) == MEMCG_ENUM(etype, PGSTEAL_PROACTIVE##sfx))	\
+			(r) = MEMCG_RI_STEAL | MEMCG_RI_PROACTIVE;		\
+	} while (0)
+
+/*
+ * Classify an item of a memcg stats hook: 0 (not reclaim) or MEMCG_RI_*.
+ * from_lruvec: the item came from memcg:mod_memcg_lruvec_state (a
+ * node_stat_item), else from memcg:count_memcg_events (a vm_event_item).
+ * User space attaches the hook whose enum has the items on this kernel
+ * (memcg_hooks_scan_via()); the other one classifies nothing.
+ */
+static __always_inline int memcg_reclaim_item(int item, bool from_lruvec)
+{
+	int r = 0;
+
+	if (item < 0)
+		return 0;
+	if (from_lruvec)
+		MEMCG_RI_MATCH(item, enum node_stat_item___memcg, ___ns, r);
+	else
+		MEMCG_RI_MATCH(item, enum vm_event_item___memcg, ___ev, r);
+	return r;
+}
+
+/* ---- vmscan reclaim tracepoints ------------------------------------------ */
+
+/*
+ * memcgctl attaches the vmscan reclaim tracepoints one way, tp_btf, and
+ * reads their arguments here.  From 7.1 begin is (gfp_t, int order,
+ * struct mem_cgroup *) instead of (int order, gfp_t), and end is
+ * (nr_reclaimed, memcg) instead of (nr_reclaimed).  The same change gave
+ * their event class (mm_vmscan_direct_reclaim_begin_template, used by
+ * both the memcg and the direct reclaim tracepoints) a memcg_id field,
+ * and that field's existence is what tells the prototypes apart (clang
+ * 14 cannot emit bpf_core_type_matches()).  ctx is BPF_PROG's ctx.
+ */
+struct trace_event_raw_mm_vmscan_direct_reclaim_begin_template___memcg {
+	__u64 memcg_id;
+} __attribute__((preserve_access_index));
+
+static __always_inline bool memcg_vmscan_args_have_memcg(void)
+{
+	return bpf_core_field_exists(
+		((struct trace_event_raw_mm_vmscan_direct_reclaim_begin_template___memcg *)0)
+			->memcg_id);
+}
+
+static __always_inline void memcg_vmscan_begin_args(__u64 *ctx, int *order, __u64 *gfp)
+{
+	if (memcg_vmscan_args_have_memcg()) {
+		*gfp = (__u32)ctx[0];
+		*order = (int)ctx[1];
+	} else {
+		*order = (int)ctx[0];
+		*gfp = (__u32)ctx[1];
+	}
+}
+
+/* Pages reclaimed, the first argument of both end prototypes. */
+static __always_inline unsigned long memcg_vmscan_end_reclaimed(__u64 *ctx)
+{
+	return ctx[0];
+}
+
+#endif
