@@ -45,3 +45,17 @@ for m in man/*.8; do
 	w=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l "$m" 2>&1 >/dev/null)
 	check_eq "man-renders-clean-$(basename "$m")" "" "$w"
 done
+# the built-ins' parameters: their config struct in bpf/policy.h, their
+# table in memcgctl-policy(8) and what `policy load NAME` completes agree
+for b in preoom pressure; do
+	want=$(awk -v s="struct ${b}_config {" 'index($0, s) == 1 { on = 1; next }
+		on && /^};/ { exit }
+		on { sub(/\/\*.*/, ""); n = $NF; sub(/;$/, "", n); if (n !~ /^__/ && n != "") print n }' bpf/policy.h | sort)
+	check "params-$b-listed" test -n "$want"
+	man=$(awk -v s=".SS $b " 'index($0, s) == 1 { on = 1; next }
+		on && /^\.TS/ { t = 1; next } t && /^\.TE/ { exit }
+		t && /\t/ && !/parameter/ { split($0, f, "\t"); print f[1] }' man/memcgctl-policy.8 | sort)
+	check_eq "man-params-$b" "$(echo $want)" "$(echo $man)"
+	got=$(complete_words "$MEMCGCTL" policy load "$b" "" | grep '=$' | tr -d = | sort)
+	check_eq "completion-params-$b" "$(echo $want)" "$(echo $got)"
+done
