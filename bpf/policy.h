@@ -51,7 +51,7 @@ struct policy_event {
 	/* what preoom saw (0 from other policies; appended: older records are shorter) */
 	__u64 unreclaimable_bytes;	/* estimate of what reclaim cannot free */
 	__u64 headroom_bytes;		/* the headroom below the limit it compared against */
-	__u64 rate_bps;			/* recent growth of the estimate, bytes/s (0: unknown) */
+	__u64 rate_bps;			/* recent growth of usage, bytes/s (0: unknown) */
 };
 
 /*

@@ -17,7 +17,8 @@
  *        unreclaimable = usage - file LRU - min(anon LRU, swap room)
  *    i.e. anonymous and shmem memory that swap cannot take, unevictable
  *    and kernel memory.  When that is within the headroom of the limit the
- *    policy acts; otherwise the check is a near miss.  Page cache is
+ *    policy acts; otherwise the check is a near miss.  Within twice the
+ *    headroom the usage's growth rate is sampled, for the event.  Page cache is
  *    reclaimable, so a cache-heavy cgroup at 95% is never signalled.
  *    memory.high is not the binding limit: exceeding it throttles, it does
  *    not OOM-kill.
@@ -96,7 +97,7 @@ struct preoom_state {
 	__u64 est_ns;
 	__u64 est_usage;
 	__u64 rate_ns;		/* start of the rate sample */
-	__u64 rate_base;	/* unreclaimable at rate_ns */
+	__u64 rate_base;	/* usage at rate_ns */
 	__u64 rate_bps;
 };
 
@@ -451,7 +452,11 @@ static __always_inline void oom_near(struct task_struct *task, int member, bool 
 	cfg = bpf_map_lookup_elem(&policy_config, &zero);
 	if (!cfg || !cfg->enabled || (!cfg->headroom_bytes && !cfg->headroom_pct))
 		return;
-	/* the cheap test: the nearest memcg whose usage is within headroom of max */
+	/*
+	 * The cheap test: the nearest memcg whose usage is within twice the
+	 * headroom of its max (where the growth rate is sampled); nothing
+	 * more unless it is within the headroom.
+	 */
 	css = leaf;
 	for (int i = 0; i < MEMCG_MAX_DEPTH && css; i++) {
 		struct mem_cgroup *c = memcg_from_css(css);
@@ -460,7 +465,7 @@ static __always_inline void oom_near(struct task_struct *task, int member, bool 
 		if (max != ~0ULL) {
 			room = preoom_headroom(cfg, max);
 			usage = memcg_usage(c);
-			if (usage + room >= max) {
+			if (usage + 2 * room >= max) {
 				m = c;
 				break;
 			}
@@ -476,6 +481,18 @@ static __always_inline void oom_near(struct task_struct *task, int member, bool 
 	st = preoom_state_of(memcg_css_id(css), now);
 	if (!st)
 		return;
+	/* usage growth, over samples at least PREOOM_RATE_NS apart */
+	if (!st->rate_ns || now - st->rate_ns >= PREOOM_RATE_NS) {
+		if (st->rate_ns && now - st->rate_ns <= PREOOM_RATE_MAX_NS)
+			st->rate_bps = usage > st->rate_base ?
+				(usage - st->rate_base) * 1000000 / ((now - st->rate_ns) / 1000) : 0;
+		else
+			st->rate_bps = 0;	/* no recent sample: unknown */
+		st->rate_ns = now;
+		st->rate_base = usage;
+	}
+	if (usage + room < max)
+		return;
 	if (st->est_ns && now - st->est_ns < PREOOM_EST_NS && usage < st->est_usage + room / 8)
 		return;
 	st->est_ns = now;
@@ -485,15 +502,6 @@ static __always_inline void oom_near(struct task_struct *task, int member, bool 
 	if (unrecl == ~0ULL) {
 		POLICY_COUNT(near_misses);
 		return;
-	}
-	if (!st->rate_ns || now - st->rate_ns >= PREOOM_RATE_NS) {
-		if (st->rate_ns && now - st->rate_ns <= PREOOM_RATE_MAX_NS)
-			st->rate_bps = unrecl > st->rate_base ?
-				(unrecl - st->rate_base) * 1000000 / ((now - st->rate_ns) / 1000) : 0;
-		else
-			st->rate_bps = 0;	/* no recent sample: unknown */
-		st->rate_ns = now;
-		st->rate_base = unrecl;
 	}
 	if (unrecl + room < max) {
 		POLICY_COUNT(near_misses);
