@@ -436,7 +436,7 @@ int BPF_PROG(policy_oom_end_tk)
 static __always_inline void oom_near(struct task_struct *task, int member, bool task_kfuncs)
 {
 	struct cgroup_subsys_state *leaf, *scope, *css;
-	struct policy_event ev = {};
+	struct policy_event ev;		/* zeroed when used: not on the fault path */
 	struct preoom_config *cfg;
 	struct preoom_state *st;
 	struct mem_cgroup *m = NULL;
@@ -507,6 +507,7 @@ static __always_inline void oom_near(struct task_struct *task, int member, bool 
 		POLICY_COUNT(near_misses);
 		return;
 	}
+	__builtin_memset(&ev, 0, sizeof(ev));
 	ev.usage_bytes = usage;
 	ev.limit_bytes = max;
 	ev.value = unrecl;
