@@ -261,15 +261,9 @@ static __always_inline void memcg_zone_size_field(__u32 *off, __u32 *size)
 	}
 }
 
-/*
- * File and anon LRU pages of a memcg (its descendants' included) over its
- * first nr_nodes NUMA nodes.  The exact per-zone lru_zone_size first; it
- * stays 0 when the multi-gen LRU is on (MGLRU only updates the node
- * counters), and then the per-node LRU statistics (flushed by reclaim and
- * every 2 s) are used.  Both 0: unknown.
- */
-static __always_inline void memcg_lru_pages(struct mem_cgroup *m, __u32 nr_nodes,
-					    __u64 *file, __u64 *anon)
+/* File and anon pages of a memcg from its exact per-zone LRU sizes. */
+static __always_inline void memcg_zone_lru_pages(struct mem_cgroup *m, __u32 nr_nodes,
+						 __u64 *file, __u64 *anon)
 {
 	int nr_lru = bpf_core_enum_value(enum lru_list, NR_LRU_LISTS);
 	int lru_af = bpf_core_enum_value(enum lru_list, LRU_ACTIVE_FILE);
@@ -298,8 +292,19 @@ static __always_inline void memcg_lru_pages(struct mem_cgroup *m, __u32 nr_nodes
 			*file += v[2] + v[3];
 		}
 	}
-	if (*file || *anon)
-		return;
+}
+
+/* The same from the per-node LRU statistics (flushed, hierarchical). */
+static __always_inline void memcg_stat_lru_pages(struct mem_cgroup *m, __u32 nr_nodes,
+						 __u64 *file, __u64 *anon)
+{
+	int lru_af = bpf_core_enum_value(enum lru_list, LRU_ACTIVE_FILE);
+	int lru_if = bpf_core_enum_value(enum lru_list, LRU_INACTIVE_FILE);
+	int lru_aa = bpf_core_enum_value(enum lru_list, LRU_ACTIVE_ANON);
+	int lru_ia = bpf_core_enum_value(enum lru_list, LRU_INACTIVE_ANON);
+	struct mem_cgroup_per_node *pn;
+
+	*file = *anon = 0;
 	for (__u32 n = 0; n < MEMCG_MAX_NODES && n < nr_nodes; n++) {
 		pn = BPF_CORE_READ(m, nodeinfo[n]);
 		if (!pn)
@@ -307,6 +312,107 @@ static __always_inline void memcg_lru_pages(struct mem_cgroup *m, __u32 nr_nodes
 		*anon += memcg_pn_lru_stat(pn, lru_ia) + memcg_pn_lru_stat(pn, lru_aa);
 		*file += memcg_pn_lru_stat(pn, lru_if) + memcg_pn_lru_stat(pn, lru_af);
 	}
+}
+
+/*
+ * File and anon LRU pages of a memcg (its descendants' included) over its
+ * first nr_nodes NUMA nodes.  The exact per-zone lru_zone_size first; it
+ * stays 0 when the multi-gen LRU is on (MGLRU only updates the node
+ * counters), and then the per-node LRU statistics (flushed by reclaim and
+ * every 2 s) are used.  Both 0: unknown.
+ */
+static __always_inline void memcg_lru_pages(struct mem_cgroup *m, __u32 nr_nodes,
+					    __u64 *file, __u64 *anon)
+{
+	memcg_zone_lru_pages(m, nr_nodes, file, anon);
+	if (!*file && !*anon)
+		memcg_stat_lru_pages(m, nr_nodes, file, anon);
+}
+
+/*
+ * The multi-gen LRU's own page counts, exact at every folio move (no
+ * flush): lruvec.lrugen.nr_pages[MAX_NR_GENS][ANON_AND_FILE][MAX_NR_ZONES]
+ * (struct lru_gen_struct up to 6.2, lru_gen_folio since; CONFIG_LRU_GEN).
+ * Flat or nested, like lru_zone_size; MAX_NR_GENS (4) and the type order
+ * (anon 0, file 1) are defines, unchanged since MGLRU was merged in 6.1.
+ */
+#define MEMCG_LRU_GENS 4
+
+struct lru_gen_folio___flat {
+	long nr_pages[1];
+} __attribute__((preserve_access_index));
+
+struct lru_gen_folio___3d {
+	long nr_pages[1][1][1];
+} __attribute__((preserve_access_index));
+
+struct lruvec___flat {
+	struct lru_gen_folio___flat lrugen;
+} __attribute__((preserve_access_index));
+
+struct lruvec___3d {
+	struct lru_gen_folio___3d lrugen;
+} __attribute__((preserve_access_index));
+
+struct mem_cgroup_per_node___lruvec_flat {
+	struct lruvec___flat lruvec;
+} __attribute__((preserve_access_index));
+
+struct mem_cgroup_per_node___lruvec_3d {
+	struct lruvec___3d lruvec;
+} __attribute__((preserve_access_index));
+
+/* File and anon pages on a memcg's own multi-gen lists; both 0 if none. */
+static __always_inline void memcg_lrugen_pages(struct mem_cgroup *m, __u32 nr_nodes,
+					       __u64 *file, __u64 *anon)
+{
+	__u32 off = 0, size = 0, zones;
+	long f = 0, a = 0;
+
+	*file = *anon = 0;
+	if (bpf_core_field_exists(((struct mem_cgroup_per_node___lruvec_flat *)0)->lruvec.lrugen.nr_pages)) {
+		off = bpf_core_field_offset(struct mem_cgroup_per_node___lruvec_flat, lruvec.lrugen.nr_pages);
+		size = bpf_core_field_size(struct mem_cgroup_per_node___lruvec_flat, lruvec.lrugen.nr_pages);
+	} else if (bpf_core_field_exists(((struct mem_cgroup_per_node___lruvec_3d *)0)->lruvec.lrugen.nr_pages)) {
+		off = bpf_core_field_offset(struct mem_cgroup_per_node___lruvec_3d, lruvec.lrugen.nr_pages);
+		size = bpf_core_field_size(struct mem_cgroup_per_node___lruvec_3d, lruvec.lrugen.nr_pages);
+	}
+	zones = size / sizeof(long) / (MEMCG_LRU_GENS * 2);
+	if (zones > MEMCG_MAX_ZONES)
+		zones = MEMCG_MAX_ZONES;
+	for (__u32 n = 0; zones && n < MEMCG_MAX_NODES && n < nr_nodes; n++) {
+		struct mem_cgroup_per_node *pn = BPF_CORE_READ(m, nodeinfo[n]);
+
+		if (!pn)
+			break;
+		for (__u32 g = 0; g < MEMCG_LRU_GENS; g++) {
+			long v[2 * MEMCG_MAX_ZONES] = {};
+			char *row = (char *)pn + off + g * 2 * zones * sizeof(long);
+
+			bpf_probe_read_kernel(v, 2 * zones * sizeof(long), row);
+			for (__u32 z = 0; z < MEMCG_MAX_ZONES && z < zones; z++) {
+				a += v[z];
+				f += v[zones + z];
+			}
+		}
+	}
+	*file = f > 0 ? f : 0;
+	*anon = a > 0 ? a : 0;
+}
+
+/*
+ * memcg_lru_pages() for a decision that cannot wait for the 2 s flush of
+ * the LRU statistics (preoom's charge path): the exact per-zone sizes,
+ * else the multi-gen LRU's exact counts, else the flushed statistics.
+ */
+static __always_inline void memcg_lru_pages_now(struct mem_cgroup *m, __u32 nr_nodes,
+						__u64 *file, __u64 *anon)
+{
+	memcg_zone_lru_pages(m, nr_nodes, file, anon);
+	if (!*file && !*anon)
+		memcg_lrugen_pages(m, nr_nodes, file, anon);
+	if (!*file && !*anon)
+		memcg_stat_lru_pages(m, nr_nodes, file, anon);
 }
 
 /* ---- reclaim counters: pages scanned and stolen -------------------------- */

@@ -19,6 +19,7 @@ enum policy_reason {
 	POLICY_REASON_RECLAIM_STALL = 2,	/* preoom: too much time stalled in reclaim */
 	POLICY_REASON_THRESHOLD = 3,		/* pressure: usage crossed its threshold */
 	POLICY_REASON_HIGH = 4,			/* pressure: usage above memory.high */
+	POLICY_REASON_NEAR_LIMIT = 5,		/* preoom: unreclaimable memory within headroom of max */
 	POLICY_REASON_USER = 100,		/* first reason free for user policies */
 };
 
@@ -47,6 +48,10 @@ struct policy_event {
 	__u32 action;		/* enum policy_action */
 	__u32 __pad;
 	char comm[16];
+	/* what preoom saw (0 from other policies; appended: older records are shorter) */
+	__u64 unreclaimable_bytes;	/* estimate of what reclaim cannot free */
+	__u64 headroom_bytes;		/* the headroom below the limit it compared against */
+	__u64 rate_bps;			/* recent growth of usage, bytes/s (0: unknown) */
 };
 
 /*
@@ -61,6 +66,7 @@ struct policy_counters {
 	__u64 rate_limited;	/* triggers suppressed by interval/once */
 	__u64 errors;		/* signals the kernel refused */
 	__u64 events_lost;	/* events dropped because the ring buffer was full */
+	__u64 near_misses;	/* conditions checked in depth and not acted on (preoom) */
 };
 
 /*
@@ -88,10 +94,12 @@ struct preoom_config {	/* preoom */
 	__u32 min_reclaim_pages;	/* a reclaim freeing fewer pages fails */
 	__u32 failures;			/* consecutive failing reclaims that fire (0: off) */
 	enum preoom_target target;	/* whom to signal (4 bytes, like __u32) */
-	__u32 __pad;
+	__u32 headroom_pct;		/* charge path: headroom, % of memory.max (0: off) */
 	__u64 stall_ns;			/* time in failing reclaims that fires (0: off) */
 	__u64 window_ns;		/* failures and stall older than this are forgotten */
 	__u64 interval_ns;		/* at most one signal per cgroup per interval */
+	__u64 headroom_bytes;		/* charge path: headroom in bytes (0: headroom_pct) */
+	__u64 grace_ns;			/* once=0: at most one signal per process per grace */
 };
 
 struct pressure_config {	/* pressure */

@@ -769,23 +769,28 @@ static int load_params(struct load_ctx *lc, struct obj_params *op, char **kv, in
 }
 
 /*
- * preoom's action comes in two copies: policy_oom_end (the charger, every
- * kernel) and policy_oom_end_tk with its rss_stat tracker policy_oom_rss
- * (charger or largest, needs the task kfuncs).  Where the kfuncs exist
- * the second pair is loaded, whatever target is, so that `set
- * target=largest` works live; elsewhere target=largest is refused.
+ * preoom's actions come in two copies: policy_oom_end and the charge-path
+ * trigger policy_oom_near (the charger, every kernel), and
+ * policy_oom_end_tk and policy_oom_rss, the charge-path trigger with the
+ * largest-process tracker (charger or largest, needs the task kfuncs).
+ * Where the kfuncs exist the second pair is loaded, whatever target is,
+ * so that `set target=largest` works live; elsewhere target=largest is
+ * refused.
  */
 static int choose_target(struct load_ctx *lc, const struct obj_params *op)
 {
 	struct bpf_program *tk = bpf_object__find_program_by_name(lc->obj, "policy_oom_end_tk");
 	struct bpf_program *cur = bpf_object__find_program_by_name(lc->obj, "policy_oom_end");
 	struct bpf_program *rss = bpf_object__find_program_by_name(lc->obj, "policy_oom_rss");
+	struct bpf_program *near = bpf_object__find_program_by_name(lc->obj, "policy_oom_near");
 	const struct policy_param *p = param_named(op->params, op->n, "target");
 
 	if (!tk || !cur)
 		return 0;
 	if (task_kfuncs_available()) {
 		bpf_program__set_autoload(cur, false);
+		if (near)
+			bpf_program__set_autoload(near, false);
 		return 0;
 	}
 	bpf_program__set_autoload(tk, false);
@@ -1524,6 +1529,11 @@ static int print_event(void *ctx, const struct policy_meta *m, const struct poli
 		jsonw_u64_field(json_wtr, "limit", e->limit_bytes);
 		jsonw_u64_field(json_wtr, "value", e->value);
 		jsonw_u64_field(json_wtr, "value2", e->value2);
+		if (e->headroom_bytes) {	/* what preoom saw */
+			jsonw_u64_field(json_wtr, "unreclaimable", e->unreclaimable_bytes);
+			jsonw_u64_field(json_wtr, "headroom", e->headroom_bytes);
+			jsonw_u64_field(json_wtr, "rate", e->rate_bps);
+		}
 		jsonw_end_object(json_wtr);
 		jsonw_end_document(json_wtr);
 	} else {
@@ -1533,6 +1543,14 @@ static int print_event(void *ctx, const struct policy_meta *m, const struct poli
 		       fmt_size(u, sizeof(u), e->usage_bytes),
 		       e->limit_bytes == ~0ULL ? "max" : fmt_size(l, sizeof(l), e->limit_bytes),
 		       e->action == POLICY_ACT_FAILED ? strerror((int)e->value2) : "ok");
+		if (e->headroom_bytes) {
+			char h[UNITS_BUF], r[UNITS_BUF];
+
+			printf("%-12s   unreclaimable %s headroom %s rate %s/s\n", "",
+			       fmt_size(u, sizeof(u), e->unreclaimable_bytes),
+			       fmt_size(h, sizeof(h), e->headroom_bytes),
+			       fmt_size(r, sizeof(r), e->rate_bps));
+		}
 	}
 	return 0;
 }

@@ -87,6 +87,7 @@ const char *policy_reason_name(uint32_t reason)
 	case POLICY_REASON_RECLAIM_STALL: return "reclaim_stall";
 	case POLICY_REASON_THRESHOLD: return "threshold";
 	case POLICY_REASON_HIGH: return "memory_high";
+	case POLICY_REASON_NEAR_LIMIT: return "near_limit";
 	default: return reason >= POLICY_REASON_USER ? "user" : "unknown";
 	}
 }

@@ -53,3 +53,17 @@ check_eq "man-main-write-error-matches" "memcgctl: write error on standard outpu
 check "man-main-json-help" grep -qF '{"help": "' man/memcgctl.8
 got=$("$MEMCGCTL" -j show --help | jq -r 'keys | join(",")')
 check_eq "man-main-json-help-matches" "help" "$got"
+# the built-ins' parameters: their config struct in bpf/policy.h, their
+# table in memcgctl-policy(8) and what `policy load NAME` completes agree
+for b in preoom pressure; do
+	want=$(awk -v s="struct ${b}_config {" 'index($0, s) == 1 { on = 1; next }
+		on && /^};/ { exit }
+		on { sub(/\/\*.*/, ""); n = $NF; sub(/;$/, "", n); if (n !~ /^__/ && n != "") print n }' bpf/policy.h | sort)
+	check "params-$b-listed" test -n "$want"
+	man=$(awk -v s=".SS $b " 'index($0, s) == 1 { on = 1; next }
+		on && /^\.TS/ { t = 1; next } t && /^\.TE/ { exit }
+		t && /\t/ && !/parameter/ { split($0, f, "\t"); print f[1] }' man/memcgctl-policy.8 | sort)
+	check_eq "man-params-$b" "$(echo $want)" "$(echo $man)"
+	got=$(complete_words "$MEMCGCTL" policy load "$b" "" | grep '=$' | tr -d = | sort)
+	check_eq "completion-params-$b" "$(echo $want)" "$(echo $got)"
+done

@@ -52,11 +52,12 @@ pinned_count() { find "$PIN/$1" 2>/dev/null | wc -l; }
 
 # ---- preoom ---------------------------------------------------------------
 # with bpf_send_signal_task (6.13+) preoom's action is policy_oom_end_tk
-# beside the rss_stat tracker policy_oom_rss
+# beside the rss_stat tracker policy_oom_rss; without, policy_oom_end
+# beside the charge-path trigger policy_oom_near
 if [[ $("$MEMCGCTL" -j feature | jq '.kfunc.bpf_send_signal_task') == true ]]; then
 	PEND=policy_oom_end_tk NPROGS=3
 else
-	PEND=policy_oom_end NPROGS=2
+	PEND=policy_oom_end NPROGS=3
 fi
 cg_new preoom 64M || { t_fail setup "cannot create a test cgroup"; exit 0; }
 cg_oom=$CG rel_oom=$CG_REL
@@ -65,7 +66,9 @@ cg_new outside 64M
 cg_out=$CG
 preoom_swap "$cg_out"
 
-run_mc -j policy load preoom name "${P}_oom" cgroup "$rel_oom" interval_ns=100ms
+# headroom_pct=0: the reclaim-failure trigger alone (policy-preoom.sh
+# tests the charge path)
+run_mc -j policy load preoom name "${P}_oom" cgroup "$rel_oom" interval_ns=100ms headroom_pct=0
 check_eq "load-rc" 0 "$RC"
 check_json "load-json" ".name == \"${P}_oom\" and .policy == \"preoom\" and .state == \"active\" and .cgroup == \"$rel_oom\" and .cgroup_id == $(stat -c %i "$cg_oom")"
 check_json "load-param-from-kv" '.parameters.interval_ns == 100000000 and .parameters.signal == 15'
