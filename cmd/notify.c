@@ -254,6 +254,8 @@ static const char *const hook_names[NOTIFY_H_NR] = {
 	[NOTIFY_H_MARK_VICTIM] = "oom:mark_victim",
 	[NOTIFY_H_RMDIR] = "cgroup:cgroup_rmdir",
 	[NOTIFY_H_PROC_FREE] = "sched:sched_process_free",
+	[NOTIFY_H_MEMCG_LRUVEC] = "memcg:mod_memcg_lruvec_state",
+	[NOTIFY_H_MEMCG_STATE] = "memcg:mod_memcg_state",
 };
 
 static void firing_json(struct notify_run *r, const struct notify_cond *c,
@@ -631,17 +633,78 @@ static int rel_level(const char *rel)
 	return level;
 }
 
+/* Which condition kinds a run has: they decide which hooks are loaded. */
+struct notify_needs {
+	bool usage, counters, oom;
+};
+
+/*
+ * Pick the hooks for this kernel and load them.
+ * The usage value is always the page counter, read in the program; a hook
+ * only has to wake it on the cgroup's charge path.  From 6.14 every charge
+ * is followed by a memcg:mod_memcg_lruvec_state or mod_memcg_state update
+ * of the charged memcg on every config; before that, the faults and page-
+ * cache inserts of the cgroup's own tasks are the wake-ups.  Returns 0 or
+ * a negative errno.
+ */
+static int notify_load(struct notify_bpf *skel, struct notify_needs n)
+{
+	bool wake = n.usage || n.counters, memcg_stat;
+	struct bpf_program *prog;
+
+	/* MEMCGCTL_NOTIFY_OLD_HOOKS=1: the pre-6.14 hooks, to test them anywhere */
+	memcg_stat = btf_has_type("btf_trace_mod_memcg_lruvec_state", BTF_KIND_TYPEDEF) &&
+		     btf_has_type("btf_trace_mod_memcg_state", BTF_KIND_TYPEDEF) &&
+		     !getenv("MEMCGCTL_NOTIFY_OLD_HOOKS");
+	bpf_program__set_autoload(skel->progs.notify_memcg_lruvec, wake && memcg_stat);
+	bpf_program__set_autoload(skel->progs.notify_memcg_state, wake && memcg_stat);
+	bpf_program__set_autoload(skel->progs.notify_memcg_events, wake && memcg_stat &&
+				  btf_has_type("btf_trace_count_memcg_events", BTF_KIND_TYPEDEF));
+	bpf_program__set_autoload(skel->progs.notify_rss_stat, n.usage && !memcg_stat);
+	bpf_program__set_autoload(skel->progs.notify_page_cache, n.usage && !memcg_stat);
+	bpf_program__set_autoload(skel->progs.notify_proc_free, n.usage);
+	if (!memcg_stat && n.usage) {
+		static const char lost[] = "no memcg:mod_memcg_lruvec_state (before 6.14): "
+			"usage is evaluated at page faults, page-cache inserts, memcg reclaim "
+			"and exits of the cgroup's own tasks";
+		p_info("notify: %s", lost);
+	}
+	bpf_program__set_autoload(skel->progs.notify_reclaim_begin, wake);
+	bpf_program__set_autoload(skel->progs.notify_reclaim_end, wake);
+	if (n.oom) {
+		bool has_task = mark_victim_has_task();
+
+		bpf_program__set_autoload(skel->progs.notify_mark_victim, has_task);
+		bpf_program__set_autoload(skel->progs.notify_mark_victim_cur, !has_task);
+	} else {
+		bpf_program__set_autoload(skel->progs.notify_mark_victim, false);
+		bpf_program__set_autoload(skel->progs.notify_mark_victim_cur, false);
+	}
+	if (!tracepoint_exists("cgroup", "cgroup_rmdir")) {
+		static const char lost[] = "no cgroup:cgroup_rmdir: removal is not detected";
+
+		bpf_program__set_autoload(skel->progs.notify_rmdir, false);
+		p_info("notify: this kernel has %s", lost);
+	}
+	/* the arming iterator is run by hand over one cgroup, never attached */
+	bpf_program__set_autoattach(skel->progs.notify_arm, false);
+	bpf_object__for_each_program(prog, skel->obj)
+		if (bpf_program__autoload(prog))
+			p_debug("notify: hook %s", bpf_program__section_name(prog));
+	return notify_bpf__load(skel);
+}
+
 static int setup_bpf(struct notify_run *r)
 {
 	struct notify_args *a = r->a;
+	struct notify_needs n = { 0 };
 	struct notify_bpf *skel;
-	bool usage = false, counters = false, oom = false, memcg_tp;
 	int err;
 
 	for (int i = 0; i < a->nr; i++) {
-		usage |= a->conds[i].kind == NOTIFY_K_USAGE;
-		counters |= a->conds[i].kind == NOTIFY_K_MAX || a->conds[i].kind == NOTIFY_K_HIGH;
-		oom |= a->conds[i].kind == NOTIFY_K_OOM_KILL;
+		n.usage |= a->conds[i].kind == NOTIFY_K_USAGE;
+		n.counters |= a->conds[i].kind == NOTIFY_K_MAX || a->conds[i].kind == NOTIFY_K_HIGH;
+		n.oom |= a->conds[i].kind == NOTIFY_K_OOM_KILL;
 	}
 	skel = notify_bpf__open();
 	if (!skel)
@@ -663,58 +726,13 @@ static int setup_bpf(struct notify_run *r)
 		if (a->band_pct)
 			b->flags |= NOTIFY_F_BAND_PCT;
 	}
-
-	/* MEMCGCTL_NOTIFY_OLD_HOOKS=1: the pre-6.14 hooks, to test them anywhere */
-	memcg_tp = tracepoint_exists("memcg", "count_memcg_events") &&
-		   !getenv("MEMCGCTL_NOTIFY_OLD_HOOKS");
-	bpf_program__set_autoload(skel->progs.notify_memcg_events, (usage || counters) && memcg_tp);
-	bpf_program__set_autoload(skel->progs.notify_rss_stat, usage && !memcg_tp);
-	bpf_program__set_autoload(skel->progs.notify_page_cache, usage && !memcg_tp);
-	bpf_program__set_autoload(skel->progs.notify_proc_free, usage && !memcg_tp);
-	if (!memcg_tp && usage)
-		p_info("notify: this kernel has no memcg:count_memcg_events; usage is evaluated "
-		       "at page faults, page-cache inserts, memcg reclaim and exits of the cgroup's tasks");
-	bpf_program__set_autoload(skel->progs.notify_reclaim_begin, usage || counters);
-	bpf_program__set_autoload(skel->progs.notify_reclaim_end, usage || counters);
-	if (oom) {
-		bool has_task = mark_victim_has_task();
-
-		bpf_program__set_autoload(skel->progs.notify_mark_victim, has_task);
-		bpf_program__set_autoload(skel->progs.notify_mark_victim_cur, !has_task);
-	} else {
-		bpf_program__set_autoload(skel->progs.notify_mark_victim, false);
-		bpf_program__set_autoload(skel->progs.notify_mark_victim_cur, false);
-	}
-	if (!tracepoint_exists("cgroup", "cgroup_rmdir")) {
-		bpf_program__set_autoload(skel->progs.notify_rmdir, false);
-		p_info("notify: this kernel has no cgroup:cgroup_rmdir; removal is not detected");
-	}
-
-	err = notify_bpf__load(skel);
+	err = notify_load(skel, n);
 	if (err)
 		return bpf_report_failure("notify", "load", err);
-
-	/* attach one by one: the iterator is run by hand, not attached here */
-	{
-		struct bpf_program *p;
-
-		bpf_object__for_each_program(p, skel->obj) {
-			struct bpf_link *l;
-
-			if (!bpf_program__autoload(p) || p == skel->progs.notify_arm)
-				continue;
-			l = bpf_program__attach(p);
-			if (!l) {
-				err = -errno;
-				p_debug("notify: attach %s: %s", bpf_program__name(p), strerror(-err));
-				return bpf_report_failure("notify", "attach", err);
-			}
-			/* the skeleton's links array owns it: destroyed with the skeleton */
-			for (int i = 0; i < skel->skeleton->prog_cnt; i++)
-				if (*skel->skeleton->progs[i].prog == p)
-					*skel->skeleton->progs[i].link = l;
-		}
-	}
+	/* the skeleton owns the links: destroyed with it */
+	err = notify_bpf__attach(skel);
+	if (err)
+		return bpf_report_failure("notify", "attach", err);
 	return 0;
 }
 
