@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
@@ -32,6 +33,7 @@
 #include "cgroup.h"
 #include "main.h"
 #include "notify_cond.h"
+#include "probe.h"
 #include "units.h"
 #include "notify.skel.h"
 
@@ -639,7 +641,8 @@ struct notify_needs {
 };
 
 /*
- * Pick the hooks for this kernel and load them.
+ * Pick the hooks for this kernel and load them; the command and feature's
+ * probe (p != NULL) share it, so feature judges the programs notify runs.
  * The usage value is always the page counter, read in the program; a hook
  * only has to wake it on the cgroup's charge path.  From 6.14 every charge
  * is followed by a memcg:mod_memcg_lruvec_state or mod_memcg_state update
@@ -647,7 +650,7 @@ struct notify_needs {
  * cache inserts of the cgroup's own tasks are the wake-ups.  Returns 0 or
  * a negative errno.
  */
-static int notify_load(struct notify_bpf *skel, struct notify_needs n)
+static int notify_load(struct notify_bpf *skel, struct notify_needs n, struct cmd_probe *p)
 {
 	bool wake = n.usage || n.counters, memcg_stat;
 	struct bpf_program *prog;
@@ -667,7 +670,10 @@ static int notify_load(struct notify_bpf *skel, struct notify_needs n)
 		static const char lost[] = "no memcg:mod_memcg_lruvec_state (before 6.14): "
 			"usage is evaluated at page faults, page-cache inserts, memcg reclaim "
 			"and exits of the cgroup's own tasks";
-		p_info("notify: %s", lost);
+		if (p)
+			cmd_probe_lost(p, "%s", lost);
+		else
+			p_info("notify: %s", lost);
 	}
 	bpf_program__set_autoload(skel->progs.notify_reclaim_begin, wake);
 	bpf_program__set_autoload(skel->progs.notify_reclaim_end, wake);
@@ -684,7 +690,10 @@ static int notify_load(struct notify_bpf *skel, struct notify_needs n)
 		static const char lost[] = "no cgroup:cgroup_rmdir: removal is not detected";
 
 		bpf_program__set_autoload(skel->progs.notify_rmdir, false);
-		p_info("notify: this kernel has %s", lost);
+		if (p)
+			cmd_probe_lost(p, "%s", lost);
+		else
+			p_info("notify: this kernel has %s", lost);
 	}
 	/* the arming iterator is run by hand over one cgroup, never attached */
 	bpf_program__set_autoattach(skel->progs.notify_arm, false);
@@ -726,7 +735,7 @@ static int setup_bpf(struct notify_run *r)
 		if (a->band_pct)
 			b->flags |= NOTIFY_F_BAND_PCT;
 	}
-	err = notify_load(skel, n);
+	err = notify_load(skel, n, NULL);
 	if (err)
 		return bpf_report_failure("notify", "load", err);
 	/* the skeleton owns the links: destroyed with it */
@@ -734,6 +743,65 @@ static int setup_bpf(struct notify_run *r)
 	if (err)
 		return bpf_report_failure("notify", "attach", err);
 	return 0;
+}
+
+/*
+ * feature's probe: notify's programs for every condition kind, as a run
+ * would load them, armed on the memory root with no condition; then a few
+ * pages faulted in here must wake a charge-path hook, or usage conditions
+ * could never fire on this kernel.
+ */
+int notify_probe(struct cmd_probe *p)
+{
+	static const int wake_hooks[] = { NOTIFY_H_MEMCG_LRUVEC, NOTIFY_H_MEMCG_STATE,
+		NOTIFY_H_MEMCG_EVENTS, NOTIFY_H_RSS_STAT, NOTIFY_H_PAGE_CACHE };
+	struct notify_needs n = { .usage = true, .counters = true, .oom = true };
+	size_t len = 64 * (size_t)sysconf(_SC_PAGESIZE);
+	struct notify_bpf *skel;
+	char err[256];
+	struct cg_env env;
+	struct stat st;
+	uint64_t woke = 0;
+	char *mem;
+	int ret;
+
+	if (cg_env_init(&env, NULL, gopts.cgroup_root, gopts.psi_root, err, sizeof(err)) ||
+	    stat(env.mem_root, &st)) {
+		cmd_probe_fail(p, -ENOENT, "no memory hierarchy");
+		return p->err;
+	}
+	skel = notify_bpf__open();
+	if (!skel) {
+		cmd_probe_fail(p, -errno, "open: %s", strerror(errno));
+		return p->err;
+	}
+	skel->rodata->watch_id = st.st_ino;
+	skel->rodata->watch_level = 0;
+	skel->rodata->page_shift = __builtin_ctzl(sysconf(_SC_PAGESIZE));
+	ret = notify_load(skel, n, p);
+	if (ret) {
+		cmd_probe_fail(p, ret, "load: %s", strerror(-ret));
+		goto out;
+	}
+	ret = notify_bpf__attach(skel);
+	if (ret) {
+		cmd_probe_fail(p, ret, "attach: %s", strerror(-ret));
+		goto out;
+	}
+	skel->bss->armed = 1;
+	mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem != MAP_FAILED) {
+		memset(mem, 1, len);
+		munmap(mem, len);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(wake_hooks); i++)
+		woke += skel->bss->hits[wake_hooks[i]];
+	if (!woke)
+		cmd_probe_lost(p, "no charge-path hook woke on %zu KiB faulted in: usage "
+			       "conditions never fire", len >> 10);
+out:
+	notify_bpf__destroy(skel);
+	return p->err;
 }
 
 /* Run the arming iterator over the watched cgroup; fills snap. */

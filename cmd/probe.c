@@ -5,10 +5,12 @@
  * loaded and attached one at a time, then released.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/vfs.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <bpf/btf.h>
@@ -225,61 +227,196 @@ enum probe_state probe_get(enum probe_id id, const char **why)
 
 /* ---- per-command verdicts ------------------------------------------- */
 
+void cmd_probe_fail(struct cmd_probe *p, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	p->err = err ? err : -EINVAL;
+	va_start(ap, fmt);
+	vsnprintf(p->why, sizeof(p->why), fmt, ap);
+	va_end(ap);
+}
+
+void cmd_probe_lost(struct cmd_probe *p, const char *fmt, ...)
+{
+	size_t n = strlen(p->lost);
+	va_list ap;
+
+	if (n && n + 2 < sizeof(p->lost)) {
+		strcpy(p->lost + n, "; ");
+		n += 2;
+	}
+	va_start(ap, fmt);
+	vsnprintf(p->lost + n, sizeof(p->lost) - n, fmt, ap);
+	va_end(ap);
+}
+
 #define REQ(...) .required = { __VA_ARGS__ }, \
 	.nr_required = sizeof((enum probe_id[]){ __VA_ARGS__ }) / sizeof(enum probe_id)
 #define OPT(...) .optional = { __VA_ARGS__ }, \
-	.nr_optional = sizeof((enum probe_id[]){ __VA_ARGS__ }) / sizeof(enum probe_id)
+	.nr_optional = sizeof((struct probe_opt[]){ __VA_ARGS__ }) / sizeof(struct probe_opt)
 
 const struct probe_cmd probe_cmds[] = {
-	{ .name = "show", REQ(PROBE_MEMCG), OPT(PROBE_PSI),
-	  .degraded_note = "no memory PSI: the psi fields print as '-'" },
+	{ .name = "show", REQ(PROBE_MEMCG),
+	  OPT({ PROBE_PSI, "no memory PSI: the psi fields print as '-'" }) },
 	{ .name = "top", REQ(PROBE_MEMCG),
-	  OPT(PROBE_PSI, PROBE_TP_MEMCG_RECLAIM_B, PROBE_TP_MEMCG_RECLAIM_E, PROBE_TP_DIRECT_RECLAIM_B,
-	      PROBE_TP_DIRECT_RECLAIM_E, PROBE_TP_MARK_VICTIM, PROBE_PROG_TRACEPOINT,
-	      PROBE_PROG_TP_BTF),
-	  .degraded_note = "without the vmscan tracepoints the stall column prints '-'; "
-			   "without tp_btf/mark_victim OOM victims are not attributed by BPF; "
-			   "without PSI the some/full columns print '-'" },
-	{ .name = "feature", REQ(PROBE_BTF), OPT(PROBE_TRACEFS),
-	  .degraded_note = "hook programs cannot be probed without tracefs" },
+	  OPT({ PROBE_PSI, "no memory PSI: the some/full columns print '-'" }),
+	  .probe = top_probe },
+	{ .name = "feature", REQ(PROBE_BTF),
+	  OPT({ PROBE_TRACEFS, "hook programs cannot be probed without tracefs" }) },
 	{ .name = "policy", REQ(PROBE_BTF, PROBE_BPFFS, PROBE_PROG_TP_BTF, PROBE_MAP_RINGBUF,
 				PROBE_HELPER_SEND_SIGNAL),
-	  OPT(PROBE_TP_MEMCG_RECLAIM_B, PROBE_TP_MEMCG_RECLAIM_E, PROBE_KFUNC_SEND_SIGNAL_TASK),
-	  .degraded_note = "no memcg reclaim tracepoints: the preoom built-in cannot load "
-			   "(pressure and user policies still work); no bpf_send_signal_task "
-			   "(6.13+): preoom signals only the charging process (target=largest "
-			   "is refused)" },
+	  OPT({ PROBE_KFUNC_SEND_SIGNAL_TASK, "no bpf_send_signal_task (6.13+): preoom signals "
+	      "only the charging process (target=largest is refused)" }),
+	  .probe = policy_probe },
 	{ .name = "watch", REQ(PROBE_BTF, PROBE_MEMCG, PROBE_MAP_RINGBUF, PROBE_PROG_TRACEPOINT),
-	  OPT(PROBE_TP_MEMCG_RECLAIM_B, PROBE_TP_DIRECT_RECLAIM_B, PROBE_TP_MARK_VICTIM,
-	      PROBE_TP_THROTTLED, PROBE_TP_COUNT_EVENTS, PROBE_TP_CGROUP_MKDIR, PROBE_PROG_TP_BTF),
-	  .degraded_note = "classes whose tracepoint is missing are not watched (limit lacks "
-			   "page counts without memcg:count_memcg_events)" },
+	  OPT({ PROBE_TP_COUNT_EVENTS, "no memcg:count_memcg_events: limit events carry no "
+	      "page counts" }),
+	  .probe = watch_probe },
 	{ .name = "notify",
 	  REQ(PROBE_BTF, PROBE_MEMCG, PROBE_PROG_TP_BTF, PROBE_PROG_ITER_CGROUP, PROBE_MAP_RINGBUF),
-	  OPT(PROBE_TP_COUNT_EVENTS, PROBE_TP_MEMCG_RECLAIM_B, PROBE_TP_MEMCG_RECLAIM_E,
-	      PROBE_TP_MARK_VICTIM, PROBE_TP_CGROUP_RMDIR, PROBE_PSI),
-	  .degraded_note = "without memcg:count_memcg_events (before 6.14) usage is evaluated at "
-			   "page faults, page-cache inserts and memcg reclaim of the cgroup's own "
-			   "tasks; without cgroup_rmdir removal is not seen; without PSI the psi.* "
-			   "conditions are refused" },
+	  OPT({ PROBE_PSI, "no memory PSI: psi.* conditions are refused" }),
+	  .probe = notify_probe },
 	{ .name = "reclaim", REQ(PROBE_MEMCG, PROBE_BTF, PROBE_PROG_TP_BTF, PROBE_TP_MEMCG_RECLAIM_E,
 				 PROBE_TP_LRU_SHRINK_INACT),
-	  OPT(PROBE_MEM_RECLAIM, PROBE_RECLAIM_SWAPPINESS, PROBE_PSI, PROBE_TP_COUNT_EVENTS,
-	      PROBE_TP_MOD_LRUVEC, PROBE_TP_THROTTLED),
-	  .degraded_note = "v1: emulated by lowering the limit, no --swappiness; no memcg:* "
-			   "hooks: scan/steal and refaults from cgroupfs; no PSI: no --auto" },
+	  OPT({ PROBE_MEM_RECLAIM, "no memory.reclaim: emulated by lowering the limit" },
+	      { PROBE_RECLAIM_SWAPPINESS, "memory.reclaim takes no swappiness=: no --swappiness, "
+		"--anon-only or --file-only" },
+	      { PROBE_PSI, "no memory PSI: no --auto" },
+	      { PROBE_TP_THROTTLED, "no vmscan:mm_vmscan_throttled: throttling is not counted" }),
+	  .probe = reclaim_probe },
 };
 const int probe_nr_cmds = ARRAY_SIZE(probe_cmds);
 
+static void join(char *buf, size_t len, const char *sep, const char *s)
+{
+	size_t n = strlen(buf);
+
+	if (n && n + strlen(sep) < len)
+		strcpy(buf + n, sep), n += strlen(sep);
+	snprintf(buf + n, len - n, "%s", s);
+}
+
+/*
+ * Run a command's probe in a child: the command's own load path may print
+ * (its errors, libbpf's log under -d) and keeps process-wide state; none of
+ * that may reach feature's output.  Its stderr goes to a file whose first
+ * "memcgctl: " line explains a failure the probe did not word itself.
+ */
+static void run_cmd_probe(int (*fn)(struct cmd_probe *), struct cmd_probe *res)
+{
+	FILE *errf = tmpfile();
+	char line[512];
+	ssize_t n = -1;
+	int pfd[2], st;
+	pid_t pid;
+
+	memset(res, 0, sizeof(*res));
+	if (!errf || pipe(pfd)) {
+		cmd_probe_fail(res, -errno, "cannot run the probe: %s", strerror(errno));
+		goto out;
+	}
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid == 0) {
+		struct cmd_probe p = { 0 };
+		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+		close(pfd[0]);
+		if (null >= 0)
+			dup2(null, STDOUT_FILENO);
+		dup2(fileno(errf), STDERR_FILENO);
+		gopts.json = false;	/* errors as text, into errf */
+		fn(&p);
+		n = write(pfd[1], &p, sizeof(p));
+		_exit(n == (ssize_t)sizeof(p) ? 0 : 1);
+	}
+	close(pfd[1]);
+	if (pid > 0) {
+		n = read(pfd[0], res, sizeof(*res));
+		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+			;
+	}
+	close(pfd[0]);
+	if (n != (ssize_t)sizeof(*res)) {
+		memset(res, 0, sizeof(*res));
+		cmd_probe_fail(res, -EIO, "the probe died (%s)",
+			       pid < 0 ? strerror(errno) : "signal or crash");
+	}
+	rewind(errf);
+	while (fgets(line, sizeof(line), errf)) {
+		size_t pl = strlen(prog_name);
+
+		if (gopts.debug)
+			fputs(line, stderr);
+		line[strcspn(line, "\n")] = '\0';
+		if (res->err && !res->why[0] && !strncmp(line, prog_name, pl) &&
+		    !strncmp(line + pl, ": ", 2))
+			snprintf(res->why, sizeof(res->why), "%s", line + pl + 2);
+	}
+out:
+	if (errf)
+		fclose(errf);
+	if (res->err && !res->why[0])
+		snprintf(res->why, sizeof(res->why), "%s", strerror(-res->err));
+}
+
+static struct cmd_report reports[ARRAY_SIZE(probe_cmds)];
+static bool reported[ARRAY_SIZE(probe_cmds)];
+
+const struct cmd_report *probe_cmd_report(const struct probe_cmd *c)
+{
+	int idx = c - probe_cmds;
+	struct cmd_report *r = &reports[idx];
+
+	if (reported[idx])
+		return r;
+	reported[idx] = true;
+	memset(r, 0, sizeof(*r));
+	r->verdict = CMD_FULL;
+	for (int i = 0; i < c->nr_required; i++) {
+		const char *why;
+
+		if (probe_get(c->required[i], &why) == PROBE_YES)
+			continue;
+		join(r->missing, sizeof(r->missing), ", ", probe_key(c->required[i]));
+		if (r->verdict != CMD_UNAVAILABLE)
+			r->note[0] = '\0';
+		r->verdict = CMD_UNAVAILABLE;
+	}
+	for (int i = 0; i < c->nr_optional; i++) {
+		if (probe_get(c->optional[i].id, NULL) == PROBE_YES)
+			continue;
+		join(r->missing, sizeof(r->missing), ", ", probe_key(c->optional[i].id));
+		if (r->verdict == CMD_FULL)
+			r->verdict = CMD_DEGRADED;
+		if (r->verdict == CMD_DEGRADED)
+			join(r->note, sizeof(r->note), "; ", c->optional[i].loss);
+	}
+	/* the command's own programs, only when the basics are there */
+	if (r->verdict == CMD_UNAVAILABLE || !c->probe)
+		return r;
+	r->probed = true;
+	run_cmd_probe(c->probe, &r->res);
+	if (r->res.err) {
+		char why[sizeof(r->res.why) + 64];
+
+		r->verdict = CMD_UNAVAILABLE;
+		join(r->missing, sizeof(r->missing), ", ", "programs");
+		snprintf(why, sizeof(why), "its programs do not load or attach here: %s",
+			 r->res.why);
+		snprintf(r->note, sizeof(r->note), "%s", why);
+	} else if (r->res.lost[0]) {
+		r->verdict = CMD_DEGRADED;
+		join(r->note, sizeof(r->note), "; ", r->res.lost);
+	}
+	return r;
+}
+
 enum cmd_verdict probe_cmd_verdict(const struct probe_cmd *c)
 {
-	for (int i = 0; i < c->nr_required; i++)
-		if (probe_get(c->required[i], NULL) != PROBE_YES)
-			return CMD_UNAVAILABLE;
-	for (int i = 0; i < c->nr_optional; i++)
-		if (probe_get(c->optional[i], NULL) != PROBE_YES)
-			return CMD_DEGRADED;
-	return CMD_FULL;
+	return probe_cmd_report(c)->verdict;
 }
 
 const char *probe_verdict_name(enum cmd_verdict v)
