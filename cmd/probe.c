@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
@@ -20,7 +21,9 @@
 #include "cgroup.h"
 #include "main.h"
 #include "probe.h"
+#include "feature.h"
 #include "feature.skel.h"
+#include "feature_kfunc.skel.h"
 
 #ifndef BPF_FS_MAGIC
 #define BPF_FS_MAGIC 0xcafe4a11
@@ -105,6 +108,76 @@ out:
 	return cache[id].state;
 }
 
+/*
+ * The memcg kfuncs (7.0+): in BTF is not callable.  Where BTF has all of
+ * them, feature_kfunc.bpf.c calls each from a sleepable cgroup iterator
+ * over the memory root, as a program of memcgctl would; cached.
+ */
+static enum probe_state memcg_kfuncs_callable(enum probe_id id)
+{
+	static const char *const names[] = { "bpf_get_mem_cgroup", "bpf_put_mem_cgroup",
+		"bpf_mem_cgroup_usage", "bpf_mem_cgroup_page_state", "bpf_mem_cgroup_vm_events",
+		"bpf_mem_cgroup_memory_events", "bpf_mem_cgroup_flush_stats" };
+	static int done, ok;
+	static char why[160];
+	union bpf_iter_link_info linfo = { 0 };
+	LIBBPF_OPTS(bpf_iter_attach_opts, opts);
+	struct feature_kfunc_rec rec = { 0 };
+	struct feature_kfunc_bpf *skel = NULL;
+	struct bpf_link *link = NULL;
+	struct cg_env env;
+	char err[256];
+	int cgfd = -1, fd, ret;
+
+	if (done)
+		goto out;
+	done = 1;
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (!btf_has_type(names[i], BTF_KIND_FUNC)) {
+			snprintf(why, sizeof(why), "in BTF, but %s is not: the set was not called",
+				 names[i]);
+			goto out;
+		}
+	if (cg_env_init(&env, NULL, gopts.cgroup_root, gopts.psi_root, err, sizeof(err)) ||
+	    (cgfd = open(env.mem_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		snprintf(why, sizeof(why), "in BTF; no memory hierarchy to call it on");
+		goto out;
+	}
+	skel = feature_kfunc_bpf__open();
+	ret = skel ? feature_kfunc_bpf__load(skel) : -errno;
+	if (ret) {
+		snprintf(why, sizeof(why), "in BTF, but a program calling it does not load: %s",
+			 strerror(-ret));
+		goto out;
+	}
+	linfo.cgroup.cgroup_fd = cgfd;
+	linfo.cgroup.order = BPF_CGROUP_ITER_SELF_ONLY;
+	opts.link_info = &linfo;
+	opts.link_info_len = sizeof(linfo);
+	link = bpf_program__attach_iter(skel->progs.probe_memcg_kfuncs, &opts);
+	fd = link ? bpf_iter_create(bpf_link__fd(link)) : -1;
+	if (fd < 0) {
+		snprintf(why, sizeof(why), "in BTF, but its iterator does not run: %s",
+			 strerror(errno));
+		goto out;
+	}
+	ret = read(fd, &rec, sizeof(rec));
+	close(fd);
+	if (ret != (int)sizeof(rec) || !rec.ok || !rec.pgfault)
+		snprintf(why, sizeof(why), "in BTF and loaded, but it read no memcg");
+	else
+		ok = 1;
+	p_debug("feature: memcg kfuncs on %s: usage %llu, anon %llu pages, pgfault %llu, max %llu",
+		env.mem_root, (unsigned long long)rec.usage, (unsigned long long)rec.anon,
+		(unsigned long long)rec.pgfault, (unsigned long long)rec.ev_max);
+out:
+	bpf_link__destroy(link);
+	feature_kfunc_bpf__destroy(skel);
+	if (cgfd >= 0)
+		close(cgfd);
+	return ok ? PROBE_YES : no(id, "%s", why);
+}
+
 static bool psi_file_readable(void)
 {
 	struct cg_env env;
@@ -172,9 +245,13 @@ static enum probe_state run_probe(enum probe_id id)
 	}
 	if (!strcmp(probe_defs[id].group, "program"))
 		return probe_prog(id);
-	if (!strcmp(probe_defs[id].group, "kfunc"))
-		return btf_has_type(key, BTF_KIND_FUNC) ? PROBE_YES :
-			no(id, "not in this kernel's BTF (newer kernels only)");
+	if (!strcmp(probe_defs[id].group, "kfunc")) {
+		if (!btf_has_type(key, BTF_KIND_FUNC))
+			return no(id, "not in this kernel's BTF (newer kernels only)");
+		if (!strncmp(key, "bpf_get_mem_cgroup", 18) || !strncmp(key, "bpf_mem_cgroup_", 15))
+			return memcg_kfuncs_callable(id);
+		return PROBE_YES;
+	}
 	if (!strcmp(probe_defs[id].group, "struct_ops"))
 		return btf_has_type(key, BTF_KIND_STRUCT) ? PROBE_YES :
 			no(id, "not in this kernel's BTF (not in mainline yet)");

@@ -45,6 +45,7 @@
 	X(KFUNC_MEMCG_USAGE,   "bpf_mem_cgroup_usage",          "kfunc")	\
 	X(KFUNC_MEMCG_EVENTS,  "bpf_mem_cgroup_memory_events",  "kfunc")	\
 	X(KFUNC_MEMCG_PSTATE,  "bpf_mem_cgroup_page_state",     "kfunc")	\
+	X(KFUNC_MEMCG_VMEV,    "bpf_mem_cgroup_vm_events",      "kfunc")	\
 	X(KFUNC_MEMCG_FLUSH,   "bpf_mem_cgroup_flush_stats",    "kfunc")	\
 	X(STRUCT_OPS_OOM,      "bpf_oom_ops",                   "struct_ops")	\
 	X(STRUCT_OPS_MEMCG,    "memcg_bpf_ops",                 "struct_ops")

@@ -66,6 +66,15 @@ done
 tk=false
 bpftool btf dump file /sys/kernel/btf/vmlinux 2>/dev/null | grep -q "FUNC 'bpf_send_signal_task'" && tk=true
 check_json "kfunc-send-signal-task-agrees-with-btf" ".kfunc.bpf_send_signal_task == $tk"
+# the memcg kfuncs (7.0+): where BTF has them, feature calls them from a
+# program and must find them callable; where it has not, never "yes"
+btfdump=$(bpftool btf dump file /sys/kernel/btf/vmlinux 2>/dev/null)
+for k in bpf_get_mem_cgroup bpf_mem_cgroup_usage bpf_mem_cgroup_page_state \
+	 bpf_mem_cgroup_vm_events bpf_mem_cgroup_memory_events bpf_mem_cgroup_flush_stats; do
+	inbtf=false
+	grep -q "FUNC '$k'" <<<"$btfdump" && inbtf=true
+	check_json "kfunc-$k-callable-iff-in-btf" ".kfunc.$k == $inbtf"
+done
 if [[ $tk == false ]]; then
 	check_json "policy-degraded-without-send-signal-task" '.commands.policy.status == "degraded" and (.commands.policy.missing | test("bpf_send_signal_task"))'
 else
