@@ -83,6 +83,8 @@ fi
 
 # ---- "full" must be true: run each command so judged, briefly, for real ----
 FEAT=$OUT
+jq -r --arg k "$(uname -r)" '.commands | to_entries[] |
+	"     \($k) \(.key): \(.value.status)\(if .value.note then " (\(.value.note))" else "" end)"' <<<"$FEAT"
 status() { jq -r ".commands.$1.status" <<<"$FEAT"; }
 HOG=$MEMCGCTL_TEST_BIN/hog
 M=$((1 << 20))
