@@ -337,8 +337,8 @@ int BPF_PROG(notify_memcg_state, struct mem_cgroup *memcg)
 /*
  * Where the v1 code is built, PGPGOUT is counted right after an uncharge:
  * the one stat update that follows the page counter on the way down (v2's
- * uncharge updates no stat after it).  Without CONFIG_MEMCG_V1 this program
- * returns after one compare.
+ * uncharge updates no stat after it).  Loaded only where the controller is
+ * mounted on v1: elsewhere it would run once per page fault for nothing.
  */
 SEC("tp_btf/count_memcg_events")
 int BPF_PROG(notify_memcg_events, struct mem_cgroup *memcg, int item)

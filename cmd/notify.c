@@ -638,6 +638,7 @@ static int rel_level(const char *rel)
 /* Which condition kinds a run has: they decide which hooks are loaded. */
 struct notify_needs {
 	bool usage, counters, oom;
+	bool v1;		/* the memory controller is mounted on cgroup v1 */
 };
 
 /*
@@ -661,7 +662,13 @@ static int notify_load(struct notify_bpf *skel, struct notify_needs n, struct cm
 		     !getenv("MEMCGCTL_NOTIFY_OLD_HOOKS");
 	bpf_program__set_autoload(skel->progs.notify_memcg_lruvec, wake && memcg_stat);
 	bpf_program__set_autoload(skel->progs.notify_memcg_state, wake && memcg_stat);
-	bpf_program__set_autoload(skel->progs.notify_memcg_events, wake && memcg_stat &&
+	/*
+	 * PGPGOUT (count_memcg_events) is the one update after an uncharge, but
+	 * only the v1 code counts it: where the controller is mounted on v1 that
+	 * code is certainly built; elsewhere the hook would only cost a run per
+	 * page fault (PGFAULT) for nothing notify uses.
+	 */
+	bpf_program__set_autoload(skel->progs.notify_memcg_events, wake && memcg_stat && n.v1 &&
 				  btf_has_type("btf_trace_count_memcg_events", BTF_KIND_TYPEDEF));
 	bpf_program__set_autoload(skel->progs.notify_rss_stat, n.usage && !memcg_stat);
 	bpf_program__set_autoload(skel->progs.notify_page_cache, n.usage && !memcg_stat);
@@ -706,7 +713,7 @@ static int notify_load(struct notify_bpf *skel, struct notify_needs n, struct cm
 static int setup_bpf(struct notify_run *r)
 {
 	struct notify_args *a = r->a;
-	struct notify_needs n = { 0 };
+	struct notify_needs n = { .v1 = !r->env.mem_is_v2 };
 	struct notify_bpf *skel;
 	int err;
 
@@ -775,6 +782,7 @@ int notify_probe(struct cmd_probe *p)
 		cmd_probe_fail(p, -errno, "open: %s", strerror(errno));
 		return p->err;
 	}
+	n.v1 = !env.mem_is_v2;
 	skel->rodata->watch_id = st.st_ino;
 	skel->rodata->watch_level = 0;
 	skel->rodata->page_shift = __builtin_ctzl(sysconf(_SC_PAGESIZE));
