@@ -338,7 +338,8 @@ const struct probe_cmd probe_cmds[] = {
 	  OPT({ PROBE_PSI, "no memory PSI: the psi fields print as '-'" }) },
 	{ .name = "top", REQ(PROBE_MEMCG),
 	  OPT({ PROBE_PSI, "no memory PSI: the some/full columns print '-'" }),
-	  .probe = top_probe },
+	  .probe = top_probe,
+	  .without = "it reads cgroupfs alone: the BPF stall, reclaim and OOM-victim columns print '-'" },
 	{ .name = "feature", REQ(PROBE_BTF),
 	  OPT({ PROBE_TRACEFS, "hook programs cannot be probed without tracefs" }) },
 	{ .name = "policy", REQ(PROBE_BTF, PROBE_BPFFS, PROBE_PROG_TP_BTF, PROBE_MAP_RINGBUF,
@@ -458,8 +459,6 @@ const struct cmd_report *probe_cmd_report(const struct probe_cmd *c)
 		if (probe_get(c->required[i], &why) == PROBE_YES)
 			continue;
 		join(r->missing, sizeof(r->missing), ", ", probe_key(c->required[i]));
-		if (r->verdict != CMD_UNAVAILABLE)
-			r->note[0] = '\0';
 		r->verdict = CMD_UNAVAILABLE;
 	}
 	for (int i = 0; i < c->nr_optional; i++) {
@@ -476,14 +475,23 @@ const struct cmd_report *probe_cmd_report(const struct probe_cmd *c)
 		return r;
 	r->probed = true;
 	run_cmd_probe(c->probe, &r->res);
-	if (r->res.err) {
-		char why[sizeof(r->res.why) + 64];
+	if (r->res.err && c->without) {
+		char note[sizeof(r->res.why) + 256];
+
+		r->verdict = CMD_DEGRADED;
+		join(r->missing, sizeof(r->missing), ", ", "programs");
+		snprintf(note, sizeof(note), "its programs do not load here (%s): %s",
+			 r->res.why, c->without);
+		join(r->note, sizeof(r->note), "; ", note);
+	} else if (r->res.err) {
+		char note[sizeof(r->res.why) + 64];
 
 		r->verdict = CMD_UNAVAILABLE;
 		join(r->missing, sizeof(r->missing), ", ", "programs");
-		snprintf(why, sizeof(why), "its programs do not load or attach here: %s",
+		/* through a copy: why and note are fields of the same object */
+		snprintf(note, sizeof(note), "its programs do not load or attach here: %s",
 			 r->res.why);
-		snprintf(r->note, sizeof(r->note), "%s", why);
+		join(r->note, sizeof(r->note), "; ", note);
 	} else if (r->res.lost[0]) {
 		r->verdict = CMD_DEGRADED;
 		join(r->note, sizeof(r->note), "; ", r->res.lost);

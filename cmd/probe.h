@@ -82,6 +82,7 @@ struct probe_cmd {
 	struct probe_opt optional[12];
 	int nr_optional;
 	int (*probe)(struct cmd_probe *p);	/* its own programs; NULL: it has none */
+	const char *without;	/* it runs without its programs: what that costs */
 };
 extern const struct probe_cmd probe_cmds[];
 extern const int probe_nr_cmds;
