@@ -3,8 +3,10 @@
  * memcgctl notify: usage and event conditions evaluated in the kernel.
  *
  * Every hook here is a moment at which the watched cgroup's state may
- * have changed: a page charged or uncharged (memcg:count_memcg_events
- * PGPGIN/PGPGOUT, which fire after the page counter moved), memcg reclaim
+ * have changed: a page charged or uncharged (memcg:mod_memcg_lruvec_state
+ * and memcg:mod_memcg_state, which follow every charge on every config;
+ * PGPGOUT of memcg:count_memcg_events where the v1 code counts it), a
+ * process freed (its memory is uncharged by then), memcg reclaim
  * starting or ending (after memory.events max/high were raised, and after
  * reclaimed pages were uncharged), an OOM victim chosen, a cgroup removed.
  * Each hook finds the watched cgroup among the ancestors of the memory
@@ -16,8 +18,9 @@
  *
  * Kernels without memcg:* tracepoints (before 6.14) use kmem:rss_stat and
  * filemap:mm_filemap_add_to_page_cache instead, attributed to the current
- * task's memory cgroup, and sched:sched_process_free for the fall when a
- * process exits; user space picks the hooks at load time.
+ * task's memory cgroup; user space picks the hooks at load time.  The value
+ * compared is always the page counter (memcg->memory.usage), whichever hook
+ * woke the program.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
@@ -311,17 +314,42 @@ static __always_inline int evaluate_current(__u32 hook)
 
 /* ---- charge and uncharge (6.14+) ------------------------------------ */
 
-SEC("tp_btf/count_memcg_events")
-int BPF_PROG(notify_memcg_events, struct mem_cgroup *memcg, int item, unsigned long val)
+/*
+ * Every charge is followed by a stat update of the charged memcg: the
+ * NR_ANON_MAPPED / NR_FILE_PAGES / NR_SHMEM / NR_SLAB_* / LRU-size items of
+ * its lruvec, or MEMCG_KMEM / MEMCG_SOCK / MEMCG_SWAP of the memcg itself.
+ * Those are counted by every config, so any of them is a wake-up to re-read
+ * the page counter; no item is special.  (The v1-only PGPGIN/PGPGOUT items
+ * of count_memcg_events never come without CONFIG_MEMCG_V1.)
+ */
+SEC("tp_btf/mod_memcg_lruvec_state")
+int BPF_PROG(notify_memcg_lruvec, struct mem_cgroup *memcg)
 {
-	/* PGPGIN/PGPGOUT are counted right after the page counter moved */
+	return evaluate(&memcg->css, memcg, NOTIFY_H_MEMCG_LRUVEC);
+}
+
+SEC("tp_btf/mod_memcg_state")
+int BPF_PROG(notify_memcg_state, struct mem_cgroup *memcg)
+{
+	return evaluate(&memcg->css, memcg, NOTIFY_H_MEMCG_STATE);
+}
+
+/*
+ * Where the v1 code is built, PGPGOUT is counted right after an uncharge:
+ * the one stat update that follows the page counter on the way down (v2's
+ * uncharge updates no stat after it).  Loaded only where the controller is
+ * mounted on v1: elsewhere it would run once per page fault for nothing.
+ */
+SEC("tp_btf/count_memcg_events")
+int BPF_PROG(notify_memcg_events, struct mem_cgroup *memcg, int item)
+{
 	if (item != bpf_core_enum_value(enum vm_event_item, PGPGIN) &&
 	    item != bpf_core_enum_value(enum vm_event_item, PGPGOUT))
 		return 0;
 	return evaluate(&memcg->css, memcg, NOTIFY_H_MEMCG_EVENTS);
 }
 
-/* ---- older kernels: faults and page cache, by the current task ------ */
+/* ---- before 6.14: faults and page cache, by the current task -------- */
 
 SEC("raw_tp/rss_stat")
 int notify_rss_stat(void *ctx)
@@ -335,7 +363,8 @@ int notify_page_cache(void *ctx)
 	return evaluate_current(NOTIFY_H_PAGE_CACHE);
 }
 
-/* a process's memory is uncharged by the time it is freed: the falling edge */
+/* a process's memory is uncharged by the time it is freed: the falling edge
+ * on every kernel (v2 updates no memcg stat after an uncharge) */
 SEC("tp_btf/sched_process_free")
 int BPF_PROG(notify_proc_free, struct task_struct *p)
 {

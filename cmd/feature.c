@@ -17,8 +17,10 @@ static const struct argp feature_argp = {
 	"Probe the running kernel for everything memcgctl may use: BTF, bpffs, "
 	"tracefs, the cgroup layout, memory PSI, memory.reclaim, each tracepoint, "
 	"hook program types (loaded and attached for real), helpers, kfuncs and "
-	"struct_ops types; then say per command whether it works fully, degraded "
-	"or not at all.\vProgram-type probes need root; without it they say why.",
+	"struct_ops types; then load and attach each command's own programs, with "
+	"the hook choices the command makes, and say per command whether it works "
+	"fully, degraded or not at all.\vProgram probes need root; without it they "
+	"say why.",
 	0, 0, 0
 };
 
@@ -53,21 +55,6 @@ static void print_group_plain(const char *group, const char *title)
 	}
 }
 
-static void missing_list(const struct probe_cmd *c, char *buf, size_t len)
-{
-	buf[0] = '\0';
-	for (int i = 0; i < c->nr_required + c->nr_optional; i++) {
-		enum probe_id id = i < c->nr_required ? c->required[i]
-						      : c->optional[i - c->nr_required];
-
-		if (probe_get(id, NULL) == PROBE_YES)
-			continue;
-		if (buf[0])
-			strncat(buf, ", ", len - strlen(buf) - 1);
-		strncat(buf, probe_key(id), len - strlen(buf) - 1);
-	}
-}
-
 static const char *const groups[][2] = {
 	{ "system", "System" }, { "tracepoint", "Tracepoints" },
 	{ "program", "Program types (loaded and attached)" }, { "map", "Maps" },
@@ -78,7 +65,7 @@ int do_feature(int argc, char **argv)
 {
 	struct cg_env env;
 	struct utsname uts;
-	char err[512], missing[512];
+	char err[512];
 	bool done, have_env;
 	int ret;
 
@@ -110,15 +97,25 @@ int do_feature(int argc, char **argv)
 		jsonw_name(json_wtr, "commands");
 		jsonw_start_object(json_wtr);
 		for (int i = 0; i < probe_nr_cmds; i++) {
-			enum cmd_verdict v = probe_cmd_verdict(&probe_cmds[i]);
+			const struct cmd_report *r = probe_cmd_report(&probe_cmds[i]);
 
 			jsonw_name(json_wtr, probe_cmds[i].name);
 			jsonw_start_object(json_wtr);
-			jsonw_string_field(json_wtr, "status", probe_verdict_name(v));
-			missing_list(&probe_cmds[i], missing, sizeof(missing));
-			jsonw_string_field(json_wtr, "missing", missing);
-			if (v == CMD_DEGRADED)
-				jsonw_string_field(json_wtr, "note", probe_cmds[i].degraded_note);
+			jsonw_string_field(json_wtr, "status", probe_verdict_name(r->verdict));
+			jsonw_string_field(json_wtr, "missing", r->missing);
+			if (r->verdict != CMD_FULL && r->note[0])
+				jsonw_string_field(json_wtr, "note", r->note);
+			if (r->probed) {
+				/* its own programs, loaded with its own hook choices */
+				jsonw_name(json_wtr, "programs");
+				jsonw_start_object(json_wtr);
+				jsonw_bool_field(json_wtr, "loaded", !r->res.err);
+				if (r->res.err)
+					jsonw_string_field(json_wtr, "error", r->res.why);
+				else
+					jsonw_string_field(json_wtr, "lost", r->res.lost);
+				jsonw_end_object(json_wtr);
+			}
 			jsonw_end_object(json_wtr);
 		}
 		jsonw_end_object(json_wtr);
@@ -140,14 +137,15 @@ int do_feature(int argc, char **argv)
 	}
 	printf("Commands:\n");
 	for (int i = 0; i < probe_nr_cmds; i++) {
-		enum cmd_verdict v = probe_cmd_verdict(&probe_cmds[i]);
+		const struct cmd_report *r = probe_cmd_report(&probe_cmds[i]);
 
-		missing_list(&probe_cmds[i], missing, sizeof(missing));
-		printf("  %-10s %s", probe_cmds[i].name, probe_verdict_name(v));
-		if (v == CMD_DEGRADED)
-			printf(" (missing %s: %s)", missing, probe_cmds[i].degraded_note);
-		else if (v == CMD_UNAVAILABLE)
-			printf(" (missing %s)", missing);
+		printf("  %-10s %s", probe_cmds[i].name, probe_verdict_name(r->verdict));
+		if (r->verdict != CMD_FULL) {
+			printf(" (");
+			if (r->missing[0])
+				printf("missing %s%s", r->missing, r->note[0] ? ": " : "");
+			printf("%s)", r->note);
+		}
 		putchar('\n');
 	}
 	return EXIT_OK;

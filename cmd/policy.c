@@ -650,6 +650,9 @@ static int count_nodes(void)
 	return n ? n : 1;
 }
 
+/* Set while feature's probe runs do_load(): load and attach, pin nothing. */
+static struct cmd_probe *load_probe;
+
 /* Disable programs whose hook this kernel lacks; returns how many stay. */
 static int choose_programs(struct bpf_object *obj)
 {
@@ -677,6 +680,9 @@ static int choose_programs(struct bpf_object *obj)
 			bpf_program__set_autoload(prog, false);
 			p_info("policy load: %s: this kernel lacks hook '%s'; the policy runs without it",
 			       bpf_program__name(prog), sec);
+			if (load_probe)
+				cmd_probe_lost(load_probe, "%s runs without hook %s",
+					       bpf_program__name(prog), sec);
 		} else {
 			on++;
 		}
@@ -1061,7 +1067,7 @@ static int do_load(int argc, char **argv)
 	if (ret)
 		return ret;
 	policy_dir(lc.dir, sizeof(lc.dir), lc.name);
-	if (path_exists(lc.dir)) {
+	if (!load_probe && path_exists(lc.dir)) {
 		p_err("policy load: a policy named '%s' is already loaded", lc.name);
 		p_hint("unload it first, or load this one with 'name OTHER'");
 		return EXIT_RUNTIME;
@@ -1130,7 +1136,7 @@ static int do_load(int argc, char **argv)
 		ret = EXIT_UNSUPPORTED;
 		goto out;
 	}
-	ret = pin_root_ensure(err, sizeof(err));
+	ret = load_probe ? 0 : pin_root_ensure(err, sizeof(err));
 	if (ret) {
 		p_err("policy load: %s", err);
 		ret = EXIT_RUNTIME;
@@ -1178,6 +1184,10 @@ static int do_load(int argc, char **argv)
 		}
 		lc.links[lc.nlinks++] = link;
 	}
+	if (load_probe) {
+		ret = EXIT_OK;	/* loaded and attached: the probe's answer; nothing pinned */
+		goto out;
+	}
 
 	/* publish: a failure from here on removes the whole directory */
 	if (mkdir(lc.dir, 0700)) {
@@ -1208,6 +1218,33 @@ out:
 			       esc(lc.policy), lc.have_cg ? esc(lc.cg.rel) : "every cgroup", esc(lc.dir));
 	}
 	return ret;
+}
+
+/*
+ * feature's probe: every built-in through `policy load`'s own path, with
+ * its hook and target choices, loaded and attached but never pinned.
+ */
+int policy_probe(struct cmd_probe *p)
+{
+	int ok = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(builtins); i++) {
+		char *argv[] = { "load", (char *)builtins[i].name, NULL };
+		int ret;
+
+		load_probe = p;
+		ret = do_load(2, argv);
+		load_probe = NULL;
+		if (ret == EXIT_OK)
+			ok++;
+		else
+			cmd_probe_lost(p, "the built-in %s does not load here (exit %d; "
+				       "'policy load %s' says why)", builtins[i].name, ret,
+				       builtins[i].name);
+	}
+	if (!ok)
+		cmd_probe_fail(p, -ENOTSUP, "no built-in policy loads");
+	return p->err;
 }
 
 /* ---- list / show / set / unload / events ---------------------------- */

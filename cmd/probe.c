@@ -5,12 +5,15 @@
  * loaded and attached one at a time, then released.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/vfs.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
@@ -18,7 +21,9 @@
 #include "cgroup.h"
 #include "main.h"
 #include "probe.h"
+#include "feature.h"
 #include "feature.skel.h"
+#include "feature_kfunc.skel.h"
 
 #ifndef BPF_FS_MAGIC
 #define BPF_FS_MAGIC 0xcafe4a11
@@ -103,6 +108,76 @@ out:
 	return cache[id].state;
 }
 
+/*
+ * The memcg kfuncs (7.0+): in BTF is not callable.  Where BTF has all of
+ * them, feature_kfunc.bpf.c calls each from a sleepable cgroup iterator
+ * over the memory root, as a program of memcgctl would; cached.
+ */
+static enum probe_state memcg_kfuncs_callable(enum probe_id id)
+{
+	static const char *const names[] = { "bpf_get_mem_cgroup", "bpf_put_mem_cgroup",
+		"bpf_mem_cgroup_usage", "bpf_mem_cgroup_page_state", "bpf_mem_cgroup_vm_events",
+		"bpf_mem_cgroup_memory_events", "bpf_mem_cgroup_flush_stats" };
+	static int done, ok;
+	static char why[160];
+	union bpf_iter_link_info linfo = { 0 };
+	LIBBPF_OPTS(bpf_iter_attach_opts, opts);
+	struct feature_kfunc_rec rec = { 0 };
+	struct feature_kfunc_bpf *skel = NULL;
+	struct bpf_link *link = NULL;
+	struct cg_env env;
+	char err[256];
+	int cgfd = -1, fd, ret;
+
+	if (done)
+		goto out;
+	done = 1;
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (!btf_has_type(names[i], BTF_KIND_FUNC)) {
+			snprintf(why, sizeof(why), "in BTF, but %s is not: the set was not called",
+				 names[i]);
+			goto out;
+		}
+	if (cg_env_init(&env, NULL, gopts.cgroup_root, gopts.psi_root, err, sizeof(err)) ||
+	    (cgfd = open(env.mem_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		snprintf(why, sizeof(why), "in BTF; no memory hierarchy to call it on");
+		goto out;
+	}
+	skel = feature_kfunc_bpf__open();
+	ret = skel ? feature_kfunc_bpf__load(skel) : -errno;
+	if (ret) {
+		snprintf(why, sizeof(why), "in BTF, but a program calling it does not load: %s",
+			 strerror(-ret));
+		goto out;
+	}
+	linfo.cgroup.cgroup_fd = cgfd;
+	linfo.cgroup.order = BPF_CGROUP_ITER_SELF_ONLY;
+	opts.link_info = &linfo;
+	opts.link_info_len = sizeof(linfo);
+	link = bpf_program__attach_iter(skel->progs.probe_memcg_kfuncs, &opts);
+	fd = link ? bpf_iter_create(bpf_link__fd(link)) : -1;
+	if (fd < 0) {
+		snprintf(why, sizeof(why), "in BTF, but its iterator does not run: %s",
+			 strerror(errno));
+		goto out;
+	}
+	ret = read(fd, &rec, sizeof(rec));
+	close(fd);
+	if (ret != (int)sizeof(rec) || !rec.ok || !rec.pgfault)
+		snprintf(why, sizeof(why), "in BTF and loaded, but it read no memcg");
+	else
+		ok = 1;
+	p_debug("feature: memcg kfuncs on %s: usage %llu, anon %llu pages, pgfault %llu, max %llu",
+		env.mem_root, (unsigned long long)rec.usage, (unsigned long long)rec.anon,
+		(unsigned long long)rec.pgfault, (unsigned long long)rec.ev_max);
+out:
+	bpf_link__destroy(link);
+	feature_kfunc_bpf__destroy(skel);
+	if (cgfd >= 0)
+		close(cgfd);
+	return ok ? PROBE_YES : no(id, "%s", why);
+}
+
 static bool psi_file_readable(void)
 {
 	struct cg_env env;
@@ -170,9 +245,13 @@ static enum probe_state run_probe(enum probe_id id)
 	}
 	if (!strcmp(probe_defs[id].group, "program"))
 		return probe_prog(id);
-	if (!strcmp(probe_defs[id].group, "kfunc"))
-		return btf_has_type(key, BTF_KIND_FUNC) ? PROBE_YES :
-			no(id, "not in this kernel's BTF (newer kernels only)");
+	if (!strcmp(probe_defs[id].group, "kfunc")) {
+		if (!btf_has_type(key, BTF_KIND_FUNC))
+			return no(id, "not in this kernel's BTF (newer kernels only)");
+		if (!strncmp(key, "bpf_get_mem_cgroup", 18) || !strncmp(key, "bpf_mem_cgroup_", 15))
+			return memcg_kfuncs_callable(id);
+		return PROBE_YES;
+	}
 	if (!strcmp(probe_defs[id].group, "struct_ops"))
 		return btf_has_type(key, BTF_KIND_STRUCT) ? PROBE_YES :
 			no(id, "not in this kernel's BTF (not in mainline yet)");
@@ -225,61 +304,204 @@ enum probe_state probe_get(enum probe_id id, const char **why)
 
 /* ---- per-command verdicts ------------------------------------------- */
 
+void cmd_probe_fail(struct cmd_probe *p, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	p->err = err ? err : -EINVAL;
+	va_start(ap, fmt);
+	vsnprintf(p->why, sizeof(p->why), fmt, ap);
+	va_end(ap);
+}
+
+void cmd_probe_lost(struct cmd_probe *p, const char *fmt, ...)
+{
+	size_t n = strlen(p->lost);
+	va_list ap;
+
+	if (n && n + 2 < sizeof(p->lost)) {
+		strcpy(p->lost + n, "; ");
+		n += 2;
+	}
+	va_start(ap, fmt);
+	vsnprintf(p->lost + n, sizeof(p->lost) - n, fmt, ap);
+	va_end(ap);
+}
+
 #define REQ(...) .required = { __VA_ARGS__ }, \
 	.nr_required = sizeof((enum probe_id[]){ __VA_ARGS__ }) / sizeof(enum probe_id)
 #define OPT(...) .optional = { __VA_ARGS__ }, \
-	.nr_optional = sizeof((enum probe_id[]){ __VA_ARGS__ }) / sizeof(enum probe_id)
+	.nr_optional = sizeof((struct probe_opt[]){ __VA_ARGS__ }) / sizeof(struct probe_opt)
 
 const struct probe_cmd probe_cmds[] = {
-	{ .name = "show", REQ(PROBE_MEMCG), OPT(PROBE_PSI),
-	  .degraded_note = "no memory PSI: the psi fields print as '-'" },
+	{ .name = "show", REQ(PROBE_MEMCG),
+	  OPT({ PROBE_PSI, "no memory PSI: the psi fields print as '-'" }) },
 	{ .name = "top", REQ(PROBE_MEMCG),
-	  OPT(PROBE_PSI, PROBE_TP_MEMCG_RECLAIM_B, PROBE_TP_MEMCG_RECLAIM_E, PROBE_TP_DIRECT_RECLAIM_B,
-	      PROBE_TP_DIRECT_RECLAIM_E, PROBE_TP_MARK_VICTIM, PROBE_PROG_TRACEPOINT,
-	      PROBE_PROG_TP_BTF),
-	  .degraded_note = "without the vmscan tracepoints the stall column prints '-'; "
-			   "without tp_btf/mark_victim OOM victims are not attributed by BPF; "
-			   "without PSI the some/full columns print '-'" },
-	{ .name = "feature", REQ(PROBE_BTF), OPT(PROBE_TRACEFS),
-	  .degraded_note = "hook programs cannot be probed without tracefs" },
+	  OPT({ PROBE_PSI, "no memory PSI: the some/full columns print '-'" }),
+	  .probe = top_probe,
+	  .without = "it reads cgroupfs alone: the BPF stall, reclaim and OOM-victim columns print '-'" },
+	{ .name = "feature", REQ(PROBE_BTF),
+	  OPT({ PROBE_TRACEFS, "hook programs cannot be probed without tracefs" }) },
 	{ .name = "policy", REQ(PROBE_BTF, PROBE_BPFFS, PROBE_PROG_TP_BTF, PROBE_MAP_RINGBUF,
 				PROBE_HELPER_SEND_SIGNAL),
-	  OPT(PROBE_TP_MEMCG_RECLAIM_B, PROBE_TP_MEMCG_RECLAIM_E, PROBE_KFUNC_SEND_SIGNAL_TASK),
-	  .degraded_note = "no memcg reclaim tracepoints: the preoom built-in cannot load "
-			   "(pressure and user policies still work); no bpf_send_signal_task "
-			   "(6.13+): preoom signals only the charging process (target=largest "
-			   "is refused)" },
+	  OPT({ PROBE_KFUNC_SEND_SIGNAL_TASK, "no bpf_send_signal_task (6.13+): preoom signals "
+	      "only the charging process (target=largest is refused)" }),
+	  .probe = policy_probe },
 	{ .name = "watch", REQ(PROBE_BTF, PROBE_MEMCG, PROBE_MAP_RINGBUF, PROBE_PROG_TRACEPOINT),
-	  OPT(PROBE_TP_MEMCG_RECLAIM_B, PROBE_TP_DIRECT_RECLAIM_B, PROBE_TP_MARK_VICTIM,
-	      PROBE_TP_THROTTLED, PROBE_TP_COUNT_EVENTS, PROBE_TP_CGROUP_MKDIR, PROBE_PROG_TP_BTF),
-	  .degraded_note = "classes whose tracepoint is missing are not watched (limit lacks "
-			   "page counts without memcg:count_memcg_events)" },
+	  OPT({ PROBE_TP_COUNT_EVENTS, "no memcg:count_memcg_events: limit events carry no "
+	      "page counts" }),
+	  .probe = watch_probe },
 	{ .name = "notify",
 	  REQ(PROBE_BTF, PROBE_MEMCG, PROBE_PROG_TP_BTF, PROBE_PROG_ITER_CGROUP, PROBE_MAP_RINGBUF),
-	  OPT(PROBE_TP_COUNT_EVENTS, PROBE_TP_MEMCG_RECLAIM_B, PROBE_TP_MEMCG_RECLAIM_E,
-	      PROBE_TP_MARK_VICTIM, PROBE_TP_CGROUP_RMDIR, PROBE_PSI),
-	  .degraded_note = "without memcg:count_memcg_events (before 6.14) usage is evaluated at "
-			   "page faults, page-cache inserts and memcg reclaim of the cgroup's own "
-			   "tasks; without cgroup_rmdir removal is not seen; without PSI the psi.* "
-			   "conditions are refused" },
+	  OPT({ PROBE_PSI, "no memory PSI: psi.* conditions are refused" }),
+	  .probe = notify_probe },
 	{ .name = "reclaim", REQ(PROBE_MEMCG, PROBE_BTF, PROBE_PROG_TP_BTF, PROBE_TP_MEMCG_RECLAIM_E,
 				 PROBE_TP_LRU_SHRINK_INACT),
-	  OPT(PROBE_MEM_RECLAIM, PROBE_RECLAIM_SWAPPINESS, PROBE_PSI, PROBE_TP_COUNT_EVENTS,
-	      PROBE_TP_MOD_LRUVEC, PROBE_TP_THROTTLED),
-	  .degraded_note = "v1: emulated by lowering the limit, no --swappiness; no memcg:* "
-			   "hooks: scan/steal and refaults from cgroupfs; no PSI: no --auto" },
+	  OPT({ PROBE_MEM_RECLAIM, "no memory.reclaim: emulated by lowering the limit" },
+	      { PROBE_RECLAIM_SWAPPINESS, "memory.reclaim takes no swappiness=: no --swappiness, "
+		"--anon-only or --file-only" },
+	      { PROBE_PSI, "no memory PSI: no --auto" },
+	      { PROBE_TP_THROTTLED, "no vmscan:mm_vmscan_throttled: throttling is not counted" }),
+	  .probe = reclaim_probe },
 };
 const int probe_nr_cmds = ARRAY_SIZE(probe_cmds);
 
+static void join(char *buf, size_t len, const char *sep, const char *s)
+{
+	size_t n = strlen(buf);
+
+	if (n && n + strlen(sep) < len)
+		strcpy(buf + n, sep), n += strlen(sep);
+	snprintf(buf + n, len - n, "%s", s);
+}
+
+/*
+ * Run a command's probe in a child: the command's own load path may print
+ * (its errors, libbpf's log under -d) and keeps process-wide state; none of
+ * that may reach feature's output.  Its stderr goes to a file whose first
+ * "memcgctl: " line explains a failure the probe did not word itself.
+ */
+static void run_cmd_probe(int (*fn)(struct cmd_probe *), struct cmd_probe *res)
+{
+	FILE *errf = tmpfile();
+	char line[512];
+	ssize_t n = -1;
+	int pfd[2], st;
+	pid_t pid;
+
+	memset(res, 0, sizeof(*res));
+	if (!errf || pipe(pfd)) {
+		cmd_probe_fail(res, -errno, "cannot run the probe: %s", strerror(errno));
+		goto out;
+	}
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid == 0) {
+		struct cmd_probe p = { 0 };
+		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+		close(pfd[0]);
+		if (null >= 0)
+			dup2(null, STDOUT_FILENO);
+		dup2(fileno(errf), STDERR_FILENO);
+		gopts.json = false;	/* errors as text, into errf */
+		fn(&p);
+		n = write(pfd[1], &p, sizeof(p));
+		_exit(n == (ssize_t)sizeof(p) ? 0 : 1);
+	}
+	close(pfd[1]);
+	if (pid > 0) {
+		n = read(pfd[0], res, sizeof(*res));
+		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+			;
+	}
+	close(pfd[0]);
+	if (n != (ssize_t)sizeof(*res)) {
+		memset(res, 0, sizeof(*res));
+		cmd_probe_fail(res, -EIO, "the probe died (%s)",
+			       pid < 0 ? strerror(errno) : "signal or crash");
+	}
+	rewind(errf);
+	while (fgets(line, sizeof(line), errf)) {
+		size_t pl = strlen(prog_name);
+
+		if (gopts.debug)
+			fputs(line, stderr);
+		line[strcspn(line, "\n")] = '\0';
+		if (res->err && !res->why[0] && !strncmp(line, prog_name, pl) &&
+		    !strncmp(line + pl, ": ", 2))
+			snprintf(res->why, sizeof(res->why), "%s", line + pl + 2);
+	}
+out:
+	if (errf)
+		fclose(errf);
+	if (res->err && !res->why[0])
+		snprintf(res->why, sizeof(res->why), "%s", strerror(-res->err));
+}
+
+static struct cmd_report reports[ARRAY_SIZE(probe_cmds)];
+static bool reported[ARRAY_SIZE(probe_cmds)];
+
+const struct cmd_report *probe_cmd_report(const struct probe_cmd *c)
+{
+	int idx = c - probe_cmds;
+	struct cmd_report *r = &reports[idx];
+
+	if (reported[idx])
+		return r;
+	reported[idx] = true;
+	memset(r, 0, sizeof(*r));
+	r->verdict = CMD_FULL;
+	for (int i = 0; i < c->nr_required; i++) {
+		const char *why;
+
+		if (probe_get(c->required[i], &why) == PROBE_YES)
+			continue;
+		join(r->missing, sizeof(r->missing), ", ", probe_key(c->required[i]));
+		r->verdict = CMD_UNAVAILABLE;
+	}
+	for (int i = 0; i < c->nr_optional; i++) {
+		if (probe_get(c->optional[i].id, NULL) == PROBE_YES)
+			continue;
+		join(r->missing, sizeof(r->missing), ", ", probe_key(c->optional[i].id));
+		if (r->verdict == CMD_FULL)
+			r->verdict = CMD_DEGRADED;
+		if (r->verdict == CMD_DEGRADED)
+			join(r->note, sizeof(r->note), "; ", c->optional[i].loss);
+	}
+	/* the command's own programs, only when the basics are there */
+	if (r->verdict == CMD_UNAVAILABLE || !c->probe)
+		return r;
+	r->probed = true;
+	run_cmd_probe(c->probe, &r->res);
+	if (r->res.err && c->without) {
+		char note[sizeof(r->res.why) + 256];
+
+		r->verdict = CMD_DEGRADED;
+		join(r->missing, sizeof(r->missing), ", ", "programs");
+		snprintf(note, sizeof(note), "its programs do not load here (%s): %s",
+			 r->res.why, c->without);
+		join(r->note, sizeof(r->note), "; ", note);
+	} else if (r->res.err) {
+		char note[sizeof(r->res.why) + 64];
+
+		r->verdict = CMD_UNAVAILABLE;
+		join(r->missing, sizeof(r->missing), ", ", "programs");
+		/* through a copy: why and note are fields of the same object */
+		snprintf(note, sizeof(note), "its programs do not load or attach here: %s",
+			 r->res.why);
+		join(r->note, sizeof(r->note), "; ", note);
+	} else if (r->res.lost[0]) {
+		r->verdict = CMD_DEGRADED;
+		join(r->note, sizeof(r->note), "; ", r->res.lost);
+	}
+	return r;
+}
+
 enum cmd_verdict probe_cmd_verdict(const struct probe_cmd *c)
 {
-	for (int i = 0; i < c->nr_required; i++)
-		if (probe_get(c->required[i], NULL) != PROBE_YES)
-			return CMD_UNAVAILABLE;
-	for (int i = 0; i < c->nr_optional; i++)
-		if (probe_get(c->optional[i], NULL) != PROBE_YES)
-			return CMD_DEGRADED;
-	return CMD_FULL;
+	return probe_cmd_report(c)->verdict;
 }
 
 const char *probe_verdict_name(enum cmd_verdict v)

@@ -45,6 +45,7 @@
 	X(KFUNC_MEMCG_USAGE,   "bpf_mem_cgroup_usage",          "kfunc")	\
 	X(KFUNC_MEMCG_EVENTS,  "bpf_mem_cgroup_memory_events",  "kfunc")	\
 	X(KFUNC_MEMCG_PSTATE,  "bpf_mem_cgroup_page_state",     "kfunc")	\
+	X(KFUNC_MEMCG_VMEV,    "bpf_mem_cgroup_vm_events",      "kfunc")	\
 	X(KFUNC_MEMCG_FLUSH,   "bpf_mem_cgroup_flush_stats",    "kfunc")	\
 	X(STRUCT_OPS_OOM,      "bpf_oom_ops",                   "struct_ops")	\
 	X(STRUCT_OPS_MEMCG,    "memcg_bpf_ops",                 "struct_ops")
@@ -64,22 +65,61 @@ const char *probe_group(enum probe_id id);
 enum probe_state probe_get(enum probe_id id, const char **why);
 
 /*
- * Per-command verdicts: a command works fully when every required and
- * optional probe says yes, degraded when only optional ones fail, and
- * not at all when a required one fails.
+ * Per-command verdicts: a command is unavailable when a required probe
+ * says no or its own programs (cmd_probe below) do not load and attach;
+ * degraded when an optional probe says no or its programs lose something
+ * on this kernel; full otherwise.
  */
+struct probe_opt {
+	enum probe_id id;
+	const char *loss;	/* what the command lacks without it */
+};
+struct cmd_probe;
 struct probe_cmd {
 	const char *name;
 	enum probe_id required[8];
 	int nr_required;
-	enum probe_id optional[12];
+	struct probe_opt optional[12];
 	int nr_optional;
-	const char *degraded_note;	/* what is lost when optional ones fail */
+	int (*probe)(struct cmd_probe *p);	/* its own programs; NULL: it has none */
+	const char *without;	/* it runs without its programs: what that costs */
 };
 extern const struct probe_cmd probe_cmds[];
 extern const int probe_nr_cmds;
 
+/*
+ * What a command's own programs did on this kernel: each BPF-backed command
+ * exposes <cmd>_probe(), which opens its skeleton, makes the hook choices
+ * the command itself would make, loads, attaches (and, where cheap, checks
+ * that its key events arrive), then destroys everything.
+ */
+struct cmd_probe {
+	int err;		/* 0: loaded and attached; else a negative errno */
+	char why[200];		/* err: the step that failed and why */
+	char lost[400];		/* loaded, but this is lost on this kernel; "" = nothing */
+};
+void cmd_probe_fail(struct cmd_probe *p, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void cmd_probe_lost(struct cmd_probe *p, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+int notify_probe(struct cmd_probe *p);
+int watch_probe(struct cmd_probe *p);
+int top_probe(struct cmd_probe *p);
+int reclaim_probe(struct cmd_probe *p);
+int policy_probe(struct cmd_probe *p);
+
 enum cmd_verdict { CMD_FULL, CMD_DEGRADED, CMD_UNAVAILABLE };
+
+/* A command's verdict on this kernel, with the reasons (run once, cached). */
+struct cmd_report {
+	enum cmd_verdict verdict;
+	char missing[512];	/* keys of the probes that said no, ", "-separated */
+	char note[1024];	/* what is lost, or why it is unavailable */
+	bool probed;		/* its own programs were tried */
+	struct cmd_probe res;
+};
+const struct cmd_report *probe_cmd_report(const struct probe_cmd *c);
 enum cmd_verdict probe_cmd_verdict(const struct probe_cmd *c);
 const char *probe_verdict_name(enum cmd_verdict v);
 

@@ -776,6 +776,35 @@ bool rc_have_refaults(struct reclaim_bpf *skel)
 	return bpf_program__autoload(skel->progs.reclaim_lruvec_state);
 }
 
+/*
+ * feature's probe: reclaim's programs as a one-shot run loads and attaches
+ * them (refault hook included), on the memory root; nothing is reclaimed.
+ */
+int reclaim_probe(struct cmd_probe *p)
+{
+	struct reclaim_bpf *skel;
+	struct rc_target t = { 0 };
+	char err[256];
+	int ret;
+
+	if (cg_env_init(&t.env, NULL, gopts.cgroup_root, gopts.psi_root, err, sizeof(err)) ||
+	    cg_ref_from_path(&t.env, t.env.mem_root, &t.ref)) {
+		cmd_probe_fail(p, -ENOENT, "no memory hierarchy");
+		return p->err;
+	}
+	ret = rc_bpf_start(&t, &skel);
+	if (ret) {
+		cmd_probe_fail(p, -EINVAL, "%s", "");
+		return p->err;
+	}
+	if (!rc_have_memcg_events(skel))
+		cmd_probe_lost(p, "no memcg:count_memcg_events: scan/steal come from memory.stat");
+	if (!rc_have_refaults(skel))
+		cmd_probe_lost(p, "no memcg:mod_memcg_lruvec_state: refaults come from memory.stat");
+	rc_bpf_stop(skel);
+	return 0;
+}
+
 /* ---- arguments ------------------------------------------------------- */
 
 int rc_parse_psi_target(const char *s, double *frac, uint64_t *us)

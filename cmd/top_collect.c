@@ -23,6 +23,7 @@
 #include <bpf/libbpf.h>
 
 #include "bpfutil.h"
+#include "cgroup.h"
 #include "main.h"
 #include "memcg_hooks.h"
 #include "probe.h"
@@ -541,6 +542,46 @@ bool top_collector_bpf(const struct top_collector *c, const char **note)
 	if (note)
 		*note = c->bpf_note;
 	return c->skel != NULL;
+}
+
+/*
+ * feature's probe: top's programs over the whole tree, loaded the way a
+ * run loads them (its fallbacks included); what a fallback gave up is lost.
+ */
+int top_probe(struct cmd_probe *p)
+{
+	struct top_collect_opts o = { .bpf = true };
+	struct top_collector *c;
+	struct cg_env env;
+	struct cg_ref root;
+	char err[256];
+	int ret;
+
+	if (cg_env_init(&env, NULL, gopts.cgroup_root, gopts.psi_root, err, sizeof(err)) ||
+	    cg_ref_from_path(&env, env.mem_root, &root)) {
+		cmd_probe_fail(p, -ENOENT, "no memory hierarchy");
+		return p->err;
+	}
+	o.env = &env;
+	o.root = &root;
+	ret = top_collector_new(&c, &o);
+	if (ret) {
+		cmd_probe_fail(p, ret, "%s", strerror(-ret));
+		return p->err;
+	}
+	if (!c->skel) {
+		cmd_probe_fail(p, -ENOTSUP, "%s", c->bpf_note ? c->bpf_note : "BPF did not load");
+	} else {
+		if (!c->iter_link)
+			cmd_probe_lost(p, "no cgroup iterator: the tree is read from cgroupfs");
+		if (!bpf_program__autoload(c->skel->progs.top_oom_victim))
+			cmd_probe_lost(p, "OOM victims are not attributed by BPF");
+		if (!bpf_program__autoload(c->skel->progs.top_memcg_end) ||
+		    !bpf_program__autoload(c->skel->progs.top_direct_end))
+			cmd_probe_lost(p, "no vmscan reclaim hooks: the stall column prints '-'");
+	}
+	top_collector_free(c);
+	return p->err;
 }
 
 void top_collector_free(struct top_collector *c)

@@ -18,6 +18,7 @@
 #include "cgroup.h"
 #include "escape.h"
 #include "main.h"
+#include "probe.h"
 #include "units.h"
 #include "watch_events.h"
 
@@ -810,6 +811,40 @@ static bool cgroup_gone(const struct cg_ref *ref)
 	struct stat st;
 
 	return stat(ref->path, &st) && errno == ENOENT;
+}
+
+static int probe_event(const struct watch_event *e, void *ctx)
+{
+	return 0;
+}
+
+/*
+ * feature's probe: every BPF class, loaded and attached through the same
+ * watch_open() a run uses, degrading class by class as it does.
+ */
+int watch_probe(struct cmd_probe *p)
+{
+	struct watch_filter f = { .classes = WATCH_BPF_CLASSES };
+	struct watch_session *s;
+	uint32_t unavail, partial;
+	char err[256], names[128];
+	int ret;
+
+	ret = watch_open(&f, probe_event, NULL, &s, &unavail, &partial, err, sizeof(err));
+	if (ret) {
+		cmd_probe_fail(p, ret, "%s", err);
+		return ret;
+	}
+	if (unavail) {
+		watch_fmt_classes(unavail, names, sizeof(names));
+		cmd_probe_lost(p, "class %s is not watched here", names);
+	}
+	if (partial) {
+		watch_fmt_classes(partial, names, sizeof(names));
+		cmd_probe_lost(p, "class %s is partial here", names);
+	}
+	watch_close(s);
+	return 0;
 }
 
 int do_watch(int argc, char **argv)

@@ -68,20 +68,25 @@ check "usage-firing-numbers" jq -se '[.[].firing] == [1, 2]' <<<"$OUT"
 check "usage-timestamps" jq -se 'all(.timestamp_ns >= .event_ns and .event_ns > 0)' <<<"$OUT"
 check "usage-by-the-hog" jq -se 'all(.comm == "hog")' <<<"$OUT"
 check "usage-time-iso" jq -se 'all(.time | test("^[0-9-]+T[0-9:.]+Z$"))' <<<"$OUT"
-# which hook saw the crossing follows the kernel: memcg:count_memcg_events
-# (6.14+), else the pre-6.14 hooks (faults, page-cache inserts, reclaim),
-# and feature says notify is degraded for want of that tracepoint
+# which hook saw the crossing follows the kernel: from 6.14 the memcg stat
+# updates every charge makes (mod_memcg_lruvec_state, mod_memcg_state, and
+# count_memcg_events' PGPGIN where the v1 code counts it), else the pre-6.14
+# hooks (faults, page-cache inserts, reclaim), and feature says notify is
+# degraded for want of those tracepoints
 usage_out=$OUT
 run_mc -j feature
-if [[ -e /sys/kernel/tracing/events/memcg/count_memcg_events ]]; then
-	check "usage-hook-memcg" jq -se 'all(.hook == "memcg:count_memcg_events")' <<<"$usage_out"
+if [[ -e /sys/kernel/tracing/events/memcg/mod_memcg_lruvec_state ]]; then
+	check "usage-hook-memcg" jq -se 'length > 0 and all(.hook | IN("memcg:count_memcg_events",
+		"memcg:mod_memcg_lruvec_state", "memcg:mod_memcg_state"))' <<<"$usage_out"
+	check "usage-hook-armed" grep -q 'notify: hook tp_btf/mod_memcg_lruvec_state' "$out.err"
 	check_json "feature-notify-full" '.commands.notify.status == "full"'
+	check_json "feature-notify-programs-loaded" '.commands.notify.programs.loaded == true and .commands.notify.programs.lost == ""'
 else
 	check "usage-hook-pre-6.14" jq -se 'length > 0 and all(.hook | IN("kmem:rss_stat",
 		"filemap:mm_filemap_add_to_page_cache", "vmscan:mm_vmscan_memcg_reclaim_begin",
 		"vmscan:mm_vmscan_memcg_reclaim_end"))' <<<"$usage_out"
 	check_json "feature-notify-degraded" '.commands.notify.status == "degraded" and
-		(.commands.notify.missing | test("count_memcg_events")) and
+		(.commands.notify.note | test("mod_memcg_lruvec_state")) and
 		(.commands.notify.note | test("before 6.14"))'
 fi
 
