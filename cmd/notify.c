@@ -33,6 +33,7 @@
 
 #include "bpfutil.h"
 #include "cgroup.h"
+#include "escape.h"
 #include "main.h"
 #include "notify_cond.h"
 #include "probe.h"
@@ -357,7 +358,7 @@ static void firing_plain(struct notify_run *r, const struct notify_cond *c,
 	uint64_t lim;
 
 	fmt_time(tbuf, sizeof(tbuf), false);
-	printf("%s %s %s: ", tbuf, r->ref.rel, r->a->all && r->a->nr > 1 ? "all" : c->text);
+	printf("%s %s %s: ", tbuf, esc(r->ref.rel), r->a->all && r->a->nr > 1 ? "all" : c->text);
 	if (f->initial)
 		printf("already holds at start: ");
 	switch (c->kind) {
@@ -369,7 +370,7 @@ static void firing_plain(struct notify_run *r, const struct notify_cond *c,
 			printf(", limit %s (%s)", fmt_size(b3, sizeof(b3), lim), which);
 		break;
 	case NOTIFY_K_OOM_KILL:
-		printf("pid %u (%s) OOM-killed, %llu since start", f->pid, f->comm,
+		printf("pid %u (%s) OOM-killed, %llu since start", f->pid, esc(f->comm),
 		       (unsigned long long)f->value);
 		break;
 	case NOTIFY_K_MAX:
@@ -389,7 +390,7 @@ static void firing_plain(struct notify_run *r, const struct notify_cond *c,
 		break;
 	}
 	putchar('\n');
-	fflush(stdout);
+	(void)stdout_check();
 }
 
 static void setenv_u64(const char *name, uint64_t v)

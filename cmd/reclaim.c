@@ -30,6 +30,7 @@
 
 #include "bpfutil.h"
 #include "cgroup.h"
+#include "escape.h"
 #include "main.h"
 #include "memcg_hooks.h"
 #include "memstate.h"
@@ -318,7 +319,7 @@ static int rc_journal_recover(struct rc_target *t)
 		if (n > o)
 			fprintf(stderr, "%s: reclaim: %s: a reclaim (pid %ld) was killed with "
 				"memory.limit_in_bytes lowered from %s; it is %s now, raised since: "
-				"left as it is\n", prog_name, t->ref.rel, pid, orig, now);
+				"left as it is\n", prog_name, esc(t->ref.rel), pid, orig, now);
 		rc_journal_remove(t);
 		return 0;
 	}
@@ -330,7 +331,7 @@ static int rc_journal_recover(struct rc_target *t)
 	t->repaired = true;
 	fprintf(stderr, "%s: reclaim: %s: restored memory.limit_in_bytes to %s (it was %s): a "
 		"reclaim (pid %ld) was killed before it could put it back\n", prog_name,
-		t->ref.rel, orig, now, pid);
+		esc(t->ref.rel), orig, now, pid);
 	return 0;
 }
 
@@ -1244,7 +1245,7 @@ static void rc_report_text(const struct rc_target *t, const struct rc_report *r)
 	const struct reclaim_who *o = &r->d.who[RC_OURS], *wl = &r->d.who[RC_WORKLOAD];
 	int64_t red = (int64_t)r->before - (int64_t)r->after;
 
-	printf("reclaim %s (%s): %s\n", t->ref.rel, t->v1 ? "v1 limit emulation" : "memory.reclaim",
+	printf("reclaim %s (%s): %s\n", esc(t->ref.rel), t->v1 ? "v1 limit emulation" : "memory.reclaim",
 	       rc_result_name(r->result));
 	if (rep_oom(r))
 		printf("  OOM kills   %llu in the cgroup while it ran\n",
@@ -1350,7 +1351,7 @@ static int rc_oneshot(struct rc_target *t, const struct rc_args *a)
 	/* a kill is never silent: it says so and the exit code is not 0 */
 	if (rep_oom(&r) && !json_wtr)
 		fprintf(stderr, "%s: reclaim: %llu OOM kill(s) in %s while it ran: %s\n",
-			prog_name, (unsigned long long)r.oom_kills, t->ref.rel,
+			prog_name, (unsigned long long)r.oom_kills, esc(t->ref.rel),
 			t->v1 ? "a workload charged memory while a step held the limit down" :
 			"a workload reached its own limit meanwhile");
 	if (r.result == RC_PARTIAL || r.result == RC_INTERRUPTED) {

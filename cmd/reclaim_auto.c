@@ -32,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "escape.h"
 #include "main.h"
 #include "reclaimer.h"
 #include "units.h"
@@ -266,15 +267,15 @@ static void log_header(const struct rc_auto *r)
 		return;
 	if (r->mode == RC_MODE_SENPAI)
 		printf("# reclaim --auto %s: senpai, tick 1s, probe every %ds, target %s stall "
-		       "per interval\n", r->t->ref.rel, r->sp.interval,
+		       "per interval\n", esc(r->t->ref.rel), r->sp.interval,
 		       fmt_duration(b1, sizeof(b1), r->sp.pressure_us * 1000));
 	else if (r->mc.psi_target_us)
 		printf("# reclaim --auto %s: memcgctl, every %s, target %s stall per interval\n",
-		       r->t->ref.rel, fmt_duration(b1, sizeof(b1), r->tick_ns),
+		       esc(r->t->ref.rel), fmt_duration(b1, sizeof(b1), r->tick_ns),
 		       fmt_duration(b1, sizeof(b1), r->mc.psi_target_us * 1000));
 	else
 		printf("# reclaim --auto %s: memcgctl, every %s, target %.2f%% stall\n",
-		       r->t->ref.rel, fmt_duration(b1, sizeof(b1), r->tick_ns),
+		       esc(r->t->ref.rel), fmt_duration(b1, sizeof(b1), r->tick_ns),
 		       r->mc.psi_target * 100);
 	printf("#   time   usage  psi%%  refault action             asked  reclaimed%s\n",
 	       r->mode == RC_MODE_SENPAI ? "    limit" : "");
@@ -304,7 +305,7 @@ static void log_tick(const struct rc_auto *r, double t, const struct rc_obs *o,
 			jsonw_u64_field(json_wtr, "limit", (uint64_t)r->sps.limit);
 		jsonw_end_object(json_wtr);
 		jsonw_end_document(json_wtr);
-		fflush(stdout);
+		(void)stdout_check();
 		return;
 	}
 	printf("%8.1fs %7s %5.2f %7s %-16s %7s %7s%s%s", t, fmt_size(b1, sizeof(b1), o->usage),
@@ -314,7 +315,7 @@ static void log_tick(const struct rc_auto *r, double t, const struct rc_obs *o,
 	       r->mode == RC_MODE_SENPAI ? "  " : "",
 	       r->mode == RC_MODE_SENPAI ? fmt_size(b5, sizeof(b5), (uint64_t)r->sps.limit) : "");
 	printf("%s\n", asked && res == RC_PARTIAL ? " (partial)" : "");
-	fflush(stdout);
+	(void)stdout_check();
 }
 
 static void log_summary(const struct rc_auto *r, double elapsed, uint64_t end_usage,
