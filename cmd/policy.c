@@ -33,6 +33,7 @@
 #include "bpfutil.h"
 #include "cgroup.h"
 #include "main.h"
+#include "pins.h"
 #include "policy.h"
 #include "probe.h"
 #include "units.h"
@@ -121,64 +122,36 @@ static bool path_exists(const char *p)
 	return lstat(p, &st) == 0;
 }
 
-/* Remove a pin tree (files are pins, directories are directories). */
-static int pin_tree_remove(const char *dir)
+/*
+ * The verified pin root for cmd (pins.h): 0 with r->fd < 0 when there is
+ * none (nothing is loaded), 0 with it open, or an exit code after one line.
+ */
+static int pol_root(const char *cmd, struct pins_root *r, bool create)
 {
-	struct dirent *de;
-	DIR *d = opendir(dir);
-	int err = 0;
+	char err[PATH_MAX + 128];
+	int ret = pins_root_open(r, create, err, sizeof(err));
 
-	if (!d)
-		return errno == ENOENT ? 0 : -errno;
-	while ((de = readdir(d))) {
-		char p[PATH_MAX];
-		struct stat st;
-
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
-		if (lstat(p, &st))
-			continue;
-		if (S_ISDIR(st.st_mode))
-			err = pin_tree_remove(p) ?: err;
-		else if (unlink(p) && errno != ENOENT)
-			err = -errno;
+	if (!ret || (ret == -ENOENT && !create))
+		return 0;
+	p_err("policy %s: %s", cmd, err);
+	if (ret == -EACCES) {
+		p_hint("run it with sudo");
+		return EXIT_PERM;
 	}
-	closedir(d);
-	if (rmdir(dir) && errno != ENOENT)
-		err = -errno;
-	return err;
+	return EXIT_RUNTIME;
 }
 
 /*
  * Remove one policy's pin tree, and the pin root with it when that was the
  * last policy: memcgctl leaves nothing on bpffs once no policy is loaded.
  */
-static int policy_dir_remove(const char *dir)
+static int policy_dir_remove(struct pins_root *r, const char *name, char *err, size_t errlen)
 {
-	int err = pin_tree_remove(dir);
+	int ret = pins_policy_remove(r, name, err, errlen);
 
-	if (rmdir(POLICY_PIN_ROOT) && errno != ENOTEMPTY && errno != EEXIST &&
-	    errno != ENOENT && !err)
-		err = -errno;
-	return err;
-}
-
-static int pin_root_ensure(char *err, size_t errlen)
-{
-	int ret = bpffs_ensure("/sys/fs/bpf", err, errlen);
-
-	if (ret)
-		return ret;
-	if (mkdir(POLICY_PIN_ROOT, 0700) && errno != EEXIST) {
-		snprintf(err, errlen, "cannot create %s: %s", POLICY_PIN_ROOT, strerror(errno));
-		return -errno;
-	}
-	if (chmod(POLICY_PIN_ROOT, 0700)) {
-		snprintf(err, errlen, "cannot chmod %s: %s", POLICY_PIN_ROOT, strerror(errno));
-		return -errno;
-	}
-	return 0;
+	if (!ret)
+		pins_root_remove_if_empty(r);
+	return ret;
 }
 
 static int map_lookup0(int fd, void *val)
@@ -503,25 +476,35 @@ static int show_policy(const char *name)
 	return EXIT_OK;
 }
 
+/*
+ * NAME is a loaded policy in the verified pin root.  Its pins are then
+ * read by path: inside a root-owned 0700 directory only root can change
+ * what a path resolves to.
+ */
 static int need_loaded(const char *cmd, const char *name)
 {
-	char dir[PATH_MAX];
+	struct pins_root r;
+	char err[PATH_MAX + 128];
+	int ret;
 
 	if (!policy_name_valid(name)) {
 		p_err("policy %s: '%s' is not a valid policy name", cmd, name);
 		p_hint("names are 1-31 letters, digits, '_' or '-'");
 		return EXIT_USAGE;
 	}
-	policy_dir(dir, sizeof(dir), name);
-	if (!path_exists(dir)) {
-		if (errno == EACCES) {
-			p_err("policy %s: %s is readable by root only", cmd, POLICY_PIN_ROOT);
-			p_hint("run it with sudo");
-			return EXIT_PERM;
-		}
+	ret = pol_root(cmd, &r, false);
+	if (ret)
+		return ret;
+	ret = pins_policy_check(&r, name, err, sizeof(err));
+	pins_root_close(&r);
+	if (ret == -ENOENT) {
 		p_err("policy %s: no policy named '%s' is loaded", cmd, name);
 		p_hint("'%s policy list' shows the loaded policies", prog_name);
 		return EXIT_USAGE;
+	}
+	if (ret) {
+		p_err("policy %s: %s", cmd, err);
+		return EXIT_RUNTIME;
 	}
 	return 0;
 }
@@ -539,6 +522,7 @@ struct load_ctx {
 	struct bpf_link *links[MAX_PROGS];
 	int nlinks;
 	char dir[PATH_MAX];
+	struct pins_root root;		/* verified, open from the publish phase on */
 	bool dir_made;
 	struct cg_ref cg;
 	bool have_cg;
@@ -998,8 +982,11 @@ static int load_parse(struct load_ctx *lc, struct pol_args *a, char ***kv, int *
 
 static void load_cleanup(struct load_ctx *lc, bool rollback)
 {
-	if (rollback && lc->dir_made)
-		policy_dir_remove(lc->dir);
+	char err[PATH_MAX + 128];
+
+	if (rollback && lc->dir_made && policy_dir_remove(&lc->root, lc->name, err, sizeof(err)))
+		p_err("policy load: rolling back: %s", err);
+	pins_root_close(&lc->root);
 	for (int i = 0; i < lc->nlinks; i++)
 		bpf_link__destroy(lc->links[i]);
 	bpf_object__close(lc->obj);
@@ -1013,13 +1000,14 @@ static int do_load(int argc, char **argv)
 		"Load a policy (a built-in: preoom, pressure; or a BPF object file), attach it "
 		"and pin it under " POLICY_PIN_ROOT "/NAME so that it keeps acting after "
 		"memcgctl exits. CGROUP limits it to a memory cgroup and its descendants.", 0, 0, 0 };
-	struct load_ctx lc = { 0 };
+	struct load_ctx lc = { .root.fd = -1 };
 	struct obj_params op = { 0 };
 	struct pol_args a = { 0 };
 	LIBBPF_OPTS(bpf_object_open_opts, oo);
 	const char *cgroup = NULL, *name = NULL;
 	char err[PATH_MAX + 256], objname[64];
 	struct bpf_program *prog;
+	struct stat st;
 	char **kv;
 	int nkv, ret;
 	bool done, ok = false;
@@ -1054,11 +1042,16 @@ static int do_load(int argc, char **argv)
 	if (ret)
 		return ret;
 	policy_dir(lc.dir, sizeof(lc.dir), lc.name);
-	if (path_exists(lc.dir)) {
+	ret = pol_root("load", &lc.root, false);
+	if (ret)
+		return ret;
+	if (lc.root.fd >= 0 && fstatat(lc.root.fd, lc.name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		p_err("policy load: a policy named '%s' is already loaded", lc.name);
 		p_hint("unload it first, or load this one with 'name OTHER'");
+		pins_root_close(&lc.root);
 		return EXIT_RUNTIME;
 	}
+	pins_root_close(&lc.root);
 
 	/* open: nothing exists in the kernel yet */
 	if (lc.builtin) {
@@ -1116,12 +1109,9 @@ static int do_load(int argc, char **argv)
 		ret = EXIT_UNSUPPORTED;
 		goto out;
 	}
-	ret = pin_root_ensure(err, sizeof(err));
-	if (ret) {
-		p_err("policy load: %s", err);
-		ret = EXIT_RUNTIME;
+	ret = pol_root("load", &lc.root, true);
+	if (ret)
 		goto out;
-	}
 
 	/* load and attach: still nothing pinned, closing undoes it all */
 	ret = bpf_object__load(lc.obj);
@@ -1166,11 +1156,12 @@ static int do_load(int argc, char **argv)
 	}
 
 	/* publish: a failure from here on removes the whole directory */
-	if (mkdir(lc.dir, 0700)) {
-		if (errno == EEXIST)
+	ret = pins_policy_mkdir(&lc.root, lc.name);
+	if (ret) {
+		if (ret == -EEXIST)
 			p_err("policy load: a policy named '%s' was loaded meanwhile", lc.name);
 		else
-			p_err("policy load: cannot create %s: %s", lc.dir, strerror(errno));
+			p_err("policy load: cannot create %s: %s", lc.dir, strerror(-ret));
 		ret = EXIT_RUNTIME;
 		goto out;
 	}
@@ -1198,46 +1189,24 @@ out:
 
 /* ---- list / show / set / unload / events ---------------------------- */
 
-static int name_cmp(const void *a, const void *b)
+/* Names of loaded policies, sorted (pins_list); 0 or an exit code after one line. */
+static int list_names(const char *cmd, char ***out, int *n)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Names of loaded policies, sorted; returns the count (names malloc'd). */
-static int list_names(char ***out)
-{
-	struct dirent *de;
-	char **names = NULL;
-	int n = 0;
-	DIR *d = opendir(POLICY_PIN_ROOT);
+	struct pins_root r;
+	int ret = pol_root(cmd, &r, false);
 
 	*out = NULL;
-	while (d && (de = readdir(d))) {
-		char **nn;
-
-		if (de->d_name[0] == '.' || !policy_name_valid(de->d_name))
-			continue;
-		nn = realloc(names, (n + 1) * sizeof(*names));
-		if (!nn)
-			break;
-		names = nn;
-		names[n] = strdup(de->d_name);
-		if (names[n])
-			n++;
+	*n = 0;
+	if (ret)
+		return ret;
+	ret = pins_list(&r, out);
+	pins_root_close(&r);
+	if (ret < 0) {
+		p_err("policy %s: cannot read %s: %s", cmd, POLICY_PIN_ROOT, strerror(-ret));
+		return EXIT_RUNTIME;
 	}
-	if (d)
-		closedir(d);
-	if (n)
-		qsort(names, n, sizeof(*names), name_cmp);
-	*out = names;
-	return n;
-}
-
-static void free_names(char **names, int n)
-{
-	for (int i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+	*n = ret;
+	return 0;
 }
 
 static int do_list(int argc, char **argv)
@@ -1257,12 +1226,9 @@ static int do_list(int argc, char **argv)
 		p_err("policy list: unexpected '%s'", a.pos[0]);
 		return EXIT_USAGE;
 	}
-	if (access(POLICY_PIN_ROOT, R_OK | X_OK) && errno == EACCES) {
-		p_err("policy list: %s is readable by root only", POLICY_PIN_ROOT);
-		p_hint("run it with sudo");
-		return EXIT_PERM;
-	}
-	n = list_names(&names);
+	ret = list_names("list", &names, &n);
+	if (ret)
+		return ret;
 	if (json_wtr)
 		jsonw_start_array(json_wtr);
 	else if (n)
@@ -1317,7 +1283,7 @@ static int do_list(int argc, char **argv)
 		jsonw_end_array(json_wtr);
 	else if (!n)
 		printf("no policies loaded\n");
-	free_names(names, n);
+	pins_names_free(names, n);
 	return EXIT_OK;
 }
 
@@ -1414,18 +1380,20 @@ static int do_set(int argc, char **argv)
 	return EXIT_OK;
 }
 
-static int unload_one(const char *name)
+/* 1: unloaded, 0: was not loaded, or an exit code after one line */
+static int unload_one(struct pins_root *r, const char *name)
 {
-	char dir[PATH_MAX];
-	int err;
+	char err[PATH_MAX + 128];
+	int ret;
 
-	policy_dir(dir, sizeof(dir), name);
-	if (!path_exists(dir))
+	if (r->fd < 0)
+		return 0;
+	ret = policy_dir_remove(r, name, err, sizeof(err));
+	if (ret == -ENOENT)
 		return 0;	/* already gone: unload is idempotent */
-	err = policy_dir_remove(dir);
-	if (err) {
-		p_err("policy unload: %s: %s", dir, strerror(-err));
-		return EXIT_RUNTIME;
+	if (ret) {
+		p_err("policy unload: %s", err);
+		return -EXIT_RUNTIME;
 	}
 	return 1;
 }
@@ -1435,6 +1403,7 @@ static int do_unload(int argc, char **argv)
 	static const struct argp argp = { unload_options, pol_parse, "NAME... | --all",
 		"Detach policies and remove their pins. Unloading a policy that is not "
 		"loaded is not an error.", 0, 0, 0 };
+	struct pins_root root;
 	struct pol_args a = { 0 };
 	char **names = NULL;
 	int n, ret, rc = EXIT_OK;
@@ -1456,10 +1425,18 @@ static int do_unload(int argc, char **argv)
 	if (ret)
 		return ret;
 	if (a.all) {
-		n = list_names(&names);
+		ret = list_names("unload", &names, &n);
+		if (ret)
+			return ret;
 	} else {
 		names = a.pos;
 		n = a.npos;
+	}
+	ret = pol_root("unload", &root, false);
+	if (ret) {
+		if (a.all)
+			pins_names_free(names, n);
+		return ret;
 	}
 	if (json_wtr) {
 		jsonw_start_object(json_wtr);
@@ -1467,7 +1444,7 @@ static int do_unload(int argc, char **argv)
 		jsonw_start_array(json_wtr);
 	}
 	for (int i = 0; i < n; i++) {
-		ret = unload_one(names[i]);
+		ret = unload_one(&root, names[i]);
 		if (ret == 1 && json_wtr)
 			jsonw_string(json_wtr, names[i]);
 		else if (ret == 1)
@@ -1475,14 +1452,15 @@ static int do_unload(int argc, char **argv)
 		else if (ret == 0 && !json_wtr)
 			p_info("policy '%s' was not loaded", names[i]);
 		else
-			rc = ret;
+			rc = -ret;
 	}
+	pins_root_close(&root);
 	if (json_wtr) {
 		jsonw_end_array(json_wtr);
 		jsonw_end_object(json_wtr);
 	}
 	if (a.all)
-		free_names(names, n);
+		pins_names_free(names, n);
 	return rc;
 }
 

@@ -22,6 +22,7 @@
 #include <bpf/libbpf.h>
 
 #include "main.h"
+#include "pins.h"
 #include "policy.h"
 #include "units.h"
 
@@ -502,6 +503,7 @@ struct policy_event_reader {
 	policy_event_fn fn;
 	void *ctx;
 	char only[POLICY_NAME_LEN];	/* "" = every policy */
+	char err[PATH_MAX + 128];	/* why the last refresh failed */
 	int nr;
 	struct policy_event_src *srcs;
 };
@@ -521,44 +523,41 @@ static int reader_cb(void *ctx, void *data, size_t size)
 	return src->r->fn(src->r->ctx, &src->meta, &e);
 }
 
-static int pin_entry_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct pin_entry *)a)->name, ((const struct pin_entry *)b)->name);
-}
-
 /*
  * The policies whose loading is complete (meta is pinned last) and that
- * have an event ring buffer, sorted by name.
+ * have an event ring buffer, sorted by name; -errno when the pin root is
+ * there but not one to trust (pins.h).
  */
-static int pins_scan(const char *only, struct pin_entry *out, int max)
+static int pins_scan(const char *only, struct pin_entry *out, int max, char *err, size_t errlen)
 {
-	struct dirent *de;
-	int n = 0;
-	DIR *d = opendir(POLICY_PIN_ROOT);
+	struct pins_root root;
+	char **names;
+	int n = 0, nn, ret;
 
-	if (!d)
-		return 0;
-	while ((de = readdir(d)) && n < max) {
+	ret = pins_root_open(&root, false, err, errlen);
+	if (ret)
+		return ret == -ENOENT ? 0 : ret;
+	nn = pins_list(&root, &names);
+	for (int i = 0; i < nn && n < max; i++) {
 		char path[PATH_MAX];
 		struct stat st;
 
-		if (de->d_name[0] == '.' || strlen(de->d_name) >= POLICY_NAME_LEN ||
-		    (*only && strcmp(de->d_name, only)))
+		if (*only && strcmp(names[i], only))
 			continue;
-		snprintf(path, sizeof(path), "%s/%s/meta", POLICY_PIN_ROOT, de->d_name);
+		snprintf(path, sizeof(path), "%s/%s/meta", POLICY_PIN_ROOT, names[i]);
 		if (access(path, F_OK))
 			continue;
-		snprintf(path, sizeof(path), "%s/%s/maps/policy_events", POLICY_PIN_ROOT,
-			 de->d_name);
+		snprintf(path, sizeof(path), "%s/%s/maps/policy_events", POLICY_PIN_ROOT, names[i]);
 		if (stat(path, &st))
 			continue;
-		snprintf(out[n].name, sizeof(out[n].name), "%s", de->d_name);
+		snprintf(out[n].name, sizeof(out[n].name), "%s", names[i]);
 		out[n].ino = st.st_ino;
 		n++;
 	}
-	closedir(d);
-	qsort(out, n, sizeof(*out), pin_entry_cmp);
-	return n;
+	if (nn > 0)
+		pins_names_free(names, nn);
+	pins_root_close(&root);
+	return nn < 0 ? nn : n;	/* pins_list sorted them */
 }
 
 static bool srcs_match(const struct policy_event_reader *r, const struct pin_entry *pe, int n)
@@ -578,6 +577,7 @@ int policy_events_refresh(struct policy_event_reader *r)
 	struct ring_buffer *nrb = NULL;
 	int n, nn = 0, ret = 1;
 
+	r->err[0] = '\0';
 	pe = calloc(POLICY_READER_MAX, sizeof(*pe));
 	ns = calloc(POLICY_READER_MAX, sizeof(*ns));
 	if (!pe || !ns) {
@@ -585,7 +585,11 @@ int policy_events_refresh(struct policy_event_reader *r)
 		free(ns);
 		return -ENOMEM;
 	}
-	n = pins_scan(r->only, pe, POLICY_READER_MAX);
+	n = pins_scan(r->only, pe, POLICY_READER_MAX, r->err, sizeof(r->err));
+	if (n < 0) {
+		ret = n;
+		goto out;
+	}
 	if (srcs_match(r, pe, n)) {
 		ret = 0;
 		goto out;
@@ -655,7 +659,7 @@ struct policy_event_reader *policy_events_open(const char *name, policy_event_fn
 		snprintf(r->only, sizeof(r->only), "%s", name);
 	ret = policy_events_refresh(r);
 	if (ret < 0) {
-		snprintf(err, errlen, "%s", strerror(-ret));
+		snprintf(err, errlen, "%s", r->err[0] ? r->err : strerror(-ret));
 		policy_events_close(r);
 		return NULL;
 	}

@@ -1,0 +1,101 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# The pin root on bpffs is shared with every local user (bpffs is mode
+# 1777): memcgctl trusts only a root-owned 0700 directory on bpffs, and
+# never follows, adopts or removes what someone else planted there.
+. "$(dirname "$0")/../lib.sh"
+need_root
+
+P="t$$"
+PIN=/sys/fs/bpf/memcgctl
+SCRATCH=$(mktemp -d -p /var/tmp memcgctl-pins.XXXXXX)
+MADE_ROOT=0		# 1 while a foreign pin root made by this test exists
+
+pins_cleanup() {
+	local n
+	rm -f "$PIN/${P}_link" 2>/dev/null
+	[[ $MADE_ROOT == 1 ]] && { rm -f "$PIN" 2>/dev/null; rmdir "$PIN" 2>/dev/null; }
+	for n in $(ls "$PIN" 2>/dev/null | grep "^${P}_"); do
+		rm -f "$PIN/$n/maps/evil" 2>/dev/null
+		"$MEMCGCTL" policy unload "$n" >/dev/null 2>&1
+	done
+	rm -rf "$SCRATCH"
+	cg_cleanup
+}
+trap pins_cleanup EXIT
+
+mkdir "$SCRATCH/victim"
+echo keep >"$SCRATCH/victim/precious"
+cg_new pins 64M || { t_fail setup "cannot create a test cgroup"; exit 0; }
+cg=$CG_REL
+
+# ---- links planted in a trusted root ---------------------------------------
+run_mc policy load pressure name "${P}_a" cgroup "$cg"
+check_eq "load-rc" 0 "$RC"
+check_eq "root-mode" "700 0" "$(stat -c '%a %u' "$PIN")"
+
+ln -s "$SCRATCH/victim" "$PIN/${P}_link"
+run_mc policy unload "${P}_link"
+check "unload-link-fails" test "$RC" -ne 0
+one_line_err "unload-link-one-line"
+check "unload-link-says-link" grep -q "symbolic link" <<<"$ERR"
+check "unload-link-not-unloaded" bash -c "! grep -q unloaded <<<'$OUT'"
+check "unload-link-target-kept" test -f "$SCRATCH/victim/precious"
+check "unload-link-left-alone" test -L "$PIN/${P}_link"
+run_mc policy show "${P}_link"
+check "show-link-refused" test "$RC" -ne 0 -a "$RC" -ne 2
+one_line_err "show-link-one-line"
+run_mc -j policy list
+check_json "list-skips-link" "[.[] | .name] | index(\"${P}_link\") == null and index(\"${P}_a\") != null"
+rm -f "$PIN/${P}_link"
+
+# a link inside a policy's own tree: the whole tree stays, nothing followed
+ln -s "$SCRATCH/victim" "$PIN/${P}_a/maps/evil"
+run_mc policy unload "${P}_a"
+check "unload-inner-link-fails" test "$RC" -ne 0
+one_line_err "unload-inner-link-one-line"
+check "unload-inner-link-target-kept" test -f "$SCRATCH/victim/precious"
+check "unload-inner-link-tree-kept" test -e "$PIN/${P}_a/meta"
+rm -f "$PIN/${P}_a/maps/evil"
+run_mc policy unload "${P}_a"
+check_eq "unload-after-rc" 0 "$RC"
+check "unload-after-says" grep -q "unloaded policy '${P}_a'" <<<"$OUT"
+check "unload-after-gone" test ! -e "$PIN/${P}_a"
+
+# ---- a pin root someone else made ------------------------------------------
+# only when no one else's policies are loaded: the root must be ours to play with
+if [[ -e $PIN ]]; then
+	for t in foreign-owner world-writable root-link; do t_skip "$t" "$PIN is in use"; done
+	exit 0
+fi
+try_foreign() {	# NAME: load, list and unload refuse, and $PIN is left as it is
+	local name=$1 before
+	before=$(stat -c '%F %U %a' "$PIN")
+	run_mc policy load pressure name "${P}_f" cgroup "$cg"
+	check_eq "$name-load-rc" 1 "$RC"
+	one_line_err "$name-load-one-line"
+	check "$name-load-says-refusing" grep -q "refusing" <<<"$ERR"
+	check_eq "$name-untouched" "$before" "$(stat -c '%F %U %a' "$PIN")"
+	check "$name-nothing-pinned" test ! -e "$PIN/${P}_f"
+	run_mc policy list
+	check_eq "$name-list-rc" 1 "$RC"
+	one_line_err "$name-list-one-line"
+	run_mc -j policy list
+	check_json "$name-list-json" '.error | test("refusing")'
+	run_mc policy unload "${P}_f"
+	check_eq "$name-unload-rc" 1 "$RC"
+}
+MADE_ROOT=1
+mkdir -m 0700 "$PIN" && chown nobody "$PIN"
+try_foreign foreign-owner
+rmdir "$PIN"
+mkdir "$PIN" && chmod 0777 "$PIN"
+try_foreign world-writable
+rmdir "$PIN"
+ln -s "$SCRATCH/victim" "$PIN"
+try_foreign root-link
+check "root-link-target-kept" test -f "$SCRATCH/victim/precious"
+rm -f "$PIN"
+MADE_ROOT=0
+sleep 0.5
+check_no_leaks "no-bpf-leaks" '^policy_'
