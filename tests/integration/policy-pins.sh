@@ -62,6 +62,32 @@ check_eq "unload-after-rc" 0 "$RC"
 check "unload-after-says" grep -q "unloaded policy '${P}_a'" <<<"$OUT"
 check "unload-after-gone" test ! -e "$PIN/${P}_a"
 
+# ---- mounting bpffs and tracefs where they are missing ------------------------
+# in a private mount namespace: the host's mounts stay as they are
+if unshare -m --propagation private true 2>/dev/null; then
+	NS=$SCRATCH/ns
+	unshare -m --propagation private bash -c '
+		umount /sys/fs/bpf 2>/dev/null
+		umount /sys/kernel/debug/tracing 2>/dev/null
+		umount /sys/kernel/tracing 2>/dev/null
+		test -e /sys/kernel/tracing/events -o -e /sys/kernel/debug/tracing/events && echo still-mounted
+		"$1" policy load pressure name "$2" cgroup "$3" 2>"$4.err" >"$4.out"
+		echo "rc $?"
+		findmnt -n -o FSTYPE,OPTIONS /sys/fs/bpf
+		findmnt -n -o FSTYPE,OPTIONS /sys/kernel/tracing
+		"$1" policy unload "$2" >/dev/null 2>&1
+	' _ "$MEMCGCTL" "${P}_ns" "$cg" "$NS" >"$NS.res" 2>&1
+	check "ns-unmounted" bash -c "! grep -q still-mounted '$NS.res'"
+	check "ns-load-rc" grep -qx "rc 0" "$NS.res"
+	check "ns-bpffs-flags" grep -Eq '^bpf +.*nosuid,nodev,noexec.*mode=700' "$NS.res"
+	check "ns-tracefs-flags" grep -Eq '^tracefs +.*nosuid,nodev,noexec' "$NS.res"
+	check "ns-says-bpffs" grep -q "mounted bpffs on /sys/fs/bpf" "$NS.err"
+	check "ns-says-tracefs" grep -q "mounted tracefs on /sys/kernel/tracing" "$NS.err"
+	check_eq "ns-says-once" 2 "$(grep -c mounted "$NS.err")"
+else
+	t_skip "ns-mounts" "unshare -m is not available"
+fi
+
 # ---- a pin root someone else made ------------------------------------------
 # only when no one else's policies are loaded: the root must be ours to play with
 if [[ -e $PIN ]]; then
