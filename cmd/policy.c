@@ -61,6 +61,15 @@ struct pol_args {
 	int npos;
 	bool all;
 	bool follow;
+	bool any_hook;
+};
+
+enum { OPT_ANY_HOOK = 0x100 };
+
+static const struct argp_option load_options[] = {
+	{ "any-hook", OPT_ANY_HOOK, 0, 0,
+	  "let a user object attach to hooks outside the policy contract", 0 },
+	{ 0 },
 };
 
 static const struct argp_option unload_options[] = {
@@ -80,6 +89,7 @@ static error_t pol_parse(int key, char *arg, struct argp_state *state)
 	switch (key) {
 	case 'a': a->all = true; break;
 	case 'f': a->follow = true; break;
+	case OPT_ANY_HOOK: a->any_hook = true; break;
 	case ARGP_KEY_ARG:
 		if (a->npos == (int)ARRAY_SIZE(a->pos)) {
 			p_err("policy: too many arguments");
@@ -801,6 +811,81 @@ static int check_contract(struct load_ctx *lc)
 	return 0;
 }
 
+/*
+ * The hooks of the policy contract (memcgctl-policy(8)): tracepoints of
+ * memory management, page faults and cgroup creation and removal, as
+ * tracepoint/, tp_btf/ or raw_tp/ programs.  A root-owned object is still
+ * code from a file: anything else (syscalls, the scheduler, kprobes, LSM,
+ * networking) needs --any-hook.
+ */
+static const char *const contract_categories[] = {
+	"memcg", "vmscan", "oom", "kmem", "filemap", "compaction", "migrate", "huge_memory",
+	"thp", "pagemap", "writeback", "exceptions", "cgroup",
+};
+
+static bool contract_category(const char *cat)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(contract_categories); i++)
+		if (!strcmp(cat, contract_categories[i]))
+			return true;
+	return false;
+}
+
+/* tp_btf/ and raw_tp/ name an event without its category: find it in tracefs. */
+static bool contract_event(const char *tp)
+{
+	static const char *const roots[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
+	char path[256];
+
+	if (strchr(tp, '/') || tp[0] == '.')
+		return false;
+	for (size_t r = 0; r < ARRAY_SIZE(roots); r++)
+		for (size_t i = 0; i < ARRAY_SIZE(contract_categories); i++) {
+			snprintf(path, sizeof(path), "%s/events/%s/%s", roots[r],
+				 contract_categories[i], tp);
+			if (access(path, F_OK) == 0)
+				return true;
+		}
+	return false;
+}
+
+static bool contract_hook(const struct bpf_program *prog)
+{
+	const char *sec = bpf_program__section_name(prog);
+	enum bpf_prog_type type = bpf_program__type(prog);
+	char cat[64], tp[128], end;
+
+	if (type == BPF_PROG_TYPE_TRACEPOINT &&
+	    (sscanf(sec, "tracepoint/%63[^/]/%127[^/]%c", cat, tp, &end) == 2 ||
+	     sscanf(sec, "tp/%63[^/]/%127[^/]%c", cat, tp, &end) == 2))
+		return contract_category(cat);
+	if (type == BPF_PROG_TYPE_RAW_TRACEPOINT &&
+	    (sscanf(sec, "raw_tp/%127[^/]%c", tp, &end) == 1 ||
+	     sscanf(sec, "raw_tracepoint/%127[^/]%c", tp, &end) == 1))
+		return contract_event(tp);
+	if (type == BPF_PROG_TYPE_TRACING &&
+	    bpf_program__expected_attach_type(prog) == BPF_TRACE_RAW_TP &&
+	    sscanf(sec, "tp_btf/%127[^/]%c", tp, &end) == 1)
+		return contract_event(tp);
+	return false;
+}
+
+static int check_hooks(struct load_ctx *lc)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, lc->obj) {
+		if (!bpf_program__autoload(prog) || contract_hook(prog))
+			continue;
+		p_err("policy load: %s: program %s attaches to '%s', which is not a hook of the "
+		      "policy contract", lc->policy, bpf_program__name(prog),
+		      bpf_program__section_name(prog));
+		p_hint("memcgctl-policy(8) lists the hooks; --any-hook loads it anyway");
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
 static void pin_name(char *out, size_t len, const char *name)
 {
 	snprintf(out, len, "%s", name);
@@ -996,7 +1081,7 @@ static void load_cleanup(struct load_ctx *lc, bool rollback)
 static int do_load(int argc, char **argv)
 {
 	static const struct argp argp = {
-		0, pol_parse, "POLICY [name NAME] [cgroup CGROUP] [KEY=VALUE...]",
+		load_options, pol_parse, "POLICY [name NAME] [cgroup CGROUP] [KEY=VALUE...]",
 		"Load a policy (a built-in: preoom, pressure; or a BPF object file), attach it "
 		"and pin it under " POLICY_PIN_ROOT "/NAME so that it keeps acting after "
 		"memcgctl exits. CGROUP limits it to a memory cgroup and its descendants.", 0, 0, 0 };
@@ -1079,6 +1164,8 @@ static int do_load(int argc, char **argv)
 		goto out;
 	}
 	ret = check_contract(&lc);
+	if (!ret && !lc.builtin && !a.any_hook)
+		ret = check_hooks(&lc);
 	if (ret)
 		goto out;
 	ret = load_params(&lc, &op, kv, nkv);
@@ -1571,7 +1658,7 @@ static int do_policy_help(int argc, char **argv)
 		jsonw_end_object(json_wtr);
 		return EXIT_OK;
 	}
-	printf("Usage: %s policy load POLICY [name NAME] [cgroup CGROUP] [KEY=VALUE...]\n"
+	printf("Usage: %s policy load [--any-hook] POLICY [name NAME] [cgroup CGROUP] [KEY=VALUE...]\n"
 	       "       %s policy list\n"
 	       "       %s policy show NAME\n"
 	       "       %s policy set NAME KEY=VALUE...\n"
@@ -1582,6 +1669,8 @@ static int do_policy_help(int argc, char **argv)
 	       prog_name, prog_name, prog_name, prog_name, prog_name, prog_name);
 	for (size_t i = 0; i < ARRAY_SIZE(builtins); i++)
 		printf("  %-10s %s\n", builtins[i].name, builtins[i].summary);
+	printf("\nA user object's programs may attach only to the contract's hooks (memory\n"
+	       "management, page fault and cgroup tracepoints); load --any-hook lifts that.\n");
 	printf("\nLoaded policies live in %s/NAME\nand keep acting after %s exits.\n",
 	       POLICY_PIN_ROOT, prog_name);
 	return EXIT_OK;

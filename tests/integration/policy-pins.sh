@@ -88,6 +88,33 @@ else
 	t_skip "ns-mounts" "unshare -m is not available"
 fi
 
+# ---- user objects attach only to the contract's hooks -------------------------
+# built here with the project's BPF flags from a source beside this file
+SRC=$(cd "$(dirname "$0")" && pwd)
+BUILD=$(dirname "$MEMCGCTL")
+obj=$SCRATCH/anyhook.bpf.o
+if command -v clang >/dev/null && [[ -r $BUILD/vmlinux.h ]] &&
+	clang -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -I"$BUILD" -I"$SRC/../../bpf" \
+		$(test -d /usr/include/x86_64-linux-gnu && echo -I/usr/include/x86_64-linux-gnu) \
+		-c "$SRC/policy-anyhook.bpf.c" -o "$obj" 2>"$SCRATCH/cc.err"; then
+	chmod 0644 "$obj"
+	run_mc policy load "$obj" name "${P}_any" cgroup "$cg"
+	check_eq "any-hook-refused-rc" 2 "$RC"
+	one_line_err "any-hook-refused-one-line"
+	check "any-hook-refused-names-hook" grep -q "raw_tp/sys_enter.*not a hook of the policy contract" <<<"$ERR"
+	check "any-hook-refused-nothing-pinned" test ! -e "$PIN/${P}_any"
+	check "any-hook-refused-nothing-loaded" bash -c "! bpftool -j prog show | jq -e 'any(.[]; .name == \"policy_anyhook_\")' >/dev/null"
+	run_mc -j policy load "$obj" name "${P}_any" cgroup "$cg"
+	check_json "any-hook-refused-json" '.error | test("not a hook")'
+	run_mc -j policy load --any-hook "$obj" name "${P}_any" cgroup "$cg"
+	check_eq "any-hook-opt-in-rc" 0 "$RC"
+	check_json "any-hook-opt-in-attached" '[.programs[] | select(.attached)] | length == 1'
+	run_mc policy unload "${P}_any"
+	check_eq "any-hook-unload-rc" 0 "$RC"
+else
+	t_skip "any-hook" "cannot build the test object here (clang, $BUILD/vmlinux.h): $(head -c 200 "$SCRATCH/cc.err" 2>/dev/null)"
+fi
+
 # ---- a pin root someone else made ------------------------------------------
 # only when no one else's policies are loaded: the root must be ours to play with
 if [[ -e $PIN ]]; then
