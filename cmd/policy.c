@@ -615,12 +615,14 @@ static void *rodata_var(struct bpf_object *obj, const char *var, size_t *size)
 	data = (char *)bpf_map__initial_value(ro, &ro_size);
 	sec = btf__type_by_id(btf, id);
 	vs = btf_var_secinfos(sec);
+	/* the object's BTF is hostile input: nothing in it is taken on trust */
 	for (int i = 0; data && i < btf_vlen(sec); i++, vs++) {
 		const struct btf_type *v = btf__type_by_id(btf, vs->type);
+		const char *n = v ? btf__name_by_offset(btf, v->name_off) : NULL;
 
-		if (strcmp(btf__name_by_offset(btf, v->name_off), var))
+		if (!n || strcmp(n, var))
 			continue;
-		if (vs->offset + vs->size > ro_size)
+		if ((uint64_t)vs->offset + vs->size > ro_size)
 			return NULL;
 		*size = vs->size;
 		return data + vs->offset;

@@ -192,6 +192,12 @@ int policy_params_from_btf(const struct btf *btf, uint32_t type_id,
 		snprintf(err, errlen, "the value of policy_config is not a struct");
 		return -EINVAL;
 	}
+	/* the object's BTF is hostile input: every member we write must lie inside */
+	if (t->size > POLICY_CONFIG_MAX) {
+		snprintf(err, errlen, "its policy_config struct has %u bytes, more than %u",
+			 t->size, POLICY_CONFIG_MAX);
+		return -E2BIG;
+	}
 	*struct_size = t->size;
 	m = btf_members(t);
 	for (int i = 0; i < btf_vlen(t); i++, m++) {
@@ -215,6 +221,12 @@ int policy_params_from_btf(const struct btf *btf, uint32_t type_id,
 		}
 		if (mt->size != 1 && mt->size != 2 && mt->size != 4 && mt->size != 8)
 			continue;
+		if ((uint64_t)bit_off / 8 + mt->size > t->size) {
+			snprintf(err, errlen, "policy_config member '%.63s' (%u bytes at offset %u) "
+				 "lies outside its struct of %u bytes", name, mt->size, bit_off / 8,
+				 t->size);
+			return -EINVAL;
+		}
 		if (n == max) {
 			snprintf(err, errlen, "more than %d parameters", max);
 			return -E2BIG;
@@ -516,11 +528,15 @@ struct pin_entry {
 static int reader_cb(void *ctx, void *data, size_t size)
 {
 	struct policy_event_src *src = ctx;
-	struct policy_event e;
+	/* a record comes from a BPF program: comm need not end in a NUL, this one does */
+	struct {
+		struct policy_event e;
+		char nul;
+	} z;
 
-	memset(&e, 0, sizeof(e));
-	memcpy(&e, data, size < sizeof(e) ? size : sizeof(e));
-	return src->r->fn(src->r->ctx, &src->meta, &e);
+	memset(&z, 0, sizeof(z));
+	memcpy(&z.e, data, size < sizeof(z.e) ? size : sizeof(z.e));
+	return src->r->fn(src->r->ctx, &src->meta, &z.e);
 }
 
 /*

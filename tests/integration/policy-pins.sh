@@ -92,12 +92,15 @@ fi
 # built here with the project's BPF flags from a source beside this file
 SRC=$(cd "$(dirname "$0")" && pwd)
 BUILD=$(dirname "$MEMCGCTL")
+build_obj() {	# NAME: $SRC/policy-NAME.bpf.c -> $SCRATCH/NAME.bpf.o, root's, 0644
+	command -v clang >/dev/null && [[ -r $BUILD/vmlinux.h ]] &&
+		clang -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -I"$BUILD" -I"$SRC/../../bpf" \
+			$(test -d /usr/include/x86_64-linux-gnu && echo -I/usr/include/x86_64-linux-gnu) \
+			-c "$SRC/policy-$1.bpf.c" -o "$SCRATCH/$1.bpf.o" 2>"$SCRATCH/cc.err" &&
+		chmod 0644 "$SCRATCH/$1.bpf.o"
+}
 obj=$SCRATCH/anyhook.bpf.o
-if command -v clang >/dev/null && [[ -r $BUILD/vmlinux.h ]] &&
-	clang -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -I"$BUILD" -I"$SRC/../../bpf" \
-		$(test -d /usr/include/x86_64-linux-gnu && echo -I/usr/include/x86_64-linux-gnu) \
-		-c "$SRC/policy-anyhook.bpf.c" -o "$obj" 2>"$SCRATCH/cc.err"; then
-	chmod 0644 "$obj"
+if build_obj anyhook; then
 	run_mc policy load "$obj" name "${P}_any" cgroup "$cg"
 	check_eq "any-hook-refused-rc" 2 "$RC"
 	one_line_err "any-hook-refused-one-line"
@@ -113,6 +116,22 @@ if command -v clang >/dev/null && [[ -r $BUILD/vmlinux.h ]] &&
 	check_eq "any-hook-unload-rc" 0 "$RC"
 else
 	t_skip "any-hook" "cannot build the test object here (clang, $BUILD/vmlinux.h): $(head -c 200 "$SCRATCH/cc.err" 2>/dev/null)"
+fi
+
+# ---- event records are hostile input too ---------------------------------
+# a comm of 16 bytes without a NUL is printed as 16 characters, nothing past it
+if build_obj comm; then
+	run_mc policy load "$SCRATCH/comm.bpf.o" name "${P}_comm"
+	check_eq "comm-load-rc" 0 "$RC"
+	cg_new comm-trigger		# a cgroup_mkdir: one event
+	run_mc -j policy events "${P}_comm"
+	check_eq "comm-events-rc" 0 "$RC"
+	check "comm-events-valid-json" jq -se 'length >= 1' <<<"$OUT"
+	check "comm-bounded" jq -se 'all(.[]; .comm == "AAAAAAAAAAAAAAAA")' <<<"$OUT"
+	run_mc policy unload "${P}_comm"
+	check_eq "comm-unload-rc" 0 "$RC"
+else
+	t_skip "comm" "cannot build the test object here: $(head -c 200 "$SCRATCH/cc.err" 2>/dev/null)"
 fi
 
 # ---- a pin root someone else made ------------------------------------------

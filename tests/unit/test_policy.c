@@ -186,5 +186,39 @@ int main(void)
 		}
 		btf__free(e);
 	}
+	/* hostile BTF: members beyond the struct's declared size are refused */
+	{
+		struct btf *h = btf__new_empty();
+		int u32 = btf__add_int(h, "unsigned int", 4, 0);
+		int u64 = btf__add_int(h, "unsigned long long", 8, 0);
+		int fits = btf__add_struct(h, "fits", 8), past, straddle, far, huge;
+
+		btf__add_field(h, "whole", u64, 0, 0);
+		past = btf__add_struct(h, "past", 8);
+		btf__add_field(h, "enabled", u32, 0, 0);
+		btf__add_field(h, "beyond", u64, 64, 0);
+		straddle = btf__add_struct(h, "straddle", 8);
+		btf__add_field(h, "half_in", u64, 32, 0);
+		far = btf__add_struct(h, "far", 8);
+		btf__add_field(h, "wraps", u64, 0xfffffff8u, 0);
+		huge = btf__add_struct(h, "huge", 1u << 30);
+		btf__add_field(h, "x", u32, 0, 0);
+
+		CHECK("hostile-exact-fit-ok", policy_params_from_btf(h, fits, ps, POLICY_MAX_PARAMS,
+				&size, err, sizeof(err)) == 1 && size == 8);
+		err[0] = '\0';
+		CHECK("hostile-past-end", policy_params_from_btf(h, past, ps, POLICY_MAX_PARAMS,
+				&size, err, sizeof(err)) == -EINVAL);
+		CHECK_STR("hostile-past-end-says",
+			  "policy_config member 'beyond' (8 bytes at offset 8) lies outside its struct of 8 bytes",
+			  err);
+		CHECK("hostile-straddle", policy_params_from_btf(h, straddle, ps, POLICY_MAX_PARAMS,
+				&size, err, sizeof(err)) == -EINVAL);
+		CHECK("hostile-offset-wraps", policy_params_from_btf(h, far, ps, POLICY_MAX_PARAMS,
+				&size, err, sizeof(err)) == -EINVAL);
+		CHECK("hostile-huge-struct", policy_params_from_btf(h, huge, ps, POLICY_MAX_PARAMS,
+				&size, err, sizeof(err)) == -E2BIG && err[0]);
+		btf__free(h);
+	}
 	return unit_done();
 }
