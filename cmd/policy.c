@@ -549,7 +549,8 @@ static int read_object(struct load_ctx *lc)
 	size_t off = 0;
 	int fd;
 
-	fd = open(lc->source, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO must not block the open before fstat refuses it */
+	fd = open(lc->source, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
 		p_err("policy load: %s: %s", lc->source, strerror(errno));
 		if (errno == ELOOP)
@@ -561,6 +562,7 @@ static int read_object(struct load_ctx *lc)
 		close(fd);
 		return EXIT_USAGE;
 	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	if (st.st_uid != 0 || (st.st_mode & S_IWOTH) || ((st.st_mode & S_IWGRP) && st.st_gid != 0)) {
 		p_err("policy load: %s: refusing an object %s", lc->source,
 		      st.st_uid != 0 ? "not owned by root" : "writable by other users");
@@ -975,17 +977,46 @@ static int pin_meta(struct load_ctx *lc, char *err, size_t errlen)
 }
 
 /*
- * MEMCGCTL_POLICY_FAULT=pin makes load fail after pinning, before meta:
- * how the tests prove that a half-done load rolls back.
+ * MEMCGCTL_POLICY_FAULT=pin makes load fail after pinning, before meta;
+ * =pin-SIGNAL (pin-SIGTERM, pin-INT) sends load that signal there: how the
+ * tests prove that a half-done load rolls back.
  */
 static int fault_injected(const char *where, char *err, size_t errlen)
 {
 	const char *f = getenv("MEMCGCTL_POLICY_FAULT");
+	size_t wl = strlen(where);
 
+	if (f && !strncmp(f, where, wl) && f[wl] == '-' && policy_signal_parse(f + wl + 1) > 0) {
+		raise(policy_signal_parse(f + wl + 1));
+		return 0;
+	}
 	if (!f || strcmp(f, where))
 		return 0;
 	snprintf(err, errlen, "fault injected at '%s' (MEMCGCTL_POLICY_FAULT)", where);
 	return -EIO;
+}
+
+/* The signals that end a process, held back while a load publishes its pins. */
+static sigset_t publish_sigs;
+
+static void publish_sigs_init(void)
+{
+	sigemptyset(&publish_sigs);
+	sigaddset(&publish_sigs, SIGINT);
+	sigaddset(&publish_sigs, SIGTERM);
+	sigaddset(&publish_sigs, SIGHUP);
+	sigaddset(&publish_sigs, SIGQUIT);
+}
+
+/* A signal that arrived while publish_sigs were blocked, taken; or 0. */
+static int publish_interrupted(void)
+{
+	struct timespec zero = { 0 };
+	int sig, got = 0;
+
+	while ((sig = sigtimedwait(&publish_sigs, NULL, &zero)) > 0)
+		got = got ?: sig;
+	return got;
 }
 
 static const struct builtin *find_builtin(const char *name)
@@ -1094,10 +1125,11 @@ static int do_load(int argc, char **argv)
 	const char *cgroup = NULL, *name = NULL;
 	char err[PATH_MAX + 256], objname[64];
 	struct bpf_program *prog;
+	sigset_t oldmask;
 	struct stat st;
 	char **kv;
-	int nkv, ret;
-	bool done, ok = false;
+	int nkv, ret, sig;
+	bool done, ok = false, blocked = false;
 	void *var;
 	size_t vsize;
 
@@ -1244,7 +1276,14 @@ static int do_load(int argc, char **argv)
 		lc.links[lc.nlinks++] = link;
 	}
 
-	/* publish: a failure from here on removes the whole directory */
+	/*
+	 * publish: a failure from here on removes the whole directory.  The
+	 * signals that end a process wait until it is done: a Ctrl-C here
+	 * rolls back instead of leaving a half-pinned, attached policy.
+	 */
+	publish_sigs_init();
+	sigprocmask(SIG_BLOCK, &publish_sigs, &oldmask);
+	blocked = true;
 	ret = pins_policy_mkdir(&lc.root, lc.name);
 	if (ret) {
 		if (ret == -EEXIST)
@@ -1261,11 +1300,22 @@ static int do_load(int argc, char **argv)
 		ret = EXIT_RUNTIME;
 		goto out;
 	}
+	sig = publish_interrupted();
+	if (sig) {
+		p_err("policy load: interrupted by %s while pinning: rolled back, nothing is loaded",
+		      policy_signal_name(sig) ?: "a signal");
+		ret = EXIT_RUNTIME;
+		goto out;
+	}
 	ok = true;
 	ret = EXIT_OK;
 out:
 	free(op.val);
 	load_cleanup(&lc, !ok);
+	if (blocked) {
+		publish_interrupted();	/* consumed: it has been answered */
+		sigprocmask(SIG_SETMASK, &oldmask, NULL);
+	}
 	if (ok) {
 		if (json_wtr)
 			show_policy(lc.name);

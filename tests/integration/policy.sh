@@ -168,6 +168,21 @@ check "no-cgroup-no-pins" test ! -e "$PIN/${P}_bad"
 MEMCGCTL_POLICY_FAULT=pin run_mc policy load preoom name "${P}_bad" cgroup "$rel_oom"
 check_eq "fault-after-pins-rc" 1 "$RC"
 check "fault-after-pins-rolled-back" test ! -e "$PIN/${P}_bad"
+# a signal in the middle of pinning: rolled back, not left half-pinned and attached
+for sig in SIGTERM SIGINT; do
+	MEMCGCTL_POLICY_FAULT=pin-$sig run_mc policy load preoom name "${P}_sig" cgroup "$rel_oom"
+	check_eq "$sig-while-pinning-rc" 1 "$RC"
+	one_line_err "$sig-while-pinning-one-line"
+	check "$sig-while-pinning-says" grep -q "interrupted by $sig while pinning: rolled back" <<<"$ERR"
+	check "$sig-while-pinning-rolled-back" test ! -e "$PIN/${P}_sig"
+done
+# a FIFO as the object: refused at once instead of blocking in open()
+mkfifo "$FDIR/fifo.o"
+run_mc_timeout() { local o e; o=$(mktemp) e=$(mktemp); timeout 10 "$MEMCGCTL" "$@" >"$o" 2>"$e"; RC=$?; OUT=$(cat "$o") ERR=$(cat "$e"); rm -f "$o" "$e"; }
+run_mc_timeout policy load "$FDIR/fifo.o" name "${P}_fifo"
+check_eq "fifo-object-rc" 2 "$RC"
+one_line_err "fifo-object-one-line"
+check "fifo-object-says" grep -q "not a regular file" <<<"$ERR"
 run_mc policy load preoom name "${P}_oom"
 check_eq "duplicate-name-rc" 1 "$RC"
 check_eq "duplicate-name-kept" 1 "$("$MEMCGCTL" -j policy list | jq "[.[] | select(.name == \"${P}_oom\")] | length")"
