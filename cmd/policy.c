@@ -14,10 +14,14 @@
  * everything.  meta is pinned last: a directory without it is a load in
  * progress (or one that died), shown as "incomplete".
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE	/* nftw() */
+#endif
 #include <argp.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -125,6 +129,20 @@ static void policy_dir(char *buf, size_t len, const char *name)
 	snprintf(buf, len, "%s/%s", POLICY_PIN_ROOT, name);
 }
 
+/*
+ * libbpf's own error codes (LIBBPF_ERRNO__*, 4000 and up) in words:
+ * strerror() calls them "Unknown error 4001".
+ */
+static const char *lbpf_strerror(int err, char *buf, size_t len)
+{
+	if (libbpf_strerror(err, buf, len) < 0 || !strncmp(buf, "Unknown", 7))
+		snprintf(buf, len, "%s", strerror(err < 0 ? -err : err));
+	/* libbpf's words start upper case; the rest of the line is lower case */
+	if (buf[0] >= 'A' && buf[0] <= 'Z' && !(buf[1] >= 'A' && buf[1] <= 'Z'))
+		buf[0] += 'a' - 'A';
+	return buf;
+}
+
 static bool path_exists(const char *p)
 {
 	struct stat st;
@@ -171,13 +189,37 @@ static int map_lookup0(int fd, void *val)
 	return bpf_map_lookup_elem(fd, &zero, val) ? -errno : 0;
 }
 
+static uint64_t orphan_want;
+
+static int orphan_visit(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	return flag == FTW_D && st->st_ino == orphan_want;
+}
+
+/*
+ * Is the policy's cgroup gone?  Its id is never reused, so the directory
+ * at cgroup_path must have that inode.  A path of sizeof(cgroup_path)
+ * bytes or more was cut when it was recorded: everything up to the cut's
+ * last '/' is still an exact ancestor, and the cgroup is looked for by
+ * id below it.
+ */
 static bool meta_orphaned(const struct policy_meta *m)
 {
+	char anc[sizeof(m->cgroup_path)];
 	uint64_t id;
+	char *slash;
 
 	if (!m->cgroup_id)
 		return false;
-	return cg_id_of(m->cgroup_path, &id) || id != m->cgroup_id;
+	if (strlen(m->cgroup_path) < sizeof(m->cgroup_path) - 1)
+		return cg_id_of(m->cgroup_path, &id) || id != m->cgroup_id;
+	snprintf(anc, sizeof(anc), "%s", m->cgroup_path);
+	slash = strrchr(anc, '/');
+	if (!slash || slash == anc)
+		return false;	/* cannot tell: do not call an active policy orphaned */
+	*slash = '\0';
+	orphan_want = m->cgroup_id;
+	return nftw(anc, orphan_visit, 16, FTW_PHYS | FTW_MOUNT) != 1;
 }
 
 /* A pinned struct map: its BTF-described members and current value. */
@@ -233,6 +275,7 @@ static int pinned_struct_open(const char *dir, const char *map, struct pinned_st
 	if (ret < 0)
 		goto fail;
 	ps->n = ret;
+	policy_params_mark_switches(ps->params, ps->n);
 	if (ps->size != info.value_size) {
 		snprintf(err, errlen, "%s: BTF and value size disagree", p);
 		ret = -EPROTO;
@@ -555,7 +598,10 @@ static int read_object(struct load_ctx *lc)
 		p_err("policy load: %s: %s", lc->source, strerror(errno));
 		if (errno == ELOOP)
 			p_hint("symbolic links are not followed: give the object's real path");
-		return errno == ENOENT ? EXIT_USAGE : EXIT_RUNTIME;
+		/* the classes of memcgctl-policy(8): a bad object is a usage error */
+		if (errno == ENOENT || errno == ELOOP || errno == ENOTDIR || errno == ENXIO)
+			return EXIT_USAGE;
+		return errno == EACCES ? EXIT_PERM : EXIT_RUNTIME;
 	}
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
 		p_err("policy load: %s: not a regular file", lc->source);
@@ -746,6 +792,7 @@ static int load_params(struct load_ctx *lc, struct obj_params *op, char **kv, in
 		return EXIT_USAGE;
 	}
 	op->n = ret;
+	policy_params_mark_switches(op->params, op->n);
 	op->val = calloc(1, op->size);
 	if (!op->val)
 		return EXIT_RUNTIME;
@@ -1123,7 +1170,7 @@ static int do_load(int argc, char **argv)
 	struct pol_args a = { 0 };
 	LIBBPF_OPTS(bpf_object_open_opts, oo);
 	const char *cgroup = NULL, *name = NULL;
-	char err[PATH_MAX + 256], objname[64];
+	char err[PATH_MAX + 256], objname[64], ebuf[128];
 	struct bpf_program *prog;
 	sigset_t oldmask;
 	struct stat st;
@@ -1192,7 +1239,7 @@ static int do_load(int argc, char **argv)
 	if (!lc.obj) {
 		ret = -errno;
 		p_err("policy load: %s: not a BPF object libbpf can open: %s", lc.policy,
-		      strerror(-ret));
+		      lbpf_strerror(ret, ebuf, sizeof(ebuf)));
 		p_hint("-d shows libbpf's messages");
 		ret = EXIT_USAGE;
 		goto out;
@@ -1243,7 +1290,7 @@ static int do_load(int argc, char **argv)
 		}
 		/* EACCES and EINVAL are how the verifier says no */
 		p_err("policy load: %s: the kernel refused to load it: %s", lc.policy,
-		      strerror(-ret));
+		      lbpf_strerror(ret, ebuf, sizeof(ebuf)));
 		p_hint("the verifier rejected it or this kernel lacks what it uses; "
 		       "-d prints libbpf's messages and the verifier's log");
 		ret = EXIT_UNSUPPORTED;
@@ -1741,5 +1788,16 @@ static const struct cmd policy_cmds[] = {
 
 int do_policy(int argc, char **argv)
 {
+	const char *sub = argc > 1 ? argv[1] : NULL;
+	bool known = !sub || !*sub || is_help_arg(sub);
+
+	/* cmd_select's hint names the top-level help; this one is policy's */
+	for (const struct cmd *c = policy_cmds; !known && c->name; c++)
+		known = !strncmp(c->name, sub, strlen(sub));
+	if (!known) {
+		p_err("policy: unknown subcommand '%s'", sub);
+		p_hint("'%s policy help' lists them", prog_name);
+		return EXIT_USAGE;
+	}
 	return cmd_select(policy_cmds, argc - 1, argv + 1, do_policy_help);
 }

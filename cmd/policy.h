@@ -45,6 +45,7 @@ struct policy_param {
 	uint32_t offset;	/* bytes into the struct */
 	uint32_t size;		/* 1, 2, 4 or 8 */
 	bool is_signed;
+	bool is_switch;		/* an integer that takes 0 or 1 only (policy_params_mark_switches) */
 	enum policy_param_kind kind;
 	int nenum;		/* PK_ENUM: its enumerators */
 	struct policy_enum_val enums[POLICY_ENUM_MAX];
@@ -62,6 +63,12 @@ int policy_params_from_btf(const struct btf *btf, uint32_t type_id,
 			   struct policy_param *out, int max, uint32_t *struct_size,
 			   char *err, size_t errlen);
 enum policy_param_kind policy_param_kind_of(const char *name, bool is_bool);
+/*
+ * The contract's on/off parameters: integer members named enabled,
+ * dry_run, once or on_* take 0 or 1 (or true/false, yes/no, on/off) and
+ * are still shown as 0/1.  Applied to every policy's parameters by the CLI.
+ */
+void policy_params_mark_switches(struct policy_param *ps, int n);
 int policy_param_parse(const struct policy_param *p, const char *s, uint64_t *v,
 		       char *err, size_t errlen);
 const char *policy_param_format(const struct policy_param *p, uint64_t v,

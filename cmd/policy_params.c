@@ -126,6 +126,17 @@ enum policy_param_kind policy_param_kind_of(const char *name, bool is_bool)
 	return PK_INT;
 }
 
+void policy_params_mark_switches(struct policy_param *ps, int n)
+{
+	for (int i = 0; i < n; i++) {
+		const char *nm = ps[i].name;
+
+		ps[i].is_switch = ps[i].kind == PK_INT &&
+			(!strcmp(nm, "enabled") || !strcmp(nm, "dry_run") || !strcmp(nm, "once") ||
+			 !strncmp(nm, "on_", 3));
+	}
+}
+
 static const struct btf_type *skip_mods(const struct btf *btf, uint32_t id)
 {
 	const struct btf_type *t = btf__type_by_id(btf, id);
@@ -236,6 +247,7 @@ int policy_params_from_btf(const struct btf *btf, uint32_t type_id,
 		p->offset = bit_off / 8;
 		p->size = mt->size;
 		p->is_signed = is_signed;
+		p->is_switch = false;
 		p->kind = policy_param_kind_of(name, is_bool);
 		p->nenum = 0;
 		if (btf_is_enum(mt)) {
@@ -289,7 +301,7 @@ int policy_param_parse(const struct policy_param *p, const char *s, uint64_t *v,
 		snprintf(err, errlen, "%s: empty value", p->name);
 		return -EINVAL;
 	}
-	switch (p->kind) {
+	switch (p->is_switch ? PK_BOOL : p->kind) {
 	case PK_BOOL:
 		if (!strcmp(s, "1") || !strcasecmp(s, "true") || !strcasecmp(s, "yes") ||
 		    !strcasecmp(s, "on"))

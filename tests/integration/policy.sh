@@ -125,6 +125,15 @@ run_mc -j policy events "${P}_oom"
 check "dry-run-event" jq -se 'length >= 1 and all(.[]; .action == "dry_run")' <<<"$OUT"
 run_mc policy set "${P}_oom" dry_run=0
 check_eq "set-back-rc" 0 "$RC"
+# the contract's switches are 0 or 1
+run_mc policy set "${P}_oom" enabled=2
+check_eq "set-switch-2-rc" 2 "$RC"
+check "set-switch-2-says" grep -q "enabled: '2' is not a boolean" <<<"$ERR"
+run_mc -j policy show "${P}_oom"
+check_json "set-switch-2-unchanged" '.parameters.enabled == 1'
+run_mc policy load preoom name "${P}_sw" cgroup "$rel_oom" dry_run=2
+check_eq "load-switch-2-rc" 2 "$RC"
+check "load-switch-2-no-pins" test ! -e "$PIN/${P}_sw"
 
 # ---- pressure -------------------------------------------------------------
 cg_new pressure 64M
@@ -155,6 +164,23 @@ run_mc -j policy list
 check_json "orphan-listed" "any(.[]; .name == \"${P}_orph\" and .orphaned and .state == \"orphaned\")"
 run_mc policy list
 check "orphan-plain" grep -q "${P}_orph .*orphaned" <<<"$OUT"
+
+# a cgroup path of 512 bytes or more (cut in the metadata) is still told apart
+long=longpath
+for i in 1 2 3 4 5 6; do
+	long=$long/$(printf 'd%.0s' {1..99})
+	cg_new "$long"
+done
+cg_long=$CG
+run_mc policy load pressure name "${P}_long" cgroup "$CG_REL"
+check_eq "long-path-load" 0 "$RC"
+run_mc -j policy list
+check_json "long-path-active" "any(.[]; .name == \"${P}_long\" and .state == \"active\" and (.orphaned | not))"
+rmdir "$cg_long"
+run_mc -j policy list
+check_json "long-path-orphaned" "any(.[]; .name == \"${P}_long\" and .orphaned)"
+run_mc policy unload "${P}_long"
+check_eq "long-path-unload" 0 "$RC"
 
 # ---- failed loads roll back ---------------------------------------------------
 run_mc policy load preoom name "${P}_bad" cgroup "$rel_oom" no_such_param=1
@@ -220,6 +246,17 @@ if [[ -r $TPL ]]; then
 	printf 'not an ELF object\n' >"$FDIR/junk.o"
 	run_mc policy load "$FDIR/junk.o" name "${P}_junk"
 	check_eq "junk-object-rc" 2 "$RC"
+	check "junk-object-says-why" grep -q "BPF object format invalid" <<<"$ERR"
+	check "junk-object-no-errno-number" bash -c '! grep -q "Unknown error"' <<<"$ERR"
+	head -c 2000 "$TPL" >"$FDIR/trunc.o"
+	run_mc policy load "$FDIR/trunc.o" name "${P}_trunc"
+	check_eq "truncated-object-rc" 2 "$RC"
+	one_line_err "truncated-object-one-line"
+	check "truncated-object-no-errno-number" bash -c '! grep -q "Unknown error"' <<<"$ERR"
+	ln -s "$obj" "$FDIR/link.o"
+	run_mc policy load "$FDIR/link.o" name "${P}_link"
+	check_eq "symlinked-object-rc" 2 "$RC"
+	check "symlinked-object-says" grep -q "symbolic links are not followed" <<<"$ERR"
 	check "junk-object-no-pins" test ! -e "$PIN/${P}_junk"
 	# a real BPF object that is not a policy
 	install -m 0644 "$(dirname "$MEMCGCTL")/bpf/feature.bpf.o" "$FDIR/feature.bpf.o"

@@ -186,6 +186,31 @@ int main(void)
 		}
 		btf__free(e);
 	}
+	/* the contract's switches take 0 or 1 only, and stay integers */
+	{
+		struct btf *w = make_btf(&id);
+		unsigned char v[48] = { 0 };
+		const struct policy_param *en;
+
+		n = policy_params_from_btf(w, id, ps, POLICY_MAX_PARAMS, &size, err, sizeof(err));
+		policy_params_mark_switches(ps, n);
+		en = find(ps, n, "enabled");
+		CHECK("switch-marked", en && en->is_switch && en->kind == PK_INT);
+		CHECK("switch-not-others", !find(ps, n, "small")->is_switch &&
+		      !find(ps, n, "limit_pct")->is_switch && !find(ps, n, "flag")->is_switch);
+		{
+			char *kv2[] = { "enabled=2" }, *kvt[] = { "enabled=true" }, *kv0[] = { "enabled=off" };
+
+			CHECK("switch-rejects-2", policy_params_apply(ps, n, v, kv2, 1, err, sizeof(err)) != 0);
+			CHECK_STR("switch-rejects-2-says", "enabled: '2' is not a boolean (0, 1, true, false)", err);
+			CHECK("switch-true", policy_params_apply(ps, n, v, kvt, 1, err, sizeof(err)) == 0 &&
+			      policy_param_get(en, v) == 1);
+			CHECK_STR("switch-shown-as-integer", "1", policy_param_format(en, 1, buf, sizeof(buf)));
+			CHECK("switch-off", policy_params_apply(ps, n, v, kv0, 1, err, sizeof(err)) == 0 &&
+			      policy_param_get(en, v) == 0);
+		}
+		btf__free(w);
+	}
 	/* hostile BTF: members beyond the struct's declared size are refused */
 	{
 		struct btf *h = btf__new_empty();
