@@ -166,6 +166,13 @@ try_foreign() {	# NAME: load, list and unload refuse, and $PIN is left as it is
 	check_json "$name-list-json" '.error | test("refusing")'
 	run_mc policy unload "${P}_f"
 	check_eq "$name-unload-rc" 1 "$RC"
+	# the event reader (policy events, watch -e policy) goes through the same check
+	run_mc policy events
+	check_eq "$name-events-rc" 1 "$RC"
+	check "$name-events-says-refusing" grep -q "refusing" <<<"$ERR"
+	run_mc watch -e policy -D 1s
+	check_eq "$name-watch-rc" 1 "$RC"
+	check "$name-watch-says-refusing" grep -q "refusing" <<<"$ERR"
 }
 MADE_ROOT=1
 mkdir -m 0700 "$PIN" && chown nobody "$PIN"
