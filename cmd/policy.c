@@ -1592,6 +1592,7 @@ static int do_unload(int argc, char **argv)
 	struct pins_root root;
 	struct pol_args a = { 0 };
 	char **names = NULL;
+	bool *removed = NULL;
 	int n, ret, rc = EXIT_OK;
 	bool done;
 
@@ -1624,27 +1625,47 @@ static int do_unload(int argc, char **argv)
 			pins_names_free(names, n);
 		return ret;
 	}
-	if (json_wtr) {
-		jsonw_start_object(json_wtr);
-		jsonw_name(json_wtr, "unloaded");
-		jsonw_start_array(json_wtr);
+	/* a name that is not a pin memcgctl made stops the command before any removal */
+	for (int i = 0; i < n && root.fd >= 0; i++) {
+		char err[PATH_MAX + 128];
+
+		ret = pins_policy_check(&root, names[i], err, sizeof(err));
+		if (ret && ret != -ENOENT) {
+			p_err("policy unload: %s", err);
+			rc = EXIT_RUNTIME;
+			goto out;
+		}
+	}
+	removed = calloc(n > 0 ? (size_t)n : 1, sizeof(*removed));
+	if (!removed) {
+		p_err("policy unload: out of memory");
+		rc = EXIT_RUNTIME;
+		goto out;
 	}
 	for (int i = 0; i < n; i++) {
 		ret = unload_one(&root, names[i]);
-		if (ret == 1 && json_wtr)
-			jsonw_string(json_wtr, names[i]);
-		else if (ret == 1)
+		removed[i] = ret == 1;
+		if (ret == 1 && !json_wtr)
 			printf("unloaded policy '%s'\n", names[i]);
 		else if (ret == 0 && !json_wtr)
 			p_info("policy '%s' was not loaded", names[i]);
-		else
+		else if (ret < 0)
 			rc = -ret;
 	}
-	pins_root_close(&root);
-	if (json_wtr) {
+	/* under -j a failure is the one document: {"error": ...} */
+	if (json_wtr && rc == EXIT_OK) {
+		jsonw_start_object(json_wtr);
+		jsonw_name(json_wtr, "unloaded");
+		jsonw_start_array(json_wtr);
+		for (int i = 0; i < n; i++)
+			if (removed[i])
+				jsonw_string(json_wtr, names[i]);
 		jsonw_end_array(json_wtr);
 		jsonw_end_object(json_wtr);
 	}
+	free(removed);
+out:
+	pins_root_close(&root);
 	if (a.all)
 		pins_names_free(names, n);
 	return rc;

@@ -42,6 +42,11 @@ check "unload-link-says-link" grep -q "symbolic link" <<<"$ERR"
 check "unload-link-not-unloaded" bash -c "! grep -q unloaded <<<'$OUT'"
 check "unload-link-target-kept" test -f "$SCRATCH/victim/precious"
 check "unload-link-left-alone" test -L "$PIN/${P}_link"
+# with a loaded policy beside it: one JSON document, the error, and nothing removed
+run_mc -j policy unload "${P}_a" "${P}_link"
+check_eq "unload-link-json-rc" 1 "$RC"
+check "unload-link-json-one-document" jq -se 'length == 1 and (.[0].error | test("symbolic link"))' <<<"$OUT"
+check "unload-link-json-nothing-removed" test -e "$PIN/${P}_a/meta"
 run_mc policy show "${P}_link"
 check "show-link-refused" test "$RC" -ne 0 -a "$RC" -ne 2
 one_line_err "show-link-one-line"
