@@ -167,9 +167,13 @@ check "orphan-plain" grep -q "${P}_orph .*orphaned" <<<"$OUT"
 
 # a cgroup path of 512 bytes or more (cut in the metadata) is still told apart
 long=longpath
+cg_new "$long"
+[[ $MEM_V2 == 1 ]] && echo +memory >"$CG/cgroup.subtree_control"
 for i in 1 2 3 4 5 6; do
 	long=$long/$(printf 'd%.0s' {1..99})
 	cg_new "$long"
+	# v2: a level is a memory cgroup only if its parent delegates the controller
+	[[ $MEM_V2 == 1 && $i -lt 6 ]] && echo +memory >"$CG/cgroup.subtree_control"
 done
 cg_long=$CG
 run_mc policy load pressure name "${P}_long" cgroup "$CG_REL"
