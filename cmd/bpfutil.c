@@ -72,14 +72,23 @@ int bpf_check_privileges(const char *what)
 	return tracefs_ensure(what);
 }
 
+/*
+ * Mounts memcgctl makes where a file system it needs is missing: no
+ * set-id, device or executable files through them, and they stay (they
+ * are system file systems, as a boot would mount them; bpffs holds the
+ * policies' pins), which the user is told once.
+ */
+#define MC_MOUNT_FLAGS (MS_NOSUID | MS_NODEV | MS_NOEXEC)
+
 /* libbpf finds tracepoint ids in tracefs: mount it where it is missing. */
 static int tracefs_ensure(const char *what)
 {
 	if (access("/sys/kernel/tracing/events", F_OK) == 0 ||
 	    access("/sys/kernel/debug/tracing/events", F_OK) == 0)
 		return 0;
-	if (mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL) == 0) {
-		p_debug("mounted tracefs on /sys/kernel/tracing");
+	if (mount("tracefs", "/sys/kernel/tracing", "tracefs", MC_MOUNT_FLAGS, "mode=0700") == 0) {
+		p_info("%s: mounted tracefs on /sys/kernel/tracing (nosuid,nodev,noexec, mode 0700); "
+		       "it stays mounted", what);
 		return 0;
 	}
 	p_err("%s: tracefs is not mounted and mounting it failed: %s", what, strerror(errno));
@@ -121,13 +130,15 @@ int bpffs_ensure(const char *dir, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
 		return -errno;
 	}
-	if (mount("bpf", dir, "bpf", 0, "mode=0700")) {
+	if (mount("bpf", dir, "bpf", MC_MOUNT_FLAGS, "mode=0700")) {
 		int e = errno;
 
 		snprintf(err, errlen, "bpffs is not mounted on %s and mounting it failed: %s "
 			 "(try: mount -t bpf bpf %s)", dir, strerror(e), dir);
 		return -e;
 	}
+	p_info("mounted bpffs on %s (nosuid,nodev,noexec, mode 0700); it stays mounted: "
+	       "the policies' pins live in it", dir);
 	return 0;
 }
 

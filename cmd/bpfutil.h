@@ -19,7 +19,8 @@ void bpf_util_init(void);
 /*
  * Check that we may load and attach tracing programs here: privileges
  * (EXIT_PERM), kernel BTF (EXIT_UNSUPPORTED), tracefs (mounted if
- * missing).  Prints the error and returns the exit code, 0 if fine.
+ * missing, like bpffs_ensure: nosuid, nodev, noexec, mode 0700, said once
+ * on stderr, left mounted).  Prints the error and returns the exit code, 0 if fine.
  */
 int bpf_check_privileges(const char *what);
 
@@ -30,7 +31,10 @@ int bpf_check_privileges(const char *what);
  */
 int bpf_report_failure(const char *what, const char *step, int err);
 
-/* Ensure bpffs is mounted at /sys/fs/bpf (mounting it if needed). */
+/*
+ * Ensure bpffs is mounted at dir: if it is not, mount it (nosuid, nodev,
+ * noexec, mode 0700), say so once (p_info) and leave it mounted.
+ */
 int bpffs_ensure(const char *dir, char *err, size_t errlen);
 
 /* Does the running kernel have tracepoint category:name (via BTF or tracefs)? */

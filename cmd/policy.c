@@ -14,10 +14,14 @@
  * everything.  meta is pinned last: a directory without it is a load in
  * progress (or one that died), shown as "incomplete".
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE	/* nftw() */
+#endif
 #include <argp.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -35,6 +39,7 @@
 #include "escape.h"
 #include "main.h"
 #include "memcg_hooks.h"
+#include "pins.h"
 #include "policy.h"
 #include "probe.h"
 #include "units.h"
@@ -62,6 +67,15 @@ struct pol_args {
 	int npos;
 	bool all;
 	bool follow;
+	bool any_hook;
+};
+
+enum { OPT_ANY_HOOK = 0x100 };
+
+static const struct argp_option load_options[] = {
+	{ "any-hook", OPT_ANY_HOOK, 0, 0,
+	  "let a user object attach to hooks outside the policy contract", 0 },
+	{ 0 },
 };
 
 static const struct argp_option unload_options[] = {
@@ -81,6 +95,7 @@ static error_t pol_parse(int key, char *arg, struct argp_state *state)
 	switch (key) {
 	case 'a': a->all = true; break;
 	case 'f': a->follow = true; break;
+	case OPT_ANY_HOOK: a->any_hook = true; break;
 	case ARGP_KEY_ARG:
 		if (a->npos == (int)ARRAY_SIZE(a->pos)) {
 			p_err("policy: too many arguments");
@@ -116,6 +131,20 @@ static void policy_dir(char *buf, size_t len, const char *name)
 	snprintf(buf, len, "%s/%s", POLICY_PIN_ROOT, name);
 }
 
+/*
+ * libbpf's own error codes (LIBBPF_ERRNO__*, 4000 and up) in words:
+ * strerror() calls them "Unknown error 4001".
+ */
+static const char *lbpf_strerror(int err, char *buf, size_t len)
+{
+	if (libbpf_strerror(err, buf, len) < 0 || !strncmp(buf, "Unknown", 7))
+		snprintf(buf, len, "%s", strerror(err < 0 ? -err : err));
+	/* libbpf's words start upper case; the rest of the line is lower case */
+	if (buf[0] >= 'A' && buf[0] <= 'Z' && !(buf[1] >= 'A' && buf[1] <= 'Z'))
+		buf[0] += 'a' - 'A';
+	return buf;
+}
+
 static bool path_exists(const char *p)
 {
 	struct stat st;
@@ -123,64 +152,36 @@ static bool path_exists(const char *p)
 	return lstat(p, &st) == 0;
 }
 
-/* Remove a pin tree (files are pins, directories are directories). */
-static int pin_tree_remove(const char *dir)
+/*
+ * The verified pin root for cmd (pins.h): 0 with r->fd < 0 when there is
+ * none (nothing is loaded), 0 with it open, or an exit code after one line.
+ */
+static int pol_root(const char *cmd, struct pins_root *r, bool create)
 {
-	struct dirent *de;
-	DIR *d = opendir(dir);
-	int err = 0;
+	char err[PATH_MAX + 128];
+	int ret = pins_root_open(r, create, err, sizeof(err));
 
-	if (!d)
-		return errno == ENOENT ? 0 : -errno;
-	while ((de = readdir(d))) {
-		char p[PATH_MAX];
-		struct stat st;
-
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
-		if (lstat(p, &st))
-			continue;
-		if (S_ISDIR(st.st_mode))
-			err = pin_tree_remove(p) ?: err;
-		else if (unlink(p) && errno != ENOENT)
-			err = -errno;
+	if (!ret || (ret == -ENOENT && !create))
+		return 0;
+	p_err("policy %s: %s", cmd, err);
+	if (ret == -EACCES) {
+		p_hint("run it with sudo");
+		return EXIT_PERM;
 	}
-	closedir(d);
-	if (rmdir(dir) && errno != ENOENT)
-		err = -errno;
-	return err;
+	return EXIT_RUNTIME;
 }
 
 /*
  * Remove one policy's pin tree, and the pin root with it when that was the
  * last policy: memcgctl leaves nothing on bpffs once no policy is loaded.
  */
-static int policy_dir_remove(const char *dir)
+static int policy_dir_remove(struct pins_root *r, const char *name, char *err, size_t errlen)
 {
-	int err = pin_tree_remove(dir);
+	int ret = pins_policy_remove(r, name, err, errlen);
 
-	if (rmdir(POLICY_PIN_ROOT) && errno != ENOTEMPTY && errno != EEXIST &&
-	    errno != ENOENT && !err)
-		err = -errno;
-	return err;
-}
-
-static int pin_root_ensure(char *err, size_t errlen)
-{
-	int ret = bpffs_ensure("/sys/fs/bpf", err, errlen);
-
-	if (ret)
-		return ret;
-	if (mkdir(POLICY_PIN_ROOT, 0700) && errno != EEXIST) {
-		snprintf(err, errlen, "cannot create %s: %s", POLICY_PIN_ROOT, strerror(errno));
-		return -errno;
-	}
-	if (chmod(POLICY_PIN_ROOT, 0700)) {
-		snprintf(err, errlen, "cannot chmod %s: %s", POLICY_PIN_ROOT, strerror(errno));
-		return -errno;
-	}
-	return 0;
+	if (!ret)
+		pins_root_remove_if_empty(r);
+	return ret;
 }
 
 static int map_lookup0(int fd, void *val)
@@ -190,13 +191,37 @@ static int map_lookup0(int fd, void *val)
 	return bpf_map_lookup_elem(fd, &zero, val) ? -errno : 0;
 }
 
+static uint64_t orphan_want;
+
+static int orphan_visit(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	return flag == FTW_D && st->st_ino == orphan_want;
+}
+
+/*
+ * Is the policy's cgroup gone?  Its id is never reused, so the directory
+ * at cgroup_path must have that inode.  A path of sizeof(cgroup_path)
+ * bytes or more was cut when it was recorded: everything up to the cut's
+ * last '/' is still an exact ancestor, and the cgroup is looked for by
+ * id below it.
+ */
 static bool meta_orphaned(const struct policy_meta *m)
 {
+	char anc[sizeof(m->cgroup_path)];
 	uint64_t id;
+	char *slash;
 
 	if (!m->cgroup_id)
 		return false;
-	return cg_id_of(m->cgroup_path, &id) || id != m->cgroup_id;
+	if (strlen(m->cgroup_path) < sizeof(m->cgroup_path) - 1)
+		return cg_id_of(m->cgroup_path, &id) || id != m->cgroup_id;
+	snprintf(anc, sizeof(anc), "%s", m->cgroup_path);
+	slash = strrchr(anc, '/');
+	if (!slash || slash == anc)
+		return false;	/* cannot tell: do not call an active policy orphaned */
+	*slash = '\0';
+	orphan_want = m->cgroup_id;
+	return nftw(anc, orphan_visit, 16, FTW_PHYS | FTW_MOUNT) != 1;
 }
 
 /* A pinned struct map: its BTF-described members and current value. */
@@ -252,6 +277,7 @@ static int pinned_struct_open(const char *dir, const char *map, struct pinned_st
 	if (ret < 0)
 		goto fail;
 	ps->n = ret;
+	policy_params_mark_switches(ps->params, ps->n);
 	if (ps->size != info.value_size) {
 		snprintf(err, errlen, "%s: BTF and value size disagree", p);
 		ret = -EPROTO;
@@ -505,25 +531,35 @@ static int show_policy(const char *name)
 	return EXIT_OK;
 }
 
+/*
+ * NAME is a loaded policy in the verified pin root.  Its pins are then
+ * read by path: inside a root-owned 0700 directory only root can change
+ * what a path resolves to.
+ */
 static int need_loaded(const char *cmd, const char *name)
 {
-	char dir[PATH_MAX];
+	struct pins_root r;
+	char err[PATH_MAX + 128];
+	int ret;
 
 	if (!policy_name_valid(name)) {
 		p_err("policy %s: '%s' is not a valid policy name", cmd, name);
 		p_hint("names are 1-31 letters, digits, '_' or '-'");
 		return EXIT_USAGE;
 	}
-	policy_dir(dir, sizeof(dir), name);
-	if (!path_exists(dir)) {
-		if (errno == EACCES) {
-			p_err("policy %s: %s is readable by root only", cmd, POLICY_PIN_ROOT);
-			p_hint("run it with sudo");
-			return EXIT_PERM;
-		}
+	ret = pol_root(cmd, &r, false);
+	if (ret)
+		return ret;
+	ret = pins_policy_check(&r, name, err, sizeof(err));
+	pins_root_close(&r);
+	if (ret == -ENOENT) {
 		p_err("policy %s: no policy named '%s' is loaded", cmd, name);
 		p_hint("'%s policy list' shows the loaded policies", prog_name);
 		return EXIT_USAGE;
+	}
+	if (ret) {
+		p_err("policy %s: %s", cmd, err);
+		return EXIT_RUNTIME;
 	}
 	return 0;
 }
@@ -541,6 +577,7 @@ struct load_ctx {
 	struct bpf_link *links[MAX_PROGS];
 	int nlinks;
 	char dir[PATH_MAX];
+	struct pins_root root;		/* verified, open from the publish phase on */
 	bool dir_made;
 	struct cg_ref cg;
 	bool have_cg;
@@ -557,18 +594,23 @@ static int read_object(struct load_ctx *lc)
 	size_t off = 0;
 	int fd;
 
-	fd = open(lc->source, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO must not block the open before fstat refuses it */
+	fd = open(lc->source, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
 		p_err("policy load: %s: %s", lc->source, strerror(errno));
 		if (errno == ELOOP)
 			p_hint("symbolic links are not followed: give the object's real path");
-		return errno == ENOENT ? EXIT_USAGE : EXIT_RUNTIME;
+		/* the classes of memcgctl-policy(8): a bad object is a usage error */
+		if (errno == ENOENT || errno == ELOOP || errno == ENOTDIR || errno == ENXIO)
+			return EXIT_USAGE;
+		return errno == EACCES ? EXIT_PERM : EXIT_RUNTIME;
 	}
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
 		p_err("policy load: %s: not a regular file", lc->source);
 		close(fd);
 		return EXIT_USAGE;
 	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	if (st.st_uid != 0 || (st.st_mode & S_IWOTH) || ((st.st_mode & S_IWGRP) && st.st_gid != 0)) {
 		p_err("policy load: %s: refusing an object %s", lc->source,
 		      st.st_uid != 0 ? "not owned by root" : "writable by other users");
@@ -623,12 +665,14 @@ static void *rodata_var(struct bpf_object *obj, const char *var, size_t *size)
 	data = (char *)bpf_map__initial_value(ro, &ro_size);
 	sec = btf__type_by_id(btf, id);
 	vs = btf_var_secinfos(sec);
+	/* the object's BTF is hostile input: nothing in it is taken on trust */
 	for (int i = 0; data && i < btf_vlen(sec); i++, vs++) {
 		const struct btf_type *v = btf__type_by_id(btf, vs->type);
+		const char *n = v ? btf__name_by_offset(btf, v->name_off) : NULL;
 
-		if (strcmp(btf__name_by_offset(btf, v->name_off), var))
+		if (!n || strcmp(n, var))
 			continue;
-		if (vs->offset + vs->size > ro_size)
+		if ((uint64_t)vs->offset + vs->size > ro_size)
 			return NULL;
 		*size = vs->size;
 		return data + vs->offset;
@@ -756,6 +800,7 @@ static int load_params(struct load_ctx *lc, struct obj_params *op, char **kv, in
 		return EXIT_USAGE;
 	}
 	op->n = ret;
+	policy_params_mark_switches(op->params, op->n);
 	op->val = calloc(1, op->size);
 	if (!op->val)
 		return EXIT_RUNTIME;
@@ -825,6 +870,81 @@ static int check_contract(struct load_ctx *lc)
 		p_err("policy load: %s is not a memcgctl policy: it has no policy_events ring buffer",
 		      lc->policy);
 		p_hint("start from examples/policy-template.bpf.c; memcgctl-policy(8) has the contract");
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/*
+ * The hooks of the policy contract (memcgctl-policy(8)): tracepoints of
+ * memory management, page faults and cgroup creation and removal, as
+ * tracepoint/, tp_btf/ or raw_tp/ programs.  A root-owned object is still
+ * code from a file: anything else (syscalls, the scheduler, kprobes, LSM,
+ * networking) needs --any-hook.
+ */
+static const char *const contract_categories[] = {
+	"memcg", "vmscan", "oom", "kmem", "filemap", "compaction", "migrate", "huge_memory",
+	"thp", "pagemap", "writeback", "exceptions", "cgroup",
+};
+
+static bool contract_category(const char *cat)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(contract_categories); i++)
+		if (!strcmp(cat, contract_categories[i]))
+			return true;
+	return false;
+}
+
+/* tp_btf/ and raw_tp/ name an event without its category: find it in tracefs. */
+static bool contract_event(const char *tp)
+{
+	static const char *const roots[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
+	char path[256];
+
+	if (strchr(tp, '/') || tp[0] == '.')
+		return false;
+	for (size_t r = 0; r < ARRAY_SIZE(roots); r++)
+		for (size_t i = 0; i < ARRAY_SIZE(contract_categories); i++) {
+			snprintf(path, sizeof(path), "%s/events/%s/%s", roots[r],
+				 contract_categories[i], tp);
+			if (access(path, F_OK) == 0)
+				return true;
+		}
+	return false;
+}
+
+static bool contract_hook(const struct bpf_program *prog)
+{
+	const char *sec = bpf_program__section_name(prog);
+	enum bpf_prog_type type = bpf_program__type(prog);
+	char cat[64], tp[128], end;
+
+	if (type == BPF_PROG_TYPE_TRACEPOINT &&
+	    (sscanf(sec, "tracepoint/%63[^/]/%127[^/]%c", cat, tp, &end) == 2 ||
+	     sscanf(sec, "tp/%63[^/]/%127[^/]%c", cat, tp, &end) == 2))
+		return contract_category(cat);
+	if (type == BPF_PROG_TYPE_RAW_TRACEPOINT &&
+	    (sscanf(sec, "raw_tp/%127[^/]%c", tp, &end) == 1 ||
+	     sscanf(sec, "raw_tracepoint/%127[^/]%c", tp, &end) == 1))
+		return contract_event(tp);
+	if (type == BPF_PROG_TYPE_TRACING &&
+	    bpf_program__expected_attach_type(prog) == BPF_TRACE_RAW_TP &&
+	    sscanf(sec, "tp_btf/%127[^/]%c", tp, &end) == 1)
+		return contract_event(tp);
+	return false;
+}
+
+static int check_hooks(struct load_ctx *lc)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, lc->obj) {
+		if (!bpf_program__autoload(prog) || contract_hook(prog))
+			continue;
+		p_err("policy load: %s: program %s attaches to '%s', which is not a hook of the "
+		      "policy contract", lc->policy, bpf_program__name(prog),
+		      bpf_program__section_name(prog));
+		p_hint("memcgctl-policy(8) lists the hooks; --any-hook loads it anyway");
 		return EXIT_USAGE;
 	}
 	return 0;
@@ -917,17 +1037,46 @@ static int pin_meta(struct load_ctx *lc, char *err, size_t errlen)
 }
 
 /*
- * MEMCGCTL_POLICY_FAULT=pin makes load fail after pinning, before meta:
- * how the tests prove that a half-done load rolls back.
+ * MEMCGCTL_POLICY_FAULT=pin makes load fail after pinning, before meta;
+ * =pin-SIGNAL (pin-SIGTERM, pin-INT) sends load that signal there: how the
+ * tests prove that a half-done load rolls back.
  */
 static int fault_injected(const char *where, char *err, size_t errlen)
 {
 	const char *f = getenv("MEMCGCTL_POLICY_FAULT");
+	size_t wl = strlen(where);
 
+	if (f && !strncmp(f, where, wl) && f[wl] == '-' && policy_signal_parse(f + wl + 1) > 0) {
+		raise(policy_signal_parse(f + wl + 1));
+		return 0;
+	}
 	if (!f || strcmp(f, where))
 		return 0;
 	snprintf(err, errlen, "fault injected at '%s' (MEMCGCTL_POLICY_FAULT)", where);
 	return -EIO;
+}
+
+/* The signals that end a process, held back while a load publishes its pins. */
+static sigset_t publish_sigs;
+
+static void publish_sigs_init(void)
+{
+	sigemptyset(&publish_sigs);
+	sigaddset(&publish_sigs, SIGINT);
+	sigaddset(&publish_sigs, SIGTERM);
+	sigaddset(&publish_sigs, SIGHUP);
+	sigaddset(&publish_sigs, SIGQUIT);
+}
+
+/* A signal that arrived while publish_sigs were blocked, taken; or 0. */
+static int publish_interrupted(void)
+{
+	struct timespec zero = { 0 };
+	int sig, got = 0;
+
+	while ((sig = sigtimedwait(&publish_sigs, NULL, &zero)) > 0)
+		got = got ?: sig;
+	return got;
 }
 
 static const struct builtin *find_builtin(const char *name)
@@ -1011,8 +1160,11 @@ static int load_parse(struct load_ctx *lc, struct pol_args *a, char ***kv, int *
 
 static void load_cleanup(struct load_ctx *lc, bool rollback)
 {
-	if (rollback && lc->dir_made)
-		policy_dir_remove(lc->dir);
+	char err[PATH_MAX + 128];
+
+	if (rollback && lc->dir_made && policy_dir_remove(&lc->root, lc->name, err, sizeof(err)))
+		p_err("policy load: rolling back: %s", err);
+	pins_root_close(&lc->root);
 	for (int i = 0; i < lc->nlinks; i++)
 		bpf_link__destroy(lc->links[i]);
 	bpf_object__close(lc->obj);
@@ -1022,20 +1174,22 @@ static void load_cleanup(struct load_ctx *lc, bool rollback)
 static int do_load(int argc, char **argv)
 {
 	static const struct argp argp = {
-		0, pol_parse, "POLICY [name NAME] [cgroup CGROUP] [KEY=VALUE...]",
+		load_options, pol_parse, "POLICY [name NAME] [cgroup CGROUP] [KEY=VALUE...]",
 		"Load a policy (a built-in: preoom, pressure; or a BPF object file), attach it "
 		"and pin it under " POLICY_PIN_ROOT "/NAME so that it keeps acting after "
 		"memcgctl exits. CGROUP limits it to a memory cgroup and its descendants.", 0, 0, 0 };
-	struct load_ctx lc = { 0 };
+	struct load_ctx lc = { .root.fd = -1 };
 	struct obj_params op = { 0 };
 	struct pol_args a = { 0 };
 	LIBBPF_OPTS(bpf_object_open_opts, oo);
 	const char *cgroup = NULL, *name = NULL;
-	char err[PATH_MAX + 256], objname[64];
+	char err[PATH_MAX + 256], objname[64], ebuf[128];
 	struct bpf_program *prog;
+	sigset_t oldmask;
+	struct stat st;
 	char **kv;
-	int nkv, ret;
-	bool done, ok = false;
+	int nkv, ret, sig;
+	bool done, ok = false, blocked = false;
 	void *var;
 	size_t vsize;
 
@@ -1067,11 +1221,18 @@ static int do_load(int argc, char **argv)
 	if (ret)
 		return ret;
 	policy_dir(lc.dir, sizeof(lc.dir), lc.name);
-	if (!load_probe && path_exists(lc.dir)) {
+	ret = pol_root("load", &lc.root, false);
+	if (ret)
+		return ret;
+	/* feature's probe pins nothing: a loaded policy of the same name is no conflict */
+	if (!load_probe && lc.root.fd >= 0 &&
+	    fstatat(lc.root.fd, lc.name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		p_err("policy load: a policy named '%s' is already loaded", lc.name);
 		p_hint("unload it first, or load this one with 'name OTHER'");
+		pins_root_close(&lc.root);
 		return EXIT_RUNTIME;
 	}
+	pins_root_close(&lc.root);
 
 	/* open: nothing exists in the kernel yet */
 	if (lc.builtin) {
@@ -1093,12 +1254,14 @@ static int do_load(int argc, char **argv)
 	if (!lc.obj) {
 		ret = -errno;
 		p_err("policy load: %s: not a BPF object libbpf can open: %s", lc.policy,
-		      strerror(-ret));
+		      lbpf_strerror(ret, ebuf, sizeof(ebuf)));
 		p_hint("-d shows libbpf's messages");
 		ret = EXIT_USAGE;
 		goto out;
 	}
 	ret = check_contract(&lc);
+	if (!ret && !lc.builtin && !a.any_hook)
+		ret = check_hooks(&lc);
 	if (ret)
 		goto out;
 	ret = load_params(&lc, &op, kv, nkv);
@@ -1136,12 +1299,9 @@ static int do_load(int argc, char **argv)
 		ret = EXIT_UNSUPPORTED;
 		goto out;
 	}
-	ret = load_probe ? 0 : pin_root_ensure(err, sizeof(err));
-	if (ret) {
-		p_err("policy load: %s", err);
-		ret = EXIT_RUNTIME;
+	ret = load_probe ? 0 : pol_root("load", &lc.root, true);
+	if (ret)
 		goto out;
-	}
 
 	/* load and attach: still nothing pinned, closing undoes it all */
 	ret = bpf_object__load(lc.obj);
@@ -1152,7 +1312,7 @@ static int do_load(int argc, char **argv)
 		}
 		/* EACCES and EINVAL are how the verifier says no */
 		p_err("policy load: %s: the kernel refused to load it: %s", lc.policy,
-		      strerror(-ret));
+		      lbpf_strerror(ret, ebuf, sizeof(ebuf)));
 		p_hint("the verifier rejected it or this kernel lacks what it uses; "
 		       "-d prints libbpf's messages and the verifier's log");
 		ret = EXIT_UNSUPPORTED;
@@ -1189,12 +1349,20 @@ static int do_load(int argc, char **argv)
 		goto out;
 	}
 
-	/* publish: a failure from here on removes the whole directory */
-	if (mkdir(lc.dir, 0700)) {
-		if (errno == EEXIST)
+	/*
+	 * publish: a failure from here on removes the whole directory.  The
+	 * signals that end a process wait until it is done: a Ctrl-C here
+	 * rolls back instead of leaving a half-pinned, attached policy.
+	 */
+	publish_sigs_init();
+	sigprocmask(SIG_BLOCK, &publish_sigs, &oldmask);
+	blocked = true;
+	ret = pins_policy_mkdir(&lc.root, lc.name);
+	if (ret) {
+		if (ret == -EEXIST)
 			p_err("policy load: a policy named '%s' was loaded meanwhile", lc.name);
 		else
-			p_err("policy load: cannot create %s: %s", lc.dir, strerror(errno));
+			p_err("policy load: cannot create %s: %s", lc.dir, strerror(-ret));
 		ret = EXIT_RUNTIME;
 		goto out;
 	}
@@ -1205,11 +1373,22 @@ static int do_load(int argc, char **argv)
 		ret = EXIT_RUNTIME;
 		goto out;
 	}
+	sig = publish_interrupted();
+	if (sig) {
+		p_err("policy load: interrupted by %s while pinning: rolled back, nothing is loaded",
+		      policy_signal_name(sig) ?: "a signal");
+		ret = EXIT_RUNTIME;
+		goto out;
+	}
 	ok = true;
 	ret = EXIT_OK;
 out:
 	free(op.val);
 	load_cleanup(&lc, !ok);
+	if (blocked) {
+		publish_interrupted();	/* consumed: it has been answered */
+		sigprocmask(SIG_SETMASK, &oldmask, NULL);
+	}
 	if (ok) {
 		if (json_wtr)
 			show_policy(lc.name);
@@ -1249,46 +1428,24 @@ int policy_probe(struct cmd_probe *p)
 
 /* ---- list / show / set / unload / events ---------------------------- */
 
-static int name_cmp(const void *a, const void *b)
+/* Names of loaded policies, sorted (pins_list); 0 or an exit code after one line. */
+static int list_names(const char *cmd, char ***out, int *n)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Names of loaded policies, sorted; returns the count (names malloc'd). */
-static int list_names(char ***out)
-{
-	struct dirent *de;
-	char **names = NULL;
-	int n = 0;
-	DIR *d = opendir(POLICY_PIN_ROOT);
+	struct pins_root r;
+	int ret = pol_root(cmd, &r, false);
 
 	*out = NULL;
-	while (d && (de = readdir(d))) {
-		char **nn;
-
-		if (de->d_name[0] == '.' || !policy_name_valid(de->d_name))
-			continue;
-		nn = realloc(names, (n + 1) * sizeof(*names));
-		if (!nn)
-			break;
-		names = nn;
-		names[n] = strdup(de->d_name);
-		if (names[n])
-			n++;
+	*n = 0;
+	if (ret)
+		return ret;
+	ret = pins_list(&r, out);
+	pins_root_close(&r);
+	if (ret < 0) {
+		p_err("policy %s: cannot read %s: %s", cmd, POLICY_PIN_ROOT, strerror(-ret));
+		return EXIT_RUNTIME;
 	}
-	if (d)
-		closedir(d);
-	if (n)
-		qsort(names, n, sizeof(*names), name_cmp);
-	*out = names;
-	return n;
-}
-
-static void free_names(char **names, int n)
-{
-	for (int i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+	*n = ret;
+	return 0;
 }
 
 static int do_list(int argc, char **argv)
@@ -1308,12 +1465,9 @@ static int do_list(int argc, char **argv)
 		p_err("policy list: unexpected '%s'", a.pos[0]);
 		return EXIT_USAGE;
 	}
-	if (access(POLICY_PIN_ROOT, R_OK | X_OK) && errno == EACCES) {
-		p_err("policy list: %s is readable by root only", POLICY_PIN_ROOT);
-		p_hint("run it with sudo");
-		return EXIT_PERM;
-	}
-	n = list_names(&names);
+	ret = list_names("list", &names, &n);
+	if (ret)
+		return ret;
 	if (json_wtr)
 		jsonw_start_array(json_wtr);
 	else if (n)
@@ -1370,7 +1524,7 @@ static int do_list(int argc, char **argv)
 		jsonw_end_array(json_wtr);
 	else if (!n)
 		printf("no policies loaded\n");
-	free_names(names, n);
+	pins_names_free(names, n);
 	return EXIT_OK;
 }
 
@@ -1467,18 +1621,20 @@ static int do_set(int argc, char **argv)
 	return EXIT_OK;
 }
 
-static int unload_one(const char *name)
+/* 1: unloaded, 0: was not loaded, or an exit code after one line */
+static int unload_one(struct pins_root *r, const char *name)
 {
-	char dir[PATH_MAX];
-	int err;
+	char err[PATH_MAX + 128];
+	int ret;
 
-	policy_dir(dir, sizeof(dir), name);
-	if (!path_exists(dir))
+	if (r->fd < 0)
+		return 0;
+	ret = policy_dir_remove(r, name, err, sizeof(err));
+	if (ret == -ENOENT)
 		return 0;	/* already gone: unload is idempotent */
-	err = policy_dir_remove(dir);
-	if (err) {
-		p_err("policy unload: %s: %s", dir, strerror(-err));
-		return EXIT_RUNTIME;
+	if (ret) {
+		p_err("policy unload: %s", err);
+		return -EXIT_RUNTIME;
 	}
 	return 1;
 }
@@ -1488,8 +1644,10 @@ static int do_unload(int argc, char **argv)
 	static const struct argp argp = { unload_options, pol_parse, "NAME... | --all",
 		"Detach policies and remove their pins. Unloading a policy that is not "
 		"loaded is not an error.", 0, 0, 0 };
+	struct pins_root root;
 	struct pol_args a = { 0 };
 	char **names = NULL;
+	bool *removed = NULL;
 	int n, ret, rc = EXIT_OK;
 	bool done;
 
@@ -1509,33 +1667,62 @@ static int do_unload(int argc, char **argv)
 	if (ret)
 		return ret;
 	if (a.all) {
-		n = list_names(&names);
+		ret = list_names("unload", &names, &n);
+		if (ret)
+			return ret;
 	} else {
 		names = a.pos;
 		n = a.npos;
 	}
-	if (json_wtr) {
-		jsonw_start_object(json_wtr);
-		jsonw_name(json_wtr, "unloaded");
-		jsonw_start_array(json_wtr);
+	ret = pol_root("unload", &root, false);
+	if (ret) {
+		if (a.all)
+			pins_names_free(names, n);
+		return ret;
+	}
+	/* a name that is not a pin memcgctl made stops the command before any removal */
+	for (int i = 0; i < n && root.fd >= 0; i++) {
+		char err[PATH_MAX + 128];
+
+		ret = pins_policy_check(&root, names[i], err, sizeof(err));
+		if (ret && ret != -ENOENT) {
+			p_err("policy unload: %s", err);
+			rc = EXIT_RUNTIME;
+			goto out;
+		}
+	}
+	removed = calloc(n > 0 ? (size_t)n : 1, sizeof(*removed));
+	if (!removed) {
+		p_err("policy unload: out of memory");
+		rc = EXIT_RUNTIME;
+		goto out;
 	}
 	for (int i = 0; i < n; i++) {
-		ret = unload_one(names[i]);
-		if (ret == 1 && json_wtr)
-			jsonw_string(json_wtr, names[i]);
-		else if (ret == 1)
+		ret = unload_one(&root, names[i]);
+		removed[i] = ret == 1;
+		if (ret == 1 && !json_wtr)
 			printf("unloaded policy '%s'\n", esc(names[i]));
 		else if (ret == 0 && !json_wtr)
 			p_info("policy '%s' was not loaded", names[i]);
-		else
-			rc = ret;
+		else if (ret < 0)
+			rc = -ret;
 	}
-	if (json_wtr) {
+	/* under -j a failure is the one document: {"error": ...} */
+	if (json_wtr && rc == EXIT_OK) {
+		jsonw_start_object(json_wtr);
+		jsonw_name(json_wtr, "unloaded");
+		jsonw_start_array(json_wtr);
+		for (int i = 0; i < n; i++)
+			if (removed[i])
+				jsonw_string(json_wtr, names[i]);
 		jsonw_end_array(json_wtr);
 		jsonw_end_object(json_wtr);
 	}
+	free(removed);
+out:
+	pins_root_close(&root);
 	if (a.all)
-		free_names(names, n);
+		pins_names_free(names, n);
 	return rc;
 }
 
@@ -1662,7 +1849,7 @@ static int do_policy_help(int argc, char **argv)
 		jsonw_end_object(json_wtr);
 		return EXIT_OK;
 	}
-	printf("Usage: %s policy load POLICY [name NAME] [cgroup CGROUP] [KEY=VALUE...]\n"
+	printf("Usage: %s policy load [--any-hook] POLICY [name NAME] [cgroup CGROUP] [KEY=VALUE...]\n"
 	       "       %s policy list\n"
 	       "       %s policy show NAME\n"
 	       "       %s policy set NAME KEY=VALUE...\n"
@@ -1673,6 +1860,8 @@ static int do_policy_help(int argc, char **argv)
 	       prog_name, prog_name, prog_name, prog_name, prog_name, prog_name);
 	for (size_t i = 0; i < ARRAY_SIZE(builtins); i++)
 		printf("  %-10s %s\n", builtins[i].name, builtins[i].summary);
+	printf("\nA user object's programs may attach only to the contract's hooks (memory\n"
+	       "management, page fault and cgroup tracepoints); load --any-hook lifts that.\n");
 	printf("\nLoaded policies live in %s/NAME\nand keep acting after %s exits.\n",
 	       POLICY_PIN_ROOT, prog_name);
 	return EXIT_OK;
@@ -1691,5 +1880,16 @@ static const struct cmd policy_cmds[] = {
 
 int do_policy(int argc, char **argv)
 {
+	const char *sub = argc > 1 ? argv[1] : NULL;
+	bool known = !sub || !*sub || is_help_arg(sub);
+
+	/* cmd_select's hint names the top-level help; this one is policy's */
+	for (const struct cmd *c = policy_cmds; !known && c->name; c++)
+		known = !strncmp(c->name, sub, strlen(sub));
+	if (!known) {
+		p_err("policy: unknown subcommand '%s'", sub);
+		p_hint("'%s policy help' lists them", prog_name);
+		return EXIT_USAGE;
+	}
 	return cmd_select(policy_cmds, argc - 1, argv + 1, do_policy_help);
 }

@@ -21,6 +21,7 @@
 
 #define POLICY_PIN_ROOT "/sys/fs/bpf/memcgctl"
 #define POLICY_MAX_PARAMS 64
+#define POLICY_CONFIG_MAX 4096	/* bytes of a policy_config struct, at most */
 
 enum policy_param_kind {
 	PK_INT,
@@ -44,6 +45,7 @@ struct policy_param {
 	uint32_t offset;	/* bytes into the struct */
 	uint32_t size;		/* 1, 2, 4 or 8 */
 	bool is_signed;
+	bool is_switch;		/* an integer that takes 0 or 1 only (policy_params_mark_switches) */
 	enum policy_param_kind kind;
 	int nenum;		/* PK_ENUM: its enumerators */
 	struct policy_enum_val enums[POLICY_ENUM_MAX];
@@ -53,12 +55,20 @@ struct btf;
 /*
  * The parameters described by struct type_id in btf.  Members that are
  * not plain integers (arrays, nested structs, bitfields) or whose name
- * starts with "__" are skipped.  Returns the count or -errno with err set.
+ * starts with "__" are skipped.  btf is hostile input: a struct larger
+ * than POLICY_CONFIG_MAX or a parameter outside the struct's size is
+ * refused.  Returns the count or -errno with err set.
  */
 int policy_params_from_btf(const struct btf *btf, uint32_t type_id,
 			   struct policy_param *out, int max, uint32_t *struct_size,
 			   char *err, size_t errlen);
 enum policy_param_kind policy_param_kind_of(const char *name, bool is_bool);
+/*
+ * The contract's on/off parameters: integer members named enabled,
+ * dry_run, once or on_* take 0 or 1 (or true/false, yes/no, on/off) and
+ * are still shown as 0/1.  Applied to every policy's parameters by the CLI.
+ */
+void policy_params_mark_switches(struct policy_param *ps, int n);
 int policy_param_parse(const struct policy_param *p, const char *s, uint64_t *v,
 		       char *err, size_t errlen);
 const char *policy_param_format(const struct policy_param *p, uint64_t v,
@@ -87,7 +97,8 @@ int policy_meta_read(const char *dir, struct policy_meta *m);
  * Reading the actions of loaded policies (for `memcgctl watch -e policy`
  * and `memcgctl policy events`).  Every loaded policy's ring buffer
  * (NAME, or every policy when NULL) is opened; fn runs once per event
- * with the policy's metadata (m->name is always set).  fn returning
+ * with the policy's metadata (m->name is always set); e->comm is read as
+ * a string of at most 16 bytes (a NUL follows the record).  fn returning
  * non-zero stops the poll.  A ring buffer has one consumer position:
  * each event is read once, by whichever reader gets to it first.
  */

@@ -22,6 +22,7 @@
 #include <bpf/libbpf.h>
 
 #include "main.h"
+#include "pins.h"
 #include "policy.h"
 #include "units.h"
 
@@ -126,6 +127,17 @@ enum policy_param_kind policy_param_kind_of(const char *name, bool is_bool)
 	return PK_INT;
 }
 
+void policy_params_mark_switches(struct policy_param *ps, int n)
+{
+	for (int i = 0; i < n; i++) {
+		const char *nm = ps[i].name;
+
+		ps[i].is_switch = ps[i].kind == PK_INT &&
+			(!strcmp(nm, "enabled") || !strcmp(nm, "dry_run") || !strcmp(nm, "once") ||
+			 !strncmp(nm, "on_", 3));
+	}
+}
+
 /*
  * Through typedefs and modifiers to the type itself.  An object's BTF is
  * not checked by the kernel before load_params() reads it, and libbpf
@@ -201,6 +213,12 @@ int policy_params_from_btf(const struct btf *btf, uint32_t type_id,
 		snprintf(err, errlen, "the value of policy_config is not a struct");
 		return -EINVAL;
 	}
+	/* the object's BTF is hostile input: every member we write must lie inside */
+	if (t->size > POLICY_CONFIG_MAX) {
+		snprintf(err, errlen, "its policy_config struct has %u bytes, more than %u",
+			 t->size, POLICY_CONFIG_MAX);
+		return -E2BIG;
+	}
 	*struct_size = t->size;
 	m = btf_members(t);
 	for (int i = 0; i < btf_vlen(t); i++, m++) {
@@ -224,6 +242,12 @@ int policy_params_from_btf(const struct btf *btf, uint32_t type_id,
 		}
 		if (mt->size != 1 && mt->size != 2 && mt->size != 4 && mt->size != 8)
 			continue;
+		if ((uint64_t)bit_off / 8 + mt->size > t->size) {
+			snprintf(err, errlen, "policy_config member '%.63s' (%u bytes at offset %u) "
+				 "lies outside its struct of %u bytes", name, mt->size, bit_off / 8,
+				 t->size);
+			return -EINVAL;
+		}
 		if (n == max) {
 			snprintf(err, errlen, "more than %d parameters", max);
 			return -E2BIG;
@@ -233,6 +257,7 @@ int policy_params_from_btf(const struct btf *btf, uint32_t type_id,
 		p->offset = bit_off / 8;
 		p->size = mt->size;
 		p->is_signed = is_signed;
+		p->is_switch = false;
 		p->kind = policy_param_kind_of(name, is_bool);
 		p->nenum = 0;
 		if (btf_is_enum(mt)) {
@@ -286,7 +311,7 @@ int policy_param_parse(const struct policy_param *p, const char *s, uint64_t *v,
 		snprintf(err, errlen, "%s: empty value", p->name);
 		return -EINVAL;
 	}
-	switch (p->kind) {
+	switch (p->is_switch ? PK_BOOL : p->kind) {
 	case PK_BOOL:
 		if (!strcmp(s, "1") || !strcasecmp(s, "true") || !strcasecmp(s, "yes") ||
 		    !strcasecmp(s, "on"))
@@ -512,6 +537,7 @@ struct policy_event_reader {
 	policy_event_fn fn;
 	void *ctx;
 	char only[POLICY_NAME_LEN];	/* "" = every policy */
+	char err[PATH_MAX + 128];	/* why the last refresh failed */
 	int nr;
 	struct policy_event_src *srcs;
 };
@@ -524,51 +550,52 @@ struct pin_entry {
 static int reader_cb(void *ctx, void *data, size_t size)
 {
 	struct policy_event_src *src = ctx;
-	struct policy_event e;
+	/* a record comes from a BPF program: comm need not end in a NUL, this one does */
+	struct {
+		struct policy_event e;
+		char nul;
+	} z;
 
-	memset(&e, 0, sizeof(e));
-	memcpy(&e, data, size < sizeof(e) ? size : sizeof(e));
-	return src->r->fn(src->r->ctx, &src->meta, &e);
-}
-
-static int pin_entry_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct pin_entry *)a)->name, ((const struct pin_entry *)b)->name);
+	memset(&z, 0, sizeof(z));
+	memcpy(&z.e, data, size < sizeof(z.e) ? size : sizeof(z.e));
+	return src->r->fn(src->r->ctx, &src->meta, &z.e);
 }
 
 /*
  * The policies whose loading is complete (meta is pinned last) and that
- * have an event ring buffer, sorted by name.
+ * have an event ring buffer, sorted by name; -errno when the pin root is
+ * there but not one to trust (pins.h).
  */
-static int pins_scan(const char *only, struct pin_entry *out, int max)
+static int pins_scan(const char *only, struct pin_entry *out, int max, char *err, size_t errlen)
 {
-	struct dirent *de;
-	int n = 0;
-	DIR *d = opendir(POLICY_PIN_ROOT);
+	struct pins_root root;
+	char **names;
+	int n = 0, nn, ret;
 
-	if (!d)
-		return 0;
-	while ((de = readdir(d)) && n < max) {
+	ret = pins_root_open(&root, false, err, errlen);
+	if (ret)
+		return ret == -ENOENT ? 0 : ret;
+	nn = pins_list(&root, &names);
+	for (int i = 0; i < nn && n < max; i++) {
 		char path[PATH_MAX];
 		struct stat st;
 
-		if (de->d_name[0] == '.' || strlen(de->d_name) >= POLICY_NAME_LEN ||
-		    (*only && strcmp(de->d_name, only)))
+		if (*only && strcmp(names[i], only))
 			continue;
-		snprintf(path, sizeof(path), "%s/%s/meta", POLICY_PIN_ROOT, de->d_name);
+		snprintf(path, sizeof(path), "%s/%s/meta", POLICY_PIN_ROOT, names[i]);
 		if (access(path, F_OK))
 			continue;
-		snprintf(path, sizeof(path), "%s/%s/maps/policy_events", POLICY_PIN_ROOT,
-			 de->d_name);
+		snprintf(path, sizeof(path), "%s/%s/maps/policy_events", POLICY_PIN_ROOT, names[i]);
 		if (stat(path, &st))
 			continue;
-		snprintf(out[n].name, sizeof(out[n].name), "%s", de->d_name);
+		snprintf(out[n].name, sizeof(out[n].name), "%s", names[i]);
 		out[n].ino = st.st_ino;
 		n++;
 	}
-	closedir(d);
-	qsort(out, n, sizeof(*out), pin_entry_cmp);
-	return n;
+	if (nn > 0)
+		pins_names_free(names, nn);
+	pins_root_close(&root);
+	return nn < 0 ? nn : n;	/* pins_list sorted them */
 }
 
 static bool srcs_match(const struct policy_event_reader *r, const struct pin_entry *pe, int n)
@@ -588,6 +615,7 @@ int policy_events_refresh(struct policy_event_reader *r)
 	struct ring_buffer *nrb = NULL;
 	int n, nn = 0, ret = 1;
 
+	r->err[0] = '\0';
 	pe = calloc(POLICY_READER_MAX, sizeof(*pe));
 	ns = calloc(POLICY_READER_MAX, sizeof(*ns));
 	if (!pe || !ns) {
@@ -595,7 +623,11 @@ int policy_events_refresh(struct policy_event_reader *r)
 		free(ns);
 		return -ENOMEM;
 	}
-	n = pins_scan(r->only, pe, POLICY_READER_MAX);
+	n = pins_scan(r->only, pe, POLICY_READER_MAX, r->err, sizeof(r->err));
+	if (n < 0) {
+		ret = n;
+		goto out;
+	}
 	if (srcs_match(r, pe, n)) {
 		ret = 0;
 		goto out;
@@ -665,7 +697,7 @@ struct policy_event_reader *policy_events_open(const char *name, policy_event_fn
 		snprintf(r->only, sizeof(r->only), "%s", name);
 	ret = policy_events_refresh(r);
 	if (ret < 0) {
-		snprintf(err, errlen, "%s", strerror(-ret));
+		snprintf(err, errlen, "%s", r->err[0] ? r->err : strerror(-ret));
 		policy_events_close(r);
 		return NULL;
 	}

@@ -28,6 +28,11 @@ run_mc policy li --bogus
 check_eq "prefix-match-then-bad-option" 2 "$RC"
 
 usage "unknown-sub" frob
+run_mc policy frob
+check "unknown-sub-hint-policy-help" grep -q "hint: 'memcgctl policy help'" <<<"$ERR"
+check "unknown-sub-names-it" grep -q "unknown subcommand 'frob'" <<<"$ERR"
+run_mc -j policy frob
+check_json "unknown-sub-json-hint" '.hint | test("memcgctl policy help")'
 usage "ambiguous-sub" s
 usage "load-nothing" load
 usage "load-unknown-builtin" load nosuch

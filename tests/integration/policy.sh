@@ -128,6 +128,15 @@ run_mc -j policy events "${P}_oom"
 check "dry-run-event" jq -se 'length >= 1 and all(.[]; .action == "dry_run")' <<<"$OUT"
 run_mc policy set "${P}_oom" dry_run=0
 check_eq "set-back-rc" 0 "$RC"
+# the contract's switches are 0 or 1
+run_mc policy set "${P}_oom" enabled=2
+check_eq "set-switch-2-rc" 2 "$RC"
+check "set-switch-2-says" grep -q "enabled: '2' is not a boolean" <<<"$ERR"
+run_mc -j policy show "${P}_oom"
+check_json "set-switch-2-unchanged" '.parameters.enabled == 1'
+run_mc policy load preoom name "${P}_sw" cgroup "$rel_oom" dry_run=2
+check_eq "load-switch-2-rc" 2 "$RC"
+check "load-switch-2-no-pins" test ! -e "$PIN/${P}_sw"
 
 # ---- pressure -------------------------------------------------------------
 cg_new pressure 64M
@@ -159,6 +168,27 @@ check_json "orphan-listed" "any(.[]; .name == \"${P}_orph\" and .orphaned and .s
 run_mc policy list
 check "orphan-plain" grep -q "${P}_orph .*orphaned" <<<"$OUT"
 
+# a cgroup path of 512 bytes or more (cut in the metadata) is still told apart
+long=longpath
+cg_new "$long"
+[[ $MEM_V2 == 1 ]] && echo +memory >"$CG/cgroup.subtree_control"
+for i in 1 2 3 4 5 6; do
+	long=$long/$(printf 'd%.0s' {1..99})
+	cg_new "$long"
+	# v2: a level is a memory cgroup only if its parent delegates the controller
+	[[ $MEM_V2 == 1 && $i -lt 6 ]] && echo +memory >"$CG/cgroup.subtree_control"
+done
+cg_long=$CG
+run_mc policy load pressure name "${P}_long" cgroup "$CG_REL"
+check_eq "long-path-load" 0 "$RC"
+run_mc -j policy list
+check_json "long-path-active" "any(.[]; .name == \"${P}_long\" and .state == \"active\" and (.orphaned | not))"
+rmdir "$cg_long"
+run_mc -j policy list
+check_json "long-path-orphaned" "any(.[]; .name == \"${P}_long\" and .orphaned)"
+run_mc policy unload "${P}_long"
+check_eq "long-path-unload" 0 "$RC"
+
 # ---- failed loads roll back ---------------------------------------------------
 run_mc policy load preoom name "${P}_bad" cgroup "$rel_oom" no_such_param=1
 check_eq "bad-param-rc" 2 "$RC"
@@ -171,6 +201,21 @@ check "no-cgroup-no-pins" test ! -e "$PIN/${P}_bad"
 MEMCGCTL_POLICY_FAULT=pin run_mc policy load preoom name "${P}_bad" cgroup "$rel_oom"
 check_eq "fault-after-pins-rc" 1 "$RC"
 check "fault-after-pins-rolled-back" test ! -e "$PIN/${P}_bad"
+# a signal in the middle of pinning: rolled back, not left half-pinned and attached
+for sig in SIGTERM SIGINT; do
+	MEMCGCTL_POLICY_FAULT=pin-$sig run_mc policy load preoom name "${P}_sig" cgroup "$rel_oom"
+	check_eq "$sig-while-pinning-rc" 1 "$RC"
+	one_line_err "$sig-while-pinning-one-line"
+	check "$sig-while-pinning-says" grep -q "interrupted by $sig while pinning: rolled back" <<<"$ERR"
+	check "$sig-while-pinning-rolled-back" test ! -e "$PIN/${P}_sig"
+done
+# a FIFO as the object: refused at once instead of blocking in open()
+mkfifo "$FDIR/fifo.o"
+run_mc_timeout() { local o e; o=$(mktemp) e=$(mktemp); timeout 10 "$MEMCGCTL" "$@" >"$o" 2>"$e"; RC=$?; OUT=$(cat "$o") ERR=$(cat "$e"); rm -f "$o" "$e"; }
+run_mc_timeout policy load "$FDIR/fifo.o" name "${P}_fifo"
+check_eq "fifo-object-rc" 2 "$RC"
+one_line_err "fifo-object-one-line"
+check "fifo-object-says" grep -q "not a regular file" <<<"$ERR"
 run_mc policy load preoom name "${P}_oom"
 check_eq "duplicate-name-rc" 1 "$RC"
 check_eq "duplicate-name-kept" 1 "$("$MEMCGCTL" -j policy list | jq "[.[] | select(.name == \"${P}_oom\")] | length")"
@@ -208,6 +253,17 @@ if [[ -r $TPL ]]; then
 	printf 'not an ELF object\n' >"$FDIR/junk.o"
 	run_mc policy load "$FDIR/junk.o" name "${P}_junk"
 	check_eq "junk-object-rc" 2 "$RC"
+	check "junk-object-says-why" grep -q "BPF object format invalid" <<<"$ERR"
+	check "junk-object-no-errno-number" bash -c '! grep -q "Unknown error"' <<<"$ERR"
+	head -c 2000 "$TPL" >"$FDIR/trunc.o"
+	run_mc policy load "$FDIR/trunc.o" name "${P}_trunc"
+	check_eq "truncated-object-rc" 2 "$RC"
+	one_line_err "truncated-object-one-line"
+	check "truncated-object-no-errno-number" bash -c '! grep -q "Unknown error"' <<<"$ERR"
+	ln -s "$obj" "$FDIR/link.o"
+	run_mc policy load "$FDIR/link.o" name "${P}_link"
+	check_eq "symlinked-object-rc" 2 "$RC"
+	check "symlinked-object-says" grep -q "symbolic links are not followed" <<<"$ERR"
 	check "junk-object-no-pins" test ! -e "$PIN/${P}_junk"
 	# a real BPF object that is not a policy
 	install -m 0644 "$(dirname "$MEMCGCTL")/bpf/feature.bpf.o" "$FDIR/feature.bpf.o"

@@ -186,5 +186,64 @@ int main(void)
 		}
 		btf__free(e);
 	}
+	/* the contract's switches take 0 or 1 only, and stay integers */
+	{
+		struct btf *w = make_btf(&id);
+		unsigned char v[48] = { 0 };
+		const struct policy_param *en;
+
+		n = policy_params_from_btf(w, id, ps, POLICY_MAX_PARAMS, &size, err, sizeof(err));
+		policy_params_mark_switches(ps, n);
+		en = find(ps, n, "enabled");
+		CHECK("switch-marked", en && en->is_switch && en->kind == PK_INT);
+		CHECK("switch-not-others", !find(ps, n, "small")->is_switch &&
+		      !find(ps, n, "limit_pct")->is_switch && !find(ps, n, "flag")->is_switch);
+		{
+			char *kv2[] = { "enabled=2" }, *kvt[] = { "enabled=true" }, *kv0[] = { "enabled=off" };
+
+			CHECK("switch-rejects-2", policy_params_apply(ps, n, v, kv2, 1, err, sizeof(err)) != 0);
+			CHECK_STR("switch-rejects-2-says", "enabled: '2' is not a boolean (0, 1, true, false)", err);
+			CHECK("switch-true", policy_params_apply(ps, n, v, kvt, 1, err, sizeof(err)) == 0 &&
+			      policy_param_get(en, v) == 1);
+			CHECK_STR("switch-shown-as-integer", "1", policy_param_format(en, 1, buf, sizeof(buf)));
+			CHECK("switch-off", policy_params_apply(ps, n, v, kv0, 1, err, sizeof(err)) == 0 &&
+			      policy_param_get(en, v) == 0);
+		}
+		btf__free(w);
+	}
+	/* hostile BTF: members beyond the struct's declared size are refused */
+	{
+		struct btf *h = btf__new_empty();
+		int u32 = btf__add_int(h, "unsigned int", 4, 0);
+		int u64 = btf__add_int(h, "unsigned long long", 8, 0);
+		int fits = btf__add_struct(h, "fits", 8), past, straddle, far, huge;
+
+		btf__add_field(h, "whole", u64, 0, 0);
+		past = btf__add_struct(h, "past", 8);
+		btf__add_field(h, "enabled", u32, 0, 0);
+		btf__add_field(h, "beyond", u64, 64, 0);
+		straddle = btf__add_struct(h, "straddle", 8);
+		btf__add_field(h, "half_in", u64, 32, 0);
+		far = btf__add_struct(h, "far", 8);
+		btf__add_field(h, "wraps", u64, 0xfffffff8u, 0);
+		huge = btf__add_struct(h, "huge", 1u << 30);
+		btf__add_field(h, "x", u32, 0, 0);
+
+		CHECK("hostile-exact-fit-ok", policy_params_from_btf(h, fits, ps, POLICY_MAX_PARAMS,
+				&size, err, sizeof(err)) == 1 && size == 8);
+		err[0] = '\0';
+		CHECK("hostile-past-end", policy_params_from_btf(h, past, ps, POLICY_MAX_PARAMS,
+				&size, err, sizeof(err)) == -EINVAL);
+		CHECK_STR("hostile-past-end-says",
+			  "policy_config member 'beyond' (8 bytes at offset 8) lies outside its struct of 8 bytes",
+			  err);
+		CHECK("hostile-straddle", policy_params_from_btf(h, straddle, ps, POLICY_MAX_PARAMS,
+				&size, err, sizeof(err)) == -EINVAL);
+		CHECK("hostile-offset-wraps", policy_params_from_btf(h, far, ps, POLICY_MAX_PARAMS,
+				&size, err, sizeof(err)) == -EINVAL);
+		CHECK("hostile-huge-struct", policy_params_from_btf(h, huge, ps, POLICY_MAX_PARAMS,
+				&size, err, sizeof(err)) == -E2BIG && err[0]);
+		btf__free(h);
+	}
 	return unit_done();
 }
