@@ -29,6 +29,7 @@ static bool json_err_pending;
  * and comms that other users choose: the whole line goes out escaped
  * (escape.h), so that it stays one line and cannot steer the terminal.
  */
+__attribute__((format(printf, 2, 0)))
 static void diag_line(const char *prefix, const char *fmt, va_list ap)
 {
 	char stackbuf[1024], *msg = stackbuf, *out;
