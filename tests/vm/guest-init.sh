@@ -3,7 +3,8 @@
 #
 # Mounts the usual pseudo file systems, cgroup v2 with every controller enabled in the root's
 # subtree_control, bpffs and tracefs, loads zram and turns it on as swap (without swap an anonymous
-# hog never reclaims), runs the test script from the repository copy in /repo, prints
+# hog never reclaims; a kernel packaged without zram runs without swap, MEMCGCTL_VM_SWAP=0 tells
+# the tests), runs the test script from the repository copy in /repo, prints
 #   MEMCGCTL-VM-RESULT rc=<exit status> summary=<the script's "N passed, N failed, N skipped" line>
 # on the console and leaves QEMU through isa-debug-exit (port 0xf4), with poweroff as fallback.
 #
@@ -96,13 +97,26 @@ if [ -r /etc/memcgctl-vm.modules ]; then
 	done </etc/memcgctl-vm.modules
 fi
 
-if [ "$ZRAM" != 0 ]; then
+# The tests learn whether there is swap from MEMCGCTL_VM_SWAP (1 or 0) and, without it, why from
+# MEMCGCTL_VM_SWAP_WHY. A kernel packaged without modules (mkinitramfs.sh lists what it lacks in
+# /etc/memcgctl-vm.missing) runs without swap; a zram that should be there and is not is fatal.
+MEMCGCTL_VM_SWAP=1 MEMCGCTL_VM_SWAP_WHY=
+if [ "$ZRAM" = 0 ]; then
+	MEMCGCTL_VM_SWAP=0 MEMCGCTL_VM_SWAP_WHY="no swap in this guest (memcgctl.zram=0)"
+elif [ ! -e /sys/block/zram0 ] && grep -qx zram /etc/memcgctl-vm.missing 2>/dev/null; then
+	MEMCGCTL_VM_SWAP=0
+	MEMCGCTL_VM_SWAP_WHY="no swap in this guest ($(uname -r) is packaged without the zram module)"
+fi
+if [ "$MEMCGCTL_VM_SWAP" = 1 ]; then
 	[ -e /sys/block/zram0 ] || fail "no zram0 (zram module missing?)"
 	echo "$ZRAM" >/sys/block/zram0/disksize || fail "zram disksize $ZRAM"
 	mkswap /dev/zram0 >/dev/null || fail "mkswap /dev/zram0"
 	swapon /dev/zram0 || fail "swapon /dev/zram0"
 	log "zram swap $ZRAM ($(cat /sys/block/zram0/comp_algorithm))"
+else
+	log "$MEMCGCTL_VM_SWAP_WHY: tests that need swap skip"
 fi
+export MEMCGCTL_VM_SWAP MEMCGCTL_VM_SWAP_WHY
 
 export HOME=/root TERM=linux LANG=C.UTF-8 USER=root LOGNAME=root SHELL=/usr/bin/bash
 export MEMCGCTL=/repo/build/memcgctl MEMCGCTL_TEST_BIN=/repo/build/tests

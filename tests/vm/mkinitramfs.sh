@@ -4,12 +4,15 @@
 #
 # Usage: tests/vm/mkinitramfs.sh --kernel-dir DIR --out FILE [--repo DIR] [--build DIR]
 #                                [--script PATH] [--modules "zram ..."] [--extra-bin "tool ..."]
-#   --kernel-dir  a kernel unpacked by fetch-kernels.sh (has lib/modules/<release>/)
+#   --kernel-dir  a kernel unpacked by fetch-kernels.sh (lib/modules/<release>/ or
+#                 usr/lib/modules/<release>/, or none at all for a kernel packaged without modules)
 #   --repo        repository root (default: two levels above this script)
 #   --build       build directory with memcgctl and tests/ (default: REPO/build)
 #   --script      test script to run in the guest (default: tests/integration/run.sh); must lie
 #                 inside the repository, it is run from /repo as `bash PATH`
-#   --modules     kernel modules to load at boot, with their dependencies (default: zram)
+#   --modules     kernel modules to load at boot, with their dependencies (default: zram); when
+#                 the kernel came without modules, those it does not build in are listed in
+#                 /etc/memcgctl-vm.missing instead
 #   --extra-bin   more host programs to copy (with their libraries), also MEMCGCTL_VM_EXTRA_BINS
 #
 # Contents: /init (guest-init.sh), busybox-static and its applets, bash, jq, GNU coreutils, grep,
@@ -38,7 +41,7 @@ while [ $# -gt 0 ]; do
 	--script) script=$2; shift 2 ;;
 	--modules) modules=$2; shift 2 ;;
 	--extra-bin) extra="$extra $2"; shift 2 ;;
-	-h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,/^set /{/^#/p}' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) die "unknown argument '$1'" ;;
 	esac
 done
@@ -67,9 +70,15 @@ esac
 [[ "$script_rel" =~ ^[A-Za-z0-9._/+-]+$ ]] || die "test script path '$script_rel' has characters other than A-Za-z0-9._/+-"
 
 rel=$(basename "$(find "$kdir/lib/modules" "$kdir/usr/lib/modules" -mindepth 1 -maxdepth 1 -type d 2>/dev/null | head -n1)")
-[ -n "$rel" ] || die "$kdir: no lib/modules/<release>"
+# A kernel packaged without modules (Debian's 6.19-7.1 have no modules package) has no such
+# directory at all: its cache directory is named after the release.
+[ -n "$rel" ] || rel=$(basename "$kdir")
 moddir="$kdir/lib/modules/$rel"
 [ -d "$moddir" ] || moddir="$kdir/usr/lib/modules/$rel"
+# Whether the kernel came with its modules: if not, a module it does not build in is noted as
+# missing (the guest then goes without it) instead of failing the build.
+has_modules=0
+[ -d "$moddir/kernel" ] && has_modules=1
 
 stage=$(mktemp -d "${TMPDIR:-/tmp}/memcgctl-initramfs.XXXXXX")
 trap 'rm -rf "$stage"' EXIT
@@ -79,9 +88,10 @@ trap 'rm -rf "$stage"' EXIT
 # no modules.dep; depmod runs at install time). Compressed modules are decompressed here since
 # busybox insmod does not decompress.
 declare -A mod_path=() mod_done=()
-mod_order=()
+mod_order=() mod_missing=()
 index_modules() {
 	local f n
+	[ "$has_modules" = 1 ] || return 0
 	while IFS= read -r f; do
 		n=$(basename "$f")
 		n=${n%%.ko*}
@@ -101,9 +111,10 @@ add_module() {
 	[ -z "${mod_done[$n]:-}" ] || return 0
 	mod_done[$n]=1
 	if [ -z "${mod_path[$n]:-}" ]; then
-		grep -qE "/${n//_/[-_]}\.ko\$" "$moddir/modules.builtin" 2>/dev/null ||
-			die "module $n: neither a module nor built in for $rel"
-		return 0 # built in
+		grep -qE "/${n//_/[-_]}\.ko\$" "$moddir/modules.builtin" 2>/dev/null && return 0 # built in
+		[ "$has_modules" = 0 ] || die "module $n: neither a module nor built in for $rel"
+		mod_missing+=("$n")
+		return 0
 	fi
 	deps=$(ko_cat "${mod_path[$n]}" | tr '\0' '\n' | sed -n 's/^depends=//p' | head -n1)
 	for dep in ${deps//,/ }; do
@@ -114,7 +125,7 @@ add_module() {
 modules_cpio() {
 	local key f dst n
 	key=$(echo "$modules" | tr ' ' '\n' | sort -u | tr '\n' '+')
-	f="$kdir/initramfs-modules-v1-${key%+}.cpio"
+	f="$kdir/initramfs-modules-v2-${key%+}.cpio"
 	if [ -s "$f" ]; then
 		echo "$f"
 		return
@@ -131,9 +142,12 @@ modules_cpio() {
 		ko_cat "${mod_path[$n]}" >"$mstage/usr/$dst"
 		echo "/$dst" >>"$mstage/etc/memcgctl-vm.modules"
 	done
-	log "modules for $rel: ${mod_order[*]:-(all built in)}"
-	(cd "$mstage" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0) >"$f.tmp"
-	mv "$f.tmp" "$f"
+	# The modules this kernel's packages do not have: guest-init.sh goes on without them.
+	printf '%s\n' "${mod_missing[@]}" | sed '/^$/d' >"$mstage/etc/memcgctl-vm.missing"
+	log "modules for $rel: ${mod_order[*]:-(all built in)}${mod_missing[*]:+; not packaged for this kernel: ${mod_missing[*]}}"
+	# Several runs may share the cache: build under a name of our own, then rename.
+	(cd "$mstage" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0) >"$f.$$.tmp"
+	mv "$f.$$.tmp" "$f"
 	echo "$f"
 }
 

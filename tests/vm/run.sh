@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
-# Run memcgctl's integration suite (or another script) inside QEMU guests booted from Debian 12's
-# 6.1 and 6.12 kernels, with cgroup v2 + the memory controller, zram swap, bpffs and tracefs.
+# Run memcgctl's integration suite (or another script) inside QEMU guests booted from Debian's own
+# kernels, with cgroup v2 + the memory controller, zram swap, bpffs and tracefs.
 #
 # Usage: tests/vm/run.sh [options]
-#   --kernel K       6.1, 6.12 or all (default); repeat or give "6.1 6.12" for several
+#   --kernel K       a kernel series: MAJOR.MINOR (6.1, 6.12, 6.18, 7.0, 7.3, ...: the newest point
+#                    release of it), MAJOR (7: the newest 7.x), latest, or all (the default set,
+#                    `fetch-kernels.sh --defaults`: 6.1 6.12 6.18 7); repeat or give "6.1 7.3"
+#   --jobs N         boot up to N guests side by side (default 2; each guest is one vCPU)
 #   --script PATH    script to run in the guest, inside the repo (default tests/integration/run.sh)
 #   --only A,B       run only these test files of the suite (e.g. --only watch,notify)
 #   --keep-log DIR   copy every console log there (failed runs' logs are always kept)
 #   --build DIR      build directory with memcgctl and tests/ (default: build)
+#   --cache DIR      kernel cache (default tests/vm/.cache)
 #   --machine M      microvm (default: uncompressed vmlinux, fastest) or pc (bzImage)
 #   --timeout SEC    wall-clock bound of one boot (default 1200); the guest stops the script 60 s
 #                    earlier so that it can still report
@@ -15,27 +19,29 @@
 #   --append ARGS    extra kernel command line        --offline     no apt, cached kernels only
 #   --verbose        also show the kernel's console messages
 #   --shell          boot one kernel interactively with a shell instead of the script
-# Prints the script's output prefixed with the kernel, a result line per kernel, and finally
-# "vm: N passed, N failed, N skipped" over all kernels. Exits non-zero if anything failed, a guest
-# printed no result marker (panic, hang, timeout), or a kernel could not be fetched.
-# Always runs QEMU with TCG (no KVM) and one vCPU.
+# Prints the script's output prefixed with the kernel series, a result line per kernel (counts,
+# boot time, total time), and finally "vm: N passed, N failed, N skipped" over all kernels. Exits
+# non-zero if anything failed, a guest printed no result marker (panic, hang, timeout), or a kernel
+# could not be fetched. Always runs QEMU with TCG (no KVM) and one vCPU per guest.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 cache="$here/.cache"
 kernels=() script=tests/integration/run.sh keep="" build="$repo/build" machine=microvm
-timeout_s=1200 mem=768M zram=512M append="" offline=() verbose=0 shell=0
+timeout_s=1200 mem=768M zram=512M append="" offline=() verbose=0 shell=0 jobs=2
 
 die() { echo "vm: $*" >&2; exit 2; }
-usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,/^set /{/^#/p}' "$0" | sed 's/^# \{0,1\}//'; }
 
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel) read -r -a ks <<<"${2//,/ }"; kernels+=("${ks[@]}"); shift 2 ;;
+	--jobs|-j) jobs=$2; shift 2 ;;
 	--script) script=$2; shift 2 ;;
 	--keep-log) keep=$2; shift 2 ;;
 	--build) build=$(cd "$2" && pwd); shift 2 ;;
+	--cache) mkdir -p "$2"; cache=$(cd "$2" && pwd); shift 2 ;;
 	--machine) machine=$2; shift 2 ;;
 	--timeout) timeout_s=$2; shift 2 ;;
 	--mem) mem=$2; shift 2 ;;
@@ -50,19 +56,23 @@ while [ $# -gt 0 ]; do
 	esac
 done
 [ ${#kernels[@]} -gt 0 ] || kernels=(all)
+# The series names themselves are fetch-kernels.sh's business (it refuses what it does not know).
 sel=()
 for k in "${kernels[@]}"; do
-	case "$k" in
-	all) sel+=(6.1 6.12) ;;
-	6.1|6.12) sel+=("$k") ;;
-	*) die "unknown kernel '$k' (6.1, 6.12 or all)" ;;
-	esac
+	if [ "$k" = all ]; then
+		read -r -a ks <<<"$("$here/fetch-kernels.sh" --defaults)"
+		sel+=("${ks[@]}")
+	else
+		sel+=("$k")
+	fi
 done
 case "$machine" in microvm|pc) ;; *) die "--machine is microvm or pc" ;; esac
 { [[ "$timeout_s" =~ ^[0-9]+$ ]] && [ "$timeout_s" -ge 120 ]; } || die "--timeout needs at least 120 seconds"
+{ [[ "$jobs" =~ ^[0-9]+$ ]] && [ "$jobs" -ge 1 ]; } || die "--jobs needs a number >= 1"
+[ "$shell" = 0 ] || [ ${#sel[@]} = 1 ] || die "--shell boots one kernel: give one --kernel"
 missing=()
 for c in qemu-system-x86_64:qemu-system-x86 busybox:busybox-static jq:jq cpio:cpio zstd:zstd xz:xz-utils \
-	dpkg-deb:dpkg apt-get:apt ldd:libc-bin timeout:coreutils; do
+	dpkg-deb:dpkg apt-get:apt ldd:libc-bin timeout:coreutils flock:util-linux; do
 	command -v "${c%%:*}" >/dev/null || missing+=("${c#*:}")
 done
 [ ${#missing[@]} -eq 0 ] || die "missing tools: apt-get install ${missing[*]}"
@@ -80,21 +90,22 @@ host_tsc_khz() {
 
 mkdir -p "$cache"
 work=$(mktemp -d "$cache/run.XXXXXX")
-qemu_pidfile="$work/qemu.pid"
-bg_pids=()
+job_pids=()
 cleanup() {
-	local p
+	local p f
 	set +e # runs on the way out: finish every step whatever fails
-	# Never leave a QEMU behind: the pid QEMU wrote, then the timeout and log followers we started.
-	if [ -s "$qemu_pidfile" ]; then
-		p=$(cat "$qemu_pidfile")
-		if kill -TERM "$p" 2>/dev/null; then
-			sleep 1
-			kill -KILL "$p" 2>/dev/null
-		fi
-	fi
-	for p in "${bg_pids[@]}"; do
-		kill -TERM "$p" 2>/dev/null
+	# Never leave a QEMU behind: the pids QEMU wrote, then the guests' jobs and the timeout and
+	# log followers they started (each job lists them in pids-<series>).
+	for f in "$work"/qemu-*.pid; do
+		[ -s "$f" ] || continue
+		p=$(cat "$f")
+		kill -TERM "$p" 2>/dev/null && { sleep 1; kill -KILL "$p" 2>/dev/null; }
+	done
+	for p in "${job_pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
+	for f in "$work"/pids-*; do
+		[ -s "$f" ] || continue
+		# shellcheck disable=SC2046
+		kill -TERM $(cat "$f") 2>/dev/null
 	done
 	rm -rf "$work"
 }
@@ -119,11 +130,9 @@ follow() {
 }
 
 tsc_khz=$(host_tsc_khz)
-total_p=0 total_f=0 total_s=0 bad=0
-results=()
 
 boot() { # series release kdir machine initrd log -> sets qrc
-	local s=$1 rel=$2 kdir=$3 m=$4 initrd=$5 log=$6 kernel cmdline
+	local s=$1 rel=$2 kdir=$3 m=$4 initrd=$5 log=$6 kernel cmdline pidfile="$work/qemu-$1.pid"
 	local -a qemu
 	cmdline="console=ttyS0 panic=-1 quiet loglevel=4 memcgctl.zram=$zram"
 	# The guest's own bound leaves time for the marker before the host's timeout kills QEMU.
@@ -131,18 +140,18 @@ boot() { # series release kdir machine initrd log -> sets qrc
 	# shellcheck disable=SC2054  # the commas belong to QEMU's option syntax
 	qemu=(qemu-system-x86_64 -accel tcg -cpu max -smp 1 -m "$mem" -nographic -no-reboot
 		-nodefaults -no-user-config -serial stdio -device isa-debug-exit,iobase=0xf4,iosize=0x04
-		-pidfile "$qemu_pidfile")
+		-pidfile "$pidfile")
 	if [ "$m" = microvm ]; then
 		kernel="$kdir/vmlinux"
 		qemu+=(-M microvm)
 		cmdline="$cmdline tsc_early_khz=$tsc_khz"
 	else
-		kernel="$kdir/boot/vmlinuz-$rel"
+		kernel="$kdir/vmlinuz"
 		qemu+=(-M pc)
 	fi
 	[ "$shell" = 1 ] && cmdline="$cmdline memcgctl.shell=1"
 	qemu+=(-kernel "$kernel" -initrd "$initrd" -append "$cmdline")
-	rm -f "$qemu_pidfile"
+	rm -f "$pidfile"
 	if [ "$shell" = 1 ]; then
 		qrc=0
 		"${qemu[@]}" || qrc=$?
@@ -151,29 +160,27 @@ boot() { # series release kdir machine initrd log -> sets qrc
 	: >"$log"
 	timeout -k 10 "$timeout_s" "${qemu[@]}" </dev/null >"$log" 2>&1 &
 	local qpid=$!
-	bg_pids=("$qpid")
 	tail -n +1 -s 0.5 --pid="$qpid" -f "$log" 2>/dev/null | follow "$s" &
 	local fpid=$!
-	bg_pids+=("$fpid")
+	echo "$qpid $fpid" >"$work/pids-$s"
 	qrc=0
 	wait "$qpid" || qrc=$?
 	wait "$fpid" 2>/dev/null || true
-	bg_pids=()
-	rm -f "$qemu_pidfile"
+	rm -f "$pidfile" "$work/pids-$s"
 }
 
-for s in "${sel[@]}"; do
+# One kernel, start to end: initramfs, boot (a microvm that never reaches /init is retried as a
+# pc), the verdict. Writes "ok|FAIL <TAB> passed failed skipped <TAB> description" to result-<s>.
+run_kernel() { # series release kdir
+	local s=$1 rel=$2 kdir=$3 t0 tb te initrd log m marker boot_s why p f sk grc summary warns desc kept
 	t0=$(now)
-	line=$("$here/fetch-kernels.sh" --cache "$cache" "${offline[@]}" "$s" | tail -n1) || {
-		echo "vm: $s: could not fetch the kernel" >&2
-		results+=("$s: FAIL (no kernel)")
-		bad=1 total_f=$((total_f + 1))
-		continue
-	}
-	read -r _ rel kdir <<<"$line"
-	initrd="$work/initrd-$rel.cpio"
-	"$here/mkinitramfs.sh" --kernel-dir "$kdir" --out "$initrd" --repo "$repo" --build "$build" --script "$script"
+	initrd="$work/initrd-$s.cpio"
 	log="$work/console-$s.log"
+	if ! "$here/mkinitramfs.sh" --kernel-dir "$kdir" --out "$initrd" --repo "$repo" --build "$build" \
+		--script "$script" 2> >(sed -u "s/^/[$s] /" >&2); then
+		printf 'FAIL\t0 1 0\t%s (%s): the initramfs could not be built\n' "$s" "$rel" >"$work/result-$s"
+		return
+	fi
 	m=$machine
 	echo "vm: $s: booting $rel ($m, TCG, 1 vCPU, $mem)" >&2
 	tb=$(now)
@@ -181,7 +188,6 @@ for s in "${sel[@]}"; do
 	if [ "$shell" = 1 ]; then
 		case "$qrc" in 0|33) exit 0 ;; *) exit "$qrc" ;; esac
 	fi
-	# A microvm that never reached /init (e.g. hung in early calibration) is retried as a pc.
 	if [ "$m" = microvm ] && ! grep -q '^vm-init: ' "$log"; then
 		echo "vm: $s: microvm never reached /init (qemu exit $qrc); retrying with -M pc" >&2
 		cp "$log" "$work/console-$s-microvm.log"
@@ -217,28 +223,75 @@ for s in "${sel[@]}"; do
 		why="${why:+$why; }kernel oops/BUG/panic on the console"
 	fi
 	warns=$(grep -ac 'WARNING: CPU' "$log" || true)
-	total_p=$((total_p + p)) total_s=$((total_s + sk))
-	if [ -n "$why" ]; then
-		[ "$f" -gt 0 ] || f=1
-		bad=1
-	fi
-	total_f=$((total_f + f))
+	[ -z "$why" ] || [ "$f" -gt 0 ] || f=1
 	desc="$s ($rel, $m): $p passed, $f failed, $sk skipped; boot ${boot_s:-?} s, boot+test $(secs "$tb" "$te") s, total $(secs "$t0" "$te") s"
+	grep -aq '^vm-init: no swap in this guest' "$log" && desc="$desc; no swap"
 	[ "${warns:-0}" -gt 0 ] && desc="$desc; $warns kernel WARNING(s) on the console"
 	if [ -n "$why" ]; then
 		mkdir -p "$cache/logs"
 		kept="${keep:-$cache/logs}/console-$s-$rel-$(date +%Y%m%d-%H%M%S).log"
 		cp "$log" "$kept"
-		results+=("FAIL $desc: $why")
+		printf 'FAIL\t%s %s %s\t%s: %s\n' "$p" "$f" "$sk" "$desc" "$why" >"$work/result-$s"
 		echo "vm: $s: FAIL: $why; console log: $kept; its last lines:" >&2
 		tr -d '\r' <"$log" | tail -n 40 | sed "s/^/[$s] | /" >&2
 	else
-		results+=("ok   $desc")
+		printf 'ok\t%s %s %s\t%s\n' "$p" "$f" "$sk" "$desc" >"$work/result-$s"
 		[ -n "$keep" ] && cp "$log" "$keep/console-$s-$rel.log"
 	fi
-done
+	echo "vm: $s: done: $desc" >&2
+}
 
-echo "vm: results (QEMU TCG, 1 vCPU, $mem, zram $zram):"
-for r in "${results[@]}"; do echo "vm:   $r"; done
+# Every kernel first (one fetch at a time, apt and the cache are shared), then the guests.
+tf=$(now)
+frc=0
+"$here/fetch-kernels.sh" --cache "$cache" "${offline[@]}" "${sel[@]}" >"$work/fetched" || frc=$?
+[ "$frc" != 2 ] || die "fetch-kernels.sh refused the kernel list (${sel[*]})"
+echo "vm: kernels ready in $(secs "$tf" "$(now)") s: $(awk '{printf "%s%s=%s", sep, $1, $2; sep = " "}' "$work/fetched")" >&2
+
+declare -A seen=()
+order=()
+for s in "${sel[@]}"; do
+	line=$(awk -v s="$s" '$1 == s' "$work/fetched" | tail -n1)
+	if [ -z "$line" ]; then
+		echo "vm: $s: could not fetch the kernel" >&2
+		printf 'FAIL\t0 1 0\t%s: no kernel (fetch-kernels.sh failed)\n' "$s" >"$work/result-$s"
+		order+=("$s")
+		continue
+	fi
+	read -r _ rel kdir <<<"$line"
+	# Two names for one release (7 and 7.3) boot it once.
+	if [ -n "${seen[$rel]:-}" ]; then
+		echo "vm: $s: $rel is already booted as ${seen[$rel]}" >&2
+		continue
+	fi
+	seen[$rel]=$s
+	order+=("$s")
+	if [ "$shell" = 1 ]; then
+		run_kernel "$s" "$rel" "$kdir"
+		exit 0
+	fi
+	while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do
+		wait -n || true
+	done
+	run_kernel "$s" "$rel" "$kdir" &
+	job_pids+=($!)
+done
+wait || true
+job_pids=()
+
+echo "vm: results (QEMU TCG, 1 vCPU each, up to $jobs side by side, $mem, zram $zram):"
+total_p=0 total_f=0 total_s=0 bad=0
+for s in "${order[@]}"; do
+	if [ -s "$work/result-$s" ]; then
+		IFS=$'\t' read -r st counts desc <"$work/result-$s"
+	else
+		st=FAIL counts="0 1 0" desc="$s: the guest's job ended without a result"
+	fi
+	read -r p f sk <<<"$counts"
+	total_p=$((total_p + p)) total_f=$((total_f + f)) total_s=$((total_s + sk))
+	[ "$st" = ok ] || bad=1
+	printf 'vm:   %-4s %s\n' "$st" "$desc"
+done
+echo "vm: wall time $(secs "$tf" "$(now)") s"
 echo "vm: $total_p passed, $total_f failed, $total_s skipped"
 [ "$bad" = 0 ]
