@@ -5,7 +5,7 @@
 #   make                 build build/memcgctl
 #   make check           unit + CLI tiers, and the integration tier as root
 #   make check SANITIZE=1   the same with ASan+UBSan
-#   make check-vm        the integration tier in QEMU guests (cgroup v2, 6.1, 6.12)
+#   make check-vm        the integration tier in QEMU guests (cgroup v2, 6.1 6.12 6.18 7.x)
 #   make bench           benchmarks (not tests): ratios against peers
 #   make fuzz            build the libFuzzer harnesses (clang, ASan+UBSan)
 #   make check-fuzz FUZZ_SECONDS=20   run each harness on its corpus

@@ -7,6 +7,9 @@
 # policy loads and acts, and unload leaves nothing behind.
 . "$(dirname "$0")/../lib.sh"
 need_root
+# a VM guest without swap (a kernel packaged without zram) cannot reclaim the
+# tmpfs/anon workloads below: the checks that need that skip, saying why
+swap_skip() { [[ ${MEMCGCTL_VM_SWAP:-1} == 0 ]] && t_skip "$1" "$MEMCGCTL_VM_SWAP_WHY"; }
 
 P="t$$"				# our policy names start with this
 PIN=/sys/fs/bpf/memcgctl
@@ -89,8 +92,8 @@ for i in $(seq $trials); do
 	rm -f "$FDIR/f$i"
 	if [[ $rc -eq 0 ]] && grep -q "got SIGTERM" "$PID_OUT"; then ok=$((ok + 1)); fi
 done
-check "preoom-graceful-majority" test "$ok" -ge $((trials - 1))
-check_eq "preoom-no-oom-kill" "$kills0" "$(oom_kills "$cg_oom")"
+swap_skip preoom-graceful-majority || check "preoom-graceful-majority" test "$ok" -ge $((trials - 1))
+swap_skip preoom-no-oom-kill || check_eq "preoom-no-oom-kill" "$kills0" "$(oom_kills "$cg_oom")"
 
 # the same workload in a cgroup outside the policy's scope is OOM-killed
 kout=$(oom_kills "$cg_out")
@@ -104,15 +107,15 @@ rm -f "$FDIR/out"
 
 # counters and events agree with what happened
 run_mc -j policy show "${P}_oom"
-check_json "show-counters-actions" ".counters.actions == $ok"
+swap_skip show-counters-actions || check_json "show-counters-actions" ".counters.actions == $ok"
 check_json "show-counters-consistent" '.counters.triggers >= .counters.actions and .counters.evaluations >= .counters.triggers and .counters.errors == 0'
 check_json "show-programs" "[.programs[] | select(.attached)] | length == $NPROGS"
 run_mc -j policy list
-check_json "list-actions" "any(.[]; .name == \"${P}_oom\" and .actions == $ok and .state == \"active\")"
+swap_skip list-actions || check_json "list-actions" "any(.[]; .name == \"${P}_oom\" and .actions == $ok and .state == \"active\")"
 run_mc -j policy events "${P}_oom"
 check_eq "events-rc" 0 "$RC"
 nev=$(grep -c '"type":"policy"' <<<"$OUT")
-check_eq "events-one-per-action" "$ok" "$nev"
+swap_skip events-one-per-action || check_eq "events-one-per-action" "$ok" "$nev"
 check "events-fields" jq -se "all(.[]; .policy == \"${P}_oom\" and .action == \"signal\" and .signal == 15 and .reason == \"reclaim_failing\" and .comm == \"sigcatch\" and .cgroup_id == $(stat -c %i "$cg_oom"))" <<<"$OUT"
 run_mc -j policy events "${P}_oom"
 check_eq "events-read-once" "" "$OUT"
