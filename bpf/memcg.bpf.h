@@ -21,9 +21,8 @@
  * Usage: include it instead of vmlinux.h and the libbpf headers (it
  * includes them); in the loader, set skel->rodata->memcg_page_shift =
  * memcg_hooks_page_shift() and choose the pgscan hook with
- * memcg_hooks_scan_via() (cmd/memcg_hooks.h).  A program that still
- * reads cgroup->ancestors[level] can drop the level and call
- * memcg_css_under(css, id) instead.
+ * memcg_hooks_scan_via() (cmd/memcg_hooks.h).  Every program under bpf/
+ * includes it; subtree membership is memcg_css_under() everywhere.
  */
 #ifndef MEMCGCTL_MEMCG_BPF_H
 #define MEMCGCTL_MEMCG_BPF_H
@@ -50,6 +49,12 @@ static __always_inline struct cgroup_subsys_state *memcg_task_css(struct task_st
 	int sid = bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id);
 
 	return t->cgroups->subsys[sid];
+}
+
+/* The memory cgroup css of a cgroup (an iterator's or a hook's). */
+static __always_inline struct cgroup_subsys_state *memcg_cgroup_css(struct cgroup *cg)
+{
+	return cg->subsys[bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id)];
 }
 
 /* The cgroup id (kernfs inode, what cgroupfs and `watch` show) of a css. */

@@ -22,20 +22,14 @@
  * compared is always the page counter (memcg->memory.usage), whichever hook
  * woke the program.
  */
-#include "vmlinux.h"
-#include <bpf/bpf_core_read.h>
-#include <bpf/bpf_helpers.h>
-#include <bpf/bpf_tracing.h>
-
+#include "memcg.bpf.h"
 #include "notify.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
 /* Set by user space before load. */
 const volatile __u64 watch_id = 0;		/* kernfs id of the watched cgroup */
-const volatile __u32 watch_level = 0;		/* its depth in the memory hierarchy */
 const volatile __u32 nr_conds = 0;
-const volatile __u32 page_shift = 12;
 const volatile struct notify_bcond conds[NOTIFY_MAX_CONDS] = {};
 
 /* Shared with user space through the skeleton's mmap'ed .bss. */
@@ -57,74 +51,16 @@ struct notify_sample {
 	__u64 ev_max, ev_high;
 };
 
-static __always_inline int memory_id(void)
-{
-	return bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id);
-}
-
 /*
  * The hot path reads through BTF-typed pointers (tp_btf arguments,
- * bpf_get_current_task_btf(), the iterator's cgroup): plain loads that the
- * JIT guards, several times cheaper than a bpf_probe_read_kernel() call each.
+ * bpf_get_current_task_btf(), the iterator's cgroup): memcg.bpf.h's css
+ * helpers are plain loads that the JIT guards, several times cheaper than
+ * a bpf_probe_read_kernel() call each.
  */
-static __always_inline struct cgroup_subsys_state *css_of_cgroup(struct cgroup *cg)
-{
-	return cg->subsys[memory_id()];
-}
-
-static __always_inline struct cgroup_subsys_state *css_of_task(struct task_struct *t)
-{
-	struct css_set *cs = t->cgroups;
-
-	if (!cs)
-		return NULL;
-	return cs->subsys[memory_id()];
-}
-
-static __always_inline __u64 css_id(struct cgroup_subsys_state *css)
-{
-	return css->cgroup->kn->id;
-}
-
-#define NOTIFY_MAX_DEPTH 32
-
-/*
- * The watched cgroup's memory css if css is it or one of its descendants,
- * else NULL; *up says how many levels were climbed.
- */
-static __always_inline struct cgroup_subsys_state *
-watched_of(struct cgroup_subsys_state *css, int *up)
-{
-	struct cgroup *cg;
-	int n;
-
-	if (!css)
-		return NULL;
-	cg = css->cgroup;
-	if (!cg)
-		return NULL;
-	n = cg->level - (int)watch_level;
-	if (n < 0 || n > NOTIFY_MAX_DEPTH)
-		return NULL;
-	/* walk up to the watched level: usually zero to two steps */
-	for (int i = 0; i < NOTIFY_MAX_DEPTH && i < n; i++) {
-		css = css->parent;
-		if (!css)
-			return NULL;
-	}
-	cg = css->cgroup;
-	if (!cg || cg->kn->id != watch_id)
-		return NULL;
-	*up = n;
-	return css;
-}
-
+/* Page counter pages in bytes; PAGE_COUNTER_MAX ("max") is NOTIFY_NOLIMIT. */
 static __always_inline __u64 pages_to_bytes(unsigned long pages)
 {
-	/* PAGE_COUNTER_MAX is LONG_MAX / PAGE_SIZE: "max" */
-	if (pages >= (0x7fffffffffffffffULL >> page_shift))
-		return NOTIFY_NOLIMIT;
-	return (__u64)pages << page_shift;
+	return memcg_limit_bytes(pages);
 }
 
 #define EV_MAX bpf_core_enum_value(enum memcg_memory_event, MEMCG_MAX)
@@ -276,17 +212,16 @@ static __always_inline int evaluate(struct cgroup_subsys_state *css, struct mem_
 	struct cgroup_subsys_state *w;
 	struct notify_sample s;
 	__u64 id;
-	int up = 0;
 
 	if (!armed)
 		return 0;
-	w = watched_of(css, &up);
+	w = memcg_css_under(css, watch_id);
 	if (!w)
 		return 0;
 	if (hook < NOTIFY_H_NR)
 		hits[hook]++;	/* for -d; a lost update does not matter */
-	take_sample(w, up ? NULL : typed, &s);
-	id = css_id(css);
+	take_sample(w, w == css ? typed : NULL, &s);
+	id = memcg_css_id(css);
 	for (__u32 i = 0; i < NOTIFY_MAX_CONDS; i++) {
 		if (i >= nr_conds)
 			break;
@@ -309,7 +244,7 @@ static __always_inline int evaluate_current(__u32 hook)
 {
 	if (!armed)
 		return 0;
-	return evaluate(css_of_task(bpf_get_current_task_btf()), NULL, hook);
+	return evaluate(memcg_task_css(bpf_get_current_task_btf()), NULL, hook);
 }
 
 /* ---- charge and uncharge (6.14+) ------------------------------------ */
@@ -370,7 +305,7 @@ int BPF_PROG(notify_proc_free, struct task_struct *p)
 {
 	if (!armed)
 		return 0;
-	return evaluate(css_of_task(p), NULL, NOTIFY_H_PROC_FREE);
+	return evaluate(memcg_task_css(p), NULL, NOTIFY_H_PROC_FREE);
 }
 
 /* ---- memcg reclaim: max/high events raised, pages uncharged ---------- */
@@ -393,12 +328,11 @@ static __always_inline int oom_victim(struct task_struct *victim)
 {
 	struct cgroup_subsys_state *css, *w;
 	__u64 n;
-	int up;
 
 	if (!armed)
 		return 0;
-	css = css_of_task(victim);
-	w = watched_of(css, &up);
+	css = memcg_task_css(victim);
+	w = memcg_css_under(css, watch_id);
 	if (!w)
 		return 0;
 	__sync_fetch_and_add(&hits[NOTIFY_H_MARK_VICTIM], 1);
@@ -411,7 +345,7 @@ static __always_inline int oom_victim(struct task_struct *victim)
 		if (conds[i].kind != NOTIFY_K_OOM_KILL)
 			continue;
 		take_sample(w, NULL, &s);
-		eval_counter(i, NOTIFY_H_MARK_VICTIM, &s, n, victim, css_id(css));
+		eval_counter(i, NOTIFY_H_MARK_VICTIM, &s, n, victim, memcg_css_id(css));
 	}
 	return 0;
 }
@@ -463,7 +397,7 @@ int notify_arm(struct bpf_iter__cgroup *ctx)
 
 	if (!cg)
 		return 0;
-	w = css_of_cgroup(cg);
+	w = memcg_cgroup_css(cg);
 	if (w) {
 		take_sample(w, NULL, &s);
 		for (__u32 i = 0; i < NOTIFY_MAX_CONDS; i++) {

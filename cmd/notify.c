@@ -35,6 +35,7 @@
 #include "cgroup.h"
 #include "escape.h"
 #include "main.h"
+#include "memcg_hooks.h"
 #include "notify_cond.h"
 #include "probe.h"
 #include "units.h"
@@ -737,16 +738,6 @@ out:
 	return yes;
 }
 
-static int rel_level(const char *rel)
-{
-	int level = 0;
-
-	for (const char *p = rel; *p; p++)
-		if (*p == '/' && p[1] && p[1] != '/')
-			level++;
-	return level;
-}
-
 /* Which condition kinds a run has: they decide which hooks are loaded. */
 struct notify_needs {
 	bool usage, counters, oom;
@@ -839,9 +830,8 @@ static int setup_bpf(struct notify_run *r)
 		return bpf_report_failure("notify", "open", -errno);
 	r->skel = skel;
 	skel->rodata->watch_id = r->ref.id;
-	skel->rodata->watch_level = rel_level(r->ref.rel);
 	skel->rodata->nr_conds = a->nr;
-	skel->rodata->page_shift = __builtin_ctzl(sysconf(_SC_PAGESIZE));
+	skel->rodata->memcg_page_shift = memcg_hooks_page_shift();
 	for (int i = 0; i < a->nr; i++) {
 		const struct notify_cond *c = &a->conds[i];
 		struct notify_bcond *b = (struct notify_bcond *)&skel->rodata->conds[i];
@@ -896,8 +886,7 @@ int notify_probe(struct cmd_probe *p)
 	}
 	n.v1 = !env.mem_is_v2;
 	skel->rodata->watch_id = st.st_ino;
-	skel->rodata->watch_level = 0;
-	skel->rodata->page_shift = __builtin_ctzl(sysconf(_SC_PAGESIZE));
+	skel->rodata->memcg_page_shift = memcg_hooks_page_shift();
 	ret = notify_load(skel, n, p);
 	if (ret) {
 		cmd_probe_fail(p, ret, "load: %s", strerror(-ret));
