@@ -93,3 +93,28 @@ fi
 dates=$(awk '/^\.TH / { split($0, q, "\""); print q[2] }' man/*.8 | sort | uniq -c)
 check_eq "man-dates-agree" "1" "$(wc -l <<<"$dates")"
 check_eq "man-dates-every-page" "$(ls man/*.8 | wc -l)" "$(awk '{ print $1 }' <<<"$dates")"
+# completion words go into the command line as they are: a bare > or < there
+# is a redirection, so they come escaped; each word is offered once, and the
+# option list is what --help lists minus --usage (help is offered as --help)
+unescaped() { grep -E '(^|[^\\])[<>]' || true; }
+for args in "notify / ''" "notify / u" "notify / psi" "notify / usage\\>" "top -s ''" \
+	"watch -e ''" "policy load preoom ''" "policy load pressure ''"; do
+	eval "set -- $args"
+	got=$(complete_words "$MEMCGCTL" "$@")
+	check_eq "completion-escaped-$*" "" "$(unescaped <<<"$got" | tr '\n' ' ')"
+done
+got=$(complete_words "$MEMCGCTL" notify / "" | tr '\n' ' ')
+check_eq "completion-notify-conditions" 'usage\>= usage\< psi.some\>= psi.full\>= oom_kill max high removed ' "$got"
+got=$(complete_words "$MEMCGCTL" notify / 'usage\>' | tr '\n' ' ')
+check_eq "completion-notify-escaped-prefix" 'usage\>= ' "$got"
+# what the shell makes of the word is the condition notify parses
+w=$(complete_words "$MEMCGCTL" notify / 'usage\>')
+eval "set -- ${w}50%"
+check_eq "completion-notify-dequotes" "usage>=50%" "$1"
+for c in "" $cmds; do
+	for p in - --; do
+		got=$(complete_words "$MEMCGCTL" $c "$p")
+		check_eq "completion-unique-${c:-global}$p" "" "$(sort <<<"$got" | uniq -d | tr '\n' ' ')"
+		check "completion-no-usage-${c:-global}$p" bash -c '! grep -qx -- --usage <<<"$1"' x "$got"
+	done
+done
