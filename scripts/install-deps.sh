@@ -5,15 +5,16 @@
 # Debian/Ubuntu (apt) is handled here.  On Fedora the equivalents are:
 #   dnf install clang llvm bpftool libbpf-devel elfutils-libelf-devel \
 #       zlib-devel ncurses-devel make gcc pkgconf jq tmux qemu-system-x86 compiler-rt \
-#       busybox bpftrace hyperfine perf cpio zstd xz python3-docutils
+#       busybox bpftrace hyperfine perf cpio zstd xz python3-docutils mandoc
 #
 # Usage: scripts/install-deps.sh [--build-only]
 set -euo pipefail
 
 build_pkgs=(make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev
 	    zlib1g-dev libncurses-dev)
-# clang-14 + its runtime: the libFuzzer harnesses (make check-fuzz)
-test_pkgs=(jq tmux procps util-linux qemu-system-x86 busybox-static cpio zstd xz-utils kmod
+# mandoc: the man page lint (tests/cli/docs.sh); clang-14 + its runtime:
+# the libFuzzer harnesses (make check-fuzz)
+test_pkgs=(jq tmux procps util-linux qemu-system-x86 busybox-static cpio zstd xz-utils kmod mandoc
 	   clang-14 libclang-rt-14-dev)
 bench_pkgs=(bpftrace hyperfine linux-perf python3 systemd)
 

@@ -67,3 +67,55 @@ for b in preoom pressure; do
 	got=$(complete_words "$MEMCGCTL" policy load "$b" "" | grep '=$' | tr -d = | sort)
 	check_eq "completion-params-$b" "$(echo $want)" "$(echo $got)"
 done
+# mandoc's lint is stricter than man's renderer: no form feeds or other bad
+# characters, no macro misuse, no unparseable .TH date in any page
+if command -v mandoc >/dev/null; then
+	for m in man/*.8; do
+		w=$(mandoc -T lint -W warning "$m" 2>&1)
+		check_eq "man-lint-$(basename "$m")" "" "$w"
+	done
+	# the alternating-font macros pair up as meant: what follows them is
+	# roman prose, not every other word bold (HTML shows the fonts plainly)
+	html() { mandoc -T html -O fragment "man/memcgctl-$1.8" | tr -s '\n ' '  '; }
+	w=$(html watch)
+	check "man-font-watch-e-all" grep -qF '<b>-e all</b>. The tracepoint carries vm_event_item counters' <<<"$w"
+	check "man-font-watch-policy-line" grep -qF '<b>stalled=</b><i>D</i>, user policies <b>value=</b><i>N</i>. PID' <<<"$w"
+	check "man-font-watch-json-error" grep -qF '<b>{&quot;error&quot;: &quot;...&quot;, &quot;hint&quot;: &quot;...&quot;}</b>.' <<<"$w"
+	w=$(html policy)
+	check "man-font-policy-sections" grep -qF '<b>tp_btf/</b><i>EVENT</i> or <b>raw_tp/</b><i>EVENT</i> sections, on the' <<<"$w"
+	check "man-font-policy-events-line" grep -qF '<i>LIMIT</i> [ok|error].' <<<"$w"
+	w=$(html notify)
+	check "man-font-notify-max-high" grep -qF '<b>max</b>[+<i>N</i>], <b>high</b>[+<i>N</i>]' <<<"$w"
+else
+	t_skip "man-lint" "needs mandoc (scripts/install-deps.sh)"
+fi
+# one date for the whole set: every page's .TH carries the same one
+dates=$(awk '/^\.TH / { split($0, q, "\""); print q[2] }' man/*.8 | sort | uniq -c)
+check_eq "man-dates-agree" "1" "$(wc -l <<<"$dates")"
+check_eq "man-dates-every-page" "$(ls man/*.8 | wc -l)" "$(awk '{ print $1 }' <<<"$dates")"
+# completion words go into the command line as they are: a bare > or < there
+# is a redirection, so they come escaped; each word is offered once, and the
+# option list is what --help lists minus --usage (help is offered as --help)
+unescaped() { grep -E '(^|[^\\])[<>]' || true; }
+for args in "notify / ''" "notify / u" "notify / psi" "notify / usage\\>" "top -s ''" \
+	"watch -e ''" "policy load preoom ''" "policy load pressure ''"; do
+	eval "set -- $args"
+	got=$(complete_words "$MEMCGCTL" "$@")
+	name=$(tr -c 'a-z0-9\n' - <<<"$*")
+	check_eq "completion-escaped-$name" "" "$(unescaped <<<"$got" | tr '\n' ' ')"
+done
+got=$(complete_words "$MEMCGCTL" notify / "" | tr '\n' ' ')
+check_eq "completion-notify-conditions" 'usage\>= usage\< psi.some\>= psi.full\>= oom_kill max high removed ' "$got"
+got=$(complete_words "$MEMCGCTL" notify / 'usage\>' | tr '\n' ' ')
+check_eq "completion-notify-escaped-prefix" 'usage\>= ' "$got"
+# what the shell makes of the word is the condition notify parses
+w=$(complete_words "$MEMCGCTL" notify / 'usage\>')
+eval "set -- ${w}50%"
+check_eq "completion-notify-dequotes" "usage>=50%" "$1"
+for c in "" $cmds; do
+	for p in - --; do
+		got=$(complete_words "$MEMCGCTL" $c "$p")
+		check_eq "completion-unique-${c:-global}$p" "" "$(sort <<<"$got" | uniq -d | tr '\n' ' ')"
+		check "completion-no-usage-${c:-global}$p" bash -c '! grep -qx -- --usage <<<"$1"' x "$got"
+	done
+done
