@@ -13,7 +13,7 @@
 #   --build DIR      build directory with memcgctl and tests/ (default: build)
 #   --cache DIR      kernel cache (default tests/vm/.cache)
 #   --machine M      microvm (default: uncompressed vmlinux, fastest) or pc (bzImage)
-#   --timeout SEC    wall-clock bound of one boot (default 1200); the guest stops the script 60 s
+#   --timeout SEC    wall-clock bound of one boot (default 2400); the guest stops the script 60 s
 #                    earlier so that it can still report
 #   --mem SIZE       guest memory (default 768M)      --zram SIZE   zram swap (default 512M)
 #   --append ARGS    extra kernel command line        --offline     no apt, cached kernels only
@@ -29,7 +29,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 cache="$here/.cache"
 kernels=() script=tests/integration/run.sh keep="" build="$repo/build" machine=microvm
-timeout_s=1200 mem=768M zram=512M append="" offline=() verbose=0 shell=0 jobs=2
+timeout_s=2400 mem=768M zram=512M append="" offline=() verbose=0 shell=0 jobs=2
 
 die() { echo "vm: $*" >&2; exit 2; }
 usage() { sed -n '2,/^set /{/^#/p}' "$0" | sed 's/^# \{0,1\}//'; }
