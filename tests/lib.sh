@@ -63,6 +63,17 @@ run_mc() {
 	return 0
 }
 
+# oom_kills CG: the cgroup's oom_kill counter (v2 memory.events, v1 memory.oom_control)
+oom_kills() {
+	if [[ $MEM_V2 == 1 ]]; then awk '$1 == "oom_kill" { print $2 }' "$1/memory.events"
+	else awk '$1 == "oom_kill" { print $2 }' "$1/memory.oom_control"; fi
+}
+# no_swap CG: keep the cgroup's anonymous memory out of swap
+no_swap() {
+	if [[ $MEM_V2 == 1 ]]; then echo 0 >"$1/memory.swap.max" 2>/dev/null
+	else echo 0 >"$1/memory.swappiness"; fi
+}
+
 # wait_grep FILE PATTERN [TENTHS]: until grep finds PATTERN in FILE (default
 # a minute: loading and verifying programs takes seconds in a TCG guest)
 wait_grep() {

@@ -22,14 +22,6 @@ preoom_cleanup() {
 }
 trap preoom_cleanup EXIT
 
-oom_kills() {
-	if [[ $MEM_V2 == 1 ]]; then awk '$1 == "oom_kill" { print $2 }' "$1/memory.events"
-	else awk '$1 == "oom_kill" { print $2 }' "$1/memory.oom_control"; fi
-}
-no_swap() {
-	if [[ $MEM_V2 == 1 ]]; then echo 0 >"$1/memory.swap.max" 2>/dev/null
-	else echo 0 >"$1/memory.swappiness"; fi
-}
 counter() {	# POLICY COUNTER
 	"$MEMCGCTL" -j policy show "$1" | jq -r ".counters.$2"
 }

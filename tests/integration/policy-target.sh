@@ -20,14 +20,6 @@ target_cleanup() {
 }
 trap target_cleanup EXIT
 
-oom_kills() {
-	if [[ $MEM_V2 == 1 ]]; then awk '$1 == "oom_kill" { print $2 }' "$1/memory.events"
-	else awk '$1 == "oom_kill" { print $2 }' "$1/memory.oom_control"; fi
-}
-no_swap() {
-	if [[ $MEM_V2 == 1 ]]; then echo 0 >"$1/memory.swap.max" 2>/dev/null
-	else echo 0 >"$1/memory.swappiness"; fi
-}
 wait_line() {	# FILE PATTERN SECS
 	local i
 	for ((i = 0; i < $3 * 10; i++)); do grep -q "$2" "$1" && return 0; sleep 0.1; done

@@ -37,10 +37,6 @@ wait_lines() {
 	done
 	return 1
 }
-no_swap() {
-	if [[ $MEM_V2 == 1 ]]; then echo 0 >"$1/memory.swap.max" 2>/dev/null
-	else echo 0 >"$1/memory.swappiness"; fi
-}
 actions_of() { "$MEMCGCTL" -j policy show "$1" | jq '.counters.actions'; }
 
 cg_new pw-in 64M || { t_fail setup "cannot create a test cgroup"; exit 0; }

@@ -24,14 +24,6 @@ policy_cleanup() {
 }
 trap policy_cleanup EXIT
 
-oom_kills() {	# oom_kill counter of cgroup $1
-	if [[ $MEM_V2 == 1 ]]; then awk '$1 == "oom_kill" { print $2 }' "$1/memory.events"
-	else awk '$1 == "oom_kill" { print $2 }' "$1/memory.oom_control"; fi
-}
-no_swap() {
-	if [[ $MEM_V2 == 1 ]]; then echo 0 >"$1/memory.swap.max" 2>/dev/null
-	else echo 0 >"$1/memory.swappiness"; fi
-}
 # preoom's workload needs its page cache to be reclaimable.  On the v1 host
 # /var/tmp is a disk file system and swap is off.  In the v2 guests the only
 # writable file systems are tmpfs: the "page cache" is shmem, which only swap

@@ -322,17 +322,13 @@ else cg_new rc-oom/victim; echo 0 >"$CG/memory.swappiness"; fi
 vcg=$CG
 # reclaim counts the kills of its whole subtree: the OOM killer may pick the
 # workload in rc-oom/work as well as (or instead of) the hog
-oom_of() {
-	if [[ $MEM_V2 == 1 ]]; then awk '$1 == "oom_kill" { print $2 }' "$1/memory.events"
-	else awk '$1 == "oom_kill" { print $2 }' "$1/memory.oom_control"; fi
-}
 for mode in json text; do
 	# a fresh workload each time: on v1 the hog pushed the last one's cache out
 	# shellcheck disable=SC2046
 	cg_run "$wcg" "$MEMCGCTL_TEST_BIN/coldhot" -c 24M -h 4M $(wl_mem oom-$mode)
 	owl=$PID
 	wait_ready "$PID_OUT"
-	k0=$(($(oom_of "$vcg") + $(oom_of "$wcg")))
+	k0=$(($(oom_kills "$vcg") + $(oom_kills "$wcg")))
 	if [[ $mode == json ]]; then j=-j; else j=; fi
 	MEMCGCTL_TEST_STEP_PAUSE_MS=1500 "$MEMCGCTL" $j -d reclaim "$orel" 8M --step 1M \
 		>"$T_TMP/oom.out" 2>"$T_TMP/oom.err" &
@@ -348,7 +344,7 @@ for mode in json text; do
 	wait "$PID" 2>/dev/null
 	wait "$p"
 	rc=$?
-	k1=$(($(oom_of "$vcg") + $(oom_of "$wcg")))
+	k1=$(($(oom_kills "$vcg") + $(oom_kills "$wcg")))
 	check "oom-$mode-kernel-counted" test "$((k1 - k0))" -ge 1
 	check_eq "oom-$mode-exit-8" 8 "$rc"
 	if [[ $mode == json ]]; then
