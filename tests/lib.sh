@@ -194,13 +194,43 @@ trap cg_cleanup EXIT
 # Programs and maps memcgctl creates are named after their command
 # (watch_*, notify_*, ...); none may outlive the process that loaded them,
 # except the pinned policies that `policy load` keeps on purpose.
+#
+# A leak is judged against this run only: an object counts if it was
+# created after this file was sourced (BPF ids only grow) and no process
+# outside this run holds an fd to it.  Someone running `memcgctl feature`
+# by hand during a test run is not our leak; a memcgctl of ours still
+# holding its programs after it should have exited is, and so is an
+# object held by nothing (pinned or linked).  "Ours" is every process
+# that inherited MC_TEST_RUN (tmux servers the tests start included).
 MC_BPF_NAMES='^(probe_|feature_|watch_|notify_|top_|reclaim_)'
+_bpf_max_id() {
+	bpftool -j "$1" show 2>/dev/null | jq '[.[].id] | max // 0' 2>/dev/null || echo 0
+}
+MC_BPF_BASE_PROG=$(_bpf_max_id prog)
+MC_BPF_BASE_MAP=$(_bpf_max_id map)
+export MC_TEST_RUN=${MC_TEST_RUN:-$$.$RANDOM.$SECONDS}
+# "prog ID" / "map ID" held by processes that are not this run's
+_bpf_foreign_held() {
+	local f
+	for f in $(grep -LsFxz "MC_TEST_RUN=$MC_TEST_RUN" /proc/[0-9]*/environ); do
+		f=${f%/environ}
+		[[ $f == /proc/self || $f == /proc/thread-self ]] && continue
+		grep -hsE '^(prog|map)_id:' "$f"/fdinfo/* 2>/dev/null
+	done | sed -E 's/_id:[[:space:]]*/ /' | sort -u
+}
 bpf_leaks() {
-	local re=${1:-$MC_BPF_NAMES}
+	local re=${1:-$MC_BPF_NAMES} held
+	held=$(_bpf_foreign_held)
 	{
-		bpftool -j prog show 2>/dev/null | jq -r '.[] | .name // empty'
-		bpftool -j map show 2>/dev/null | jq -r '.[] | .name // empty'
-	} | grep -E "$re" || true
+		bpftool -j prog show 2>/dev/null |
+			jq -r --argjson b "$MC_BPF_BASE_PROG" '.[] | select(.id > $b) | "prog \(.id) \(.name // "")"'
+		bpftool -j map show 2>/dev/null |
+			jq -r --argjson b "$MC_BPF_BASE_MAP" '.[] | select(.id > $b) | "map \(.id) \(.name // "")"'
+	} | while read -r kind id name; do
+		[[ $name =~ $re ]] || continue
+		grep -qx "$kind $id" <<<"$held" && continue
+		echo "$name"
+	done
 }
 # check_no_leaks NAME [REGEX]: a command may narrow it to its own prefix
 check_no_leaks() {
