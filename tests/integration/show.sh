@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 # show against real cgroups: values agree with cgroupfs, an OOM kill in a
-# limited cgroup shows up in its events, and no BPF object is left behind.
+# limited cgroup shows up in its events, and show (cgroupfs only) creates
+# no BPF object.
 . "$(dirname "$0")/../lib.sh"
 need_root
 
@@ -59,3 +60,5 @@ check_json "recursive-lists-children" "length == 3 and .[1].cgroup == \"/$T_PREF
 run_mc show "/$T_PREFIX/show-a"
 check "plain-has-limit" grep -q "of max 64.0M" <<<"$OUT"
 
+# show reads cgroupfs only: nothing it ran may have created a BPF object
+check_no_leaks "no-bpf-objects"

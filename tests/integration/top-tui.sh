@@ -138,7 +138,7 @@ check_no_leaks "no-bpf-leaks" '^top_'
 # NO_COLOR: no colour escape sequences on the screen
 tm kill-session -t "$sess"
 tm new-session -d -s "$sess" -x 120 -y 30 "NO_COLOR=1 $MEMCGCTL top /$T_PREFIX; sleep 30"
-wait_for "tui-big" >/dev/null
+check "no-color-screen-up" wait_for "tui-big"
 if tm capture-pane -e -p -t "$sess" | grep -qE $'\e\\[[0-9;]*3[0-7]m|\e\\[38;5'; then
 	t_fail "no-color" "colour escapes with NO_COLOR"
 else
