@@ -23,6 +23,8 @@ const char *prog_name = "memcgctl";
 static char json_err[1024];
 static char json_hint[512];
 static bool json_err_pending;
+static unsigned int errs_reported;	/* p_err() calls, to tell who reported */
+static int argp_bad_next;		/* argv index after argp's failure */
 
 /*
  * One diagnostic line on stderr.  Messages carry cgroup paths, unit names
@@ -63,6 +65,7 @@ void p_err(const char *fmt, ...)
 	char prefix[64];
 	va_list ap;
 
+	errs_reported++;
 	va_start(ap, fmt);
 	if (gopts.json && !json_err_pending && !json_err[0]) {
 		vsnprintf(json_err, sizeof(json_err), fmt, ap);
@@ -256,6 +259,7 @@ static error_t common_parse(int key, char *arg, struct argp_state *state)
 	case 'p': gopts.json = gopts.pretty = true; break;
 	case 'd': gopts.debug = true; break;
 	case '?': case OPT_USAGE: break;	/* seen by help_scan() already */
+	case ARGP_KEY_ERROR: argp_bad_next = state->next; return ARGP_ERR_UNKNOWN;
 	default: return ARGP_ERR_UNKNOWN;
 	}
 	return 0;
@@ -345,7 +349,7 @@ int cmd_parse(const struct argp *argp, int argc, char **argv, void *input,
 	struct argp full = *argp;
 	char name[64];
 	char *saved0 = argv[0];
-	unsigned int flags = ARGP_NO_EXIT | ARGP_NO_HELP, help;
+	unsigned int flags = ARGP_NO_EXIT | ARGP_NO_HELP, help, errs;
 	int err;
 
 	*done = false;
@@ -366,15 +370,25 @@ int cmd_parse(const struct argp *argp, int argc, char **argv, void *input,
 		*done = true;
 		return EXIT_OK;
 	}
-	if (gopts.json)
-		flags |= ARGP_NO_ERRS;	/* we report usage errors as JSON */
+	/*
+	 * argp's own messages are two lines ("Try ... --usage") under another
+	 * prefix; getopt's errors are reported here instead, as one line.
+	 */
+	flags |= ARGP_NO_ERRS;
+	errs = errs_reported;
+	argp_bad_next = 0;
 	err = argp_parse(&full, argc, argv, flags, NULL, input);
 	argv[0] = saved0;
 	if (gopts.json && !json_wtr)
 		json_wtr = jsonw_new(stdout, gopts.pretty);
 	if (err) {
 		/* option handlers have reported their own error already */
-		if (!json_err_pending && gopts.json)
+		if (errs_reported != errs)
+			return EXIT_USAGE;
+		if (argp_bad_next > 1 && argp_bad_next <= argc && argv[argp_bad_next - 1][0] == '-')
+			p_err("%s: unknown option or missing value: '%s'; see '%s help'", saved0,
+			      esc(argv[argp_bad_next - 1]), name);
+		else
 			p_err("%s: invalid arguments; see '%s help'", saved0, name);
 		return EXIT_USAGE;
 	}

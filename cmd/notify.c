@@ -85,18 +85,11 @@ static const struct argp_option notify_options[] = {
 	{ 0 },
 };
 
-static void print_grammar(void)
+/* One hint line after a bad or missing condition; `notify help` has the grammar. */
+static void hint_grammar(void)
 {
-	if (json_wtr)
-		return;
-	fprintf(stderr, "conditions:\n");
-	for (const char *p = notify_cond_grammar; *p;) {
-		const char *nl = strchr(p, '\n');
-		int len = nl ? (int)(nl - p) : (int)strlen(p);
-
-		fprintf(stderr, "  %.*s\n", len, p);
-		p += len + (nl ? 1 : 0);
-	}
+	p_hint("conditions: usage>=SIZE|PCT%% (>= > <= <), psi.some|psi.full>=PCT%%/WINDOW, "
+	       "oom_kill[+N], max[+N], high[+N], removed; see 'memcgctl notify help'");
 }
 
 static error_t notify_parse(int key, char *arg, struct argp_state *state)
@@ -166,9 +159,7 @@ static error_t notify_parse(int key, char *arg, struct argp_state *state)
 		r = notify_cond_parse(arg, &a->conds[a->nr], err, sizeof(err));
 		if (r) {
 			p_err("notify: bad condition '%s': %s", arg, err);
-			p_hint("conditions: usage>=SIZE|PCT%% (>= > <= <), psi.some|psi.full>=PCT%%/WINDOW, "
-			       "oom_kill[+N], max[+N], high[+N], removed");
-			print_grammar();
+			hint_grammar();
 			return EINVAL;
 		}
 		a->nr++;
@@ -1211,7 +1202,7 @@ int do_notify(int argc, char **argv)
 			p_err("notify: missing CGROUP and CONDITION; see 'memcgctl notify help'");
 		else
 			p_err("notify: missing CONDITION after '%s'", a.cgroup);
-		print_grammar();
+		hint_grammar();
 		return EXIT_USAGE;
 	}
 	if (a.forever && a.count_set) {

@@ -8,17 +8,6 @@
 #include "notify_cond.h"
 #include "units.h"
 
-const char notify_cond_grammar[] =
-	"usage>=SIZE | usage>=PCT%   usage at or above a size, or a percentage of the\n"
-	"                            binding limit (memory.high or memory.max);\n"
-	"                            operators >= > <= < (< and <= fire falling)\n"
-	"psi.some>=PCT%/WINDOW       memory PSI stall share over a window of 500ms..10s\n"
-	"psi.full>=PCT%/WINDOW       (the kernel's PSI trigger on memory.pressure)\n"
-	"oom_kill[+N]                N more OOM kills in the cgroup or below (default 1)\n"
-	"max[+N]  high[+N]           memory.events max/high of the cgroup rise by N\n"
-	"removed                     the cgroup is removed\n"
-	"SIZE: 512M 1.5G 4096   PCT: 90%   WINDOW: 500ms 1s 10s";
-
 const char *notify_kind_name(uint32_t kind)
 {
 	switch (kind) {

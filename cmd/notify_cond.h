@@ -15,7 +15,6 @@
 #include "../bpf/notify.h"
 
 /* The grammar, one rule per line, as printed when a condition is rejected. */
-extern const char notify_cond_grammar[];
 
 struct notify_cond {
 	char text[64];		/* as the user wrote it, blanks removed */

@@ -101,6 +101,37 @@ one_line_err() {
 	else t_fail "$1" "want one 'memcgctl: ...' line, got: $ERR"; fi
 }
 
+# check_bad NAME WANT_RC TEXT ARGS...: bad input to `memcgctl ARGS` gets
+# exit WANT_RC, no crash, nothing on stdout and one "memcgctl: ..." line on
+# stderr (hints and argp's "Try" line aside) that contains TEXT (if given);
+# under -j the same exit code and a JSON error object on stdout.
+check_bad() {
+	local name=$1 want=$2 text=$3 n; shift 3
+	run_mc "$@"
+	n=$(grep -vcE '^(memcgctl: hint:|Try `)' <<<"$ERR")
+	if ((RC >= 128)) || grep -q 'Sanitizer' <<<"$ERR"; then
+		t_fail "$name" "crashed (rc $RC): $(head -c 300 <<<"$ERR")"
+	elif [[ $RC -ne $want ]]; then
+		t_fail "$name" "want exit $want, got $RC: $ERR"
+	elif [[ -n $OUT ]]; then
+		t_fail "$name" "stdout not empty: $OUT"
+	elif [[ $ERR != memcgctl:* || $n -ne 1 ]]; then
+		t_fail "$name" "want one 'memcgctl: ...' line, got: $ERR"
+	elif [[ -n $text ]] && ! grep -qF -- "$text" <<<"$ERR"; then
+		t_fail "$name" "stderr lacks '$text': $ERR"
+	else
+		t_ok "$name"
+	fi
+	run_mc -j "$@"
+	if ((RC >= 128)) || [[ $RC -ne $want ]]; then
+		t_fail "$name-json" "want exit $want under -j, got $RC: $ERR"
+	elif ! jq -e '.error | type == "string"' >/dev/null 2>&1 <<<"$OUT"; then
+		t_fail "$name-json" "no JSON error on stdout: $OUT"
+	else
+		t_ok "$name-json"
+	fi
+}
+
 need_root() {
 	if [[ $(id -u) -ne 0 ]]; then
 		t_skip "${1:-all}" "needs root"

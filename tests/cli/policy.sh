@@ -5,15 +5,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 # usage errors come before any privilege check, so these hold as root too
-usage() {	# NAME ARGS...: exit 2, one line, and a JSON error under -j
-	local name=$1 want=${WANT:-2}; shift
-	run_mc policy "$@"
-	check_eq "$name-rc" "$want" "$RC"
-	one_line_err "$name-one-line"
-	run_mc -j policy "$@"
-	check_json "$name-json" '.error | type == "string"'
-	no_crash "$name-no-crash"
-}
+usage() { check_bad "$1" "${WANT:-2}" "" policy "${@:2}"; }
 
 run_mc policy
 check_eq "no-subcommand-help" 0 "$RC"

@@ -9,15 +9,7 @@ FX=$(cd "$(dirname "$0")/../fixtures" && pwd)
 HY=(--cgroup-root="$FX/v1" --psi-root="$FX/psi")
 
 # bad NAME RC ARGS...: exit RC, one line, and a JSON error under -j
-bad() {
-	local name=$1 want=$2; shift 2
-	run_mc "${HY[@]}" reclaim "$@"
-	check_eq "$name-rc" "$want" "$RC"
-	no_crash "$name-no-crash"
-	[[ $want == 2 && $ERR == *"Try \`"* ]] || one_line_err "$name-one-line"
-	run_mc -j "${HY[@]}" reclaim "$@"
-	check_json "$name-json" 'has("error")'
-}
+bad() { check_bad "$1" "$2" "" "${HY[@]}" reclaim "${@:3}"; }
 
 bad missing-cgroup 2
 bad missing-amount 2 /app.slice

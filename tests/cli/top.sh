@@ -4,15 +4,7 @@
 # errors are JSON.  No root needed.
 . "$(dirname "$0")/../lib.sh"
 
-bad() {	# bad NAME WANT_RC ARGS...
-	local name=$1 want=$2; shift 2
-	run_mc top "$@"
-	if [[ $RC -eq $want && $(wc -l <<<"$ERR") -le 2 && $ERR == *memcgctl* ]]; then
-		t_ok "$name"
-	else
-		t_fail "$name" "rc $RC (want $want), stderr: $ERR"
-	fi
-}
+bad() { check_bad "$1" "$2" "" top "${@:3}"; }
 bad "delay-empty" 2 -b -n 1 -d ""
 bad "delay-junk" 2 -b -n 1 -d abc
 bad "delay-negative" 2 -b -n 1 -d -1

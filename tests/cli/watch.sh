@@ -6,25 +6,9 @@
 . "$(dirname "$0")/../lib.sh"
 
 # bad NAME WANT_RC WANT_TEXT ARGS...: one line on stderr naming the problem
-bad() {
-	local name=$1 want=$2 text=$3; shift 3
-	run_mc watch "$@"
-	if [[ $RC -ne $want ]]; then
-		t_fail "$name" "want exit $want, got $RC: $ERR"
-	elif ((RC > 128)); then
-		t_fail "$name" "crashed: $ERR"
-	elif [[ -n $OUT ]]; then
-		t_fail "$name" "stdout not empty: $OUT"
-	elif ! grep -q -- "$text" <<<"$ERR"; then
-		t_fail "$name" "stderr lacks '$text': $ERR"
-	elif [[ $(grep -vc "^Try " <<<"$ERR") -ne 1 ]]; then
-		t_fail "$name" "more than one line: $ERR"
-	else
-		t_ok "$name"
-	fi
-}
+bad() { check_bad "$1" "$2" "$3" watch "${@:4}"; }
 
-bad "events-empty"        2 "requires an argument" -e
+bad "events-empty"        2 "missing value: '-e'" -e
 bad "events-junk"         2 "unknown class 'junk'" -e junk
 bad "events-trailing"     2 "empty class name" -e reclaim,
 bad "events-case"         2 "unknown class 'OOM'" -e OOM
@@ -42,7 +26,7 @@ bad "pid-zero"            2 "--pid '0'" -P 0
 bad "pid-junk"            2 "--pid 'abc'" --pid abc
 bad "pid-overflow"        2 "--pid '99999999999'" -P 99999999999
 bad "interval-too-short"  2 "--interval '1ms'" -i 1ms
-bad "unknown-option"      2 "unrecognized option" --bogus
+bad "unknown-option"      2 "unknown option or missing value: '--bogus'" --bogus
 bad "two-cgroups"         2 "one CGROUP at most" a b
 bad "empty-cgroup"        2 "empty cgroup name" ""
 bad "no-such-cgroup"      3 "not found" /memcgctl-no-such-cgroup-$$
@@ -55,7 +39,7 @@ check_json "json-error-object" '.error | test("unknown class")'
 check_eq "json-error-one-line" 1 "$(wc -l <<<"$OUT")"
 run_mc watch --bogus -j
 check_eq "json-unknown-option-rc" 2 "$RC"
-check_json "json-unknown-option" '.error | test("invalid arguments")'
+check_json "json-unknown-option" '.error | test("unknown option or missing value: .--bogus.")'
 run_mc -j watch /memcgctl-no-such-cgroup-$$
 check_eq "json-nocgroup-rc" 3 "$RC"
 check_json "json-nocgroup" '.error | test("not found")'
