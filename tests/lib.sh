@@ -85,6 +85,16 @@ wait_grep() {
 	return 1
 }
 
+# wait_until TENTHS CMD...: until CMD succeeds, polled every 0.1 s
+wait_until() {
+	local i n=$1; shift
+	for ((i = 0; i < n; i++)); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	"$@"
+}
+
 # no_crash NAME: after run_mc, a signal (rc >= 128) or a sanitizer report fails
 no_crash() {
 	if ((RC >= 128)) || grep -q 'Sanitizer' <<<"$ERR"; then

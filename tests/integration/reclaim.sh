@@ -439,7 +439,8 @@ cg_new rc-gone 64M
 gone_cg=$CG
 "$MEMCGCTL" reclaim "$CG_REL" --auto --interval 200ms >"$T_TMP/gone.out" 2>&1 &
 p=$!
-sleep 1
+# removed once reclaim runs (a tick printed), not after a guessed delay
+check "auto-vanished-ticking" wait_grep "$T_TMP/gone.out" '^ *[0-9]'
 rmdir "$gone_cg"
 [[ -n $PSI_ROOT && $PSI_ROOT != "$MEM_ROOT" ]] && rmdir "$PSI_ROOT/$T_PREFIX/rc-gone" 2>/dev/null
 wait "$p"
