@@ -142,7 +142,11 @@ int bpffs_ensure(const char *dir, char *err, size_t errlen)
 	return 0;
 }
 
-static struct btf *vmlinux_btf(void)
+/*
+ * The running kernel's BTF, loaded once per process and kept: callers
+ * never free it.  NULL when the kernel has none.
+ */
+const struct btf *vmlinux_btf(void)
 {
 	static struct btf *btf;
 	static bool tried;
@@ -151,14 +155,60 @@ static struct btf *vmlinux_btf(void)
 		tried = true;
 		btf = btf__load_vmlinux_btf();
 		if (!btf)
-			btf = NULL;
+			btf = NULL;	/* libbpf may return an error pointer */
 	}
 	return btf;
 }
 
+/* An enumerator of any enum: the way to see what a kernel's parser takes. */
+bool btf_has_enumerator(const char *name)
+{
+	const struct btf *btf = vmlinux_btf();
+
+	if (!btf)
+		return false;
+	for (unsigned int i = 1; i < btf__type_cnt(btf); i++) {
+		const struct btf_type *t = btf__type_by_id(btf, i);
+		const struct btf_enum *e;
+
+		if (!btf_is_enum(t))
+			continue;
+		e = btf_enum(t);
+		for (int j = 0; j < btf_vlen(t); j++)
+			if (!strcmp(btf__name_by_offset(btf, e[j].name_off), name))
+				return true;
+	}
+	return false;
+}
+
+/*
+ * Is argument ARG (0 = the first after tp_btf's void *__data) of the raw
+ * tracepoint NAME a pointer?  The prototype of its btf_trace_NAME typedef
+ * tells, e.g. whether mark_victim passes the victim task or only its pid.
+ */
+bool btf_tp_arg_is_ptr(const char *name, unsigned int arg)
+{
+	const struct btf *btf = vmlinux_btf();
+	const struct btf_type *t;
+	char tn[128];
+	int id;
+
+	snprintf(tn, sizeof(tn), "btf_trace_%s", name);
+	if (!btf || (id = btf__find_by_name_kind(btf, tn, BTF_KIND_TYPEDEF)) <= 0)
+		return false;
+	t = btf__type_by_id(btf, btf__resolve_type(btf, id));	/* pointer */
+	if (!t || !btf_is_ptr(t))
+		return false;
+	t = btf__type_by_id(btf, t->type);
+	if (!t || !btf_is_func_proto(t) || btf_vlen(t) < arg + 2)
+		return false;
+	t = btf__type_by_id(btf, btf__resolve_type(btf, btf_params(t)[arg + 1].type));
+	return t && btf_is_ptr(t);
+}
+
 bool btf_has_type(const char *name, int kind)
 {
-	struct btf *btf = vmlinux_btf();
+	const struct btf *btf = vmlinux_btf();
 
 	return btf && btf__find_by_name_kind(btf, name, kind) > 0;
 }

@@ -42,6 +42,9 @@ bool tracepoint_exists(const char *category, const char *name);
 
 /* Does vmlinux BTF have a type/func of this name and kind (BTF_KIND_*)? */
 bool btf_has_type(const char *name, int kind);
+const struct btf *vmlinux_btf(void);
+bool btf_has_enumerator(const char *name);
+bool btf_tp_arg_is_ptr(const char *name, unsigned int arg);
 
 /*
  * Set a program's autoload off when the tracepoint it needs is missing,

@@ -65,12 +65,9 @@ enum memcg_scan_via memcg_hooks_scan_via(char *why, size_t len)
 	static char reason[160];
 
 	if (cached < 0) {
-		struct btf *btf = btf__load_vmlinux_btf();
-
-		cached = memcg_hooks_scan_via_btf(btf, tracepoint_exists("memcg", "count_memcg_events"),
+		cached = memcg_hooks_scan_via_btf(vmlinux_btf(), tracepoint_exists("memcg", "count_memcg_events"),
 						  tracepoint_exists("memcg", "mod_memcg_lruvec_state"),
 						  reason, sizeof(reason));
-		btf__free(btf);
 	}
 	if (why && len)
 		snprintf(why, len, "%s", reason);

@@ -698,37 +698,6 @@ static void on_psi(struct notify_run *r, int i)
 
 /* ---- setup -------------------------------------------------------------- */
 
-/* Does this kernel's mark_victim tracepoint pass the victim task (6.2+)? */
-static bool mark_victim_has_task(void)
-{
-	struct btf *btf = btf__load_vmlinux_btf();
-	const struct btf_type *t;
-	const struct btf_param *p;
-	bool yes = false;
-	int id;
-
-	if (!btf)
-		return false;
-	id = btf__find_by_name_kind(btf, "btf_trace_mark_victim", BTF_KIND_TYPEDEF);
-	if (id < 0)
-		goto out;
-	t = btf__type_by_id(btf, id);
-	t = btf__type_by_id(btf, t->type);		/* pointer */
-	if (!t || !btf_is_ptr(t))
-		goto out;
-	t = btf__type_by_id(btf, t->type);		/* func proto */
-	if (!t || !btf_is_func_proto(t) || btf_vlen(t) < 2)
-		goto out;
-	p = btf_params(t);
-	t = btf__type_by_id(btf, p[1].type);		/* after void *__data */
-	while (t && (btf_is_mod(t) || btf_is_typedef(t)))
-		t = btf__type_by_id(btf, t->type);
-	yes = t && btf_is_ptr(t);
-out:
-	btf__free(btf);
-	return yes;
-}
-
 /* Which condition kinds a run has: they decide which hooks are loaded. */
 struct notify_needs {
 	bool usage, counters, oom;
@@ -779,7 +748,7 @@ static int notify_load(struct notify_bpf *skel, struct notify_needs n, struct cm
 	bpf_program__set_autoload(skel->progs.notify_reclaim_begin, wake);
 	bpf_program__set_autoload(skel->progs.notify_reclaim_end, wake);
 	if (n.oom) {
-		bool has_task = mark_victim_has_task();
+		bool has_task = btf_tp_arg_is_ptr("mark_victim", 0);
 
 		bpf_program__set_autoload(skel->progs.notify_mark_victim, has_task);
 		bpf_program__set_autoload(skel->progs.notify_mark_victim_cur, !has_task);

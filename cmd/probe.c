@@ -206,28 +206,6 @@ static enum probe_state probe_mem_reclaim(enum probe_id id)
 	return PROBE_YES;
 }
 
-/* An enumerator in vmlinux BTF: the way to see what a kernel's parser takes. */
-static bool btf_has_enumerator(const char *name)
-{
-	struct btf *btf = btf__load_vmlinux_btf();
-	bool found = false;
-
-	if (!btf)
-		return false;
-	for (unsigned int i = 1; i < btf__type_cnt(btf) && !found; i++) {
-		const struct btf_type *t = btf__type_by_id(btf, i);
-		const struct btf_enum *e;
-
-		if (!btf_is_enum(t))
-			continue;
-		e = btf_enum(t);
-		for (int j = 0; j < btf_vlen(t) && !found; j++)
-			found = !strcmp(btf__name_by_offset(btf, e[j].name_off), name);
-	}
-	btf__free(btf);
-	return found;
-}
-
 static enum probe_state run_probe(enum probe_id id)
 {
 	const char *key = probe_defs[id].key;

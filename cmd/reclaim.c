@@ -1033,28 +1033,6 @@ static const struct argp rc_argp = {
 	"interrupted it, or a process was OOM-killed in the cgroup meanwhile).", 0, 0, 0
 };
 
-/* v2: swappiness=max (anon only) exists where the kernel's parser knows it */
-static bool btf_knows_enumerator(const char *name)
-{
-	struct btf *btf = btf__load_vmlinux_btf();
-	bool found = false;
-
-	if (!btf)
-		return false;
-	for (unsigned int i = 1; i < btf__type_cnt(btf) && !found; i++) {
-		const struct btf_type *bt = btf__type_by_id(btf, i);
-		const struct btf_enum *e;
-
-		if (!btf_is_enum(bt))
-			continue;
-		e = btf_enum(bt);
-		for (int j = 0; j < btf_vlen(bt) && !found; j++)
-			found = !strcmp(btf__name_by_offset(btf, e[j].name_off), name);
-	}
-	btf__free(btf);
-	return found;
-}
-
 /* Check everything about the request that does not need the kernel's consent. */
 static int rc_setup(struct rc_target *t, const struct rc_args *a)
 {
@@ -1103,7 +1081,7 @@ static int rc_setup(struct rc_target *t, const struct rc_args *a)
 			snprintf(swap_arg, sizeof(swap_arg), " swappiness=0");
 		else if (a->anon_only)
 			snprintf(swap_arg, sizeof(swap_arg), " swappiness=%s",
-				 btf_knows_enumerator("MEMORY_RECLAIM_SWAPPINESS_MAX") ? "max" : "200");
+				 btf_has_enumerator("MEMORY_RECLAIM_SWAPPINESS_MAX") ? "max" : "200");
 		else
 			snprintf(swap_arg, sizeof(swap_arg), " swappiness=%d", a->swappiness);
 		t->swap_arg = swap_arg;

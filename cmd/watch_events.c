@@ -41,38 +41,6 @@ static int rb_cb(void *ctx, void *data, size_t size)
 	return s->fn(data, s->ctx);
 }
 
-/*
- * mark_victim passes the victim task since 6.9 (with comm and rss in
- * the record); before that only its pid.  The BTF prototype tells.
- */
-static bool mark_victim_has_task(void)
-{
-	const struct btf_type *t;
-	const struct btf_param *p;
-	struct btf *btf;
-	bool ret = false;
-	int id;
-
-	btf = btf__load_vmlinux_btf();
-	if (!btf)
-		return false;
-	id = btf__find_by_name_kind(btf, "btf_trace_mark_victim", BTF_KIND_TYPEDEF);
-	if (id <= 0)
-		goto out;
-	t = btf__type_by_id(btf, btf__resolve_type(btf, id));	/* pointer */
-	if (!t || !btf_is_ptr(t))
-		goto out;
-	t = btf__type_by_id(btf, t->type);
-	if (!t || !btf_is_func_proto(t) || btf_vlen(t) < 2)
-		goto out;
-	p = btf_params(t) + 1;		/* [0] is the void *__data */
-	t = btf__type_by_id(btf, btf__resolve_type(btf, p->type));
-	ret = t && btf_is_ptr(t);
-out:
-	btf__free(btf);
-	return ret;
-}
-
 /* What one load of the skeleton is asked to carry. */
 struct load_plan {
 	uint32_t have;		/* classes */
@@ -107,7 +75,7 @@ static uint32_t plan_hooks(uint32_t want, struct load_plan *pl, uint32_t *partia
 	pl->tp_cnt = pl->scan != MEMCG_SCAN_NONE;
 	tp_mkdir = tracepoint_exists("cgroup", "cgroup_mkdir");
 	tp_rmdir = tracepoint_exists("cgroup", "cgroup_rmdir");
-	pl->oom_task = tp_oom && mark_victim_has_task();
+	pl->oom_task = tp_oom && btf_tp_arg_is_ptr("mark_victim", 0);
 	pl->tp_memcg = tp_memcg;
 
 #define CLS(c) (want & (1u << (c)))
