@@ -56,18 +56,26 @@ static int scale_value(uint64_t v, uint64_t frac_e9, uint64_t mult, uint64_t *ou
 	return 0;
 }
 
+/* The number a size, percentage or duration starts with: n chars of s. */
+static int lead_number(const char *s, uint64_t *v, uint64_t *f, size_t *n)
+{
+	if (!s || !*s)
+		return -EINVAL;
+	*n = parse_decimal(s, v, f);
+	if (*n == (size_t)-1)
+		return -ERANGE;
+	return *n ? 0 : -EINVAL;
+}
+
 int parse_size(const char *s, uint64_t *bytes)
 {
 	uint64_t v, f, mult = 1;
 	size_t n;
+	int ret;
 
-	if (!s || !*s)
-		return -EINVAL;
-	n = parse_decimal(s, &v, &f);
-	if (n == (size_t)-1)
-		return -ERANGE;
-	if (n == 0)
-		return -EINVAL;
+	ret = lead_number(s, &v, &f, &n);
+	if (ret)
+		return ret;
 	s += n;
 	switch (toupper((unsigned char)*s)) {
 	case '\0': break;
@@ -93,13 +101,12 @@ int parse_percent(const char *s, uint32_t *centi)
 {
 	uint64_t v, f;
 	size_t n;
+	int ret;
 
-	if (!s || !*s)
-		return -EINVAL;
-	n = parse_decimal(s, &v, &f);
-	if (n == (size_t)-1)
-		return -ERANGE;
-	if (n == 0 || strcmp(s + n, "%") != 0)
+	ret = lead_number(s, &v, &f, &n);
+	if (ret)
+		return ret;
+	if (strcmp(s + n, "%") != 0)
 		return -EINVAL;
 	if (v > 100 || (v == 100 && f))
 		return -ERANGE;
@@ -116,14 +123,11 @@ int parse_duration(const char *s, uint64_t *ns)
 	};
 	uint64_t v, f;
 	size_t n;
+	int ret;
 
-	if (!s || !*s)
-		return -EINVAL;
-	n = parse_decimal(s, &v, &f);
-	if (n == (size_t)-1)
-		return -ERANGE;
-	if (n == 0)
-		return -EINVAL;
+	ret = lead_number(s, &v, &f, &n);
+	if (ret)
+		return ret;
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
 		if (!strcmp(s + n, units[i].sfx))
 			return scale_value(v, f, units[i].mult, ns);
