@@ -233,8 +233,8 @@ static int run_batch(struct top_collector *col, struct top_args *a, struct top_v
 	return EXIT_OK;
 }
 
-int top_demo(const struct cg_env *env, struct top_args *a, struct top_view *v,
-	     struct top_colset *cs);
+static int top_demo(const struct cg_env *env, struct top_args *a, struct top_view *v,
+		    struct top_colset *cs);
 
 int do_top(int argc, char **argv)
 {
@@ -391,8 +391,8 @@ static int demo_mkdir(const char *root, const char *name, char *out, size_t len)
 	return mkdir(out, 0755) ? -errno : 0;
 }
 
-int top_demo(const struct cg_env *env, struct top_args *a, struct top_view *v,
-	     struct top_colset *cs)
+static int top_demo(const struct cg_env *env, struct top_args *a, struct top_view *v,
+		    struct top_colset *cs)
 {
 	char name[64], mem[PATH_MAX], psi[PATH_MAX] = "", file[PATH_MAX], f[PATH_MAX + 32];
 	char err[PATH_MAX + 64];

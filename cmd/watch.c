@@ -732,12 +732,13 @@ static void json_classes(const char *name, uint32_t mask)
 			jsonw_string(jw, watch_class_name(i));
 	jsonw_end_array(jw);
 }
-static void announce(struct watch_ctx *c, uint32_t unavail, uint32_t partial)
+static void announce(struct watch_ctx *c, uint32_t unavail, uint32_t partial, uint32_t failed)
 {
-	char cls[128], un[128], pa[128];
+	char cls[128], un[128], pa[128], fa[128];
 
 	watch_fmt_classes(c->active, cls, sizeof(cls));
-	watch_fmt_classes(unavail, un, sizeof(un));
+	watch_fmt_classes(unavail & ~failed, un, sizeof(un));
+	watch_fmt_classes(failed, fa, sizeof(fa));
 	watch_fmt_classes(partial, pa, sizeof(pa));
 	if (jw) {
 		jsonw_start_object(jw);
@@ -760,9 +761,12 @@ static void announce(struct watch_ctx *c, uint32_t unavail, uint32_t partial)
 		jsonw_end_document(jw);
 		return;
 	}
-	if (unavail)
+	if (unavail & ~failed)
 		fprintf(stderr, "%s: watch: this kernel lacks the tracepoints for: %s; "
 			"watching the others ('memcgctl feature' tells more)\n", prog_name, un);
+	if (failed)
+		fprintf(stderr, "%s: watch: the BPF programs for %s did not load on this kernel "
+			"(-d tells why); watching the others\n", prog_name, fa);
 	if (partial & (1u << WATCH_C_OOM))
 		fprintf(stderr, "%s: watch: oom: this kernel's mark_victim gives only the pid: "
 			"no rss, and the cgroup is the killing task's\n", prog_name);
@@ -826,11 +830,11 @@ int watch_probe(struct cmd_probe *p)
 {
 	struct watch_filter f = { .classes = WATCH_BPF_CLASSES };
 	struct watch_session *s;
-	uint32_t unavail, partial;
+	uint32_t unavail, partial, failed;
 	char err[256], names[128];
 	int ret;
 
-	ret = watch_open(&f, probe_event, NULL, &s, &unavail, &partial, err, sizeof(err));
+	ret = watch_open(&f, probe_event, NULL, &s, &unavail, &partial, &failed, err, sizeof(err));
 	if (ret) {
 		cmd_probe_fail(p, ret, "%s", err);
 		return ret;
@@ -858,7 +862,7 @@ int do_watch(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct cg_env env;
 	char err[PATH_MAX + 128];
-	uint32_t unavail, partial;
+	uint32_t unavail, partial, failed;
 	uint64_t start, deadline = 0, next_limit, next_tick, next_pol;
 	bool done, busy = false;
 	int ret;
@@ -904,8 +908,9 @@ int do_watch(int argc, char **argv)
 		return EXIT_RUNTIME;
 	}
 
-	unavail = partial = 0;
-	ret = f.classes ? watch_open(&f, on_event, &c, &s, &unavail, &partial, err, sizeof(err)) : 0;
+	unavail = partial = failed = 0;
+	ret = f.classes ? watch_open(&f, on_event, &c, &s, &unavail, &partial, &failed, err,
+				     sizeof(err)) : 0;
 	if (ret) {
 		if (ret == -ENOTSUP) {
 			char un[128];
@@ -941,7 +946,7 @@ int do_watch(int argc, char **argv)
 		deadline = start + a.duration_ns;
 	next_limit = start + a.interval_ns;
 	next_tick = next_pol = start;
-	announce(&c, unavail, partial);
+	announce(&c, unavail, partial, failed);
 	out_flush();
 
 	while (!stop_signal && !c.done && !c.vanished && !stdout_check()) {

@@ -229,7 +229,7 @@ static int load_degrading(const struct watch_filter *f, struct load_plan *pl,
 
 int watch_open(const struct watch_filter *f, watch_event_fn fn, void *ctx,
 	       struct watch_session **out, uint32_t *unavail, uint32_t *partial,
-	       char *err, size_t errlen)
+	       uint32_t *load_failed, char *err, size_t errlen)
 {
 	struct watch_session *s;
 	struct watch_bpf *skel;
@@ -237,7 +237,7 @@ int watch_open(const struct watch_filter *f, watch_event_fn fn, void *ctx,
 	uint32_t want = f->classes, have = 0, failed = 0;
 	int ret;
 
-	*unavail = *partial = 0;
+	*unavail = *partial = *load_failed = 0;
 	s = calloc(1, sizeof(*s));
 	if (!s) {
 		snprintf(err, errlen, "out of memory");
@@ -261,14 +261,8 @@ int watch_open(const struct watch_filter *f, watch_event_fn fn, void *ctx,
 		goto fail;
 	}
 	have = pl.have;
-	if (failed) {
-		char names[128];
-
-		watch_fmt_classes(failed, names, sizeof(names));
-		p_info("watch: the BPF programs for %s did not load on this kernel "
-		       "(-d tells why); watching the others", names);
-		*unavail |= failed;
-	}
+	*unavail |= failed;
+	*load_failed = failed;
 	s->skel = skel;
 	ret = watch_bpf__attach(skel);
 	if (ret) {
@@ -388,7 +382,6 @@ struct watch_policies {
 	uint64_t cgid;		/* 0: every cgroup */
 	uint32_t tgid;		/* 0: every process */
 	char top[PATH_MAX];
-	uint64_t filtered;
 };
 
 static int policy_cb(void *ctx, const struct policy_meta *m, const struct policy_event *e)
@@ -400,19 +393,16 @@ static int policy_cb(void *ctx, const struct policy_meta *m, const struct policy
 
 	/* the process signalled, or the thread that was charging */
 	if (p->tgid && e->tgid != p->tgid && e->pid != p->tgid)
-		goto filtered;
+		return 0;
 	/* a cgroup that is gone cannot be placed: not ours to show */
 	if (p->cgid && (!rel || !watch_path_in(p->top, rel)))
-		goto filtered;
+		return 0;
 	if (!rel) {
 		snprintf(buf, sizeof(buf), "id:%llu", (unsigned long long)e->cgroup_id);
 		rel = buf;
 	}
 	rec.cgroup = rel;
 	return p->fn(&rec, p->ctx);
-filtered:
-	p->filtered++;
-	return 0;
 }
 
 int watch_policies_open(const struct watch_filter *f, const char *top_rel,
@@ -450,7 +440,6 @@ int watch_policies_refresh(struct watch_policies *p)
 
 int watch_policies_fd(struct watch_policies *p) { return policy_events_fd(p->r); }
 int watch_policies_nr(struct watch_policies *p) { return policy_events_nr(p->r); }
-uint64_t watch_policies_filtered(struct watch_policies *p) { return p->filtered; }
 
 const struct policy_meta *watch_policies_meta(struct watch_policies *p, int i)
 {

@@ -82,13 +82,14 @@ typedef int (*watch_event_fn)(const struct watch_event *e, void *ctx);
 
 /*
  * Open, filter, load and attach.  *unavail gets the requested classes
- * this kernel cannot deliver (missing tracepoints), *partial those it
- * delivers with fewer fields.  Returns 0 or a negative errno with a
+ * this kernel cannot deliver (missing tracepoints, or programs the
+ * verifier refused: those are also in *load_failed), *partial those it
+ * delivers with fewer fields.  It prints nothing.  Returns 0 or a negative errno with a
  * message; -ENOTSUP when none of the requested classes is available.
  */
 int watch_open(const struct watch_filter *f, watch_event_fn fn, void *ctx,
 	       struct watch_session **out, uint32_t *unavail, uint32_t *partial,
-	       char *err, size_t errlen);
+	       uint32_t *load_failed, char *err, size_t errlen);
 /* Wait up to timeout_ms and hand over what arrived; events handled or -errno. */
 int watch_poll(struct watch_session *s, int timeout_ms);
 /* Events the kernel could not deliver (ring buffer full) so far. */
@@ -146,7 +147,6 @@ const struct policy_meta *watch_policies_meta(struct watch_policies *p, int i);
 /* Hand over waiting actions (timeout_ms 0: don't wait); count or -errno */
 int watch_policies_poll(struct watch_policies *p, int timeout_ms);
 /* Actions read but filtered out (another subtree or process). */
-uint64_t watch_policies_filtered(struct watch_policies *p);
 void watch_policies_close(struct watch_policies *p);
 
 /* ---- cgroup names ----------------------------------------------------- */
