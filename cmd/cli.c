@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cgroup.h"
 #include "escape.h"
 #include "main.h"
 
@@ -406,5 +407,25 @@ int cmd_arg_cgroup(const char *cmd, const char **slot, const char *arg)
 		return EINVAL;
 	}
 	*slot = arg;
+	return 0;
+}
+
+int cmd_cgroup(const char *cmd, struct cg_env *env, const char *cgroup, struct cg_ref *ref)
+{
+	char err[PATH_MAX + 128];
+	int ret;
+
+	if (cg_env_init(env, NULL, gopts.cgroup_root, gopts.psi_root, err, sizeof(err))) {
+		p_err("%s: %s", cmd, err);
+		p_hint("mount the memory controller (cgroup v2, or v1 'memory') or pass --cgroup-root");
+		return EXIT_UNSUPPORTED;
+	}
+	if (!ref)
+		return 0;
+	ret = cg_resolve(env, cgroup, ref, err, sizeof(err));
+	if (ret) {
+		p_err("%s: %s", cmd, err);
+		return ret == -EINVAL ? EXIT_USAGE : EXIT_NOCGROUP;
+	}
 	return 0;
 }

@@ -106,6 +106,16 @@ int cmd_parse(const struct argp *argp, int argc, char **argv, void *input,
  */
 int cmd_arg_cgroup(const char *cmd, const char **slot, const char *arg);
 
+/*
+ * Find the memory hierarchy and resolve CGROUP in it, for command CMD
+ * (the prefix of its messages).  Returns 0, or the exit code after one
+ * line: EXIT_UNSUPPORTED (no memory controller), EXIT_USAGE (a malformed
+ * name) or EXIT_NOCGROUP.
+ */
+struct cg_env;
+struct cg_ref;
+int cmd_cgroup(const char *cmd, struct cg_env *env, const char *cgroup, struct cg_ref *ref);
+
 int do_show(int argc, char **argv);
 int do_feature(int argc, char **argv);
 int do_top(int argc, char **argv);

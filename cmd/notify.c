@@ -1154,7 +1154,6 @@ int do_notify(int argc, char **argv)
 	struct notify_args a = { .band = NOTIFY_DEFAULT_BAND_CENTI, .band_pct = true,
 				 .exec_timeout_ns = NOTIFY_EXEC_TIMEOUT_NS, .exec_timeout_arg = "60s" };
 	struct notify_run r = { .a = &a, .epfd = -1, .sigfd = -1, .timerfd = -1 };
-	char err[PATH_MAX + 128];
 	char **exec_argv = NULL;
 	bool done;
 	int ret;
@@ -1182,16 +1181,9 @@ int do_notify(int argc, char **argv)
 	for (int i = 0; i < NOTIFY_MAX_CONDS; i++)
 		r.psi_fd[i] = -1;
 
-	if (cg_env_init(&r.env, NULL, gopts.cgroup_root, gopts.psi_root, err, sizeof(err))) {
-		p_err("notify: %s", err);
-		p_hint("mount the memory controller (cgroup v2, or v1 'memory') or pass --cgroup-root");
-		return EXIT_UNSUPPORTED;
-	}
-	ret = cg_resolve(&r.env, a.cgroup, &r.ref, err, sizeof(err));
-	if (ret) {
-		p_err("notify: %s", err);
-		return ret == -EINVAL ? EXIT_USAGE : EXIT_NOCGROUP;
-	}
+	ret = cmd_cgroup("notify", &r.env, a.cgroup, &r.ref);
+	if (ret)
+		return ret;
 	ret = bpf_check_privileges("notify");
 	if (ret)
 		return ret;

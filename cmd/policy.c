@@ -1206,15 +1206,9 @@ static int do_load(int argc, char **argv)
 	if (cgroup) {
 		struct cg_env env;
 
-		if (cg_env_init(&env, NULL, gopts.cgroup_root, gopts.psi_root, err, sizeof(err))) {
-			p_err("policy load: %s", err);
-			return EXIT_UNSUPPORTED;
-		}
-		ret = cg_resolve(&env, cgroup, &lc.cg, err, sizeof(err));
-		if (ret) {
-			p_err("policy load: %s", err);
-			return ret == -EINVAL ? EXIT_USAGE : EXIT_NOCGROUP;
-		}
+		ret = cmd_cgroup("policy load", &env, cgroup, &lc.cg);
+		if (ret)
+			return ret;
 		lc.have_cg = true;
 	}
 	ret = bpf_check_privileges("policy load");

@@ -93,23 +93,15 @@ int do_show(int argc, char **argv)
 	struct show_args a = { .depth = -1 };
 	struct cg_env env;
 	struct cg_ref ref;
-	char err[PATH_MAX + 128];
 	bool done;
 	int ret;
 
 	ret = cmd_parse(&show_argp, argc, argv, &a, &done);
 	if (ret || done)
 		return ret;
-	if (cg_env_init(&env, NULL, gopts.cgroup_root, gopts.psi_root, err, sizeof(err))) {
-		p_err("show: %s", err);
-		p_hint("mount the memory controller (cgroup v2, or v1 'memory') or pass --cgroup-root");
-		return EXIT_UNSUPPORTED;
-	}
-	ret = cg_resolve(&env, a.cgroup ? a.cgroup : "/", &ref, err, sizeof(err));
-	if (ret) {
-		p_err("show: %s", err);
-		return ret == -EINVAL ? EXIT_USAGE : EXIT_NOCGROUP;
-	}
+	ret = cmd_cgroup("show", &env, a.cgroup ? a.cgroup : "/", &ref);
+	if (ret)
+		return ret;
 
 	if (a.depth >= 0 && json_wtr)
 		jsonw_start_array(json_wtr);

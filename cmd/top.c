@@ -277,11 +277,9 @@ int do_top(int argc, char **argv)
 	v.sort_desc = top_cols[v.sort_col].sort_desc ^ a.reverse;
 	v.filter = a.filter;
 
-	if (cg_env_init(&env, NULL, gopts.cgroup_root, gopts.psi_root, err, sizeof(err))) {
-		p_err("top: %s", err);
-		p_hint("mount the memory controller (cgroup v2, or v1 'memory') or pass --cgroup-root");
-		return EXIT_UNSUPPORTED;
-	}
+	ret = cmd_cgroup("top", &env, a.cgroup ? a.cgroup : "/", &ref);
+	if (ret)
+		return ret;
 	tty = isatty(STDOUT_FILENO) && isatty(STDIN_FILENO);
 	if (a.demo) {
 		if (!tty || a.batch || a.fmt != TOP_FMT_TEXT) {
@@ -290,11 +288,6 @@ int do_top(int argc, char **argv)
 		}
 		install_signals();
 		return top_demo(&env, &a, &v, &cs);
-	}
-	ret = cg_resolve(&env, a.cgroup ? a.cgroup : "/", &ref, err, sizeof(err));
-	if (ret) {
-		p_err("top: %s", err);
-		return ret == -EINVAL ? EXIT_USAGE : EXIT_NOCGROUP;
 	}
 
 	struct top_collect_opts co = { .env = &env, .root = &ref, .depth = a.depth, .bpf = !a.no_bpf,

@@ -870,16 +870,9 @@ int do_watch(int argc, char **argv)
 	ret = cmd_parse(&watch_argp, argc, argv, &a, &done);
 	if (ret || done)
 		return ret;
-	if (cg_env_init(&env, NULL, gopts.cgroup_root, gopts.psi_root, err, sizeof(err))) {
-		p_err("watch: %s", err);
-		p_hint("mount the memory controller (cgroup v2, or v1 'memory') or pass --cgroup-root");
-		return EXIT_UNSUPPORTED;
-	}
-	ret = cg_resolve(&env, a.cgroup ? a.cgroup : "/", &c.top, err, sizeof(err));
-	if (ret) {
-		p_err("watch: %s", err);
-		return ret == -EINVAL ? EXIT_USAGE : EXIT_NOCGROUP;
-	}
+	ret = cmd_cgroup("watch", &env, a.cgroup ? a.cgroup : "/", &c.top);
+	if (ret)
+		return ret;
 	ret = bpf_check_privileges("watch");
 	if (ret)
 		return ret;
