@@ -9,7 +9,8 @@
 #   make bench           benchmarks (not tests): ratios against peers
 #   make fuzz            build the libFuzzer harnesses (clang, ASan+UBSan)
 #   make check-fuzz FUZZ_SECONDS=20   run each harness on its corpus
-#   make install PREFIX=/usr/local DESTDIR=
+#   make install PREFIX=/usr/local DESTDIR=   (uninstall: the same list)
+#   make deb             a Debian package from the tree, checked by lintian
 #   make clean           remove $(OUT) (and build-san with the default OUT)
 #
 # Quiet by default; V=1 prints full commands.  CFLAGS/LDFLAGS are the
@@ -194,17 +195,34 @@ demo: $(OUT)/memcgctl
 
 -include tests/vm/vm.mk
 
+# The host binary is stripped on install (install -s through $(STRIP));
+# the BPF objects it embeds were stripped before their skeletons were
+# made.  STRIP=true keeps the symbols (a packager's dh_strip wants them).
+# Every systemd/*.service present is installed: the units come with the
+# commands that need them.
+STRIP          ?= strip
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSTEMD_UNITS  ?= $(wildcard systemd/*.service)
+SBINDIR        := $(PREFIX)/sbin
+MAN8DIR        := $(PREFIX)/share/man/man8
+BASHCOMPDIR    := $(PREFIX)/share/bash-completion/completions
+
 install: $(OUT)/memcgctl
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8 \
-		$(DESTDIR)$(PREFIX)/share/bash-completion/completions
-	install -m 0755 $(OUT)/memcgctl $(DESTDIR)$(PREFIX)/sbin/memcgctl
-	install -m 0644 $(MANS) $(DESTDIR)$(PREFIX)/share/man/man8/
-	install -m 0644 bash-completion/memcgctl $(DESTDIR)$(PREFIX)/share/bash-completion/completions/memcgctl
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MAN8DIR) $(DESTDIR)$(BASHCOMPDIR)
+	$(Q)install -m 0755 -s --strip-program=$(STRIP) $(OUT)/memcgctl $(DESTDIR)$(SBINDIR)/memcgctl
+	$(Q)install -m 0644 $(MANS) $(DESTDIR)$(MAN8DIR)/
+	$(Q)install -m 0644 bash-completion/memcgctl $(DESTDIR)$(BASHCOMPDIR)/memcgctl
+ifneq ($(SYSTEMD_UNITS),)
+	$(Q)install -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	$(Q)install -m 0644 $(SYSTEMD_UNITS) $(DESTDIR)$(SYSTEMDUNITDIR)/
+endif
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/sbin/memcgctl \
-		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/memcgctl \
-		$(addprefix $(DESTDIR)$(PREFIX)/share/man/man8/,$(notdir $(MANS)))
+	$(call msg,UNINSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)rm -f $(DESTDIR)$(SBINDIR)/memcgctl $(DESTDIR)$(BASHCOMPDIR)/memcgctl \
+		$(addprefix $(DESTDIR)$(MAN8DIR)/,$(notdir $(MANS))) \
+		$(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(notdir $(SYSTEMD_UNITS)))
 
 # OUT alone; with the default OUT also the SANITIZE=1 tree beside it.
 clean:
