@@ -51,3 +51,14 @@ check "install-strip-true" mk install DESTDIR="$dest" STRIP=true SYSTEMD_UNITS=
 check "install-strip-true-keeps-symtab" grep -q '\.symtab' <<<"$("$readelf" -S -W "$dest/usr/sbin/memcgctl")"
 check_eq "install-no-units-no-dir" "" "$(ls -d "$dest/usr/lib/systemd" 2>/dev/null)"
 rm -rf "$T_TMP"/root "$T_TMP"/keep
+
+# debian/control builds from what scripts/install-deps.sh installs to build
+# (less make and gcc, which build-essential brings)
+want=$(sed -n '/^build_pkgs=(/,/)/p' scripts/install-deps.sh | tr -d '()' | sed 's/build_pkgs=//' |
+	tr ' \t' '\n\n' | grep -v '^$' | grep -vx 'make\|gcc' | sort)
+got=$(sed -n '/^Build-Depends:/,/^[A-Z]/p' debian/control | sed '$d; s/^Build-Depends://' |
+	tr ',' '\n' | sed 's/^ *//; s/ .*//' | grep -v '^$\|^debhelper-compat' | sort)
+check "deb-build-depends-listed" test -n "$got"
+check_eq "deb-build-depends-match-install-deps" "$(echo $want)" "$(echo $got)"
+# one version: the package's comes from the Makefile, like the binary's
+check "deb-no-committed-changelog" test ! -e debian/changelog
