@@ -584,6 +584,12 @@ struct load_ctx {
 	bool have_cg;
 };
 
+/* The subcommand a load_ctx works for, as its messages name it. */
+static const char *lc_cmd(const struct load_ctx *lc)
+{
+	return lc->cmd ? lc->cmd : "load";
+}
+
 /*
  * Read a user's object, refusing one that someone other than root could
  * have changed.  The checks and the read use the same open file.
@@ -598,7 +604,7 @@ static int read_object(struct load_ctx *lc)
 	/* O_NONBLOCK: a FIFO must not block the open before fstat refuses it */
 	fd = open(lc->source, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
-		p_err("policy %s: %s: %s", lc->cmd, lc->source, strerror(errno));
+		p_err("policy %s: %s: %s", lc_cmd(lc), lc->source, strerror(errno));
 		if (errno == ELOOP)
 			p_hint("symbolic links are not followed: give the object's real path");
 		/* the classes of memcgctl-policy(8): a bad object is a usage error */
@@ -607,20 +613,20 @@ static int read_object(struct load_ctx *lc)
 		return errno == EACCES ? EXIT_PERM : EXIT_RUNTIME;
 	}
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		p_err("policy %s: %s: not a regular file", lc->cmd, lc->source);
+		p_err("policy %s: %s: not a regular file", lc_cmd(lc), lc->source);
 		close(fd);
 		return EXIT_USAGE;
 	}
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	if (st.st_uid != 0 || (st.st_mode & S_IWOTH) || ((st.st_mode & S_IWGRP) && st.st_gid != 0)) {
-		p_err("policy %s: %s: refusing an object %s", lc->cmd, lc->source,
+		p_err("policy %s: %s: refusing an object %s", lc_cmd(lc), lc->source,
 		      st.st_uid != 0 ? "not owned by root" : "writable by other users");
 		p_hint("chown root:root and chmod go-w the object (it runs in the kernel)");
 		close(fd);
 		return EXIT_PERM;
 	}
 	if (st.st_size <= 0 || st.st_size > MAX_OBJ_SIZE) {
-		p_err("policy %s: %s: size %lld is not that of a BPF object", lc->cmd, lc->source,
+		p_err("policy %s: %s: size %lld is not that of a BPF object", lc_cmd(lc), lc->source,
 		      (long long)st.st_size);
 		close(fd);
 		return EXIT_USAGE;
@@ -629,14 +635,14 @@ static int read_object(struct load_ctx *lc)
 	lc->buf = malloc(lc->size);
 	if (!lc->buf) {
 		close(fd);
-		p_err("policy %s: out of memory", lc->cmd);
+		p_err("policy %s: out of memory", lc_cmd(lc));
 		return EXIT_RUNTIME;
 	}
 	while (off < lc->size && (n = read(fd, (char *)lc->buf + off, lc->size - off)) > 0)
 		off += n;
 	close(fd);
 	if (off != lc->size) {
-		p_err("policy %s: %s: short read", lc->cmd, lc->source);
+		p_err("policy %s: %s: short read", lc_cmd(lc), lc->source);
 		return EXIT_RUNTIME;
 	}
 	return 0;
@@ -783,7 +789,7 @@ static int load_params(struct load_ctx *lc, struct obj_params *op, char **kv, in
 	if (!op->map) {
 		if (nkv) {
 			p_err("policy %s: %s takes no parameters (it has no policy_config map)",
-			      lc->cmd, lc->policy);
+			      lc_cmd(lc), lc->policy);
 			return EXIT_USAGE;
 		}
 		return 0;
@@ -791,13 +797,13 @@ static int load_params(struct load_ctx *lc, struct obj_params *op, char **kv, in
 	if (!btf || !bpf_map__btf_value_type_id(op->map) ||
 	    bpf_map__type(op->map) != BPF_MAP_TYPE_ARRAY) {
 		p_err("policy %s: %s: policy_config must be an array map whose value is a struct with BTF",
-		      lc->cmd, lc->policy);
+		      lc_cmd(lc), lc->policy);
 		return EXIT_USAGE;
 	}
 	ret = policy_params_from_btf(btf, bpf_map__btf_value_type_id(op->map), op->params,
 				     POLICY_MAX_PARAMS, &op->size, err, sizeof(err));
 	if (ret < 0) {
-		p_err("policy %s: %s: %s", lc->cmd, lc->policy, err);
+		p_err("policy %s: %s: %s", lc_cmd(lc), lc->policy, err);
 		return EXIT_USAGE;
 	}
 	op->n = ret;
@@ -810,9 +816,9 @@ static int load_params(struct load_ctx *lc, struct obj_params *op, char **kv, in
 		memcpy(op->val, defs, dsize);
 	else if (defs)
 		p_info("policy %s: %s: policy_defaults does not match policy_config; defaults are 0",
-		       lc->cmd, lc->policy);
+		       lc_cmd(lc), lc->policy);
 	if (policy_params_apply(op->params, op->n, op->val, kv, nkv, err, sizeof(err))) {
-		p_err("policy %s: %s", lc->cmd, err);
+		p_err("policy %s: %s", lc_cmd(lc), err);
 		p_hint("'%s policy params POLICY' lists the parameters it takes; "
 		       "memcgctl-policy(8) documents the built-ins'", prog_name);
 		return EXIT_USAGE;
