@@ -160,3 +160,11 @@ got=$(complete_words "$stub" policy set live "" | tr '\n' ' ')
 check_eq "completion-set-params" "threshold_pct= mode= " "$got"
 got=$(complete_words "$stub" policy set "" | tr '\n' ' ')
 check_eq "completion-set-names" "live " "$got"
+# policy's subcommands come from its help, which lists every one
+want=$("$MEMCGCTL" policy help | sed -nE 's/^(Usage:)? +[^ ]+ policy ([a-z]+).*/\2/p' | sort | tr '\n' ' ')
+check "policy-help-lists-subcommands" grep -q 'params' <<<"$want"
+got=$(complete_words "$MEMCGCTL" policy "" | grep -vx help | sort | tr '\n' ' ')
+check_eq "completion-policy-subcommands" "$want" "$got"
+for s in $want; do
+	check "policy-sub-$s-exists" "$MEMCGCTL" policy "$s" --help
+done
