@@ -92,4 +92,7 @@ done <<<"$listed")
 check_eq "purge-leaves-nothing" "" "$(echo $left)"
 check_eq "purge-no-dpkg-info" "" "$(ls /var/lib/dpkg/info/memcgctl.* 2>/dev/null)"
 check_eq "purge-no-pins" "" "$(ls /sys/fs/bpf/memcgctl 2>/dev/null)"
+# units are neither enabled on install nor remembered after purge
+check_eq "purge-no-unit-state" "" "$(find /etc/systemd/system /var/lib/systemd/deb-systemd-helper-enabled \
+	/var/lib/systemd/deb-systemd-helper-masked -name '*memcgctl*' 2>/dev/null)"
 summary

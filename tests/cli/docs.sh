@@ -140,7 +140,8 @@ case "$*" in
 "-j policy params ./mine.o")
 	echo '{"policy":"mine","parameters":[{"name":"limit_bytes","kind":"size","default":0,"values":null},{"name":"mode","kind":"enum","default":"lt<x","values":["lt<x","a|b","plain"]}]}' ;;
 "-j policy list") echo '[{"name":"live"}]' ;;
-"-j policy show live") echo '{"name":"live","parameters":{"threshold_pct":80,"mode":"fast"},"counters":{"actions":0}}' ;;
+"-j policy show live") echo '{"name":"live","policy":"mine","builtin":false,"source":"./mine.o","parameters":{"threshold_pct":80,"mode":"plain"},"counters":{"actions":0}}' ;;
+"-j policy show web") echo '{"name":"web","policy":"preoom","builtin":true,"parameters":{"target":"charger"},"counters":{}}' ;;
 *) exit 2 ;;
 esac
 STUB
@@ -158,6 +159,17 @@ check_eq "completion-params-unknown-object" "name cgroup " "$got"
 # set: a loaded policy's parameters, from its pinned config (policy show -j)
 got=$(complete_words "$stub" policy set live "" | tr '\n' ' ')
 check_eq "completion-set-params" "threshold_pct= mode= " "$got"
+got=$(complete_words "$stub" policy set live mode= | tr '\n' ' ')
+check_eq "completion-set-values-from-source" 'mode=lt\<x mode=a\|b mode=plain ' "$got"
+# a built-in's values: the stub answers show, the real binary params
+cat >"$T_TMP/memcgctl-stub2" <<STUB
+#!/bin/bash
+[[ "\$*" == "-j policy show web" ]] && exec "$stub" "\$@"
+exec "$MEMCGCTL" "\$@"
+STUB
+chmod +x "$T_TMP/memcgctl-stub2"
+got=$(complete_words "$T_TMP/memcgctl-stub2" policy set web target= | tr '\n' ' ')
+check_eq "completion-set-values-builtin" "target=charger target=largest " "$got"
 got=$(complete_words "$stub" policy set "" | tr '\n' ' ')
 check_eq "completion-set-names" "live " "$got"
 # policy's subcommands come from its help, which lists every one
