@@ -232,10 +232,10 @@ uninstall:
 # into the copy from it (and dated by the last commit, for reproducibility).
 DEB_OUT   := $(OUT)/deb
 DEB_SRC   := $(DEB_OUT)/memcgctl-$(VERSION)
-DEB_DATE  := $(shell git log -1 --format=%cD 2>/dev/null || date -R)
-DEB_MAINT := $(shell sed -n 's/^Maintainer: //p' debian/control)
-DEB_ARCH  := $(shell dpkg --print-architecture 2>/dev/null)
-DEB_FILE  := $(DEB_OUT)/memcgctl_$(VERSION)_$(DEB_ARCH).deb
+DEB_DATE   = $(shell git log -1 --format=%cD 2>/dev/null || date -R)
+DEB_MAINT  = $(shell sed -n 's/^Maintainer: //p' debian/control)
+DEB_ARCH   = $(shell dpkg --print-architecture 2>/dev/null)
+DEB_FILE   = $(DEB_OUT)/memcgctl_$(VERSION)_$(DEB_ARCH).deb
 
 deb:
 	$(call msg,DEB,$(DEB_FILE))
