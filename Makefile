@@ -9,10 +9,11 @@
 #   make bench           benchmarks (not tests): ratios against peers
 #   make fuzz            build the libFuzzer harnesses (clang, ASan+UBSan)
 #   make check-fuzz FUZZ_SECONDS=20   run each harness on its corpus
-#   make install PREFIX=/usr/local DESTDIR=
+#   make install PREFIX=/usr/local DESTDIR=   (uninstall: the same list)
+#   make deb             a Debian package from the tree, checked by lintian
 #   make clean           remove $(OUT) (and build-san with the default OUT)
 #
-# Quiet by default; V=1 prints full commands.  CFLAGS/LDFLAGS are the
+# Quiet by default; V=1 prints full commands.  CPPFLAGS, CFLAGS, LDFLAGS are the
 # user's (default -O2 -g); the flags the build needs follow them, then
 # EXTRA_CFLAGS/EXTRA_LDFLAGS, so `make CFLAGS=-O1` or `make CFLAGS+=-DX`
 # keeps working.
@@ -66,7 +67,7 @@ REQ_CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitiz
 REQ_LDFLAGS += -fsanitize=address,undefined
 endif
 
-ALL_CFLAGS  = $(CFLAGS) $(REQ_CFLAGS) $(EXTRA_CFLAGS)
+ALL_CFLAGS  = $(CPPFLAGS) $(CFLAGS) $(REQ_CFLAGS) $(EXTRA_CFLAGS)
 ALL_LDFLAGS = $(LDFLAGS) $(REQ_LDFLAGS) $(EXTRA_LDFLAGS)
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
@@ -88,7 +89,8 @@ MANS      := $(wildcard man/*.8)
 EXAMPLE_SRCS := $(wildcard examples/*.bpf.c)
 EXAMPLES  := $(patsubst examples/%.bpf.c,$(OUT)/examples/%.bpf.o,$(EXAMPLE_SRCS))
 
-.PHONY: all check check-unit check-root check-vm check-fuzz fuzz bench install uninstall clean demo
+.PHONY: all check check-unit check-root check-vm check-fuzz fuzz bench install uninstall clean demo \
+	deb check-deb
 .DELETE_ON_ERROR:
 # skeletons and BPF objects are worth keeping between builds
 .SECONDARY:
@@ -194,17 +196,69 @@ demo: $(OUT)/memcgctl
 
 -include tests/vm/vm.mk
 
+# The host binary is stripped on install (install -s through $(STRIP));
+# the BPF objects it embeds were stripped before their skeletons were
+# made.  STRIP=true keeps the symbols (a packager's dh_strip wants them).
+# Every systemd/*.service present is installed: the units come with the
+# commands that need them.
+STRIP          ?= strip
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSTEMD_UNITS  ?= $(wildcard systemd/*.service)
+SBINDIR        := $(PREFIX)/sbin
+MAN8DIR        := $(PREFIX)/share/man/man8
+BASHCOMPDIR    := $(PREFIX)/share/bash-completion/completions
+
 install: $(OUT)/memcgctl
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8 \
-		$(DESTDIR)$(PREFIX)/share/bash-completion/completions
-	install -m 0755 $(OUT)/memcgctl $(DESTDIR)$(PREFIX)/sbin/memcgctl
-	install -m 0644 $(MANS) $(DESTDIR)$(PREFIX)/share/man/man8/
-	install -m 0644 bash-completion/memcgctl $(DESTDIR)$(PREFIX)/share/bash-completion/completions/memcgctl
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MAN8DIR) $(DESTDIR)$(BASHCOMPDIR)
+	$(Q)install -m 0755 -s --strip-program=$(STRIP) $(OUT)/memcgctl $(DESTDIR)$(SBINDIR)/memcgctl
+	$(Q)install -m 0644 $(MANS) $(DESTDIR)$(MAN8DIR)/
+	$(Q)install -m 0644 bash-completion/memcgctl $(DESTDIR)$(BASHCOMPDIR)/memcgctl
+ifneq ($(SYSTEMD_UNITS),)
+	$(Q)install -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	$(Q)install -m 0644 $(SYSTEMD_UNITS) $(DESTDIR)$(SYSTEMDUNITDIR)/
+endif
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/sbin/memcgctl \
-		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/memcgctl \
-		$(addprefix $(DESTDIR)$(PREFIX)/share/man/man8/,$(notdir $(MANS)))
+	$(call msg,UNINSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)rm -f $(DESTDIR)$(SBINDIR)/memcgctl $(DESTDIR)$(BASHCOMPDIR)/memcgctl \
+		$(addprefix $(DESTDIR)$(MAN8DIR)/,$(notdir $(MANS))) \
+		$(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(notdir $(SYSTEMD_UNITS)))
+
+# ---- Debian package ----
+# Built in a copy of the tree under $(DEB_OUT), so that dpkg-buildpackage's
+# debian/memcgctl, debian/files and the .deb beside the source stay out of
+# the tree.  VERSION above is the one version: debian/changelog is written
+# into the copy from it (and dated by the last commit, for reproducibility).
+DEB_OUT   := $(OUT)/deb
+DEB_SRC   := $(DEB_OUT)/memcgctl-$(VERSION)
+DEB_DATE   = $(shell git log -1 --format=%cD 2>/dev/null || date -R)
+DEB_MAINT  = $(shell sed -n 's/^Maintainer: //p' debian/control)
+DEB_ARCH   = $(shell dpkg --print-architecture 2>/dev/null)
+DEB_FILE   = $(DEB_OUT)/memcgctl_$(VERSION)_$(DEB_ARCH).deb
+
+deb:
+	$(call msg,DEB,$(DEB_FILE))
+	$(Q)rm -rf $(DEB_OUT) && mkdir -p $(DEB_SRC)
+	$(Q)if git rev-parse --git-dir >/dev/null 2>&1; then \
+		git ls-files -z -co --exclude-standard; \
+	else \
+		find . -path ./.git -prune -o -path './$(OUT)' -prune -o -path ./build-san -prune \
+			-o -type f -printf '%P\0'; \
+	fi | tar --null --ignore-failed-read -T - -cf - 2>/dev/null | tar -xf - -C $(DEB_SRC)
+	$(Q)printf '%s\n' "memcgctl ($(VERSION)) unstable; urgency=medium" "" \
+		"  * Built from the memcgctl source tree by make deb." "" \
+		" -- $(DEB_MAINT)  $(DEB_DATE)" >$(DEB_SRC)/debian/changelog
+	$(Q)cd $(DEB_SRC) && dpkg-buildpackage -b -us -uc $(if $(V),,>../build.log 2>&1) || \
+		{ tail -40 ../build.log 2>/dev/null; exit 1; }
+	$(Q)test -f $(DEB_FILE)
+	$(call msg,LINTIAN,$(DEB_FILE))
+	$(Q)lintian --fail-on error,warning --tag-display-limit 0 $(DEB_OUT)/memcgctl_$(VERSION)_$(DEB_ARCH).changes
+
+# Build (make deb), lintian, then install into this system, run, purge and
+# check that nothing is left (needs root; see tests/package.sh).
+check-deb:
+	$(Q)tests/package.sh
 
 # OUT alone; with the default OUT also the SANITIZE=1 tree beside it.
 clean:

@@ -567,6 +567,7 @@ static int need_loaded(const char *cmd, const char *name)
 /* ---- load ----------------------------------------------------------- */
 
 struct load_ctx {
+	const char *cmd;		/* "load" or "params", for messages */
 	const struct builtin *builtin;
 	const char *source;		/* object path */
 	char name[POLICY_NAME_LEN];
@@ -583,6 +584,12 @@ struct load_ctx {
 	bool have_cg;
 };
 
+/* The subcommand a load_ctx works for, as its messages name it. */
+static const char *lc_cmd(const struct load_ctx *lc)
+{
+	return lc->cmd ? lc->cmd : "load";
+}
+
 /*
  * Read a user's object, refusing one that someone other than root could
  * have changed.  The checks and the read use the same open file.
@@ -597,7 +604,7 @@ static int read_object(struct load_ctx *lc)
 	/* O_NONBLOCK: a FIFO must not block the open before fstat refuses it */
 	fd = open(lc->source, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
-		p_err("policy load: %s: %s", lc->source, strerror(errno));
+		p_err("policy %s: %s: %s", lc_cmd(lc), lc->source, strerror(errno));
 		if (errno == ELOOP)
 			p_hint("symbolic links are not followed: give the object's real path");
 		/* the classes of memcgctl-policy(8): a bad object is a usage error */
@@ -606,20 +613,20 @@ static int read_object(struct load_ctx *lc)
 		return errno == EACCES ? EXIT_PERM : EXIT_RUNTIME;
 	}
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		p_err("policy load: %s: not a regular file", lc->source);
+		p_err("policy %s: %s: not a regular file", lc_cmd(lc), lc->source);
 		close(fd);
 		return EXIT_USAGE;
 	}
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	if (st.st_uid != 0 || (st.st_mode & S_IWOTH) || ((st.st_mode & S_IWGRP) && st.st_gid != 0)) {
-		p_err("policy load: %s: refusing an object %s", lc->source,
+		p_err("policy %s: %s: refusing an object %s", lc_cmd(lc), lc->source,
 		      st.st_uid != 0 ? "not owned by root" : "writable by other users");
 		p_hint("chown root:root and chmod go-w the object (it runs in the kernel)");
 		close(fd);
 		return EXIT_PERM;
 	}
 	if (st.st_size <= 0 || st.st_size > MAX_OBJ_SIZE) {
-		p_err("policy load: %s: size %lld is not that of a BPF object", lc->source,
+		p_err("policy %s: %s: size %lld is not that of a BPF object", lc_cmd(lc), lc->source,
 		      (long long)st.st_size);
 		close(fd);
 		return EXIT_USAGE;
@@ -628,14 +635,14 @@ static int read_object(struct load_ctx *lc)
 	lc->buf = malloc(lc->size);
 	if (!lc->buf) {
 		close(fd);
-		p_err("policy load: out of memory");
+		p_err("policy %s: out of memory", lc_cmd(lc));
 		return EXIT_RUNTIME;
 	}
 	while (off < lc->size && (n = read(fd, (char *)lc->buf + off, lc->size - off)) > 0)
 		off += n;
 	close(fd);
 	if (off != lc->size) {
-		p_err("policy load: %s: short read", lc->source);
+		p_err("policy %s: %s: short read", lc_cmd(lc), lc->source);
 		return EXIT_RUNTIME;
 	}
 	return 0;
@@ -781,22 +788,22 @@ static int load_params(struct load_ctx *lc, struct obj_params *op, char **kv, in
 	op->map = bpf_object__find_map_by_name(lc->obj, "policy_config");
 	if (!op->map) {
 		if (nkv) {
-			p_err("policy load: %s takes no parameters (it has no policy_config map)",
-			      lc->policy);
+			p_err("policy %s: %s takes no parameters (it has no policy_config map)",
+			      lc_cmd(lc), lc->policy);
 			return EXIT_USAGE;
 		}
 		return 0;
 	}
 	if (!btf || !bpf_map__btf_value_type_id(op->map) ||
 	    bpf_map__type(op->map) != BPF_MAP_TYPE_ARRAY) {
-		p_err("policy load: %s: policy_config must be an array map whose value is a struct with BTF",
-		      lc->policy);
+		p_err("policy %s: %s: policy_config must be an array map whose value is a struct with BTF",
+		      lc_cmd(lc), lc->policy);
 		return EXIT_USAGE;
 	}
 	ret = policy_params_from_btf(btf, bpf_map__btf_value_type_id(op->map), op->params,
 				     POLICY_MAX_PARAMS, &op->size, err, sizeof(err));
 	if (ret < 0) {
-		p_err("policy load: %s: %s", lc->policy, err);
+		p_err("policy %s: %s: %s", lc_cmd(lc), lc->policy, err);
 		return EXIT_USAGE;
 	}
 	op->n = ret;
@@ -808,11 +815,11 @@ static int load_params(struct load_ctx *lc, struct obj_params *op, char **kv, in
 	if (defs && dsize == op->size)
 		memcpy(op->val, defs, dsize);
 	else if (defs)
-		p_info("policy load: %s: policy_defaults does not match policy_config; defaults are 0",
-		       lc->policy);
+		p_info("policy %s: %s: policy_defaults does not match policy_config; defaults are 0",
+		       lc_cmd(lc), lc->policy);
 	if (policy_params_apply(op->params, op->n, op->val, kv, nkv, err, sizeof(err))) {
-		p_err("policy load: %s", err);
-		p_hint("'%s policy show NAME' lists a loaded policy's parameters; "
+		p_err("policy %s: %s", lc_cmd(lc), err);
+		p_hint("'%s policy params POLICY' lists the parameters it takes; "
 		       "memcgctl-policy(8) documents the built-ins'", prog_name);
 		return EXIT_USAGE;
 	}
@@ -1178,7 +1185,7 @@ static int do_load(int argc, char **argv)
 		"Load a policy (a built-in: preoom, pressure; or a BPF object file), attach it "
 		"and pin it under " POLICY_PIN_ROOT "/NAME so that it keeps acting after "
 		"memcgctl exits. CGROUP limits it to a memory cgroup and its descendants.", 0, 0, 0 };
-	struct load_ctx lc = { .root.fd = -1 };
+	struct load_ctx lc = { .cmd = "load", .root.fd = -1 };
 	struct obj_params op = { 0 };
 	struct pol_args a = { 0 };
 	LIBBPF_OPTS(bpf_object_open_opts, oo);
@@ -1440,6 +1447,147 @@ static int list_names(const char *cmd, char ***out, int *n)
 	}
 	*n = ret;
 	return 0;
+}
+
+/* ---- params -------------------------------------------------------- */
+
+static const char *param_kind_name(const struct policy_param *p)
+{
+	if (p->is_switch)
+		return "switch";
+	switch (p->kind) {
+	case PK_BOOL: return "bool";
+	case PK_PERCENT: return "percent";
+	case PK_DURATION: return "duration";
+	case PK_SIZE: return "size";
+	case PK_SIGNAL: return "signal";
+	case PK_ENUM: return "enum";
+	default: return "int";
+	}
+}
+
+static void params_json(const struct obj_params *op, const char *policy)
+{
+	jsonw_start_object(json_wtr);
+	jsonw_string_field(json_wtr, "policy", policy);
+	jsonw_name(json_wtr, "parameters");
+	jsonw_start_array(json_wtr);
+	for (int i = 0; i < op->n; i++) {
+		const struct policy_param *p = &op->params[i];
+		uint64_t v = policy_param_get(p, op->val);
+
+		jsonw_start_object(json_wtr);
+		jsonw_string_field(json_wtr, "name", p->name);
+		jsonw_string_field(json_wtr, "kind", param_kind_name(p));
+		if (p->kind == PK_BOOL)
+			jsonw_bool_field(json_wtr, "default", v);
+		else if (p->kind == PK_ENUM && policy_param_enum_name(p, v))
+			jsonw_string_field(json_wtr, "default", policy_param_enum_name(p, v));
+		else if (p->is_signed)
+			jsonw_s64_field(json_wtr, "default", (int64_t)v);
+		else
+			jsonw_u64_field(json_wtr, "default", v);
+		jsonw_name(json_wtr, "values");
+		if (p->kind == PK_ENUM) {
+			jsonw_start_array(json_wtr);
+			for (int j = 0; j < p->nenum; j++)
+				jsonw_string(json_wtr, p->enums[j].name);
+			jsonw_end_array(json_wtr);
+		} else {
+			jsonw_null(json_wtr);
+		}
+		jsonw_end_object(json_wtr);
+	}
+	jsonw_end_array(json_wtr);
+	jsonw_end_object(json_wtr);
+}
+
+static void params_plain(const struct obj_params *op, const char *policy)
+{
+	char buf[64];
+
+	if (!op->n) {
+		printf("%s takes no parameters\n", esc(policy));
+		return;
+	}
+	printf("%-20s %-9s %s\n", "PARAMETER", "KIND", "DEFAULT");
+	for (int i = 0; i < op->n; i++) {
+		const struct policy_param *p = &op->params[i];
+
+		printf("%-20s %-9s %s", esc(p->name), param_kind_name(p),
+		       policy_param_format(p, policy_param_get(p, op->val), buf, sizeof(buf)));
+		for (int j = 0; j < p->nenum; j++)
+			printf("%s%s", j ? "|" : "  (", esc(p->enums[j].name));
+		printf("%s\n", p->nenum ? ")" : "");
+	}
+}
+
+/*
+ * What `policy load POLICY KEY=VALUE` accepts, read from the object as
+ * load reads it (the BTF of policy_config, the defaults in
+ * policy_defaults): nothing is loaded, so bash completion asks this.
+ */
+static int do_params(int argc, char **argv)
+{
+	static const struct argp argp = { 0, pol_parse, "POLICY",
+		"List the parameters a policy takes, with their kinds and defaults: a built-in "
+		"(preoom, pressure) or a BPF object file, read from the BTF of its "
+		"policy_config map. Nothing is loaded.", 0, 0, 0 };
+	struct load_ctx lc = { .cmd = "params", .root.fd = -1 };
+	struct obj_params op = { 0 };
+	struct pol_args a = { 0 };
+	LIBBPF_OPTS(bpf_object_open_opts, oo);
+	char ebuf[128];
+	bool done;
+	int ret;
+
+	ret = pol_cmd_parse(&argp, argc, argv, &a, &done);
+	if (ret || done)
+		return ret;
+	if (a.npos != 1) {
+		p_err("policy params: expected one POLICY (preoom, pressure, or a BPF object file)");
+		return EXIT_USAGE;
+	}
+	lc.builtin = find_builtin(a.pos[0]);
+	if (lc.builtin) {
+		const void *elf = lc.builtin->elf(&lc.size);
+
+		lc.buf = malloc(lc.size);
+		if (!lc.buf)
+			return EXIT_RUNTIME;
+		memcpy(lc.buf, elf, lc.size);
+	} else if (!strchr(a.pos[0], '/') && !path_exists(a.pos[0])) {
+		p_err("policy params: '%s' is neither a built-in policy (preoom, pressure) nor a file",
+		      a.pos[0]);
+		return EXIT_USAGE;
+	} else {
+		lc.source = a.pos[0];
+		ret = read_object(&lc);
+		if (ret)
+			goto out;
+	}
+	default_name(&lc);
+	lc.obj = bpf_object__open_mem(lc.buf, lc.size, &oo);
+	if (!lc.obj) {
+		ret = -errno;
+		p_err("policy params: %s: not a BPF object libbpf can open: %s", lc.policy,
+		      lbpf_strerror(ret, ebuf, sizeof(ebuf)));
+		p_hint("-d shows libbpf's messages");
+		ret = EXIT_USAGE;
+		goto out;
+	}
+	ret = load_params(&lc, &op, NULL, 0);
+	if (ret)
+		goto out;
+	if (json_wtr)
+		params_json(&op, lc.policy);
+	else
+		params_plain(&op, lc.policy);
+out:
+	free(op.val);
+	bpf_object__close(lc.obj);
+	free(lc.buf);
+	return ret;
 }
 
 static int do_list(int argc, char **argv)
@@ -1847,11 +1995,12 @@ static int do_policy_help(int argc, char **argv)
 	       "       %s policy list\n"
 	       "       %s policy show NAME\n"
 	       "       %s policy set NAME KEY=VALUE...\n"
+	       "       %s policy params POLICY\n"
 	       "       %s policy unload NAME... | --all\n"
 	       "       %s policy events [NAME] [-f]\n\n"
 	       "POLICY is a built-in or the path of a BPF object that follows the contract in\n"
 	       "memcgctl-policy(8). Built-ins:\n",
-	       prog_name, prog_name, prog_name, prog_name, prog_name, prog_name);
+	       prog_name, prog_name, prog_name, prog_name, prog_name, prog_name, prog_name);
 	for (size_t i = 0; i < ARRAY_SIZE(builtins); i++)
 		printf("  %-10s %s\n", builtins[i].name, builtins[i].summary);
 	printf("\nA user object's programs may attach only to the contract's hooks (memory\n"
@@ -1866,6 +2015,7 @@ static const struct cmd policy_cmds[] = {
 	{ "list", do_list, "list loaded policies" },
 	{ "show", do_pshow, "parameters, counters and programs of a policy" },
 	{ "set", do_set, "change parameters live" },
+	{ "params", do_params, "the parameters a policy takes, before loading it" },
 	{ "unload", do_unload, "detach and unpin" },
 	{ "events", do_events, "print actions not yet read" },
 	{ "help", do_policy_help, "this help" },

@@ -119,3 +119,64 @@ for c in "" $cmds; do
 		check "completion-no-usage-${c:-global}$p" bash -c '! grep -qx -- --usage <<<"$1"' x "$got"
 	done
 done
+# policy load's parameters come from the binary (policy params -j, the
+# object's BTF): an enum's values complete too, and for a user object, the
+# names its BTF has.  A stub binary stands in where the real one would need
+# a particular object: values the shell would misread come quoted.
+got=$(complete_words "$MEMCGCTL" policy load preoom target= | tr '\n' ' ')
+check_eq "completion-params-enum-values" "target=charger target=largest " "$got"
+got=$(complete_words "$MEMCGCTL" policy load preoom target=l | tr '\n' ' ')
+check_eq "completion-params-enum-prefix" "target=largest " "$got"
+got=$(complete_words "$MEMCGCTL" policy load pressure on_high= | tr '\n' ' ')
+check_eq "completion-params-switch-values" "on_high=0 on_high=1 " "$got"
+got=$(complete_words "$MEMCGCTL" policy par | tr '\n' ' ')
+check_eq "completion-policy-params-sub" "params " "$got"
+got=$(complete_words "$MEMCGCTL" policy params pre | tr '\n' ' ')
+check_eq "completion-policy-params-builtins" "preoom pressure " "$got"
+stub=$T_TMP/memcgctl-stub
+cat >"$stub" <<'STUB'
+#!/bin/bash
+case "$*" in
+"-j policy params ./mine.o")
+	echo '{"policy":"mine","parameters":[{"name":"limit_bytes","kind":"size","default":0,"values":null},{"name":"mode","kind":"enum","default":"lt<x","values":["lt<x","a|b","plain"]}]}' ;;
+"-j policy list") echo '[{"name":"live"}]' ;;
+"-j policy show live") echo '{"name":"live","policy":"mine","builtin":false,"source":"./mine.o","parameters":{"threshold_pct":80,"mode":"plain"},"counters":{"actions":0}}' ;;
+"-j policy show web") echo '{"name":"web","policy":"preoom","builtin":true,"parameters":{"target":"charger"},"counters":{}}' ;;
+*) exit 2 ;;
+esac
+STUB
+chmod +x "$stub"
+got=$(complete_words "$stub" policy load ./mine.o "" | tr '\n' ' ')
+check_eq "completion-params-from-object" "name cgroup limit_bytes= mode= " "$got"
+got=$(complete_words "$stub" policy load ./mine.o mode= | tr '\n' ' ')
+check_eq "completion-params-values-quoted" 'mode=lt\<x mode=a\|b mode=plain ' "$got"
+check_eq "completion-params-values-unescaped" "" "$(complete_words "$stub" policy load ./mine.o mode= | unescaped)"
+w=$(complete_words "$stub" policy load ./mine.o mode=l)
+eval "set -- $w"
+check_eq "completion-params-values-dequote" "mode=lt<x" "$1"
+got=$(complete_words "$stub" policy load ./nosuch.o "" | tr '\n' ' ')
+check_eq "completion-params-unknown-object" "name cgroup " "$got"
+# set: a loaded policy's parameters, from its pinned config (policy show -j)
+got=$(complete_words "$stub" policy set live "" | tr '\n' ' ')
+check_eq "completion-set-params" "threshold_pct= mode= " "$got"
+got=$(complete_words "$stub" policy set live mode= | tr '\n' ' ')
+check_eq "completion-set-values-from-source" 'mode=lt\<x mode=a\|b mode=plain ' "$got"
+# a built-in's values: the stub answers show, the real binary params
+cat >"$T_TMP/memcgctl-stub2" <<STUB
+#!/bin/bash
+[[ "\$*" == "-j policy show web" ]] && exec "$stub" "\$@"
+exec "$MEMCGCTL" "\$@"
+STUB
+chmod +x "$T_TMP/memcgctl-stub2"
+got=$(complete_words "$T_TMP/memcgctl-stub2" policy set web target= | tr '\n' ' ')
+check_eq "completion-set-values-builtin" "target=charger target=largest " "$got"
+got=$(complete_words "$stub" policy set "" | tr '\n' ' ')
+check_eq "completion-set-names" "live " "$got"
+# policy's subcommands come from its help, which lists every one
+want=$("$MEMCGCTL" policy help | sed -nE 's/^(Usage:)? +[^ ]+ policy ([a-z]+).*/\2/p' | sort | tr '\n' ' ')
+check "policy-help-lists-subcommands" grep -q 'params' <<<"$want"
+got=$(complete_words "$MEMCGCTL" policy "" | grep -vx help | sort | tr '\n' ' ')
+check_eq "completion-policy-subcommands" "$want" "$got"
+for s in $want; do
+	check "policy-sub-$s-exists" "$MEMCGCTL" policy "$s" --help
+done

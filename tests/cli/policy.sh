@@ -68,3 +68,47 @@ if [[ $(id -u) -ne 0 ]]; then
 	run_mc policy unload foo
 	check_eq "unload-as-user-rc" 4 "$RC"
 fi
+
+# params: what load accepts, read from the object's BTF, nothing loaded
+usage "params-nothing" params
+usage "params-two" params preoom pressure
+usage "params-unknown" params "nosuch$$"
+run_mc policy params "nosuch$$"
+check_eq "params-unknown-message" "memcgctl: policy params: 'nosuch$$' is neither a built-in policy (preoom, pressure) nor a file" "$ERR"
+for b in preoom pressure; do
+	# the config struct in bpf/policy.h is what the built-in's BTF says
+	want=$(awk -v s="struct ${b}_config {" 'index($0, s) == 1 { on = 1; next }
+		on && /^};/ { exit }
+		on { sub(/\/\*.*/, ""); n = $NF; sub(/;$/, "", n); if (n !~ /^__/ && n != "") print n }' \
+		"$(dirname "$0")/../../bpf/policy.h" | tr '\n' ' ')
+	run_mc -j policy params "$b"
+	check_eq "params-$b-rc" 0 "$RC"
+	check_json "params-$b-policy" ".policy == \"$b\""
+	got=$(jq -r '[.parameters[].name] | join(" ")' <<<"$OUT" 2>/dev/null)
+	check_eq "params-$b-names" "${want% }" "$got"
+	check_json "params-$b-enabled-switch" '.parameters[] | select(.name == "enabled") | .kind == "switch" and .default == 1'
+	check_json "params-$b-values-null-or-array" '[.parameters[].values | type] - ["null", "array"] == []'
+	run_mc policy params "$b"
+	check_eq "params-$b-plain-header" "PARAMETER            KIND      DEFAULT" "$(head -1 <<<"$OUT")"
+	check_eq "params-$b-plain-rows" "$(wc -w <<<"$want")" "$(($(wc -l <<<"$OUT") - 1))"
+done
+run_mc -j policy params preoom
+check_json "params-preoom-enum" '.parameters[] | select(.name == "target") |
+	.kind == "enum" and .default == "charger" and .values == ["charger", "largest"]'
+check_json "params-preoom-duration-ns" '.parameters[] | select(.name == "window_ns") |
+	.kind == "duration" and .default == 10000000000'
+run_mc policy params preoom
+check "params-preoom-plain-enum" grep -qE '^target +enum +charger +\(charger\|largest\)$' <<<"$OUT"
+# a user object, as load would read it
+obj=$MEMCGCTL_TEST_BIN/../examples/policy-template.bpf.o
+if [[ -r $obj && $(stat -c %u "$obj") == 0 ]]; then
+	run_mc -j policy params "$obj"
+	check_json "params-object" '.policy == "policy-template" and
+		([.parameters[].name] == ["enabled", "dry_run", "signal", "interval_ns"])'
+	check_json "params-object-defaults" '[.parameters[].default] == [1, 1, 12, 1000000000]'
+else
+	t_skip "params-object" "no root-owned $obj (make; run as root)"
+fi
+run_mc policy params /etc/hostname
+check_eq "params-not-bpf-rc" 2 "$RC"
+one_line_err "params-not-bpf-one-line"
