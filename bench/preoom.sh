@@ -4,10 +4,12 @@
 # exit cleanly before the kernel's OOM killer comes, and is a workload that
 # would not have OOMed left alone?
 #
-#   bench/preoom.sh [-j] [-o FILE]
-#     -j        JSON lines (one "preoom_trial" per trial, one "preoom_cell"
-#               per cell) instead of the tables
+#   bench/preoom.sh [-j] [-o FILE] | -r FILE
+#     -j        JSON lines (one "preoom_trial" per trial, one "preoom_run",
+#               one "preoom_cell" per cell) instead of the tables
 #     -o FILE   also append the JSON lines to FILE
+#     -r FILE   only print the tables of the JSON lines in FILE (e.g. the
+#               records a VM guest printed)
 #   TRIALS=10 (5 in a VM guest)  LIMIT=64M  GRACE_MS=200
 #   WORKLOADS="burst steady cache tmpfs redis"  POLICIES="none preoom pressure poll"
 #   SWAP="no yes" (the v1 host has no swap: no only)
@@ -26,20 +28,100 @@
 # memory.current (v1 memory.usage_in_bytes) every 100 ms and sending SIGTERM
 # at 90% of the limit, what oomd-style daemons do.
 # A trial is clean when the workload handled SIGTERM and exited with status 0
-# within GRACE_MS of the signal being sent (cache: when it finished without a
-# signal). Swap "yes" (guests' zram) bounds the cgroup's swap to LIMIT, so the
+# (cache: when it finished without a signal); it is also counted late when
+# that exit came more than GRACE_MS after the signal was sent. Swap "yes" (guests' zram) bounds the cgroup's swap to LIMIT, so the
 # anonymous workloads still OOM; "no" turns swap off in the guest (swapoff)
 # and sets memory.swap.max to 0.
 set -uo pipefail
 : "${MEMCGCTL:?}" "${MEMCGCTL_TEST_BIN:?}"
-JSON=0 OUTF=
-while getopts jo: o; do
+JSON=0 OUTF='' RENDER=''
+while getopts jo:r: o; do
 	case $o in
 	j) JSON=1 ;;
 	o) OUTF=$OPTARG ;;
-	*) echo "usage: bench/preoom.sh [-j] [-o FILE]" >&2; exit 2 ;;
+	r) RENDER=$OPTARG ;;
+	*) echo "usage: bench/preoom.sh [-j] [-o FILE] | -r FILE" >&2; exit 2 ;;
 	esac
 done
+# cells FILE: one "preoom_cell" record per kernel, workload, swap and policy,
+# from the "preoom_trial" records in FILE. Clean: the workload handled SIGTERM
+# and exited with status 0 (cache: it finished and was never signalled);
+# late: clean, but more than grace_ms after the signal was sent.
+cells() {
+	jq -sc --argjson grace "${GRACE_MS:-200}" '
+	def median: sort | if length == 0 then null else .[(length - 1) / 2 | floor] end;
+	map(select(.event == "preoom_trial")
+	    | .clean = (if .workload == "cache" then .outcome == "finished" and (.false_alarm | not)
+	                else .outcome == "exit0" and .signalled end)) |
+	group_by([.kernel, .workload, .swap, .policy])[] |
+	{event: "preoom_cell", time: (map(.time) | max), kernel: .[0].kernel, layout: .[0].layout,
+	 workload: .[0].workload, swap: .[0].swap, policy: .[0].policy, trials: length,
+	 clean_exits: map(select(.clean)) | length,
+	 late_exits: map(select(.clean and .signal_to_exit_ms != null and .signal_to_exit_ms > $grace)) | length,
+	 signalled: map(select(.signalled)) | length,
+	 oom_kills: map(.oom_kills) | add, false_alarms: map(select(.false_alarm)) | length,
+	 grace_ms: $grace, limit_bytes: .[0].limit_bytes,
+	 signal_to_exit_ms_median: [.[] | select(.clean) | .signal_to_exit_ms | select(. != null)] | median,
+	 signal_to_exit_ms_max: [.[] | select(.clean) | .signal_to_exit_ms | select(. != null)] | max,
+	 usage_at_signal_pct_median: [.[] | .usage_at_signal_pct | select(. != null)] | median}' "$1"
+}
+
+# report FILE: the tables, per kernel, from the JSON lines in FILE
+report() {
+	local c k wl swap pol h sw
+	c=$(cells "$1")
+	for k in $(jq -r 'select(.event == "preoom_trial") | .kernel' "$1" | awk '!seen[$0]++'); do
+		jq -r --arg k "$k" 'select(.event == "preoom_trial" and .kernel == $k) | "\(.kernel) \(.layout) \(.limit_bytes)"' "$1" | head -n 1 |
+			while read -r _ layout limit; do
+				echo "== preoom: kernel $k, cgroup $layout, limit $((limit >> 20))M, grace ${GRACE_MS:-200} ms"
+			done
+		jq -r --arg k "$k" 'select(.event == "preoom_run" and .kernel == $k) |
+			"   \(.cpus) CPU(s)\(if .vm then " (QEMU TCG guest)" else "" end), load average \(.load_start | join(" ")) at start, \(.load_end | join(" ")) at end; \(.trials) trials per cell, \(.duration_s) s"' "$1"
+		echo "   clean exits/trials (k: OOM kills, f: false alarms, l: clean but later than the grace)"
+		printf '%-8s %-5s' workload swap
+		for pol in $POLICIES; do
+			case $pol in pressure) h=pressure90 ;; poll) h=poll100ms ;; *) h=$pol ;; esac
+			printf ' %-14s' "$h"
+		done
+		echo
+		jq -r --arg k "$k" 'select(.event == "preoom_trial" and .kernel == $k) | "\(.workload) \(.swap)"' "$1" | awk '!seen[$0]++' |
+			while read -r wl sw; do
+				printf '%-8s %-5s' "$wl" "$([[ $sw == true ]] && echo yes || echo no)"
+				for pol in $POLICIES; do
+					printf ' %-14s' "$(jq -r --arg k "$k" --arg wl "$wl" --arg pol "$pol" --argjson swap "$sw" \
+						'select(.kernel == $k and .workload == $wl and .policy == $pol and .swap == $swap) |
+						 "\(.clean_exits)/\(.trials)" + (if .oom_kills > 0 then " k\(.oom_kills)" else "" end) +
+						 (if .false_alarms > 0 then " f\(.false_alarms)" else "" end) +
+						 (if .late_exits > 0 then " l\(.late_exits)" else "" end)' <<<"$c")"
+				done
+				echo
+			done
+		echo "   clean exits: signal -> exit ms (median/max); all signals: usage then (median, % of limit)"
+		printf '%-8s %-5s' workload swap
+		for pol in $POLICIES; do [[ $pol == none ]] || printf ' %-18s' "$pol"; done
+		echo
+		jq -r --arg k "$k" 'select(.event == "preoom_trial" and .kernel == $k) | "\(.workload) \(.swap)"' "$1" | awk '!seen[$0]++' |
+			while read -r wl sw; do
+				printf '%-8s %-5s' "$wl" "$([[ $sw == true ]] && echo yes || echo no)"
+				for pol in $POLICIES; do
+					[[ $pol == none ]] && continue
+					printf ' %-18s' "$(jq -r --arg k "$k" --arg wl "$wl" --arg pol "$pol" --argjson swap "$sw" \
+						'select(.kernel == $k and .workload == $wl and .policy == $pol and .swap == $swap) |
+						 (if .signal_to_exit_ms_median == null then "-" else "\(.signal_to_exit_ms_median)/\(.signal_to_exit_ms_max)" end) +
+						 (if .usage_at_signal_pct_median == null then "" else " @\(.usage_at_signal_pct_median)%" end)' <<<"$c")"
+				done
+				echo
+			done
+	done
+}
+
+POLICIES=${POLICIES:-none preoom pressure poll}
+GRACE_MS=${GRACE_MS:-200}
+if [[ -n $RENDER ]]; then
+	report "$RENDER"
+	exit 0
+fi
+
 # bench/lib.sh's setup, inline: a VM guest gets this file and tests/, not bench/
 export T_RESULTS=/dev/null
 # shellcheck source=tests/lib.sh
@@ -49,9 +131,7 @@ export T_RESULTS=/dev/null
 IN_VM=0; [[ -n ${MEMCGCTL_VM_SWAP:-} ]] && IN_VM=1
 TRIALS=${TRIALS:-$((IN_VM ? 5 : 10))}
 LIMIT=${LIMIT:-64M}
-GRACE_MS=${GRACE_MS:-200}
 WORKLOADS=${WORKLOADS:-burst steady cache tmpfs redis}
-POLICIES=${POLICIES:-none preoom pressure poll}
 LIMIT_B=$(numfmt --from=iec "$LIMIT")
 THRESH_B=$((LIMIT_B * 90 / 100))
 if [[ $MEM_V2 == 1 ]]; then USAGE_FILE=memory.current LAYOUT=v2; else USAGE_FILE=memory.usage_in_bytes LAYOUT=v1; fi
@@ -154,7 +234,7 @@ start_workload() {	# WORKLOAD CG: sets PID, PID_OUT (and SOCK for redis)
 # one trial: prints its record (JSON); WL POL CG SWAP I
 trial() {
 	local wl=$1 pol=$2 cg=$3 swap=$4 i=$5 poller='' filler='' dog rc t_exit t_sig='' usage='' ev kills0 kills
-	local signalled=false clean=false fa=false s2e=null why r=
+	local signalled=false clean=false fa=false s2e=null why r=''
 	# trials are spaced by the policy's interval_ns (one signal per cgroup
 	# per interval): a trial must not find the policy still rate limited
 	while (($(now_us) - LAST_END_US < GAP_US)); do sleep 0.05; done
@@ -222,7 +302,7 @@ trial() {
 	if [[ $wl == cache ]]; then
 		[[ $signalled == true || -n $t_sig ]] && fa=true
 		[[ $why == finished && $fa == false ]] && clean=true
-	elif [[ $why == exit0 && $signalled == true && $s2e != null ]] && ((s2e <= GRACE_MS)); then
+	elif [[ $why == exit0 && $signalled == true ]]; then
 		clean=true
 	fi
 	# a redis that survived its filler is shut down here (it is not clean)
@@ -271,70 +351,22 @@ for swap in $SWAP; do
 	done
 done
 swap_on
-T1=$(now_us)
-LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
-
-# one record per cell
-CELLS=$(jq -sc --argjson grace "$GRACE_MS" '
-	def median: sort | if length == 0 then null else .[(length - 1) / 2 | floor] end;
-	group_by([.workload, .swap, .policy])[] |
-	{event: "preoom_cell", time: (map(.time) | max), kernel: .[0].kernel, layout: .[0].layout,
-	 workload: .[0].workload, swap: .[0].swap, policy: .[0].policy, trials: length,
-	 clean_exits: map(select(.clean)) | length, signalled: map(select(.signalled)) | length,
-	 oom_kills: map(.oom_kills) | add, false_alarms: map(select(.false_alarm)) | length,
-	 grace_ms: $grace, limit_bytes: .[0].limit_bytes,
-	 signal_to_exit_ms_median: [.[] | .signal_to_exit_ms | select(. != null)] | median,
-	 signal_to_exit_ms_max: [.[] | .signal_to_exit_ms | select(. != null)] | max,
-	 usage_at_signal_pct_median: [.[] | .usage_at_signal_pct | select(. != null)] | median}' "$REC")
-[[ -n $OUTF ]] && { cat "$REC"; echo "$CELLS"; } >>"$OUTF"
+jq -cn --arg kernel "$(uname -r)" --arg layout "$LAYOUT" --argjson cpus "$(nproc)" \
+	--arg l0 "$LOAD0" --arg l1 "$(cut -d' ' -f1-3 /proc/loadavg)" --argjson d "$((($(now_us) - T0) / 1000000))" \
+	--argjson trials "$TRIALS" --argjson limit "$LIMIT_B" --argjson grace "$GRACE_MS" \
+	--argjson t "$(awk -v t="$EPOCHREALTIME" 'BEGIN { printf "%.6f", t }')" --argjson vm "$([[ $IN_VM == 1 ]] && echo true || echo false)" \
+	'{event: "preoom_run", time: $t, kernel: $kernel, layout: $layout, vm: $vm, cpus: $cpus,
+	  load_start: ($l0 | split(" ") | map(tonumber)), load_end: ($l1 | split(" ") | map(tonumber)),
+	  duration_s: $d, trials: $trials, limit_bytes: $limit, grace_ms: $grace}' >>"$REC"
+cells "$REC" >"$FDIR/cells"
+[[ -n $OUTF ]] && cat "$REC" "$FDIR/cells" >>"$OUTF"
 if [[ $JSON == 1 ]]; then
-	cat "$REC"
-	echo "$CELLS"
+	cat "$REC" "$FDIR/cells"
 	exit 0
 fi
-
-rows() {	# the cells' workload and swap, in the order they ran
-	jq -r '[.workload, (if .swap then "yes" else "no" end)] | join(" ")' "$REC" | awk '!seen[$0]++'
-}
-echo "== preoom: kernel $(uname -r), cgroup $LAYOUT, limit $LIMIT, $TRIALS trials per cell, grace $GRACE_MS ms"
-echo "   $(nproc) CPUs, load average $LOAD0 at start, $LOAD1 at end; $(((T1 - T0) / 1000000)) s"
-echo "   clean exits/trials (k: OOM kills, f: false alarms)"
-printf '%-8s %-5s' workload swap
-for pol in $POLICIES; do
-	case $pol in pressure) h=pressure90 ;; poll) h=poll100ms ;; *) h=$pol ;; esac
-	printf ' %-14s' "$h"
-done
-echo
-rows |
-while read -r wl swap; do
-	printf '%-8s %-5s' "$wl" "$swap"
-	for pol in $POLICIES; do
-		printf ' %-14s' "$(jq -r --arg wl "$wl" --arg pol "$pol" --argjson swap "$([[ $swap == yes ]] && echo true || echo false)" \
-			'select(.workload == $wl and .policy == $pol and .swap == $swap) |
-			 "\(.clean_exits)/\(.trials)" + (if .oom_kills > 0 then " k\(.oom_kills)" else "" end) +
-			 (if .false_alarms > 0 then " f\(.false_alarms)" else "" end)' <<<"$CELLS")"
-	done
-	echo
-done
-echo "   signal -> exit ms (median/max), usage at signal (median, % of limit)"
-printf '%-8s %-5s' workload swap
-for pol in $POLICIES; do [[ $pol == none ]] || printf ' %-18s' "$pol"; done
-echo
-rows |
-while read -r wl swap; do
-	printf '%-8s %-5s' "$wl" "$swap"
-	for pol in $POLICIES; do
-		[[ $pol == none ]] && continue
-		printf ' %-18s' "$(jq -r --arg wl "$wl" --arg pol "$pol" --argjson swap "$([[ $swap == yes ]] && echo true || echo false)" \
-			'select(.workload == $wl and .policy == $pol and .swap == $swap) |
-			 if .signal_to_exit_ms_median == null then "-" else
-			 "\(.signal_to_exit_ms_median)/\(.signal_to_exit_ms_max) @\(.usage_at_signal_pct_median)%" end' <<<"$CELLS")"
-	done
-	echo
-done
+report "$REC"
 if [[ $IN_VM == 1 ]]; then
-	# the VM runner wants a summary line: cells measured
-	echo "$CELLS"
+	# the records, for bench/preoom.sh -r; and the VM runner wants a summary line: cells measured
 	cat "$REC"
-	echo "$(wc -l <<<"$CELLS") passed, 0 failed, 0 skipped"
+	echo "$(wc -l <"$FDIR/cells") passed, 0 failed, 0 skipped"
 fi
