@@ -32,6 +32,12 @@
 # that exit came more than GRACE_MS after the signal was sent. Swap "yes" (guests' zram) bounds the cgroup's swap to LIMIT, so the
 # anonymous workloads still OOM; "no" turns swap off in the guest (swapoff)
 # and sets memory.swap.max to 0.
+# On the host (make bench, or BENCH=preoom) the v1 matrix takes ~7 min. In a
+# guest (QEMU TCG, 1 vCPU) the v2 matrix, both swap columns, takes ~35 min at
+# 5 trials, close to the runner's default bound; redis comes along with
+#   MEMCGCTL_VM_EXTRA_BINS="redis-server redis-cli redis-benchmark" \
+#     tests/vm/run.sh --kernel 6.12 --jobs 1 --script bench/preoom.sh --timeout 3600
+# and the records it prints at the end render again with -r.
 set -uo pipefail
 : "${MEMCGCTL:?}" "${MEMCGCTL_TEST_BIN:?}"
 JSON=0 OUTF='' RENDER=''
