@@ -9,7 +9,7 @@
 #   make bench           benchmarks (not tests): ratios against peers
 #   make fuzz            build the libFuzzer harnesses (clang, ASan+UBSan)
 #   make check-fuzz FUZZ_SECONDS=20   run each harness on its corpus
-#   make install PREFIX=/usr/local DESTDIR=
+#   make install PREFIX=/usr/local DESTDIR= SYSTEMDUNITDIR=$(PREFIX)/lib/systemd/system
 #   make clean           remove $(OUT) (and build-san with the default OUT)
 #
 # Quiet by default; V=1 prints full commands.  CFLAGS/LDFLAGS are the
@@ -20,6 +20,7 @@
 VERSION     := 0.1.0
 PREFIX      ?= /usr/local
 DESTDIR     ?=
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 OUT         ?= build
 ifeq ($(SANITIZE),1)
 OUT         := build-san
@@ -84,6 +85,8 @@ PROGS     := $(patsubst tests/progs/%.c,$(OUT)/tests/%,$(PROG_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNITS     := $(patsubst tests/unit/%.c,$(OUT)/tests/unit/%,$(UNIT_SRCS))
 MANS      := $(wildcard man/*.8)
+# systemd units name /usr/sbin/memcgctl; install points them at $(PREFIX)/sbin
+SYSTEMD_UNITS := $(wildcard systemd/*.service)
 # User-policy examples: built to prove the policy contract (memcgctl-policy(8)).
 EXAMPLE_SRCS := $(wildcard examples/*.bpf.c)
 EXAMPLES  := $(patsubst examples/%.bpf.c,$(OUT)/examples/%.bpf.o,$(EXAMPLE_SRCS))
@@ -200,11 +203,17 @@ install: $(OUT)/memcgctl
 	install -m 0755 $(OUT)/memcgctl $(DESTDIR)$(PREFIX)/sbin/memcgctl
 	install -m 0644 $(MANS) $(DESTDIR)$(PREFIX)/share/man/man8/
 	install -m 0644 bash-completion/memcgctl $(DESTDIR)$(PREFIX)/share/bash-completion/completions/memcgctl
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	for u in $(SYSTEMD_UNITS); do \
+		sed 's|/usr/sbin/memcgctl|$(PREFIX)/sbin/memcgctl|g' $$u > $(DESTDIR)$(SYSTEMDUNITDIR)/$${u##*/} && \
+		chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/$${u##*/} || exit 1; \
+	done
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/sbin/memcgctl \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/memcgctl \
-		$(addprefix $(DESTDIR)$(PREFIX)/share/man/man8/,$(notdir $(MANS)))
+		$(addprefix $(DESTDIR)$(PREFIX)/share/man/man8/,$(notdir $(MANS))) \
+		$(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(notdir $(SYSTEMD_UNITS)))
 
 # OUT alone; with the default OUT also the SANITIZE=1 tree beside it.
 clean:
