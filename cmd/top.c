@@ -251,34 +251,34 @@ static int run_batch(struct top_collector *col, struct top_args *a, struct top_v
 /* ---- --textfile: the exporter -------------------------------------------- */
 
 /*
- * Sleep until *next (CLOCK_MONOTONIC), then move it one interval on.
- * The stop signals are blocked outside this wait and let in only inside
- * ppoll(), so one that comes while a refresh is written is not lost
- * until the next interval.  Returns false when a signal asks to stop.
+ * Move *next (CLOCK_MONOTONIC, when the previous refresh was due) one
+ * interval on and sleep until then: refreshes keep their period however
+ * long each takes.  The stop signals are blocked outside this wait and
+ * let in only inside ppoll(), so one that comes while a refresh is
+ * written is not lost until the next interval.  Returns false when a
+ * signal asks to stop.
  */
 static bool textfile_wait(struct timespec *next, uint64_t delay_ns, const sigset_t *waitmask)
 {
 	struct timespec now, ts;
 	int64_t left;
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	left = (next->tv_sec - now.tv_sec) * 1000000000LL + (next->tv_nsec - now.tv_nsec);
-	if (left > 0) {
-		ts.tv_sec = left / 1000000000LL;
-		ts.tv_nsec = left % 1000000000LL;
-		ppoll(NULL, 0, &ts, waitmask);
-	} else if (-left > (int64_t)delay_ns) {
-		*next = now;	/* a refresh took longer than the interval: no burst to catch up */
-	}
-	if (top_stop)
-		return false;
 	next->tv_sec += (time_t)(delay_ns / 1000000000ULL);
 	next->tv_nsec += (long)(delay_ns % 1000000000ULL);
 	if (next->tv_nsec >= 1000000000L) {
 		next->tv_sec++;
 		next->tv_nsec -= 1000000000L;
 	}
-	return true;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	left = (next->tv_sec - now.tv_sec) * 1000000000LL + (next->tv_nsec - now.tv_nsec);
+	if (left > 0) {
+		ts.tv_sec = left / 1000000000LL;
+		ts.tv_nsec = left % 1000000000LL;
+		ppoll(NULL, 0, &ts, waitmask);
+	} else {
+		*next = now;	/* a refresh took longer than the interval: no burst to catch up */
+	}
+	return !top_stop;
 }
 
 /*
@@ -338,7 +338,7 @@ static int run_textfile(struct top_collector *col, struct top_args *a, struct to
 	for (uint64_t i = 0; !top_stop && (!a->iterations_set || i < a->iterations); i++) {
 		if (i && !textfile_wait(&next, a->delay_ns, &waitmask))
 			break;
-		err = top_collect(col, TOP_SRC_ALL | (a->no_bpf ? 0 : TOP_SRC_BPF), &s);
+		err = top_collect(col, TOP_SRC_ALL, &s);	/* BPF's too, where loaded */
 		if (err == -ENOENT) {
 			p_err("top: %s: the cgroup was removed", a->cgroup ? a->cgroup : "/");
 			ret = EXIT_VANISHED;
