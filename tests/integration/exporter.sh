@@ -82,7 +82,7 @@ ne=$(command -v prometheus-node-exporter || command -v node_exporter)
 if command -v curl >/dev/null; then get() { curl -sf --max-time 5 "$1"; }
 else get() { wget -qO- -T 5 "$1"; }
 fi
-ne_pid= port=
+ne_pid="" port=""
 if [[ -n $ne ]]; then
 	# a free port: the kernel picks one; another process may take it before
 	# node_exporter binds, so a node_exporter that exits is tried again
