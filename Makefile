@@ -9,7 +9,8 @@
 #   make bench           benchmarks (not tests): ratios against peers
 #   make fuzz            build the libFuzzer harnesses (clang, ASan+UBSan)
 #   make check-fuzz FUZZ_SECONDS=20   run each harness on its corpus
-#   make install PREFIX=/usr/local DESTDIR=   (uninstall: the same list)
+#   make install PREFIX=/usr/local DESTDIR= SYSTEMDUNITDIR=$(PREFIX)/lib/systemd/system
+#                        (uninstall: the same list)
 #   make deb             a Debian package from the tree, checked by lintian
 #   make clean           remove $(OUT) (and build-san with the default OUT)
 #
@@ -200,7 +201,8 @@ demo: $(OUT)/memcgctl
 # the BPF objects it embeds were stripped before their skeletons were
 # made.  STRIP=true keeps the symbols (a packager's dh_strip wants them).
 # Every systemd/*.service present is installed: the units come with the
-# commands that need them.
+# commands that need them.  They name /usr/sbin/memcgctl; install points
+# them at $(SBINDIR).
 STRIP          ?= strip
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 SYSTEMD_UNITS  ?= $(wildcard systemd/*.service)
@@ -216,7 +218,10 @@ install: $(OUT)/memcgctl
 	$(Q)install -m 0644 bash-completion/memcgctl $(DESTDIR)$(BASHCOMPDIR)/memcgctl
 ifneq ($(SYSTEMD_UNITS),)
 	$(Q)install -d $(DESTDIR)$(SYSTEMDUNITDIR)
-	$(Q)install -m 0644 $(SYSTEMD_UNITS) $(DESTDIR)$(SYSTEMDUNITDIR)/
+	$(Q)for u in $(SYSTEMD_UNITS); do \
+		sed 's|/usr/sbin/memcgctl|$(SBINDIR)/memcgctl|g' $$u >$(DESTDIR)$(SYSTEMDUNITDIR)/$${u##*/} && \
+		chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/$${u##*/} || exit 1; \
+	done
 endif
 
 uninstall:

@@ -2,11 +2,13 @@
 /*
  * memcgctl top [CGROUP]: the per-cgroup memory pressure view.  Options
  * and dispatch: the full-screen view on a terminal, batch output (text,
- * JSON, Prometheus text) otherwise, and --demo.
+ * JSON, Prometheus text) otherwise, the --textfile exporter and --demo.
  */
+#define _GNU_SOURCE	/* ppoll */
 #include <argp.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "atomic_file.h"
 #include "cgroup.h"
 #include "main.h"
 #include "top_snap.h"
@@ -31,16 +34,18 @@ struct top_args {
 	const char *sort;
 	const char *columns;
 	const char *filter;
+	const char *textfile;	/* --textfile: the exporter's output */
 };
 
 enum {
 	OPT_DEPTH = 0x100, OPT_COLUMNS, OPT_FILTER, OPT_NO_COLOR, OPT_NO_BPF, OPT_NO_ITER, OPT_DEMO,
-	OPT_TREE,
+	OPT_TREE, OPT_TEXTFILE,
 };
 
 static const struct argp_option top_options[] = {
 	{ "batch", 'b', 0, 0, "batch mode: print snapshots instead of the full-screen view", 0 },
-	{ "iterations", 'n', "N", 0, "stop after N refreshes (batch; default: forever, 1 for openmetrics)", 0 },
+	{ "iterations", 'n', "N", 0,
+	  "stop after N refreshes (batch; default: forever, 1 for openmetrics but with --textfile)", 0 },
 	{ "delay", 'd', "SECS", 0, "refresh interval (default 1; 500ms, 2s also work)", 0 },
 	{ "output", 'o', "FMT", 0, "batch format: text, json, openmetrics", 0 },
 	{ "depth", OPT_DEPTH, "N", 0, "show N levels below CGROUP (default: all)", 0 },
@@ -54,6 +59,8 @@ static const struct argp_option top_options[] = {
 	{ "no-bpf", OPT_NO_BPF, 0, 0, "do not load the BPF program (its columns show '-')", 0 },
 	{ "no-iter", OPT_NO_ITER, 0, 0, "read every cgroup from cgroupfs, not with the BPF cgroup iterator", 0 },
 	{ "demo", OPT_DEMO, 0, 0, "run a memory hog in a scratch cgroup and watch it", 0 },
+	{ "textfile", OPT_TEXTFILE, "PATH", 0,
+	  "exporter: keep BPF attached and replace PATH atomically every -d with Prometheus text", 0 },
 	{ 0 },
 };
 
@@ -117,6 +124,13 @@ static error_t top_parse(int key, char *arg, struct argp_state *state)
 	case OPT_NO_BPF: a->no_bpf = true; break;
 	case OPT_NO_ITER: a->no_iter = true; break;
 	case OPT_DEMO: a->demo = true; break;
+	case OPT_TEXTFILE:
+		if (!*arg) {
+			p_err("top: --textfile: expected a file name");
+			return EINVAL;
+		}
+		a->textfile = arg;
+		break;
 	case ARGP_KEY_ARG:
 		return cmd_arg_cgroup("top", &a->cgroup, arg);
 	default:
@@ -130,7 +144,8 @@ static const struct argp top_argp = {
 	"Per-cgroup memory pressure, refreshed: usage against the binding limit, "
 	"memory PSI, reclaim rate, the reclaim stall each cgroup's tasks suffer "
 	"(measured by BPF), refaults, limit events and OOM kills. Full-screen on a "
-	"terminal (press h for keys); batch text, JSON or Prometheus text otherwise. "
+	"terminal (press h for keys); batch text, JSON or Prometheus text otherwise; "
+	"with --textfile a long-running exporter for node_exporter's textfile collector. "
 	"CGROUP limits the view to a subtree.\v"
 	"Values that cannot be read print as '-', never 0. Without root the BPF "
 	"columns (stall, and reclaim on cgroup v1) print as '-'.", 0, 0, 0
@@ -233,6 +248,123 @@ static int run_batch(struct top_collector *col, struct top_args *a, struct top_v
 	return EXIT_OK;
 }
 
+/* ---- --textfile: the exporter -------------------------------------------- */
+
+/*
+ * Move *next (CLOCK_MONOTONIC, when the previous refresh was due) one
+ * interval on and sleep until then: refreshes keep their period however
+ * long each takes.  The stop signals are blocked outside this wait and
+ * let in only inside ppoll(), so one that comes while a refresh is
+ * written is not lost until the next interval.  Returns false when a
+ * signal asks to stop.
+ */
+static bool textfile_wait(struct timespec *next, uint64_t delay_ns, const sigset_t *waitmask)
+{
+	struct timespec now, ts;
+	int64_t left;
+
+	next->tv_sec += (time_t)(delay_ns / 1000000000ULL);
+	next->tv_nsec += (long)(delay_ns % 1000000000ULL);
+	if (next->tv_nsec >= 1000000000L) {
+		next->tv_sec++;
+		next->tv_nsec -= 1000000000L;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	left = (next->tv_sec - now.tv_sec) * 1000000000LL + (next->tv_nsec - now.tv_nsec);
+	if (left > 0) {
+		ts.tv_sec = left / 1000000000LL;
+		ts.tv_nsec = left % 1000000000LL;
+		ppoll(NULL, 0, &ts, waitmask);
+	} else {
+		*next = now;	/* a refresh took longer than the interval: no burst to catch up */
+	}
+	return !top_stop;
+}
+
+/*
+ * Render one snapshot in memory and replace the file with it.  Returns
+ * 0 or -errno with *step saying what failed.
+ */
+static int textfile_write(struct atomic_file *af, const struct top_snap *s,
+			  const struct top_view *v, const char **step)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int err;
+
+	*step = "render";
+	if (!f)
+		return -errno;
+	top_render_openmetrics(f, s, v);
+	err = ferror(f) ? -ENOMEM : 0;
+	if (fclose(f) && !err)
+		err = -ENOMEM;
+	if (!err)
+		err = atomic_file_replace(af, buf, len, step);
+	free(buf);
+	return err;
+}
+
+/*
+ * Every interval, until a signal or -n: collect (the BPF programs stay
+ * attached, so their counters keep counting), write the file.  A failed
+ * write keeps the previous file, is reported once when a run of
+ * failures starts and once when it ends, and does not stop the exporter.
+ * Exit status: 0 when the last write succeeded, 1 when it failed (the
+ * file is then older than the last refresh), 7 when CGROUP vanished.
+ */
+static int run_textfile(struct top_collector *col, struct top_args *a, struct top_view *v,
+			struct atomic_file *af)
+{
+	uint64_t failed = 0;	/* refreshes of the current run of failures */
+	struct timespec next;
+	sigset_t stop, waitmask;
+	const struct top_snap *s;
+	const char *step, *note;
+	int err, ret = EXIT_OK;
+
+	if (!a->no_bpf && !top_collector_bpf(col, &note))
+		p_info("memcgctl: top: --textfile: the BPF counters are left out: %s", note);
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGHUP);
+	sigprocmask(SIG_BLOCK, &stop, &waitmask);
+	sigdelset(&waitmask, SIGINT);
+	sigdelset(&waitmask, SIGTERM);
+	sigdelset(&waitmask, SIGHUP);
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	for (uint64_t i = 0; !top_stop && (!a->iterations_set || i < a->iterations); i++) {
+		if (i && !textfile_wait(&next, a->delay_ns, &waitmask))
+			break;
+		err = top_collect(col, TOP_SRC_ALL, &s);	/* BPF's too, where loaded */
+		if (err == -ENOENT) {
+			p_err("top: %s: the cgroup was removed", a->cgroup ? a->cgroup : "/");
+			ret = EXIT_VANISHED;
+			break;
+		}
+		if (err) {
+			p_err("top: collecting: %s", strerror(-err));
+			ret = EXIT_RUNTIME;
+			break;
+		}
+		err = textfile_write(af, s, v, &step);
+		if (err && !failed++)
+			p_err("top: --textfile %s: %s: %s; the previous file stays, retrying every %.1fs",
+			      a->textfile, step, strerror(-err), a->delay_ns / 1e9);
+		if (!err && failed) {
+			p_info("memcgctl: top: --textfile %s: written again after %llu failed refreshes",
+			       a->textfile, (unsigned long long)failed);
+			failed = 0;
+		}
+	}
+	sigprocmask(SIG_UNBLOCK, &stop, NULL);
+	if (ret == EXIT_OK && failed)
+		ret = EXIT_RUNTIME;
+	return ret;
+}
+
 static int top_demo(const struct cg_env *env, struct top_args *a, struct top_view *v,
 		    struct top_colset *cs);
 
@@ -251,6 +383,20 @@ int do_top(int argc, char **argv)
 	ret = cmd_parse(&top_argp, argc, argv, &a, &done);
 	if (ret || done)
 		return ret;
+	if (a.textfile) {
+		/* the exporter writes the Prometheus text format and nothing else */
+		if (gopts.json || (a.batch_set_format && a.fmt != TOP_FMT_OPENMETRICS)) {
+			p_err("top: --textfile writes the Prometheus text format: not with %s",
+			      gopts.json ? "-j" : "--output text or json");
+			return EXIT_USAGE;
+		}
+		if (a.demo) {
+			p_err("top: --textfile and --demo: one at a time");
+			return EXIT_USAGE;
+		}
+		a.fmt = TOP_FMT_OPENMETRICS;
+		a.batch = true;
+	}
 	if (gopts.json) {
 		if (a.batch_set_format && a.fmt != TOP_FMT_JSON) {
 			p_err("top: -j and --output %s disagree", a.fmt == TOP_FMT_TEXT ? "text" : "openmetrics");
@@ -292,14 +438,32 @@ int do_top(int argc, char **argv)
 
 	struct top_collect_opts co = { .env = &env, .root = &ref, .depth = a.depth, .bpf = !a.no_bpf,
 					 .no_iter = a.no_iter };
+	struct atomic_file af = { .dirfd = -1 };
 
+	/* before loading anything: a bad PATH is said at once */
+	if (a.textfile) {
+		ret = atomic_file_open(&af, a.textfile, err, sizeof(err));
+		if (ret) {
+			p_err("top: --textfile %s", err);
+			return ret == -EPERM || ret == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
+		}
+	}
 	ret = top_collector_new(&col, &co);
 	if (ret) {
 		p_err("top: %s", strerror(-ret));
+		atomic_file_close(&af);
 		return EXIT_RUNTIME;
 	}
 	install_signals();
-	if (a.batch || !tty || a.fmt != TOP_FMT_TEXT) {
+	if (a.textfile) {
+		struct timespec now;
+
+		/* the programs are attached: what they count, they count from now */
+		clock_gettime(CLOCK_REALTIME, &now);
+		v.start_time = now.tv_sec + now.tv_nsec / 1e9;
+		ret = run_textfile(col, &a, &v, &af);
+		atomic_file_close(&af);
+	} else if (a.batch || !tty || a.fmt != TOP_FMT_TEXT) {
 		ret = run_batch(col, &a, &v, &cs);
 	} else {
 		struct top_tui_opts to = {

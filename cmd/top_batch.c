@@ -422,6 +422,10 @@ void top_render_openmetrics(FILE *f, const struct top_snap *s, const struct top_
 			om_value(f, val);
 		}
 	}
+	if (v->start_time > 0)
+		fprintf(f, "# HELP memcgctl_start_time_seconds When the exporter started: "
+			   "its BPF counters count from then.\n# TYPE memcgctl_start_time_seconds gauge\n"
+			   "memcgctl_start_time_seconds %.6f\n", v->start_time);
 	fprintf(f, "# HELP memcgctl_top_bpf Whether the BPF counters were available (1) or not (0).\n"
 		   "# TYPE memcgctl_top_bpf gauge\nmemcgctl_top_bpf %d\n", s->bpf ? 1 : 0);
 	free(order);

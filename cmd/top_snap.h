@@ -169,6 +169,7 @@ struct top_view {
 	const char *filter;	/* substring of rel, NULL for none */
 	const uint64_t *folded;	/* ids whose children are hidden */
 	size_t nr_folded;
+	double start_time;	/* wall clock the BPF counters count from (--textfile), 0: none */
 };
 /*
  * Fill order[] (capacity snap->nr) with the visible rows; returns how

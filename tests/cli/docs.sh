@@ -38,6 +38,10 @@ for c in $cmds; do
 		else t_fail "completion-$c$o" "completion of '$c --' lacks $o (got: $got)"; fi
 	done
 done
+# top --textfile takes a file name
+touch "$T_TMP/memcgctl.prom"
+got=$(complete_words "$MEMCGCTL" top --textfile "$T_TMP/mem" | tr '\n' ' ')
+check_eq "completion-top-textfile-file" "$T_TMP/memcgctl.prom " "$got"
 # prefix commands complete their options too
 got=$(complete_words "$MEMCGCTL" sh --r | tr '\n' ' ')
 check_eq "completion-prefix-command" "--recursive " "$got"

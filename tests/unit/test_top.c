@@ -225,7 +225,17 @@ static void test_renderers(void)
 		printf("     %s\n", why);
 	CHECK("prom-label-escaped", strstr(out, "cgroup=\"/app.slice/db\\\"x\"") != NULL);
 	CHECK("prom-unknown-left-out", !strstr(out, "batch.slice"));
+	CHECK("prom-no-start-time-unless-exporter", !strstr(out, "memcgctl_start_time_seconds"));
 	free(out);
+
+	/* the exporter (--textfile) says when its BPF counters started, to the microsecond */
+	v.start_time = 1764633600.25;
+	out = render(2, &s, &v, &cs);
+	CHECK("prom-start-time", strstr(out, "# TYPE memcgctl_start_time_seconds gauge\n"
+				     "memcgctl_start_time_seconds 1764633600.250000\n") != NULL);
+	CHECK("prom-start-time-valid", valid_exposition(out, why, sizeof(why)));
+	free(out);
+	v.start_time = 0;
 
 	s.bpf = false;
 	s.bpf_note = "BPF columns need root";
