@@ -462,7 +462,8 @@ static void print_step(const struct step *s, bool dry_run, bool ran)
 	case ACT_RELOAD:
 		printf(" (%s on %s)", esc(policy),
 		       s->have_cg ? esc(s->cg.rel) : s->e->cgroup ? esc(s->e->cgroup) : "every cgroup");
-		if (s->why[0])
+		/* a failure's reason is the error line's */
+		if (s->why[0] && !(ran && s->rc))
 			printf(": %s", esc(s->why));
 		break;
 	case ACT_SET:
@@ -610,18 +611,16 @@ int policy_apply(int argc, char **argv)
 	}
 
 	/* 4. do it: unloads first, so that what they held is free for the loads */
-	if (a.dry_run) {
-		for (int i = 0; i < nst; i++)
-			print_step(&st[i], true, false);
-		p_info("policy apply: --dry-run: nothing was changed");
-		goto out;
-	}
 	for (int pass = 0; pass < 2; pass++)
 		for (int i = 0; i < nst; i++) {
 			struct step *s = &st[i];
 
 			if ((s->act == ACT_UNLOAD) != (pass == 0))
 				continue;
+			if (a.dry_run) {
+				print_step(s, true, false);
+				continue;
+			}
 			s->rc = run_step(s);
 			if (s->act != ACT_KEEP && s->act != ACT_SKIP)
 				changes++;
@@ -632,6 +631,8 @@ int policy_apply(int argc, char **argv)
 			}
 			print_step(s, false, true);
 		}
+	if (a.dry_run)
+		p_info("policy apply: --dry-run: nothing was changed");
 	if (failed) {
 		p_err("policy apply: %d of %d changes failed (the others are done); "
 		      "'%s policy apply' again once fixed", failed, changes, prog_name);
