@@ -41,6 +41,7 @@
 #include "memcg_hooks.h"
 #include "pins.h"
 #include "policy.h"
+#include "policy_conf.h"
 #include "probe.h"
 #include "units.h"
 #include "policy_preoom.skel.h"
@@ -877,6 +878,15 @@ int policy_object_config(const char *policy, struct policy_objcfg *oc, char *err
 	obj = bpf_object__open_mem(buf, size, NULL);
 	if (!obj) {
 		snprintf(err, errlen, "%s: not a BPF object libbpf can open", policy);
+		ret = EXIT_USAGE;
+		goto out;
+	}
+	if (!bpf_object__find_map_by_name(obj, "policy_counters") ||
+	    !bpf_object__find_map_by_name(obj, "policy_events")) {
+		/* load's check_contract says it at length */
+		snprintf(err, errlen, "%s is not a memcgctl policy: it lacks policy_counters or "
+			 "policy_events", policy);
+		bpf_object__close(obj);
 		ret = EXIT_USAGE;
 		goto out;
 	}
@@ -1952,6 +1962,10 @@ static int do_policy_help(int argc, char **argv)
 		printf("  %-10s %s\n", builtins[i].name, builtins[i].summary);
 	printf("\nA user object's programs may attach only to the contract's hooks (memory\n"
 	       "management, page fault and cgroup tracepoints); load --any-hook lifts that.\n");
+	printf("\napply makes the loaded policies what FILE says (default %s\n"
+	       "and policies.d/*.conf): one 'NAME POLICY CGROUP [KEY=VALUE...]' per line;\n"
+	       "apply --dry-run prints what would change and changes nothing.\n",
+	       POLICY_CONF_DEFAULT);
 	printf("\nLoaded policies live in %s/NAME\nand keep acting after %s exits.\n",
 	       POLICY_PIN_ROOT, prog_name);
 	return EXIT_OK;

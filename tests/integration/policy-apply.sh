@@ -203,6 +203,42 @@ check "nocg-json" jq -se "(map(select(.action)) | length == 4) and
 	and (.[-1].error | test(\"${P}_gone\"))" <<<"$OUT"
 sed -i "/^${P}_gone/d; /^${P}_more/d" "$CONF"
 
+# ---- a user's object: loaded from its path, its own parameters checked ----------
+TPL=$(dirname "$MEMCGCTL")/examples/policy-template.bpf.o
+if [[ -r $TPL ]]; then
+	install -m 0644 -o root -g root "$TPL" "$DIR/tpl.bpf.o"
+	install -m 0644 -o root -g root "$(dirname "$MEMCGCTL")/bpf/watch.bpf.o" "$DIR/notpolicy.bpf.o"
+	cp "$CONF" "$DIR/good"
+	echo "${P}_tpl $DIR/tpl.bpf.o $rel_b interval_ns=2s" >>"$CONF"
+	run_mc policy apply "$CONF"
+	check_eq "user-rc" 0 "$RC"
+	check_eq "user-line" "load   ${P}_tpl ($DIR/tpl.bpf.o on $rel_b)" "$(grep "${P}_tpl" <<<"$OUT")"
+	check_eq "user-more-unloaded" "unload ${P}_more" "$(grep "${P}_more" <<<"$OUT")"
+	run_mc -j policy show "${P}_tpl"
+	check_json "user-show" ".builtin == false and .source == \"$DIR/tpl.bpf.o\" and .parameters.interval_ns == 2000000000"
+	ids_tpl=$(prog_ids "${P}_tpl")
+	run_mc policy apply "$CONF"
+	check_eq "user-again" "keep   ${P}_tpl" "$(grep "${P}_tpl" <<<"$OUT")"
+	check_eq "user-same-ids" "$ids_tpl" "$(prog_ids "${P}_tpl")"
+	echo "${P}_tp2 $DIR/tpl.bpf.o - threshold_pct=5" >>"$CONF"
+	run_mc policy apply "$CONF"
+	check_eq "user-foreign-param-rc" 2 "$RC"
+	check "user-foreign-param-line" grep -q "$CONF:5: ${P}_tp2: 'threshold_pct': no such parameter" <<<"$ERR"
+	sed -i '$d' "$CONF"
+	echo "${P}_np $DIR/notpolicy.bpf.o -" >>"$CONF"
+	run_mc policy apply "$CONF"
+	check_eq "user-not-policy-rc" 2 "$RC"
+	check "user-not-policy-line" grep -q "$CONF:5: $DIR/notpolicy.bpf.o is not a memcgctl policy" <<<"$ERR"
+	check_eq "user-not-policy-nothing-loaded" "" "$(ours | grep "${P}_np")"
+	cp "$DIR/good" "$CONF"
+	run_mc policy apply "$CONF"
+	check_eq "user-unloaded" "unload ${P}_tpl" "$(grep "${P}_tpl" <<<"$OUT")"
+	check "user-progs-gone" wait_ids_gone "$ids_tpl"
+else
+	t_skip "user-object" "no $TPL"
+	run_mc policy apply "$CONF"	# what the block above does to ${P}_more
+fi
+
 # ---- policies.d beside policies.conf --------------------------------------------
 mkdir "$DIR/policies.d"
 echo "${P}_d2 pressure $rel_b" >"$DIR/policies.d/20-b.conf"
@@ -210,8 +246,7 @@ echo "${P}_d1 pressure $rel_a threshold_pct=50" >"$DIR/policies.d/10-a.conf"
 echo "${P}_no pressure $rel_a" >"$DIR/policies.d/30-c.conf.off"
 run_mc policy apply "$CONF"
 check_eq "dotd-rc" 0 "$RC"
-check_eq "dotd-lines" "unload ${P}_more
-keep   ${P}_oom
+check_eq "dotd-lines" "keep   ${P}_oom
 keep   ${P}_prs
 load   ${P}_d1 (pressure on $rel_a)
 load   ${P}_d2 (pressure on $rel_b)" "$OUT"
