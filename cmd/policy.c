@@ -235,7 +235,7 @@ void pinned_struct_free(struct pinned_struct *ps)
 }
 
 int pinned_struct_open(const char *dir, const char *map, struct pinned_struct *ps,
-			      char *err, size_t errlen)
+		       char *err, size_t errlen)
 {
 	char p[PATH_MAX];
 	struct bpf_map_info info = {};
@@ -632,6 +632,8 @@ static int object_read(const char *path, void **buf, size_t *size, char *err, si
 	close(fd);
 	if (off != *size) {
 		snprintf(err, errlen, "%s: short read", path);
+		free(*buf);
+		*buf = NULL;
 		return EXIT_RUNTIME;
 	}
 	return 0;
