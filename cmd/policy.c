@@ -41,6 +41,7 @@
 #include "memcg_hooks.h"
 #include "pins.h"
 #include "policy.h"
+#include "policy_conf.h"
 #include "probe.h"
 #include "units.h"
 #include "policy_preoom.skel.h"
@@ -224,16 +225,7 @@ static bool meta_orphaned(const struct policy_meta *m)
 	return nftw(anc, orphan_visit, 16, FTW_PHYS | FTW_MOUNT) != 1;
 }
 
-/* A pinned struct map: its BTF-described members and current value. */
-struct pinned_struct {
-	struct policy_param params[POLICY_MAX_PARAMS];
-	int n;
-	uint32_t size;
-	unsigned char *val;
-	int fd;
-};
-
-static void pinned_struct_free(struct pinned_struct *ps)
+void pinned_struct_free(struct pinned_struct *ps)
 {
 	free(ps->val);
 	ps->val = NULL;
@@ -242,8 +234,8 @@ static void pinned_struct_free(struct pinned_struct *ps)
 	ps->fd = -1;
 }
 
-static int pinned_struct_open(const char *dir, const char *map, struct pinned_struct *ps,
-			      char *err, size_t errlen)
+int pinned_struct_open(const char *dir, const char *map, struct pinned_struct *ps,
+		       char *err, size_t errlen)
 {
 	char p[PATH_MAX];
 	struct bpf_map_info info = {};
@@ -592,60 +584,80 @@ static const char *lc_cmd(const struct load_ctx *lc)
 
 /*
  * Read a user's object, refusing one that someone other than root could
- * have changed.  The checks and the read use the same open file.
+ * have changed.  The checks and the read use the same open file.  An exit
+ * code with err (and maybe *hint) set, or 0 with *buf malloc'd.
  */
-static int read_object(struct load_ctx *lc)
+static int object_read(const char *path, void **buf, size_t *size, char *err, size_t errlen,
+		       const char **hint)
 {
 	struct stat st;
 	ssize_t n;
 	size_t off = 0;
-	int fd;
+	int fd, e;
 
+	*hint = NULL;
 	/* O_NONBLOCK: a FIFO must not block the open before fstat refuses it */
-	fd = open(lc->source, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
-		p_err("policy %s: %s: %s", lc_cmd(lc), lc->source, strerror(errno));
-		if (errno == ELOOP)
-			p_hint("symbolic links are not followed: give the object's real path");
+		e = errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(e));
+		if (e == ELOOP)
+			*hint = "symbolic links are not followed: give the object's real path";
 		/* the classes of memcgctl-policy(8): a bad object is a usage error */
-		if (errno == ENOENT || errno == ELOOP || errno == ENOTDIR || errno == ENXIO)
+		if (e == ENOENT || e == ELOOP || e == ENOTDIR || e == ENXIO)
 			return EXIT_USAGE;
-		return errno == EACCES ? EXIT_PERM : EXIT_RUNTIME;
+		return e == EACCES ? EXIT_PERM : EXIT_RUNTIME;
 	}
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		p_err("policy %s: %s: not a regular file", lc_cmd(lc), lc->source);
+		snprintf(err, errlen, "%s: not a regular file", path);
 		close(fd);
 		return EXIT_USAGE;
 	}
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	if (st.st_uid != 0 || (st.st_mode & S_IWOTH) || ((st.st_mode & S_IWGRP) && st.st_gid != 0)) {
-		p_err("policy %s: %s: refusing an object %s", lc_cmd(lc), lc->source,
-		      st.st_uid != 0 ? "not owned by root" : "writable by other users");
-		p_hint("chown root:root and chmod go-w the object (it runs in the kernel)");
+		snprintf(err, errlen, "%s: refusing an object %s", path,
+			 st.st_uid != 0 ? "not owned by root" : "writable by other users");
+		*hint = "chown root:root and chmod go-w the object (it runs in the kernel)";
 		close(fd);
 		return EXIT_PERM;
 	}
 	if (st.st_size <= 0 || st.st_size > MAX_OBJ_SIZE) {
-		p_err("policy %s: %s: size %lld is not that of a BPF object", lc_cmd(lc), lc->source,
-		      (long long)st.st_size);
+		snprintf(err, errlen, "%s: size %lld is not that of a BPF object", path,
+			 (long long)st.st_size);
 		close(fd);
 		return EXIT_USAGE;
 	}
-	lc->size = st.st_size;
-	lc->buf = malloc(lc->size);
-	if (!lc->buf) {
+	*size = st.st_size;
+	*buf = malloc(*size);
+	if (!*buf) {
 		close(fd);
-		p_err("policy %s: out of memory", lc_cmd(lc));
+		snprintf(err, errlen, "out of memory");
 		return EXIT_RUNTIME;
 	}
-	while (off < lc->size && (n = read(fd, (char *)lc->buf + off, lc->size - off)) > 0)
+	while (off < *size && (n = read(fd, (char *)*buf + off, *size - off)) > 0)
 		off += n;
 	close(fd);
-	if (off != lc->size) {
-		p_err("policy %s: %s: short read", lc_cmd(lc), lc->source);
+	if (off != *size) {
+		snprintf(err, errlen, "%s: short read", path);
+		free(*buf);
+		*buf = NULL;
 		return EXIT_RUNTIME;
 	}
 	return 0;
+}
+
+static int read_object(struct load_ctx *lc)
+{
+	char err[PATH_MAX + 128];
+	const char *hint;
+	int ret = object_read(lc->source, &lc->buf, &lc->size, err, sizeof(err), &hint);
+
+	if (ret) {
+		p_err("policy %s: %s", lc_cmd(lc), err);
+		if (hint)
+			p_hint("%s", hint);
+	}
+	return ret;
 }
 
 /* A variable in the object's .rodata, writable before load. */
@@ -703,6 +715,8 @@ static int count_nodes(void)
 
 /* Set while feature's probe runs do_load(): load and attach, pin nothing. */
 static struct cmd_probe *load_probe;
+/* Set while `policy apply` runs do_load(): it prints its own line. */
+static bool load_quiet;
 
 /* Disable programs whose hook this kernel lacks; returns how many stay. */
 static int choose_programs(struct bpf_object *obj)
@@ -769,6 +783,8 @@ static const struct policy_param *param_named(const struct policy_param *ps, int
 	return NULL;
 }
 
+static const struct builtin *find_builtin(const char *name);
+
 struct obj_params {
 	struct policy_param params[POLICY_MAX_PARAMS];
 	int n;
@@ -777,15 +793,57 @@ struct obj_params {
 	struct bpf_map *map;
 };
 
-static int load_params(struct load_ctx *lc, struct obj_params *op, char **kv, int nkv)
+/*
+ * The parameters of obj's policy_config and the defaults it starts from
+ * (policy_defaults in .rodata, else 0): what load writes before KEY=VALUE.
+ * 0 (op->map NULL: no parameters), or -EINVAL with err set.
+ */
+static int obj_config(struct bpf_object *obj, const char *policy, struct obj_params *op,
+		      char *err, size_t errlen)
 {
-	struct btf *btf = bpf_object__btf(lc->obj);
-	char err[256];
+	struct btf *btf = bpf_object__btf(obj);
 	void *defs;
 	size_t dsize = 0;
 	int ret;
 
-	op->map = bpf_object__find_map_by_name(lc->obj, "policy_config");
+	op->map = bpf_object__find_map_by_name(obj, "policy_config");
+	if (!op->map)
+		return 0;
+	if (!btf || !bpf_map__btf_value_type_id(op->map) ||
+	    bpf_map__type(op->map) != BPF_MAP_TYPE_ARRAY) {
+		snprintf(err, errlen, "%s: policy_config must be an array map whose value is a "
+			 "struct with BTF", policy);
+		return -EINVAL;
+	}
+	ret = policy_params_from_btf(btf, bpf_map__btf_value_type_id(op->map), op->params,
+				     POLICY_MAX_PARAMS, &op->size, err, errlen);
+	if (ret < 0)
+		return -EINVAL;
+	op->n = ret;
+	policy_params_mark_switches(op->params, op->n);
+	op->val = calloc(1, op->size);
+	if (!op->val) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	defs = rodata_var(obj, "policy_defaults", &dsize);
+	if (defs && dsize == op->size)
+		memcpy(op->val, defs, dsize);
+	else if (defs)
+		p_info("policy load: %s: policy_defaults does not match policy_config; defaults are 0",
+		       policy);
+	return 0;
+}
+
+static int load_params(struct load_ctx *lc, struct obj_params *op, char **kv, int nkv)
+{
+	char err[256];
+	int ret = obj_config(lc->obj, lc->policy, op, err, sizeof(err));
+
+	if (ret) {
+		p_err("policy %s: %s", lc_cmd(lc), err);
+		return ret == -ENOMEM ? EXIT_RUNTIME : EXIT_USAGE;
+	}
 	if (!op->map) {
 		if (nkv) {
 			p_err("policy %s: %s takes no parameters (it has no policy_config map)",
@@ -794,29 +852,6 @@ static int load_params(struct load_ctx *lc, struct obj_params *op, char **kv, in
 		}
 		return 0;
 	}
-	if (!btf || !bpf_map__btf_value_type_id(op->map) ||
-	    bpf_map__type(op->map) != BPF_MAP_TYPE_ARRAY) {
-		p_err("policy %s: %s: policy_config must be an array map whose value is a struct with BTF",
-		      lc_cmd(lc), lc->policy);
-		return EXIT_USAGE;
-	}
-	ret = policy_params_from_btf(btf, bpf_map__btf_value_type_id(op->map), op->params,
-				     POLICY_MAX_PARAMS, &op->size, err, sizeof(err));
-	if (ret < 0) {
-		p_err("policy %s: %s: %s", lc_cmd(lc), lc->policy, err);
-		return EXIT_USAGE;
-	}
-	op->n = ret;
-	policy_params_mark_switches(op->params, op->n);
-	op->val = calloc(1, op->size);
-	if (!op->val)
-		return EXIT_RUNTIME;
-	defs = rodata_var(lc->obj, "policy_defaults", &dsize);
-	if (defs && dsize == op->size)
-		memcpy(op->val, defs, dsize);
-	else if (defs)
-		p_info("policy %s: %s: policy_defaults does not match policy_config; defaults are 0",
-		       lc_cmd(lc), lc->policy);
 	if (policy_params_apply(op->params, op->n, op->val, kv, nkv, err, sizeof(err))) {
 		p_err("policy %s: %s", lc_cmd(lc), err);
 		p_hint("'%s policy params POLICY' lists the parameters it takes; "
@@ -824,6 +859,61 @@ static int load_params(struct load_ctx *lc, struct obj_params *op, char **kv, in
 		return EXIT_USAGE;
 	}
 	return 0;
+}
+
+int policy_object_config(const char *policy, struct policy_objcfg *oc, char *err, size_t errlen)
+{
+	const struct builtin *b = find_builtin(policy);
+	struct obj_params op = { 0 };
+	struct bpf_object *obj;
+	const char *hint;
+	void *buf = NULL;
+	size_t size = 0;
+	int ret;
+
+	memset(oc, 0, sizeof(*oc));
+	if (b) {
+		buf = (void *)b->elf(&size);
+	} else if (policy[0] != '/') {
+		snprintf(err, errlen, "'%s' is neither a built-in policy (preoom, pressure) nor "
+			 "the absolute path of a BPF object", policy);
+		return EXIT_USAGE;
+	} else {
+		ret = object_read(policy, &buf, &size, err, errlen, &hint);
+		if (ret)
+			return ret;
+	}
+	obj = bpf_object__open_mem(buf, size, NULL);
+	if (!obj) {
+		snprintf(err, errlen, "%s: not a BPF object libbpf can open", policy);
+		ret = EXIT_USAGE;
+		goto out;
+	}
+	if (!bpf_object__find_map_by_name(obj, "policy_counters") ||
+	    !bpf_object__find_map_by_name(obj, "policy_events")) {
+		/* load's check_contract says it at length */
+		snprintf(err, errlen, "%s is not a memcgctl policy: it lacks policy_counters or "
+			 "policy_events", policy);
+		bpf_object__close(obj);
+		ret = EXIT_USAGE;
+		goto out;
+	}
+	ret = obj_config(obj, policy, &op, err, errlen);
+	ret = ret == -ENOMEM ? EXIT_RUNTIME : ret ? EXIT_USAGE : 0;
+	bpf_object__close(obj);
+	if (ret || !op.map)
+		goto out;
+	memcpy(oc->params, op.params, sizeof(op.params));
+	oc->n = op.n;
+	oc->size = op.size;
+	oc->val = op.val;
+	op.val = NULL;
+out:
+	free(op.val);
+	if (!b)
+		free(buf);
+	oc->builtin = b != NULL;
+	return ret;
 }
 
 /*
@@ -1390,13 +1480,23 @@ out:
 		publish_interrupted();	/* consumed: it has been answered */
 		sigprocmask(SIG_SETMASK, &oldmask, NULL);
 	}
-	if (ok) {
+	if (ok && !load_quiet) {
 		if (json_wtr)
 			show_policy(lc.name);
 		else
 			printf("loaded policy '%s' (%s) on %s, pinned at %s\n", esc(lc.name),
 			       esc(lc.policy), lc.have_cg ? esc(lc.cg.rel) : "every cgroup", esc(lc.dir));
 	}
+	return ret;
+}
+
+int policy_load_quiet(int argc, char **argv)
+{
+	int ret;
+
+	load_quiet = true;
+	ret = do_load(argc, argv);
+	load_quiet = false;
 	return ret;
 }
 
@@ -1695,7 +1795,7 @@ static int do_pshow(int argc, char **argv)
  * kfuncs) only knows the charger: refuse another target rather than
  * store a value it would ignore.
  */
-static bool target_loadable(const char *dir, const struct pinned_struct *ps)
+bool policy_target_loadable(const char *dir, const struct pinned_struct *ps)
 {
 	const struct policy_param *p = param_named(ps->params, ps->n, "target");
 	struct policy_meta m;
@@ -1745,7 +1845,7 @@ static int do_set(int argc, char **argv)
 		pinned_struct_free(&ps);
 		return EXIT_USAGE;
 	}
-	if (!target_loadable(dir, &ps)) {
+	if (!policy_target_loadable(dir, &ps)) {
 		target_refused("set");
 		pinned_struct_free(&ps);
 		return EXIT_UNSUPPORTED;
@@ -1997,14 +2097,20 @@ static int do_policy_help(int argc, char **argv)
 	       "       %s policy set NAME KEY=VALUE...\n"
 	       "       %s policy params POLICY\n"
 	       "       %s policy unload NAME... | --all\n"
-	       "       %s policy events [NAME] [-f]\n\n"
+	       "       %s policy events [NAME] [-f]\n"
+	       "       %s policy apply [--dry-run] [FILE]\n\n"
 	       "POLICY is a built-in or the path of a BPF object that follows the contract in\n"
 	       "memcgctl-policy(8). Built-ins:\n",
-	       prog_name, prog_name, prog_name, prog_name, prog_name, prog_name, prog_name);
+	       prog_name, prog_name, prog_name, prog_name, prog_name, prog_name, prog_name,
+	       prog_name);
 	for (size_t i = 0; i < ARRAY_SIZE(builtins); i++)
 		printf("  %-10s %s\n", builtins[i].name, builtins[i].summary);
 	printf("\nA user object's programs may attach only to the contract's hooks (memory\n"
 	       "management, page fault and cgroup tracepoints); load --any-hook lifts that.\n");
+	printf("\napply makes the loaded policies what FILE says (default %s\n"
+	       "and policies.d/*.conf): one 'NAME POLICY CGROUP [KEY=VALUE...]' per line;\n"
+	       "apply --dry-run prints what would change and changes nothing.\n",
+	       POLICY_CONF_DEFAULT);
 	printf("\nLoaded policies live in %s/NAME\nand keep acting after %s exits.\n",
 	       POLICY_PIN_ROOT, prog_name);
 	return EXIT_OK;
@@ -2018,6 +2124,7 @@ static const struct cmd policy_cmds[] = {
 	{ "params", do_params, "the parameters a policy takes, before loading it" },
 	{ "unload", do_unload, "detach and unpin" },
 	{ "events", do_events, "print actions not yet read" },
+	{ "apply", policy_apply, "load, update and unload what a policy file says" },
 	{ "help", do_policy_help, "this help" },
 	{ 0 },
 };

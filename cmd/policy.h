@@ -90,6 +90,43 @@ const char *policy_signal_name(int sig);	/* "SIGTERM", or NULL */
 const char *policy_reason_name(uint32_t reason);
 const char *policy_action_name(uint32_t action);
 
+/*
+ * A pinned struct map of a loaded policy (DIR/maps/MAP: policy_config,
+ * policy_counters): its members from the map's BTF and current value.
+ */
+struct pinned_struct {
+	struct policy_param params[POLICY_MAX_PARAMS];
+	int n;
+	uint32_t size;
+	unsigned char *val;
+	int fd;
+};
+int pinned_struct_open(const char *dir, const char *map, struct pinned_struct *ps,
+		       char *err, size_t errlen);
+void pinned_struct_free(struct pinned_struct *ps);
+/* May the loaded policy at DIR take the values in ps (preoom's target)? */
+bool policy_target_loadable(const char *dir, const struct pinned_struct *ps);
+
+/*
+ * What `policy load POLICY` starts from: the parameters of its
+ * policy_config (n 0: it has none) and their defaults.  POLICY is a
+ * built-in's name or the absolute path of an object, read with load's
+ * checks.  0, or an exit code with err set.  Free val.
+ */
+struct policy_objcfg {
+	struct policy_param params[POLICY_MAX_PARAMS];
+	int n;
+	uint32_t size;
+	unsigned char *val;
+	bool builtin;
+};
+int policy_object_config(const char *policy, struct policy_objcfg *oc, char *err, size_t errlen);
+/* `policy load` with argv as it takes it ("load", POLICY, ...), printing nothing when it succeeds. */
+int policy_load_quiet(int argc, char **argv);
+
+/* memcgctl policy apply [--dry-run] [FILE] (policy_apply.c) */
+int policy_apply(int argc, char **argv);
+
 /* The metadata pinned at DIR/meta; 0 or -errno (-EPROTO: not ours). */
 int policy_meta_read(const char *dir, struct policy_meta *m);
 

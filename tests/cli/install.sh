@@ -15,7 +15,7 @@ mk() { make -s --no-print-directory -o "$out/memcgctl" OUT="$out" PREFIX=/usr "$
 # a unit of our own, so that the systemd path is tested whatever systemd/ holds
 unit=$T_TMP/memcgctl-test.service
 printf '[Unit]\nDescription=test\n' >"$unit"
-units="$(ls systemd/*.service 2>/dev/null) $unit"
+units="$(echo $(ls systemd/*.service 2>/dev/null)) $unit"
 
 dest=$T_TMP/root
 check "install-runs" mk install DESTDIR="$dest" SYSTEMD_UNITS="$units" \

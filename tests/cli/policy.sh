@@ -112,3 +112,44 @@ fi
 run_mc policy params /etc/hostname
 check_eq "params-not-bpf-rc" 2 "$RC"
 one_line_err "params-not-bpf-one-line"
+
+# ---- apply: the policy file is checked whole before anything else ----------
+AD=$(mktemp -d)
+printf 'a preoom -\n' >"$AD/ok.conf"
+usage "apply-two-files" apply "$AD/ok.conf" "$AD/ok.conf"
+usage "apply-empty-file-name" apply ''
+run_mc policy apply --bogus
+check_eq "apply-bad-option-rc" 2 "$RC"
+usage "apply-missing-file" apply "$AD/missing.conf"
+printf '# c\na preoom -\nb pressure - threshold_pct=170\n' >"$AD/bad.conf"
+usage "apply-bad-value" apply "$AD/bad.conf"
+run_mc policy apply --dry-run "$AD/bad.conf"
+check "apply-bad-value-names-line" grep -q "^memcgctl: policy apply: $AD/bad.conf:3: b: threshold_pct: '170' is not a whole percentage" <<<"$ERR"
+check_eq "apply-bad-value-prints-nothing" "" "$OUT"
+printf 'a preoom -\nb /nonexistent/x.bpf.o -\n' >"$AD/bad.conf"
+usage "apply-missing-object" apply "$AD/bad.conf"
+run_mc policy apply "$AD/bad.conf"
+check "apply-missing-object-names-line" grep -q "$AD/bad.conf:2: /nonexistent/x.bpf.o: No such file" <<<"$ERR"
+printf 'a preoom - nosuch=1\n' >"$AD/bad.conf"
+usage "apply-unknown-param" apply "$AD/bad.conf"
+run_mc policy apply "$AD/bad.conf"
+check "apply-unknown-param-says" grep -q "bad.conf:1: a: 'nosuch': no such parameter" <<<"$ERR"
+printf 'a preoom -\n' >"$AD/bad.conf"
+chmod 0666 "$AD/bad.conf"
+WANT=4 usage "apply-writable-file" apply "$AD/bad.conf"
+run_mc policy apply --help
+check "apply-help" grep -q -- '--dry-run' <<<"$OUT"
+# the unit runs what memcgctl takes, and systemd accepts it
+unit=systemd/memcgctl-policies.service
+check "unit-exec-start" grep -qx 'ExecStart=memcgctl policy apply' "$unit"
+check "unit-exec-reload" grep -qx 'ExecReload=memcgctl policy apply' "$unit"
+check "unit-oneshot" grep -qx 'RemainAfterExit=yes' "$unit"
+check "unit-after-bpffs" grep -qx 'RequiresMountsFor=/sys/fs/bpf' "$unit"
+if command -v systemd-analyze >/dev/null; then
+	# with the binary that was built: the unit's own name is found once installed
+	sed "s|=memcgctl |=$MEMCGCTL |" "$unit" >"$AD/memcgctl-policies.service"
+	check "unit-verifies" bash -c "cd '$AD' && systemd-analyze verify --man=no ./memcgctl-policies.service"
+else
+	t_skip "unit-verifies" "no systemd-analyze"
+fi
+rm -rf "$AD"
