@@ -90,9 +90,9 @@ else
 	check "watch-path-escaped" grep -qF '\x9b\xff\x7f' <<<"$out"
 	# every line of the stream is JSON, and the names survive in it
 	check "watch-json-lines-parse" jq -e . "$T_TMP/wj"
-	check "watch-json-comm" jq -se 'map(select(.type == "oom_kill")) |
+	check "watch-json-comm" jq -se 'map(select(.event == "oom_kill")) |
 		any(.comm == "h\u001b[2Jg\u0007\ufffd")' "$T_TMP/wj"
-	check "watch-json-mkdir" jq -se "map(select(.type == \"mkdir\")) |
+	check "watch-json-mkdir" jq -se "map(select(.event == \"mkdir\")) |
 		any(.cgroup == \"/$T_PREFIX/$EVIL_JSON/sub\\u001b[5m\")" "$T_TMP/wj"
 	raw_ctl "watch-json-no-raw-bytes" "$(cat "$T_TMP/wj")"
 fi
