@@ -126,6 +126,8 @@ void policy_event_json(struct json_writer *jw, const struct policy_event_rec *r)
 	jsonw_start_object(jw);
 	jsonw_string_field(jw, "event", "policy");
 	jsonw_float_field(jw, "time", r->time, 6);
+	/* the kernel's CLOCK_MONOTONIC stamp, to line up with other monotonic clocks */
+	jsonw_u64_field(jw, "ts_ns", e->ts_ns);
 	if (r->cgroup)
 		jsonw_string_field(jw, "cgroup", r->cgroup);
 	else
