@@ -102,6 +102,7 @@ if [[ $(status notify) == full ]]; then
 	wait "$npid"
 	check_eq "full-notify-fires-on-a-crossing" 0 "$?"
 	OUT=$(cat "$T_TMP/n.json")
+	[[ -n $OUT ]] && check_schema "notify-json-schema" notify
 	check_json "full-notify-crossing-values" ".usage >= $((8 * M)) and .initial == false"
 fi
 
@@ -126,6 +127,7 @@ if [[ $(status watch) == full ]]; then
 	wait "$wpid"
 	rm -f "$T_TMP/w.file"
 	check "full-watch-sees-a-reclaim" grep -q '"event":"reclaim"' "$T_TMP/w.json"
+	check_schema "full-watch-schema" watch "$T_TMP/w.json"
 fi
 
 if [[ $(status reclaim) == full || $(status reclaim) == degraded ]] &&

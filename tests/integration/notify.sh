@@ -60,6 +60,7 @@ done
 wait_rc "$NPID" 12
 check_eq "usage-forever-ends-by-timeout" 6 "$?"
 OUT=$(cat "$out")
+[[ -n $OUT ]] && check_schema "json-schema-1" notify
 check_eq "usage-fires-once-per-crossing" 2 "$(jq -s length <<<"$OUT")"
 check "usage-values-in-range" jq -se "all(.usage_bytes >= $((20 * M)) and .usage_bytes <= $((26 * M)))" <<<"$OUT"
 check "usage-threshold" jq -se "all(.threshold_bytes == $((20 * M)))" <<<"$OUT"
@@ -103,6 +104,7 @@ wait "$PID"
 wait_rc "$NPID" 10
 check_eq "old-hooks-exit-0" 0 "$?"
 OUT=$(cat "$out")
+[[ -n $OUT ]] && check_schema "json-schema-2" notify
 check "old-hooks-rise-then-fall" jq -se '[.[].condition] == ["usage>=20M", "usage<4M"]' <<<"$OUT"
 check "old-hooks-rise-by-fault" jq -se '.[0].hook == "kmem:rss_stat" and .[0].usage_bytes >= 20971520' <<<"$OUT"
 check "old-hooks-fall-by-exit" jq -se '.[1].usage_bytes < 4194304' <<<"$OUT"
@@ -130,6 +132,7 @@ kill "$hog"
 wait_rc "$NPID" 10
 check_eq "falling-exit-0" 0 "$?"
 OUT=$(cat "$out")
+[[ -n $OUT ]] && check_schema "json-schema-3" notify
 check_json "falling-value" ".usage_bytes < $((64 * M / 10)) and .threshold_bytes == $((64 * M / 10))"
 
 # ---- --any (default) and --all ---------------------------------------------
@@ -156,9 +159,11 @@ check_eq "oom-hog-killed" 137 "$?"
 wait_rc "$npid_oom" 10
 check_eq "max-exit-0" 0 "$?"
 OUT=$(cat "$out_max")
+[[ -n $OUT ]] && check_schema "json-schema-4" notify
 check_json "max-counts" '.event == "max" and .counter == "max_events" and .delta >= 1 and .value >= 1'
 wait_rc "$NPID" 10 2>/dev/null
 OUT=$(cat "$out")
+[[ -n $OUT ]] && check_schema "json-schema-5" notify
 check_json "oom-victim" ".event == \"oom_kill\" and .counter == \"oom_kills\" and .victim.pid == $hog and .victim.comm == \"hog\""
 check_json "oom-count" '.value == 1 and .delta == 1'
 
@@ -330,6 +335,7 @@ else
 	wait_rc "$NPID" 35
 	check_eq "psi-fires-under-thrash" 0 "$?"
 	OUT=$(cat "$out")
+	[[ -n $OUT ]] && check_schema "json-schema-6" notify
 	# -s: an empty output must fail (jq -e on no input exits 0)
 	check "psi-fields" jq -se 'length == 1 and (.[0] | .event == "psi" and
 		.stall_us == 20000 and .window_us == 2000000)' <<<"$OUT"
@@ -363,6 +369,7 @@ rmdir "$cg5"
 wait_rc "$NPID" 5
 check_eq "removed-exit-7" 7 "$?"
 OUT=$(cat "$out")
+[[ -n $OUT ]] && check_schema "json-schema-7" notify
 check_json "removed-json-error" '.error | test("removed")'
 cg_new gone2
 cg6=$CG rel6=$CG_REL
@@ -373,6 +380,7 @@ rmdir "$cg6"
 wait_rc "$NPID" 5
 check_eq "removed-condition-exit-0" 0 "$?"
 OUT=$(cat "$out")
+[[ -n $OUT ]] && check_schema "json-schema-8" notify
 check_json "removed-condition-json" '.event == "removed"'
 
 # ---- an idle notify uses no CPU ----------------------------------------------

@@ -49,7 +49,7 @@ no_swap "$cg_out"
 # ---- 1. JSON: watch starts before the policies exist ----------------------
 mc_bg "$T_TMP/w1" -j watch "$rel_in" -e policy -D 120
 w1=$W_PID
-if ! wait_grep "$T_TMP/w1" '"type":"start"'; then
+if ! wait_grep "$T_TMP/w1" '"event":"start"'; then
 	t_fail start "watch -e policy did not start: $(cat "$T_TMP/w1.err")"
 	exit 0
 fi
@@ -80,6 +80,7 @@ wait "$w1"
 check_eq "sigint-exit-0" 0 "$?"
 
 f=$T_TMP/w1
+check_schema "w1-schema" watch "$f"
 n_ev=$(grep -c '"event":"policy"' "$f")
 check_eq "events-equal-show-actions" "$n_in" "$n_ev"
 check_eq "events-fields" "$n_ev" "$(jq -c "select(.event == \"policy\" and .class == \"policy\" and .policy == \"${P}_in\" and .policy_type == \"pressure\" and .builtin == true and .policy_cgroup == \"$rel_in\" and .cgroup == \"$rel_in\" and .cgroup_id == $id_in and .pid == $pid_in and .comm == \"sigcatch\" and .action == \"signal\" and .signal == 10 and .signal_name == \"SIGUSR1\" and .reason == \"threshold\" and .usage_bytes >= .threshold_bytes and .time > 1e9 and .error == null)" "$f" | wc -l)"

@@ -99,6 +99,7 @@ rm -f "$FDIR/out"
 
 # counters and events agree with what happened
 run_mc -j policy show "${P}_oom"
+check_man_jq "man-policy-example" memcgctl-policy.8 "policy show web |"
 swap_skip show-counters-actions || check_json "show-counters-actions" ".counters.actions == $ok"
 check_json "show-counters-consistent" '.counters.triggers >= .counters.actions and .counters.evaluations >= .counters.triggers and .counters.errors == 0'
 check_json "show-programs" "[.programs[] | select(.attached)] | length == $NPROGS"

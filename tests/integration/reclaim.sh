@@ -99,6 +99,7 @@ else
 	check_json "size-scanned-ge-reclaimed" '.scanned_pages >= .reclaimed_pages and .efficiency_pct > 30'
 fi
 check_json "size-duration" '.duration_ns > 0 and .duration_ns < 30000000000'
+check_man_jq "man-reclaim-example" memcgctl-reclaim.8 "20% |"
 # v2: the kernel's own counters of the subtree moved as much as BPF says.
 # pgscan/pgsteal are vm events up to 7.0 and node stats from 7.1: either
 # way memory.stat has them, and BPF must follow whichever hook carries
@@ -237,6 +238,7 @@ for sig in INT TERM INT TERM; do
 	rc=$?
 	n=$((n + 1))
 	jq -e '.result == "interrupted"' "$T_TMP/sig.json" >/dev/null 2>&1 && mid=$((mid + 1))
+	[[ -s $T_TMP/sig.json ]] && check_schema "sig$sig-$n-json-schema" reclaim "$T_TMP/sig.json"
 	lim=$(limits_of "$CG")
 	if [[ $lim == "$lim_s" && $rc == 8 ]]; then ok=$((ok + 1))
 	else echo "# SIG$sig: rc $rc, limit $lim (was $lim_s)"; fi
@@ -413,6 +415,7 @@ for sig in TERM INT; do
 	check_eq "auto-sig$sig-exit-0" 0 "$rc"
 	check_eq "auto-sig$sig-limit-exact" "$lim_a" "$(limits_of "$auto_cg")"
 	OUT=$(tail -1 "$T_TMP/auto-sig.json")
+	check_schema "auto-sig$sig-summary-schema" reclaim
 	check_json "auto-sig$sig-summary" '.stopped == "signal" and .limit_restored == true'
 done
 

@@ -53,7 +53,7 @@ w1=$W_PID
 # the same run, every cgroup but only one class and a latency no reclaim reaches
 mc_bg "$T_TMP/w2" -j watch -e reclaim --min-lat 10s -D 60
 w2=$W_PID
-if ! wait_grep "$T_TMP/w1" '"type":"start"' || ! wait_grep "$T_TMP/w2" '"type":"start"'; then
+if ! wait_grep "$T_TMP/w1" '"event":"start"' || ! wait_grep "$T_TMP/w2" '"event":"start"'; then
 	t_fail attach "watch did not start: $(cat "$T_TMP/w1.err" "$T_TMP/w2.err")"
 	exit 0
 fi
@@ -75,7 +75,7 @@ if [[ -d $TRACEFS/instances ]] && INST=$TRACEFS/instances/$T_PREFIX && mkdir "$I
 else
 	INST=
 fi
-wait_grep "$T_TMP/w3" '"type":"start"' || t_fail pid-attach "$(cat "$T_TMP/w3.err")"
+wait_grep "$T_TMP/w3" '"event":"start"' || t_fail pid-attach "$(cat "$T_TMP/w3.err")"
 touch "$T_TMP/go-a"
 wait "$pid_a"
 rc_a=$?
@@ -92,6 +92,7 @@ check_eq "sigint-exit-0" 0 "$rc1"
 
 f=$T_TMP/w1
 check "json-lines-parse" jq -e . "$f"
+check_schema "w1-schema" watch "$f"
 n_rec=$(jcount "$f" ".event == \"reclaim\"")
 check "reclaim-seen" test "$n_rec" -gt 0
 check_eq "reclaim-right-cgroup" "$n_rec" "$(jcount "$f" ".event == \"reclaim\" and .cgroup == \"$rel_a\" and .cgroup_id == $id_a")"
@@ -123,12 +124,14 @@ fi
 
 # --min-lat keeps events in the kernel; the summary still counts them
 f=$T_TMP/w2
+check_schema "w2-schema" watch "$f"
 check_eq "min-lat-filters-in-kernel" 0 "$(jcount "$f" ".event == \"reclaim\"")"
 check_eq "min-lat-summary-counts" "$n_rec" "$(jq -c "select(.event == \"summary\") | .cgroups[] | select(.cgroup == \"$rel_a\") | .events.reclaim" "$f")"
 check_eq "min-lat-exit-0" 0 "$rc2"
 
 # -P: only the hog's events, and all of them
 f=$T_TMP/w3
+check_schema "w3-schema" watch "$f"
 check_eq "pid-filter" "$n_rec" "$(jcount "$f" ".event == \"reclaim\" and .pid == $pid_a")"
 check_eq "pid-filter-nothing-else" 0 "$(jcount "$f" "has(\"pid\") and .pid != $pid_a")"
 
@@ -146,7 +149,7 @@ fi
 # ---- 2. OOM kill, mkdir, --duration ----------------------------------------
 mc_bg "$T_TMP/o1" -j watch "/$T_PREFIX" -e oom,cgroup -D 10
 wo=$W_PID
-wait_grep "$T_TMP/o1" '"type":"start"' || t_fail oom-attach "$(cat "$T_TMP/o1.err")"
+wait_grep "$T_TMP/o1" '"event":"start"' || t_fail oom-attach "$(cat "$T_TMP/o1.err")"
 cg_new watch-oom 32M
 cg_o=$CG rel_o=$CG_REL id_o=$(stat -c %i "$CG")
 if [[ $MEM_V2 == 1 ]]; then
@@ -173,6 +176,8 @@ wait "$wo"
 rco=$?
 t1=$(date +%s%N)
 f=$T_TMP/o1
+check_schema "o1-schema" watch "$f"
+check_man_jq "man-watch-example" memcgctl-watch.8 "-e oom |" "$f"
 # -D counts from the start record (loading takes seconds in a TCG guest)
 t0=$(jq -r 'select(.event == "start") | .time * 1000 | floor' "$f")
 ms=$((t1 / 1000000 - t0))
