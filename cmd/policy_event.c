@@ -132,7 +132,11 @@ void policy_event_json(struct json_writer *jw, const struct policy_event_rec *r)
 		jsonw_string_field(jw, "cgroup", r->cgroup);
 	else
 		jsonw_null_field(jw, "cgroup");
-	jsonw_u64_field(jw, "cgroup_id", e->cgroup_id);
+	/* a user policy may leave it 0: no cgroup has id 0, so it is unknown */
+	if (e->cgroup_id)
+		jsonw_u64_field(jw, "cgroup_id", e->cgroup_id);
+	else
+		jsonw_null_field(jw, "cgroup_id");
 	jsonw_string_field(jw, "class", "policy");
 	jsonw_u64_field(jw, "pid", e->tgid);
 	jsonw_u64_field(jw, "tid", e->pid);

@@ -103,7 +103,7 @@ if [[ $(status notify) == full ]]; then
 	check_eq "full-notify-fires-on-a-crossing" 0 "$?"
 	OUT=$(cat "$T_TMP/n.json")
 	[[ -n $OUT ]] && check_schema "notify-json-schema" notify
-	check_json "full-notify-crossing-values" ".usage >= $((8 * M)) and .initial == false"
+	check_json "full-notify-crossing-values" ".usage_bytes >= $((8 * M)) and .initial == false"
 fi
 
 if [[ $(status top) == full ]]; then

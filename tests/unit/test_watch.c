@@ -180,6 +180,9 @@ static void test_policy_rec(void)
 	r.cgroup = NULL;	/* gone before its path was learnt: null */
 	r.time = 1700000002.0;
 	policy_event_json(jw, &r);
+	e.cgroup_id = 0;	/* a user policy that did not say: null too */
+	policy_event_json(jw, &r);
+	e.cgroup_id = 42;
 	r.cgroup = "id:77";
 	policy_event_details(&r, buf, sizeof(buf));
 	fprintf(tf, "%s\n", buf);
