@@ -161,7 +161,7 @@ cw=$(med ${C[watch-nolimit]:-0}) cb=$(med ${C[bpftrace]:-0})
 echo "watch event storm (dd ${STORM_MB}M into a 16M memcg, consumer CPU per delivered event, median of $REPS):"
 printf '  watch %.0f ns/event (%s events/run) | bpftrace %.0f ns/event (%s events/run) | ratio watch/bpftrace %s\n' \
 	"$cw" "$(med ${E[watch-nolimit]:-0})" "$cb" "$(med ${E[bpftrace]:-0})" "$(ratio "$cw" "$cb")"
-lost=$(jq -s '[.[] | select(.type == "summary") | .lost] | add' "$T_TMP/s.watch-nolimit" 2>/dev/null)
+lost=$(jq -s '[.[] | select(.event == "summary") | .lost] | add' "$T_TMP/s.watch-nolimit" 2>/dev/null)
 echo "  watch lost events in the last run: ${lost:-?}"
 
 # ---- 3. startup: exec -> attached ------------------------------------------

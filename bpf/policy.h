@@ -34,11 +34,18 @@ enum policy_action {
  * One record in the policy's ring buffer (map "policy_events") per action.
  * ts_ns is CLOCK_MONOTONIC (bpf_ktime_get_ns).
  */
+/*
+ * limit_bytes of a cgroup without a limit.  It means "no limit", never
+ * "unknown": user space converts it in one place (cmd/policy_event.c).
+ */
+#define POLICY_NOLIMIT (~0ULL)
+
 struct policy_event {
 	__u64 ts_ns;
 	__u64 cgroup_id;	/* the memory cgroup the decision was about */
 	__u64 usage_bytes;	/* its usage at the time */
-	__u64 limit_bytes;	/* the limit compared against (max, high or threshold) */
+	__u64 limit_bytes;	/* the limit compared against (max, high or threshold);
+				 * POLICY_NOLIMIT: there is none */
 	__u64 value;		/* reason-specific: failing reclaims, stall ns, ... */
 	__u64 value2;		/* reason-specific; errno for POLICY_ACT_FAILED */
 	__u32 pid;		/* thread that was charging */

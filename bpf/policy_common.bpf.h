@@ -95,7 +95,7 @@ static __always_inline struct mem_cgroup *policy_memcg(struct cgroup_subsys_stat
 	return memcg_from_css(css);
 }
 
-/* Usage and limits in bytes, from the memcg's page_counter (~0: no limit). */
+/* Usage and limits in bytes, from the memcg's page_counter (POLICY_NOLIMIT: none). */
 static __always_inline __u64 policy_usage(struct mem_cgroup *m)
 {
 	return memcg_usage(m);

@@ -363,7 +363,7 @@ static __always_inline int oom_end(unsigned long nr_reclaimed, bool task_kfuncs)
 
 		max = policy_max(c);
 		usage = policy_usage(c);
-		if (max != ~0ULL && usage * 100 >= max * cfg->usage_pct) {
+		if (max != POLICY_NOLIMIT && usage * 100 >= max * cfg->usage_pct) {
 			m = c;
 			break;
 		}
@@ -462,7 +462,7 @@ static __always_inline void oom_near(struct task_struct *task, int member, bool 
 		struct mem_cgroup *c = memcg_from_css(css);
 
 		max = memcg_max(c);
-		if (max != ~0ULL) {
+		if (max != POLICY_NOLIMIT) {
 			room = preoom_headroom(cfg, max);
 			usage = memcg_usage(c);
 			if (usage + 2 * room >= max) {

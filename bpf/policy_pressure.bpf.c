@@ -66,13 +66,13 @@ static __always_inline int pressure_check(void)
 	usage = policy_usage(m);
 	max = policy_max(m);
 	limit = cfg->threshold_bytes;
-	if (!limit && max != ~0ULL)
+	if (!limit && max != POLICY_NOLIMIT)
 		limit = max / 100 * cfg->threshold_pct;
 	if (limit && usage >= limit) {
 		reason = POLICY_REASON_THRESHOLD;
 	} else if (cfg->on_high) {
 		high = policy_high(m);
-		if (high != ~0ULL && usage > high) {
+		if (high != POLICY_NOLIMIT && usage > high) {
 			reason = POLICY_REASON_HIGH;
 			limit = high;
 		}

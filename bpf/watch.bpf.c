@@ -198,7 +198,7 @@ static __always_inline int reclaim_begin(int cls, int order, __u64 gfp)
 			lv = bpf_map_lookup_elem(&watch_limit, &cgid);
 		}
 		if (lv)
-			__sync_fetch_and_add(&lv->hits, 1);
+			__sync_fetch_and_add(&lv->reclaim_entries, 1);
 		else
 			count_lost(1);
 	}

@@ -95,7 +95,7 @@ struct watch_cg_stats {
 
 /* Per-cgroup limit activity (map watch_limit), read every interval. */
 struct watch_limit_val {
-	__u64 hits;	/* memcg reclaim entered: a charge met the limit */
+	__u64 reclaim_entries;	/* memcg reclaim entered: a charge met the limit */
 	__u64 pgscan;	/* pages scanned in this cgroup (all reclaimers) */
 	__u64 pgsteal;	/* pages reclaimed from this cgroup */
 };

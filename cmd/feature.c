@@ -84,13 +84,15 @@ int do_feature(int argc, char **argv)
 		jsonw_start_object(json_wtr);
 		jsonw_string_field(json_wtr, "layout",
 				   cg_layout_name(have_env ? env.layout : CG_LAYOUT_NONE));
-		if (have_env) {
+		/* unknown is null, never left out */
+		if (have_env)
 			jsonw_string_field(json_wtr, "memory_root", env.mem_root);
-			if (env.psi_root[0])
-				jsonw_string_field(json_wtr, "psi_root", env.psi_root);
-			else
-				jsonw_null_field(json_wtr, "psi_root");
-		}
+		else
+			jsonw_null_field(json_wtr, "memory_root");
+		if (have_env && env.psi_root[0])
+			jsonw_string_field(json_wtr, "psi_root", env.psi_root);
+		else
+			jsonw_null_field(json_wtr, "psi_root");
 		jsonw_end_object(json_wtr);
 		for (size_t g = 0; g < ARRAY_SIZE(groups); g++)
 			print_group_json(groups[g][0]);

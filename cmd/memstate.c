@@ -52,11 +52,34 @@ static void json_psi(struct json_writer *w, const char *name, const struct cg_ps
 		return;
 	}
 	jsonw_start_object(w);
-	jsonw_float_field(w, "avg10", p->avg10, 2);
-	jsonw_float_field(w, "avg60", p->avg60, 2);
-	jsonw_float_field(w, "avg300", p->avg300, 2);
+	jsonw_float_field(w, "avg10_pct", p->avg10, 2);
+	jsonw_float_field(w, "avg60_pct", p->avg60, 2);
+	jsonw_float_field(w, "avg300_pct", p->avg300, 2);
 	jsonw_u64_field(w, "total_us", p->total_us);
 	jsonw_end_object(w);
+}
+
+/* A size, null when unknown or (for a limit) when there is none. */
+static void json_size(struct json_writer *w, const char *name, uint64_t v)
+{
+	if (cg_known(v) && v != CG_NOLIMIT)
+		jsonw_u64_field(w, name, v);
+	else
+		jsonw_null_field(w, name);
+}
+
+const char *memstate_event_name(const struct cg_env *env, enum cg_event ev)
+{
+	switch (ev) {
+	case CG_EV_low: return "low_events";
+	case CG_EV_high: return "high_events";
+	/* v1 keeps memory.failcnt there: a different counter, its own name */
+	case CG_EV_max: return env->mem_is_v2 ? "max_events" : "failcnt";
+	case CG_EV_oom: return "oom_events";
+	case CG_EV_oom_kill: return "oom_kills";
+	case CG_EV_oom_group_kill: return "oom_group_kills";
+	default: return "?";
+	}
 }
 
 void memstate_json(struct json_writer *w, const struct cg_env *env,
@@ -64,50 +87,55 @@ void memstate_json(struct json_writer *w, const struct cg_env *env,
 {
 	const char *which;
 	uint64_t lim = cg_binding_limit(m, &which);
+	double pct = memstate_limit_pct(m);
 
 	jsonw_start_object(w);
 	jsonw_string_field(w, "cgroup", ref->rel);
 	jsonw_string_field(w, "path", ref->path);
-	jsonw_u64_field(w, "id", ref->id);
+	jsonw_u64_field(w, "cgroup_id", ref->id);
 	jsonw_string_field(w, "layout", cg_layout_name(env->layout));
-	memstate_json_bytes(w, "usage", m->current);
-	memstate_json_bytes(w, "peak", m->peak);
+	json_size(w, "usage_bytes", m->current);
+	json_size(w, "peak_bytes", m->peak);
+	json_size(w, "limit_bytes", which ? lim : CG_NOLIMIT);
+	if (which && !strcmp(which, "max") && !env->mem_is_v2)
+		which = "v1";
+	if (which)
+		jsonw_string_field(w, "limit_type", which);
+	else if (cg_known(m->max))
+		jsonw_string_field(w, "limit_type", "none");
+	else
+		jsonw_null_field(w, "limit_type");
+	if (pct >= 0)
+		jsonw_float_field(w, "limit_pct", pct, 2);
+	else
+		jsonw_null_field(w, "limit_pct");
 
+	/* every limit the cgroup has; null: none, or not on this layout */
 	jsonw_name(w, "limits");
 	jsonw_start_object(w);
-	memstate_json_bytes(w, "min", m->min);
-	memstate_json_bytes(w, "low", m->low);
-	memstate_json_bytes(w, "high", m->high);
-	memstate_json_bytes(w, "max", m->max);
-	memstate_json_bytes(w, "swap_max", m->swap_max);
+	json_size(w, "min_bytes", m->min);
+	json_size(w, "low_bytes", m->low);
+	json_size(w, "high_bytes", m->high);
+	json_size(w, "max_bytes", m->max);
+	json_size(w, "swap_max_bytes", m->swap_max);
 	jsonw_end_object(w);
 
-	jsonw_name(w, "binding_limit");
-	if (which) {
-		jsonw_start_object(w);
-		jsonw_string_field(w, "which", which);
-		jsonw_u64_field(w, "bytes", lim);
-		if (memstate_limit_pct(m) >= 0)
-			jsonw_float_field(w, "percent", memstate_limit_pct(m), 2);
-		else
-			jsonw_null_field(w, "percent");
-		jsonw_end_object(w);
-	} else {
-		jsonw_null(w);
-	}
-	memstate_json_bytes(w, "swap", m->swap_current);
+	json_size(w, "anon_bytes", m->stat[CG_STAT_anon]);
+	json_size(w, "file_bytes", m->stat[CG_STAT_file]);
+	json_size(w, "kernel_bytes", m->stat[CG_STAT_kernel]);
+	json_size(w, "swap_bytes", m->swap_current);
 
+	/* memory.stat under the kernel's own keys (v2 names; sizes in bytes) */
 	jsonw_name(w, "stat");
 	jsonw_start_object(w);
 	for (int i = 0; i < CG_STAT_NR; i++)
 		json_count(w, cg_stat_names[i], m->stat[i]);
 	jsonw_end_object(w);
 
-	jsonw_name(w, "events");
-	jsonw_start_object(w);
 	for (int i = 0; i < CG_EV_NR; i++)
-		json_count(w, cg_event_names[i], m->events[i]);
-	jsonw_end_object(w);
+		json_count(w, memstate_event_name(env, i), m->events[i]);
+	/* the counter v1 does not have, or v2 does not have: null */
+	json_count(w, env->mem_is_v2 ? "failcnt" : "max_events", CG_UNKNOWN);
 
 	jsonw_name(w, "psi");
 	jsonw_start_object(w);
@@ -210,7 +238,9 @@ void memstate_print(FILE *f, const struct cg_env *env, const struct cg_ref *ref,
 		vals[n++] = m->stat[counts[i]];
 	}
 	print_pairs(f, "counts", names, vals, n, false);
-	print_pairs(f, "events", cg_event_names, m->events, CG_EV_NR, false);
+	for (int i = 0; i < CG_EV_NR; i++)
+		names[i] = memstate_event_name(env, i);
+	print_pairs(f, "events", names, m->events, CG_EV_NR, false);
 	print_psi(f, "some", &m->psi_some);
 	print_psi(f, "full", &m->psi_full);
 	if (cg_known(m->nr_procs))

@@ -248,14 +248,40 @@ static void fmt_time(char *buf, size_t len, bool iso)
 	}
 }
 
-static uint64_t binding(const struct firing *f, const char **which)
+/*
+ * The BPF side says "no limit" with NOTIFY_NOLIMIT; the cgroupfs side has
+ * CG_NOLIMIT and, for what it could not read, CG_UNKNOWN.  A firing holds
+ * the latter: this is the one conversion.
+ */
+static uint64_t limit_from_bpf(uint64_t v)
 {
-	if (f->high != NOTIFY_NOLIMIT && f->high < f->max) {
+	return v == NOTIFY_NOLIMIT ? CG_NOLIMIT : v;
+}
+
+/*
+ * The limit that binds: *which is "high", "max" ("v1" on v1), "none" when
+ * the cgroup has none, NULL when it is unknown.  Returns CG_NOLIMIT or
+ * CG_UNKNOWN then.
+ */
+static uint64_t binding(const struct notify_run *r, const struct firing *f, const char **which)
+{
+	bool max = cg_known(f->max) && f->max != CG_NOLIMIT;
+	bool high = cg_known(f->high) && f->high != CG_NOLIMIT;
+
+	if (high && (!max || f->high < f->max)) {
 		*which = "high";
 		return f->high;
 	}
-	*which = f->max != NOTIFY_NOLIMIT ? "max" : NULL;
-	return f->max;
+	if (max) {
+		*which = r->env.mem_is_v2 ? "max" : "v1";
+		return f->max;
+	}
+	if (cg_known(f->max)) {
+		*which = "none";
+		return CG_NOLIMIT;
+	}
+	*which = NULL;
+	return CG_UNKNOWN;
 }
 
 static const char *const hook_names[NOTIFY_H_NR] = {
@@ -272,18 +298,32 @@ static const char *const hook_names[NOTIFY_H_NR] = {
 	[NOTIFY_H_MEMCG_STATE] = "memcg:mod_memcg_state",
 };
 
+/* Which counter a counting condition watches, by its vocabulary name. */
+static const char *counter_name(int kind)
+{
+	switch (kind) {
+	case NOTIFY_K_MAX: return "max_events";	/* memory.events max (MEMCG_MAX) */
+	case NOTIFY_K_HIGH: return "high_events";
+	case NOTIFY_K_OOM_KILL: return "oom_kills";
+	default: return NULL;
+	}
+}
+
 static void firing_json(struct notify_run *r, const struct notify_cond *c,
 			const struct firing *f)
 {
 	struct json_writer *w = json_wtr;
-	const char *which;
-	char tbuf[48];
+	const char *which, *counter = counter_name(c->kind);
+	struct timespec now;
 	uint64_t lim;
 
-	fmt_time(tbuf, sizeof(tbuf), true);
+	clock_gettime(CLOCK_REALTIME, &now);
 	jsonw_start_object(w);
+	jsonw_string_field(w, "event", notify_kind_name(c->kind));
+	jsonw_float_field(w, "time", now.tv_sec + now.tv_nsec / 1000 / 1e6, 6);
+	jsonw_string_field(w, "cgroup", r->ref.rel);
+	jsonw_u64_field(w, "cgroup_id", r->ref.id);
 	jsonw_string_field(w, "condition", c->text);
-	jsonw_string_field(w, "type", notify_kind_name(c->kind));
 	if (r->a->all && r->a->nr > 1) {
 		jsonw_name(w, "all");
 		jsonw_start_array(w);
@@ -291,30 +331,30 @@ static void firing_json(struct notify_run *r, const struct notify_cond *c,
 			jsonw_string(w, r->a->conds[i].text);
 		jsonw_end_array(w);
 	}
-	jsonw_string_field(w, "cgroup", r->ref.rel);
-	jsonw_u64_field(w, "id", r->ref.id);
 	jsonw_u64_field(w, "firing", r->firings);
 	jsonw_bool_field(w, "initial", f->initial);
-	jsonw_string_field(w, "time", tbuf);
 	jsonw_u64_field(w, "timestamp_ns", f->wake_ns);
 	if (f->event_ns)
 		jsonw_u64_field(w, "event_ns", f->event_ns);
 	else
 		jsonw_null_field(w, "event_ns");
 	if (f->have_mem) {
-		jsonw_u64_field(w, "usage", f->usage);
-		lim = binding(f, &which);
-		if (which) {
-			jsonw_u64_field(w, "limit", lim);
+		jsonw_u64_field(w, "usage_bytes", f->usage);
+		lim = binding(r, f, &which);
+		if (cg_known(lim) && lim != CG_NOLIMIT)
+			jsonw_u64_field(w, "limit_bytes", lim);
+		else
+			jsonw_null_field(w, "limit_bytes");
+		if (which)
 			jsonw_string_field(w, "limit_type", which);
-		} else {
-			jsonw_null_field(w, "limit");
+		else
 			jsonw_null_field(w, "limit_type");
-		}
 		if (c->kind == NOTIFY_K_USAGE)
-			jsonw_u64_field(w, "threshold", f->thresh);
+			jsonw_u64_field(w, "threshold_bytes", f->thresh);
 	}
 	if (f->have_counter) {
+		if (counter)
+			jsonw_string_field(w, "counter", counter);
 		jsonw_u64_field(w, "value", f->value);
 		jsonw_u64_field(w, "delta", f->delta);
 	}
@@ -332,8 +372,11 @@ static void firing_json(struct notify_run *r, const struct notify_cond *c,
 		jsonw_u64_field(w, "stall_us", c->stall_us);
 		jsonw_u64_field(w, "window_us", c->window_us);
 		if (f->have_psi) {
-			jsonw_float_field(w, "avg10", f->psi.avg10, 2);
+			jsonw_float_field(w, "avg10_pct", f->psi.avg10, 2);
 			jsonw_u64_field(w, "total_us", f->psi.total_us);
+		} else {
+			jsonw_null_field(w, "avg10_pct");
+			jsonw_null_field(w, "total_us");
 		}
 	}
 	if (!f->initial && c->kind != NOTIFY_K_PSI && f->hook < NOTIFY_H_NR)
@@ -355,10 +398,10 @@ static void firing_plain(struct notify_run *r, const struct notify_cond *c,
 		printf("already holds at start: ");
 	switch (c->kind) {
 	case NOTIFY_K_USAGE:
-		lim = binding(f, &which);
+		lim = binding(r, f, &which);
 		printf("usage %s, threshold %s", fmt_size(b1, sizeof(b1), f->usage),
 		       fmt_size(b2, sizeof(b2), f->thresh));
-		if (which)
+		if (cg_known(lim) && lim != CG_NOLIMIT)
 			printf(", limit %s (%s)", fmt_size(b3, sizeof(b3), lim), which);
 		break;
 	case NOTIFY_K_OOM_KILL:
@@ -450,8 +493,8 @@ static void exec_child(struct notify_run *r, const struct notify_cond *c,
 		setenv_u64("MEMCGCTL_EVENT_NS", f->event_ns);
 	if (f->have_mem) {
 		setenv_u64("MEMCGCTL_USAGE", f->usage);
-		lim = binding(f, &which);
-		if (which)
+		lim = binding(r, f, &which);
+		if (cg_known(lim) && lim != CG_NOLIMIT)
 			setenv_u64("MEMCGCTL_LIMIT", lim);
 		if (c->kind == NOTIFY_K_USAGE)
 			setenv_u64("MEMCGCTL_THRESHOLD", f->thresh);
@@ -662,8 +705,8 @@ static int on_event(void *ctx, void *data, size_t size)
 	f.wake_ns = r->wake_ns;
 	f.have_mem = true;
 	f.usage = e->usage;
-	f.max = e->max;
-	f.high = e->high;
+	f.max = limit_from_bpf(e->max);
+	f.high = limit_from_bpf(e->high);
 	f.thresh = e->thresh;
 	f.hook = e->hook;
 	if (r->a->conds[e->cond].kind != NOTIFY_K_USAGE) {
@@ -688,8 +731,8 @@ static void on_psi(struct notify_run *r, int i)
 	if (!cg_read_mem(&r->env, &r->ref, &m)) {
 		f.have_mem = cg_known(m.current);
 		f.usage = m.current;
-		f.max = cg_known(m.max) && m.max != CG_NOLIMIT ? m.max : NOTIFY_NOLIMIT;
-		f.high = cg_known(m.high) && m.high != CG_NOLIMIT ? m.high : NOTIFY_NOLIMIT;
+		f.max = m.max;
+		f.high = m.high;
 		f.psi = c->flags & NOTIFY_F_FULL ? m.psi_full : m.psi_some;
 		f.have_psi = f.psi.avg10 >= 0;
 	}
@@ -979,7 +1022,8 @@ static void report_initial(struct notify_run *r, const struct notify_snapshot *s
 		const struct notify_cond *c = &r->a->conds[i];
 		struct firing f = {
 			.cond = i, .initial = true, .wake_ns = r->wake_ns, .have_mem = true,
-			.usage = s->usage, .max = s->max, .high = s->high, .hook = NOTIFY_H_ITER,
+			.usage = s->usage, .max = limit_from_bpf(s->max),
+			.high = limit_from_bpf(s->high), .hook = NOTIFY_H_ITER,
 		};
 		uint64_t lim = s->high < s->max ? s->high : s->max;
 

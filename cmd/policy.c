@@ -42,6 +42,7 @@
 #include "pins.h"
 #include "policy.h"
 #include "policy_conf.h"
+#include "policy_event.h"
 #include "probe.h"
 #include "units.h"
 #include "policy_preoom.skel.h"
@@ -430,7 +431,7 @@ static void show_programs(const char *dir)
 		if (json_wtr) {
 			jsonw_start_object(json_wtr);
 			jsonw_string_field(json_wtr, "name", de->d_name);
-			jsonw_u64_field(json_wtr, "id", info.id);
+			jsonw_u64_field(json_wtr, "prog_id", info.id);
 			jsonw_bool_field(json_wtr, "attached", attached);
 			if (stats) {
 				jsonw_u64_field(json_wtr, "run_cnt", info.run_cnt);
@@ -469,7 +470,10 @@ static int show_policy(const char *name)
 	if (json_wtr) {
 		jsonw_start_object(json_wtr);
 		jsonw_string_field(json_wtr, "name", pi.name);
-		jsonw_string_field(json_wtr, "policy", pi.have_meta ? pi.meta.policy : "");
+		if (pi.have_meta)
+			jsonw_string_field(json_wtr, "policy", pi.meta.policy);
+		else
+			jsonw_null_field(json_wtr, "policy");	/* its metadata is unreadable */
 		jsonw_bool_field(json_wtr, "builtin", pi.have_meta && pi.meta.builtin);
 		if (pi.have_meta && pi.meta.source[0])
 			jsonw_string_field(json_wtr, "source", pi.meta.source);
@@ -1726,7 +1730,10 @@ static int do_list(int argc, char **argv)
 		if (json_wtr) {
 			jsonw_start_object(json_wtr);
 			jsonw_string_field(json_wtr, "name", pi.name);
-			jsonw_string_field(json_wtr, "policy", pi.have_meta ? pi.meta.policy : "");
+			if (pi.have_meta)
+				jsonw_string_field(json_wtr, "policy", pi.meta.policy);
+			else
+				jsonw_null_field(json_wtr, "policy");
 			if (cg) {
 				jsonw_string_field(json_wtr, "cgroup", cg);
 				jsonw_u64_field(json_wtr, "cgroup_id", pi.meta.cgroup_id);
@@ -1968,56 +1975,70 @@ out:
 	return rc;
 }
 
+/* What `policy events` needs to place a record: the hierarchy and the clocks. */
+struct events_ctx {
+	struct cg_env env;
+	bool have_env;
+	int64_t mono_to_real_ns;
+	uint64_t last_id;	/* one-entry cache: a burst is usually one cgroup */
+	char last_rel[PATH_MAX];
+	bool last_found;
+};
+
+/* Add to a bpf_ktime_get_ns() stamp (CLOCK_MONOTONIC) for the wall clock. */
+static int64_t clock_offset_ns(void)
+{
+	struct timespec mono, real;
+
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	clock_gettime(CLOCK_REALTIME, &real);
+	return ((int64_t)real.tv_sec - mono.tv_sec) * 1000000000LL + real.tv_nsec - mono.tv_nsec;
+}
+
+static const char *events_cgroup(struct events_ctx *c, uint64_t id)
+{
+	char arg[24], err[PATH_MAX + 64];
+	struct cg_ref ref;
+
+	if (!c->have_env)
+		return NULL;
+	if (id != c->last_id || !c->last_id) {
+		snprintf(arg, sizeof(arg), "%" PRIu64, id);
+		c->last_id = id;
+		c->last_found = !cg_resolve(&c->env, arg, &ref, err, sizeof(err));
+		if (c->last_found)
+			snprintf(c->last_rel, sizeof(c->last_rel), "%s", ref.rel);
+	}
+	return c->last_found ? c->last_rel : NULL;
+}
+
 static int print_event(void *ctx, const struct policy_meta *m, const struct policy_event *e)
 {
-	const char *policy = m->name;
-	char u[UNITS_BUF], l[UNITS_BUF];
-	const char *sig = policy_signal_name(e->signal);
-	char comm[sizeof(e->comm) + 1];
+	struct events_ctx *c = ctx;
+	struct policy_event_rec r = {
+		.meta = m, .e = e, .cgroup = events_cgroup(c, e->cgroup_id),
+		.time = (double)((int64_t)e->ts_ns + c->mono_to_real_ns) / 1e9,
+		.v1 = c->have_env && !c->env.mem_is_v2,
+	};
+	char det[320], tbuf[32], comm[sizeof(e->comm) + 1], idbuf[40];
+	time_t sec = (time_t)r.time;
+	struct tm tm;
 
-	/* the kernel's comm fills its 16 bytes without a NUL when it is 16 long */
+	if (json_wtr) {
+		policy_event_json(json_wtr, &r);
+		return 0;
+	}
 	memcpy(comm, e->comm, sizeof(e->comm));
 	comm[sizeof(e->comm)] = 0;
-	if (json_wtr) {
-		jsonw_start_object(json_wtr);
-		jsonw_string_field(json_wtr, "type", "policy");
-		jsonw_string_field(json_wtr, "policy", policy);
-		jsonw_u64_field(json_wtr, "ts_ns", e->ts_ns);
-		jsonw_u64_field(json_wtr, "cgroup_id", e->cgroup_id);
-		jsonw_u64_field(json_wtr, "pid", e->tgid);
-		jsonw_u64_field(json_wtr, "tid", e->pid);
-		jsonw_string_field(json_wtr, "comm", comm);
-		jsonw_string_field(json_wtr, "action", policy_action_name(e->action));
-		jsonw_u64_field(json_wtr, "signal", e->signal);
-		jsonw_string_field(json_wtr, "reason", policy_reason_name(e->reason));
-		jsonw_u64_field(json_wtr, "reason_code", e->reason);
-		jsonw_u64_field(json_wtr, "usage", e->usage_bytes);
-		jsonw_u64_field(json_wtr, "limit", e->limit_bytes);
-		jsonw_u64_field(json_wtr, "value", e->value);
-		jsonw_u64_field(json_wtr, "value2", e->value2);
-		if (e->headroom_bytes) {	/* what preoom saw */
-			jsonw_u64_field(json_wtr, "unreclaimable", e->unreclaimable_bytes);
-			jsonw_u64_field(json_wtr, "headroom", e->headroom_bytes);
-			jsonw_u64_field(json_wtr, "rate", e->rate_bps);
-		}
-		jsonw_end_object(json_wtr);
-		jsonw_end_document(json_wtr);
-	} else {
-		printf("%-12s %-8s %s %s pid %u (%s) cgroup %" PRIu64 " usage %s limit %s [%s]\n",
-		       esc(policy), policy_action_name(e->action), sig ? sig : "-",
-		       policy_reason_name(e->reason), e->tgid, esc(comm), (uint64_t)e->cgroup_id,
-		       fmt_size(u, sizeof(u), e->usage_bytes),
-		       e->limit_bytes == ~0ULL ? "max" : fmt_size(l, sizeof(l), e->limit_bytes),
-		       e->action == POLICY_ACT_FAILED ? strerror((int)e->value2) : "ok");
-		if (e->headroom_bytes) {
-			char h[UNITS_BUF], r[UNITS_BUF];
-
-			printf("%-12s   unreclaimable %s headroom %s rate %s/s\n", "",
-			       fmt_size(u, sizeof(u), e->unreclaimable_bytes),
-			       fmt_size(h, sizeof(h), e->headroom_bytes),
-			       fmt_size(r, sizeof(r), e->rate_bps));
-		}
+	if (!r.cgroup) {
+		snprintf(idbuf, sizeof(idbuf), "id:%" PRIu64, (uint64_t)e->cgroup_id);
+		r.cgroup = idbuf;
 	}
+	localtime_r(&sec, &tm);
+	strftime(tbuf, sizeof(tbuf), "%H:%M:%S", &tm);
+	policy_event_details(&r, det, sizeof(det));
+	printf("%s.%03d %s pid %u (%s) %s\n", tbuf, (int)((r.time - (double)sec) * 1000),
+	       esc(r.cgroup), e->tgid, comm[0] ? esc(comm) : "-", det);
 	return 0;
 }
 
@@ -2036,6 +2057,7 @@ static int do_events(int argc, char **argv)
 		"policy's ring buffer has one reader: this and 'watch -e policy' share it.",
 		0, 0, 0 };
 	struct policy_event_reader *r;
+	struct events_ctx *ctx;
 	struct pol_args a = { 0 };
 	char err[PATH_MAX + 64];
 	bool done;
@@ -2056,9 +2078,19 @@ static int do_events(int argc, char **argv)
 	ret = bpf_check_privileges("policy events");
 	if (ret)
 		return ret;
-	r = policy_events_open(a.npos ? a.pos[0] : NULL, print_event, NULL, err, sizeof(err));
+	ctx = calloc(1, sizeof(*ctx));
+	if (!ctx) {
+		p_err("policy events: out of memory");
+		return EXIT_RUNTIME;
+	}
+	/* without a memory hierarchy the records still print, without paths */
+	ctx->have_env = !cg_env_init(&ctx->env, NULL, gopts.cgroup_root, gopts.psi_root, err,
+				     sizeof(err));
+	ctx->mono_to_real_ns = clock_offset_ns();
+	r = policy_events_open(a.npos ? a.pos[0] : NULL, print_event, ctx, err, sizeof(err));
 	if (!r) {
 		p_err("policy events: %s", err);
+		free(ctx);
 		return EXIT_RUNTIME;
 	}
 	signal(SIGINT, on_stop);
@@ -2070,6 +2102,7 @@ static int do_events(int argc, char **argv)
 			ret = 0;
 	}
 	policy_events_close(r);
+	free(ctx);
 	if (ret < 0) {
 		p_err("policy events: %s", strerror(-ret));
 		return EXIT_RUNTIME;

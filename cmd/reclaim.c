@@ -1138,6 +1138,14 @@ static bool rep_oom(const struct rc_report *r)
 	return cg_known(r->oom_kills) && r->oom_kills;
 }
 
+double rc_wall_time(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1000 / 1e6;
+}
+
 static void json_who(struct json_writer *w, const char *name, const struct reclaim_who *s,
 		     bool workload)
 {
@@ -1153,7 +1161,7 @@ static void json_who(struct json_writer *w, const char *name, const struct recla
 		jsonw_u64_field(w, "direct_reclaims", s->direct);
 		jsonw_u64_field(w, "direct_time_ns", s->direct_ns);
 	}
-	jsonw_u64_field(w, "throttled", s->throttled);
+	jsonw_u64_field(w, "throttle_events", s->throttled);
 	jsonw_u64_field(w, "throttled_us", s->throttled_us);
 	jsonw_end_object(w);
 }
@@ -1172,28 +1180,29 @@ static void rc_report_json(const struct rc_target *t, const struct rc_report *r)
 	uint64_t page = sysconf(_SC_PAGESIZE), scanned = rep_scanned(r), recl = rep_reclaimed(r);
 
 	jsonw_start_object(w);
+	jsonw_float_field(w, "time", rc_wall_time(), 6);
 	jsonw_string_field(w, "cgroup", t->ref.rel);
-	jsonw_u64_field(w, "id", t->ref.id);
+	jsonw_u64_field(w, "cgroup_id", t->ref.id);
 	jsonw_string_field(w, "method", t->v1 ? "v1-limit" : "memory.reclaim");
 	jsonw_string_field(w, "result", rc_result_name(r->result));
 	jsonw_bool_field(w, "complete", r->result == RC_DONE && !rep_oom(r));
 	json_maybe(w, "oom_kills", r->oom_kills);
 	if (t->v1)
 		jsonw_bool_field(w, "limit_repaired", t->repaired);
-	jsonw_u64_field(w, "requested", r->requested);
-	json_maybe(w, "usage_before", r->before);
-	json_maybe(w, "usage_after", r->after);
+	jsonw_u64_field(w, "requested_bytes", r->requested);
+	json_maybe(w, "usage_before_bytes", r->before);
+	json_maybe(w, "usage_after_bytes", r->after);
 	if (cg_known(r->before) && cg_known(r->after))
-		jsonw_s64_field(w, "usage_reduction", (int64_t)r->before - (int64_t)r->after);
+		jsonw_s64_field(w, "usage_reduction_bytes", (int64_t)r->before - (int64_t)r->after);
 	else
-		jsonw_null_field(w, "usage_reduction");
-	jsonw_u64_field(w, "reclaimed", recl * page);
+		jsonw_null_field(w, "usage_reduction_bytes");
+	jsonw_u64_field(w, "reclaimed_bytes", recl * page);
 	jsonw_u64_field(w, "reclaimed_pages", recl);
 	jsonw_u64_field(w, "scanned_pages", scanned);
 	if (scanned)
-		jsonw_float_field(w, "efficiency", (double)recl / scanned, 3);
+		jsonw_float_field(w, "efficiency_pct", 100.0 * recl / scanned, 1);
 	else
-		jsonw_null_field(w, "efficiency");
+		jsonw_null_field(w, "efficiency_pct");
 	jsonw_u64_field(w, "anon_reclaimed_pages",
 			r->d.who[RC_OURS].reclaimed[RC_ANON] + r->d.who[RC_WORKLOAD].reclaimed[RC_ANON]);
 	jsonw_u64_field(w, "file_reclaimed_pages",
@@ -1202,7 +1211,7 @@ static void rc_report_json(const struct rc_target *t, const struct rc_report *r)
 	jsonw_u64_field(w, "page_size", page);
 	json_who(w, "by_memcgctl", &r->d.who[RC_OURS], false);
 	json_who(w, "by_workload", &r->d.who[RC_WORKLOAD], true);
-	json_maybe(w, "refaults", r->refaults);
+	json_maybe(w, "refault_pages", r->refaults);
 	json_maybe(w, "psi_some_us", r->psi_some);
 	json_maybe(w, "psi_full_us", r->psi_full);
 	jsonw_end_object(w);

@@ -290,19 +290,27 @@ static void log_tick(const struct rc_auto *r, double t, const struct rc_obs *o,
 
 	if (json_wtr) {
 		jsonw_start_object(json_wtr);
-		jsonw_float_field(json_wtr, "time", t, 3);
+		jsonw_string_field(json_wtr, "event", "tick");
+		jsonw_float_field(json_wtr, "time", rc_wall_time(), 6);
 		jsonw_string_field(json_wtr, "cgroup", r->t->ref.rel);
-		jsonw_u64_field(json_wtr, "usage", o->usage);
+		jsonw_u64_field(json_wtr, "cgroup_id", r->t->ref.id);
+		jsonw_u64_field(json_wtr, "elapsed_ms", (uint64_t)(t * 1000));
+		jsonw_u64_field(json_wtr, "usage_bytes", o->usage);
 		jsonw_u64_field(json_wtr, "psi_some_us", o->psi_us);
 		jsonw_float_field(json_wtr, "psi_some_pct", psi_pct, 4);
 		jsonw_u64_field(json_wtr, "refault_pages", o->refaults);
 		jsonw_string_field(json_wtr, "action", rc_action_name(act));
-		jsonw_u64_field(json_wtr, "requested", asked);
-		jsonw_u64_field(json_wtr, "reclaimed", got_pages * page);
+		jsonw_u64_field(json_wtr, "requested_bytes", asked);
+		jsonw_u64_field(json_wtr, "reclaimed_bytes", got_pages * page);
 		if (asked)
 			jsonw_string_field(json_wtr, "result", rc_result_name(res));
+		else
+			jsonw_null_field(json_wtr, "result");
+		/* senpai's virtual limit is a target it reclaims down to, not a limit */
 		if (r->mode == RC_MODE_SENPAI)
-			jsonw_u64_field(json_wtr, "limit", (uint64_t)r->sps.limit);
+			jsonw_u64_field(json_wtr, "target_bytes", (uint64_t)r->sps.limit);
+		else
+			jsonw_null_field(json_wtr, "target_bytes");
 		jsonw_end_object(json_wtr);
 		jsonw_end_document(json_wtr);
 		(void)stdout_check();
@@ -328,21 +336,23 @@ static void log_summary(const struct rc_auto *r, double elapsed, uint64_t end_us
 
 	if (json_wtr) {
 		jsonw_start_object(json_wtr);
-		jsonw_bool_field(json_wtr, "summary", true);
+		jsonw_string_field(json_wtr, "event", "summary");
+		jsonw_float_field(json_wtr, "time", rc_wall_time(), 6);
 		jsonw_string_field(json_wtr, "cgroup", r->t->ref.rel);
+		jsonw_u64_field(json_wtr, "cgroup_id", r->t->ref.id);
 		jsonw_string_field(json_wtr, "mode", r->mode == RC_MODE_SENPAI ? "senpai" : "memcgctl");
 		jsonw_string_field(json_wtr, "stopped", why);
-		jsonw_float_field(json_wtr, "elapsed", elapsed, 3);
-		jsonw_u64_field(json_wtr, "usage_start", r->start_usage);
+		jsonw_u64_field(json_wtr, "duration_ms", (uint64_t)(elapsed * 1000));
+		jsonw_u64_field(json_wtr, "usage_start_bytes", r->start_usage);
 		if (cg_known(end_usage))
-			jsonw_u64_field(json_wtr, "usage_end", end_usage);
+			jsonw_u64_field(json_wtr, "usage_end_bytes", end_usage);
 		else
-			jsonw_null_field(json_wtr, "usage_end");
-		jsonw_u64_field(json_wtr, "usage_min", r->min_usage);
+			jsonw_null_field(json_wtr, "usage_end_bytes");
+		jsonw_u64_field(json_wtr, "usage_min_bytes", r->min_usage);
 		jsonw_float_field(json_wtr, "reduction_pct", red, 1);
 		jsonw_u64_field(json_wtr, "steps", r->steps);
 		jsonw_u64_field(json_wtr, "backoffs", r->backoffs);
-		jsonw_u64_field(json_wtr, "reclaimed", r->reclaimed_pages * page);
+		jsonw_u64_field(json_wtr, "reclaimed_bytes", r->reclaimed_pages * page);
 		jsonw_u64_field(json_wtr, "psi_some_us", r->psi_us);
 		jsonw_float_field(json_wtr, "psi_some_pct", elapsed > 0 ? r->psi_us / (elapsed * 1e4) : 0, 4);
 		jsonw_u64_field(json_wtr, "refault_pages", r->refaults);

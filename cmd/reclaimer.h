@@ -77,6 +77,8 @@ int rc_target_init(struct rc_target *t, const char *cgroup, char *err, size_t er
 int rc_v1_prepare(struct rc_target *t);
 /* v1: let go of the lock, removing its file when nobody else uses it. */
 void rc_v1_release(struct rc_target *t);
+/* The wall clock in seconds since the epoch, for JSON "time". */
+double rc_wall_time(void);
 /* Current usage in bytes, CG_UNKNOWN when unreadable (vanished). */
 uint64_t rc_usage(const struct rc_target *t);
 /* workingset refaults (anon + file pages) from memory.stat, CG_UNKNOWN if unreadable */

@@ -232,6 +232,18 @@ static void fmt_time(struct watch_ctx *c, uint64_t mono, char *buf, size_t len)
 		 (unsigned int)(real % 1000000000ULL / 1000000));
 }
 
+/* "cgroup" and "cgroup_id"; the path is null for a cgroup gone before we learnt it */
+static void json_cgroup(struct watch_ctx *c, uint64_t id)
+{
+	const char *p = watch_names_get(c->names, id);
+
+	if (p)
+		jsonw_string_field(jw, "cgroup", p);
+	else
+		jsonw_null_field(jw, "cgroup");
+	jsonw_u64_field(jw, "cgroup_id", id);
+}
+
 static void json_time(struct watch_ctx *c, uint64_t mono)
 {
 	uint64_t real = mono + c->mono_to_real_ns;
@@ -239,23 +251,22 @@ static void json_time(struct watch_ctx *c, uint64_t mono)
 	jsonw_float_field(jw, "time", real / 1e9, 6);
 }
 
-static uint64_t kb(struct watch_ctx *c, uint64_t pages)
+static uint64_t pages_bytes(struct watch_ctx *c, uint64_t pages)
 {
-	return pages * (uint64_t)c->page_size / 1024;
+	return pages * (uint64_t)c->page_size;
 }
 
 /* ---- one event ---------------------------------------------------------- */
 
-static void event_json(struct watch_ctx *c, const struct watch_event *e, const char *path)
+static void event_json(struct watch_ctx *c, const struct watch_event *e)
 {
 	char reason[64], comm[WATCH_COMM_LEN + 1];
 
 	jsonw_start_object(jw);
+	jsonw_string_field(jw, "event", watch_type_name(e->type));
 	json_time(c, e->ts_ns);
-	jsonw_string_field(jw, "type", watch_type_name(e->type));
+	json_cgroup(c, e->cgid);
 	jsonw_string_field(jw, "class", watch_class_name(watch_type_class(e->type)));
-	jsonw_string_field(jw, "cgroup", path);
-	jsonw_u64_field(jw, "id", e->cgid);
 	jsonw_u64_field(jw, "pid", e->pid);
 	jsonw_u64_field(jw, "tid", e->tid);
 	memcpy(comm, e->comm, WATCH_COMM_LEN);
@@ -281,19 +292,19 @@ static void event_json(struct watch_ctx *c, const struct watch_event *e, const c
 		jsonw_string_field(jw, "cgroup_of",
 				   e->flags & WATCH_F_CG_OF_KILLER ? "killer" : "victim");
 		if (e->flags & WATCH_F_NO_RSS) {
-			jsonw_null_field(jw, "total_vm_kb");
-			jsonw_null_field(jw, "anon_rss_kb");
-			jsonw_null_field(jw, "file_rss_kb");
-			jsonw_null_field(jw, "shmem_rss_kb");
-			jsonw_null_field(jw, "pgtables_kb");
+			jsonw_null_field(jw, "total_vm_bytes");
+			jsonw_null_field(jw, "anon_rss_bytes");
+			jsonw_null_field(jw, "file_rss_bytes");
+			jsonw_null_field(jw, "shmem_rss_bytes");
+			jsonw_null_field(jw, "pgtables_bytes");
 			jsonw_null_field(jw, "oom_score_adj");
 			jsonw_null_field(jw, "uid");
 		} else {
-			jsonw_u64_field(jw, "total_vm_kb", kb(c, e->oom.total_vm));
-			jsonw_u64_field(jw, "anon_rss_kb", kb(c, e->oom.anon_rss));
-			jsonw_u64_field(jw, "file_rss_kb", kb(c, e->oom.file_rss));
-			jsonw_u64_field(jw, "shmem_rss_kb", kb(c, e->oom.shmem_rss));
-			jsonw_u64_field(jw, "pgtables_kb", e->oom.pgtables / 1024);
+			jsonw_u64_field(jw, "total_vm_bytes", pages_bytes(c, e->oom.total_vm));
+			jsonw_u64_field(jw, "anon_rss_bytes", pages_bytes(c, e->oom.anon_rss));
+			jsonw_u64_field(jw, "file_rss_bytes", pages_bytes(c, e->oom.file_rss));
+			jsonw_u64_field(jw, "shmem_rss_bytes", pages_bytes(c, e->oom.shmem_rss));
+			jsonw_u64_field(jw, "pgtables_bytes", e->oom.pgtables);
 			jsonw_s64_field(jw, "oom_score_adj", e->oom.oom_score_adj);
 			jsonw_u64_field(jw, "uid", e->oom.uid);
 		}
@@ -388,7 +399,7 @@ static int on_event(const struct watch_event *e, void *data)
 	}
 	path = cg_name(c, e->cgid, buf, sizeof(buf));
 	if (jw)
-		event_json(c, e, path);
+		event_json(c, e);
 	else
 		event_text(c, e, path);
 	c->delivered++;
@@ -418,19 +429,27 @@ static void pol_count_add(struct watch_ctx *c, uint64_t cgid)
 	c->pol_counts[c->pol_n++] = (struct pol_count){ cgid, 1 };
 }
 
-static int on_policy(const struct watch_policy_rec *r, void *data)
+static int on_policy(const struct policy_event_rec *rec, void *data)
 {
 	struct watch_ctx *c = data;
-	char tbuf[32], pbuf[32], det[256], comm[sizeof(r->e->comm) + 1], idcol[32] = "";
+	char tbuf[32], pbuf[32], det[256], comm[sizeof(rec->e->comm) + 1], idcol[32] = "";
+	char idbuf[40];
+	struct policy_event_rec full = *rec, *r = &full;
 
 	if (c->done)
 		return 1;
+	full.time = (r->e->ts_ns + c->mono_to_real_ns) / 1e9;
+	full.v1 = !c->env->mem_is_v2;
 	if (jw) {
-		watch_fmt_policy_json(jw, (r->e->ts_ns + c->mono_to_real_ns) / 1e9, r);
+		policy_event_json(jw, r);
 	} else {
+		if (!r->cgroup) {
+			snprintf(idbuf, sizeof(idbuf), "id:%llu", (unsigned long long)r->e->cgroup_id);
+			full.cgroup = idbuf;
+		}
 		memcpy(comm, r->e->comm, sizeof(r->e->comm));
 		comm[sizeof(r->e->comm)] = 0;
-		watch_fmt_policy_details(r, det, sizeof(det));
+		policy_event_details(r, det, sizeof(det));
 		fmt_time(c, r->e->ts_ns, tbuf, sizeof(tbuf));
 		if (c->a->ids)
 			snprintf(idcol, sizeof(idcol), "%-8llu ",
@@ -459,8 +478,8 @@ static void report_lost(struct watch_ctx *c, uint64_t total)
 	c->lost_seen = total;
 	if (jw) {
 		jsonw_start_object(jw);
+		jsonw_string_field(jw, "event", "lost");
 		json_time(c, now_ns(CLOCK_MONOTONIC));
-		jsonw_string_field(jw, "type", "lost");
 		jsonw_u64_field(jw, "lost", n);
 		jsonw_u64_field(jw, "total_lost", total);
 		jsonw_end_object(jw);
@@ -505,21 +524,20 @@ static void report_limit(struct watch_ctx *c, struct watch_session *s,
 
 		if (!p)
 			p = &zero;
-		d.hits = cur[i].v.hits - p->hits;
+		d.reclaim_entries = cur[i].v.reclaim_entries - p->reclaim_entries;
 		d.pgscan = cur[i].v.pgscan - p->pgscan;
 		d.pgsteal = cur[i].v.pgsteal - p->pgsteal;
-		if (!d.hits && !d.pgscan && !d.pgsteal)
+		if (!d.reclaim_entries && !d.pgscan && !d.pgsteal)
 			continue;
 		path = cg_name(c, cur[i].cgid, buf, sizeof(buf));
 		if (jw) {
 			jsonw_start_object(jw);
+			jsonw_string_field(jw, "event", "limit");
 			json_time(c, now_ns(CLOCK_MONOTONIC));
-			jsonw_string_field(jw, "type", "limit");
+			json_cgroup(c, cur[i].cgid);
 			jsonw_string_field(jw, "class", "limit");
-			jsonw_string_field(jw, "cgroup", path);
-			jsonw_u64_field(jw, "id", cur[i].cgid);
-			jsonw_float_field(jw, "interval_s", interval_ns / 1e9, 3);
-			jsonw_u64_field(jw, "limit_hits", d.hits);
+			jsonw_u64_field(jw, "interval_ms", interval_ns / 1000000);
+			jsonw_u64_field(jw, "reclaim_entries", d.reclaim_entries);
 			jsonw_u64_field(jw, "pgscan", d.pgscan);
 			jsonw_u64_field(jw, "pgsteal", d.pgsteal);
 			jsonw_end_object(jw);
@@ -531,9 +549,9 @@ static void report_limit(struct watch_ctx *c, struct watch_session *s,
 			if (c->a->ids)
 				snprintf(idcol, sizeof(idcol), "%-8llu ",
 					 (unsigned long long)cur[i].cgid);
-			fprintf(out, "%s %s%-18s %7s %-12s %-8s hits=%llu scanned=%llu reclaimed=%llu\n",
+			fprintf(out, "%s %s%-18s %7s %-12s %-8s reclaim_entries=%llu scanned=%llu reclaimed=%llu\n",
 			       tbuf, idcol, tail(path, 18, pbuf, sizeof(pbuf)), "-", "-", "limit",
-			       (unsigned long long)d.hits, (unsigned long long)d.pgscan,
+			       (unsigned long long)d.reclaim_entries, (unsigned long long)d.pgscan,
 			       (unsigned long long)d.pgsteal);
 			}
 	}
@@ -613,9 +631,9 @@ static void summary(struct watch_ctx *c, struct watch_session *s, uint64_t elaps
 		qsort(t, n, sizeof(*t), total_cmp);
 	if (jw) {
 		jsonw_start_object(jw);
+		jsonw_string_field(jw, "event", "summary");
 		json_time(c, now_ns(CLOCK_MONOTONIC));
-		jsonw_string_field(jw, "type", "summary");
-		jsonw_float_field(jw, "duration_s", elapsed_ns / 1e9, 3);
+		jsonw_u64_field(jw, "duration_ms", elapsed_ns / 1000000);
 		jsonw_u64_field(jw, "delivered", c->delivered);
 		jsonw_u64_field(jw, "lost", lost);
 		jsonw_u64_field(jw, "untracked", dropped);
@@ -625,8 +643,7 @@ static void summary(struct watch_ctx *c, struct watch_session *s, uint64_t elaps
 			const struct watch_cg_stats *st = &t[i].st;
 
 			jsonw_start_object(jw);
-			jsonw_string_field(jw, "cgroup", cg_name(c, t[i].cgid, buf, sizeof(buf)));
-			jsonw_u64_field(jw, "id", t[i].cgid);
+			json_cgroup(c, t[i].cgid);
 			jsonw_name(jw, "events");
 			jsonw_start_object(jw);
 			for (int k = 0; k < WATCH_C_NR; k++)
@@ -742,10 +759,10 @@ static void announce(struct watch_ctx *c, uint32_t unavail, uint32_t partial, ui
 	watch_fmt_classes(partial, pa, sizeof(pa));
 	if (jw) {
 		jsonw_start_object(jw);
+		jsonw_string_field(jw, "event", "start");
 		json_time(c, now_ns(CLOCK_MONOTONIC));
-		jsonw_string_field(jw, "type", "start");
 		jsonw_string_field(jw, "cgroup", c->top.rel);
-		jsonw_u64_field(jw, "id", c->top.id);
+		jsonw_u64_field(jw, "cgroup_id", c->top.id);
 		json_classes("classes", c->active);
 		json_classes("unavailable", unavail);
 		json_classes("partial", partial);
@@ -1008,10 +1025,10 @@ out_summary:
 	if (c.vanished) {
 		if (jw) {
 			jsonw_start_object(jw);
+			jsonw_string_field(jw, "event", "vanished");
 			json_time(&c, now_ns(CLOCK_MONOTONIC));
-			jsonw_string_field(jw, "type", "vanished");
 			jsonw_string_field(jw, "cgroup", c.top.rel);
-			jsonw_u64_field(jw, "id", c.top.id);
+			jsonw_u64_field(jw, "cgroup_id", c.top.id);
 			jsonw_end_object(jw);
 			jsonw_end_document(jw);
 			out_flush();

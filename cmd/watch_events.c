@@ -90,7 +90,7 @@ static uint32_t plan_hooks(uint32_t want, struct load_plan *pl, uint32_t *partia
 		if (!pl->oom_task)
 			*partial |= 1u << WATCH_C_OOM;
 	}
-	/* limit: hits come from memcg reclaim, pages from the memcg stat hooks */
+	/* limit: entries into memcg reclaim, pages from the memcg stat hooks */
 	if (CLS(WATCH_C_LIMIT) && (tp_memcg || pl->tp_cnt)) {
 		have |= 1u << WATCH_C_LIMIT;
 		if (!tp_memcg || !pl->tp_cnt)
@@ -387,9 +387,8 @@ struct watch_policies {
 static int policy_cb(void *ctx, const struct policy_meta *m, const struct policy_event *e)
 {
 	struct watch_policies *p = ctx;
-	struct watch_policy_rec rec = { .meta = m, .e = e };
+	struct policy_event_rec rec = { .meta = m, .e = e };
 	const char *rel = watch_names_get(p->names, e->cgroup_id);
-	char buf[40];
 
 	/* the process signalled, or the thread that was charging */
 	if (p->tgid && e->tgid != p->tgid && e->pid != p->tgid)
@@ -397,11 +396,7 @@ static int policy_cb(void *ctx, const struct policy_meta *m, const struct policy
 	/* a cgroup that is gone cannot be placed: not ours to show */
 	if (p->cgid && (!rel || !watch_path_in(p->top, rel)))
 		return 0;
-	if (!rel) {
-		snprintf(buf, sizeof(buf), "id:%llu", (unsigned long long)e->cgroup_id);
-		rel = buf;
-	}
-	rec.cgroup = rel;
+	rec.cgroup = rel;	/* NULL: gone before we learnt its path */
 	return p->fn(&rec, p->ctx);
 }
 

@@ -18,6 +18,7 @@
 #include "cgroup.h"
 #include "../bpf/watch.h"	/* relative: unit tests build without -Ibpf */
 #include "policy.h"
+#include "policy_event.h"
 
 /* ---- pure helpers (watch_fmt.c) ------------------------------------- */
 
@@ -50,17 +51,7 @@ int watch_hist_used(const __u64 *hist, int nslots);
 /* Is rel (relative to the hierarchy root) top or below it? */
 bool watch_path_in(const char *top, const char *rel);
 
-/* One action of a loaded policy (class policy). */
-struct watch_policy_rec {
-	const struct policy_meta *meta;	/* name, policy (built-in or object), its cgroup */
-	const struct policy_event *e;
-	const char *cgroup;		/* path of e->cgroup_id ("id:N" when unknown) */
-};
-/* "pp(pressure) SIGUSR1 threshold usage=.. limit=.." for the text stream */
-void watch_fmt_policy_details(const struct watch_policy_rec *r, char *buf, size_t len);
-struct json_writer;
-/* The record as one JSON object; time is wall-clock seconds. */
-void watch_fmt_policy_json(struct json_writer *jw, double time, const struct watch_policy_rec *r);
+/* One action of a loaded policy (class policy): see policy_event.h. */
 
 /* ---- the session ---------------------------------------------------- */
 
@@ -134,7 +125,7 @@ uint32_t watch_choose_hooks(struct watch_bpf *skel, uint32_t want, uint32_t *par
  */
 struct watch_names;
 struct watch_policies;
-typedef int (*watch_policy_fn)(const struct watch_policy_rec *r, void *ctx);
+typedef int (*watch_policy_fn)(const struct policy_event_rec *r, void *ctx);
 /* top_rel: the watched cgroup (f->cgid 0: everything passes). */
 int watch_policies_open(const struct watch_filter *f, const char *top_rel,
 			struct watch_names *names, watch_policy_fn fn, void *ctx,

@@ -8,9 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "escape.h"
-#include "json.h"
-#include "units.h"
 #include "watch_events.h"
 
 static const char *const class_names[WATCH_C_NR] = {
@@ -169,99 +166,4 @@ bool watch_path_in(const char *top, const char *rel)
 	if (n == 1 && top[0] == '/')
 		return rel[0] == '/';
 	return !strncmp(top, rel, n) && (rel[n] == 0 || rel[n] == '/');
-}
-
-static void comm_of(const struct policy_event *e, char *buf)
-{
-	memcpy(buf, e->comm, sizeof(e->comm));
-	buf[sizeof(e->comm)] = 0;
-}
-
-void watch_fmt_policy_details(const struct watch_policy_rec *r, char *buf, size_t len)
-{
-	const struct policy_event *e = r->e;
-	const char *sig = policy_signal_name((int)e->signal);
-	char sigbuf[16], u[UNITS_BUF], l[UNITS_BUF], extra[48] = "", act[64] = "";
-
-	if (!sig) {
-		snprintf(sigbuf, sizeof(sigbuf), "signal %u", e->signal);
-		sig = sigbuf;
-	} else {
-		snprintf(sigbuf, sizeof(sigbuf), "%s", sig);	/* static buffer */
-		sig = sigbuf;
-	}
-	if (e->action == POLICY_ACT_DRY_RUN)
-		snprintf(act, sizeof(act), "dry-run %s", sig);
-	else if (e->action == POLICY_ACT_FAILED)
-		snprintf(act, sizeof(act), "%s failed (%s)", sig, strerror((int)e->value2));
-	else
-		snprintf(act, sizeof(act), "%s", sig);
-	switch (e->reason) {
-	case POLICY_REASON_RECLAIM_FAILING:
-		snprintf(extra, sizeof(extra), " failures=%llu", (unsigned long long)e->value);
-		break;
-	case POLICY_REASON_RECLAIM_STALL:
-		snprintf(extra, sizeof(extra), " stalled=%s",
-			 fmt_duration(u, sizeof(u), e->value2));
-		break;
-	case POLICY_REASON_THRESHOLD:
-	case POLICY_REASON_HIGH:
-		break;
-	default:
-		snprintf(extra, sizeof(extra), " value=%llu", (unsigned long long)e->value);
-	}
-	snprintf(buf, len, "%s(%s) %s %s usage=%s limit=%s%s", esc(r->meta->name),
-		 r->meta->policy[0] ? esc(r->meta->policy) : "?", act, policy_reason_name(e->reason),
-		 fmt_size(u, sizeof(u), e->usage_bytes),
-		 e->limit_bytes == ~0ULL ? "max" : fmt_size(l, sizeof(l), e->limit_bytes), extra);
-}
-
-void watch_fmt_policy_json(struct json_writer *jw, double time, const struct watch_policy_rec *r)
-{
-	const struct policy_event *e = r->e;
-	const struct policy_meta *m = r->meta;
-	const char *sig = policy_signal_name((int)e->signal);
-	char comm[sizeof(e->comm) + 1];
-
-	comm_of(e, comm);
-	jsonw_start_object(jw);
-	jsonw_float_field(jw, "time", time, 6);
-	jsonw_string_field(jw, "type", "policy");
-	jsonw_string_field(jw, "class", "policy");
-	jsonw_string_field(jw, "cgroup", r->cgroup);
-	jsonw_u64_field(jw, "id", e->cgroup_id);
-	jsonw_u64_field(jw, "pid", e->tgid);
-	if (comm[0])
-		jsonw_string_field(jw, "comm", comm);
-	else
-		jsonw_null_field(jw, "comm");
-	jsonw_u64_field(jw, "charging_tid", e->pid);
-	jsonw_string_field(jw, "policy", m->name);
-	jsonw_string_field(jw, "policy_type", m->policy[0] ? m->policy : "?");
-	jsonw_bool_field(jw, "builtin", m->builtin);
-	if (m->cgroup_id)
-		jsonw_string_field(jw, "policy_cgroup", m->cgroup);
-	else
-		jsonw_null_field(jw, "policy_cgroup");
-	jsonw_string_field(jw, "action", policy_action_name(e->action));
-	jsonw_u64_field(jw, "signal", e->signal);
-	if (sig)
-		jsonw_string_field(jw, "signal_name", sig);
-	else
-		jsonw_null_field(jw, "signal_name");
-	jsonw_string_field(jw, "reason", policy_reason_name(e->reason));
-	jsonw_u64_field(jw, "reason_code", e->reason);
-	jsonw_u64_field(jw, "usage_bytes", e->usage_bytes);
-	if (e->limit_bytes == ~0ULL)
-		jsonw_null_field(jw, "limit_bytes");
-	else
-		jsonw_u64_field(jw, "limit_bytes", e->limit_bytes);
-	jsonw_u64_field(jw, "value", e->value);
-	jsonw_u64_field(jw, "value2", e->value2);
-	if (e->action == POLICY_ACT_FAILED)
-		jsonw_string_field(jw, "error", strerror((int)e->value2));
-	else
-		jsonw_null_field(jw, "error");
-	jsonw_end_object(jw);
-	jsonw_end_document(jw);
 }

@@ -60,7 +60,90 @@ run_mc() {
 	RC=$?
 	OUT=$(cat "$o") ERR=$(cat "$e")
 	rm -f "$o" "$e"
+	schema_auto "$@"
 	return 0
+}
+
+# ---- the JSON vocabulary: memcgctl(8) JSON OUTPUT, schema/*.schema.json ----
+T_SCHEMA_PY=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/schema.py
+T_SCHEMA_N=0
+# The VM guests carry no python: there the checks say so and skip (the host
+# tier validates the same output).
+if python3 -c 'import jsonschema, referencing' 2>/dev/null; then T_SCHEMA_PY_OK=1; else T_SCHEMA_PY_OK=0; fi
+# mc_schema ARGS...: the schema of what `memcgctl ARGS` prints under -j
+# (empty when it is not -j, or prints no JSON of its own: help, version)
+mc_schema() {
+	local json=0 cmd= sub=
+	while (($#)); do
+		case $1 in
+		-j | --json | -p | --pretty) json=1 ;;
+		--cgroup-root | --psi-root) shift ;;
+		--cgroup-root=* | --psi-root=* | -d | --debug) ;;
+		-*) [[ -z $cmd ]] && return 0 ;;	# -V, -h: not a command's output
+		*) if [[ -z $cmd ]]; then cmd=$1; elif [[ -z $sub ]]; then sub=$1; fi ;;
+		esac
+		shift
+	done
+	((json)) || return 0
+	case $cmd in
+	w | wa | wat | watc | watch) echo watch ;;
+	n | no | not | noti | notif | notify) echo notify ;;
+	r | re | rec | recl | recla | reclai | reclaim) echo reclaim ;;
+	s | sh | sho | show) echo show ;;
+	f | fe | fea | feat | featu | featur | feature) echo feature ;;
+	p | po | pol | poli | polic | policy)
+		case $sub in e | ev | eve | even | event | events) echo policy-event ;; *) echo policy ;; esac ;;
+	t | to | top) [[ -e $(dirname "$T_SCHEMA_PY")/../schema/top.schema.json ]] && echo top ;;
+	esac
+}
+# check_schema NAME SCHEMA [FILE]: $OUT (or FILE) validates against
+# schema/SCHEMA.schema.json; {"error": ...} documents against error's.
+check_schema() {
+	local msg
+	if ((!T_SCHEMA_PY_OK)); then t_skip "$1" "no python3-jsonschema here"; return; fi
+	if [[ -n ${3:-} ]]; then msg=$(python3 "$T_SCHEMA_PY" --or-error "$2" "$3" 2>&1)
+	else msg=$(python3 "$T_SCHEMA_PY" --or-error "$2" <<<"$OUT" 2>&1); fi
+	if [[ $? == 0 ]]; then t_ok "$1"
+	else t_fail "$1" "$(head -c 600 <<<"$msg")"; fi
+}
+# check_man_jq NAME PAGE WORD [FILE]: the jq example on the line of man page
+# PAGE (e.g. memcgctl-show.8) that contains WORD runs on real output ($OUT,
+# or FILE): jq succeeds, prints something, and no field it names is null
+# (what a renamed field gives).
+check_man_jq() {
+	local page=$(dirname "$T_SCHEMA_PY")/../man/$2 res args=()
+	if ((!T_SCHEMA_PY_OK)); then t_skip "$1" "no python3 here"; return; fi
+	res=$(python3 - "$page" "$3" <<'PY'
+import shlex, sys
+page, word = sys.argv[1], sys.argv[2]
+for line in open(page):
+    line = line.replace("\\-", "-").replace("\\e", "\\").replace("\\(aq", "'")
+    if word in line and "| jq " in line:
+        print("\n".join(shlex.split(line.split("| jq ", 1)[1], comments=True)))
+        sys.exit(0)
+sys.exit(1)
+PY
+)
+	if [[ $? != 0 || -z $res ]]; then t_fail "$1" "no jq example with '$3' in $2"; return; fi
+	mapfile -t args <<<"$res"
+	if [[ -n ${4:-} ]]; then res=$(jq "${args[@]}" <"$4" 2>&1)
+	else res=$(jq "${args[@]}" <<<"$OUT" 2>&1); fi
+	if [[ $? != 0 || -z $res ]]; then
+		t_fail "$1" "jq ${args[*]} from $2: $(head -c 300 <<<"$res")"
+	elif grep -qE '(^|[:[ ])null([],} ]|$)' <<<"$res"; then
+		t_fail "$1" "jq ${args[*]} from $2 gives null: $(head -c 300 <<<"$res")"
+	else
+		t_ok "$1"
+	fi
+}
+# Every -j output run_mc captures is validated; an empty one has nothing to check.
+schema_auto() {
+	local schema
+	[[ -n ${OUT//[[:space:]]/} ]] || return 0
+	schema=$(mc_schema "$@")
+	[[ -n $schema ]] || return 0
+	T_SCHEMA_N=$((T_SCHEMA_N + 1))
+	check_schema "schema-$T_SCHEMA_N-$schema" "$schema"
 }
 
 # oom_kills CG: the cgroup's oom_kill counter (v2 memory.events, v1 memory.oom_control)

@@ -83,11 +83,11 @@ if command -v mandoc >/dev/null; then
 	html() { mandoc -T html -O fragment "man/memcgctl-$1.8" | tr -s '\n ' '  '; }
 	w=$(html watch)
 	check "man-font-watch-e-all" grep -qF '<b>-e all</b>. The tracepoint carries vm_event_item counters' <<<"$w"
-	check "man-font-watch-policy-line" grep -qF '<b>stalled=</b><i>D</i>, user policies <b>value=</b><i>N</i>. PID' <<<"$w"
+	check "man-font-watch-policy-line" grep -qF '<b>stalled=</b><i>D</i>, and what it saw: <b>unreclaimable=</b><i>S</i><b> headroom=</b><i>S</i><b> rate=</b><i>S</i><b>/s</b> (rate &quot;-&quot; when unknown); user policies <b>value=</b><i>N</i>. PID' <<<"$w"
 	check "man-font-watch-json-error" grep -qF '<b>{&quot;error&quot;: &quot;...&quot;, &quot;hint&quot;: &quot;...&quot;}</b>.' <<<"$w"
 	w=$(html policy)
 	check "man-font-policy-sections" grep -qF '<b>tp_btf/</b><i>EVENT</i> or <b>raw_tp/</b><i>EVENT</i> sections, on the' <<<"$w"
-	check "man-font-policy-events-line" grep -qF '<i>LIMIT</i> [ok|error].' <<<"$w"
+	check "man-font-policy-events-line" grep -qF 'usage=<i>S</i> [threshold=<i>S</i>] limit=<i>S</i> and the reason' <<<"$w"
 	w=$(html notify)
 	check "man-font-notify-max-high" grep -qF '<b>max</b>[+<i>N</i>], <b>high</b>[+<i>N</i>]' <<<"$w"
 else

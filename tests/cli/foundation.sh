@@ -51,16 +51,19 @@ check_json "json-after-command" '.cgroup == "/"'
 
 # ---- show on fixtures -------------------------------------------------------
 run_mc "${V2[@]}" -j show app.slice/web.service
-check_json "v2-usage" '.usage == 150994944'
-check_json "v2-binding-high" '.binding_limit.which == "high" and .binding_limit.bytes == 201326592'
-check_json "v2-percent" '.binding_limit.percent == 75'
-check_json "v2-events" '.events.high == 17 and .events.oom_kill == 1'
-check_json "v2-psi" '.psi.some.avg10 == 1.5 and .psi.full.total_us == 65432'
+check_json "v2-usage" '.usage_bytes == 150994944'
+check_json "v2-binding-high" '.limit_type == "high" and .limit_bytes == 201326592 and .limits.high_bytes == 201326592 and .limits.max_bytes == 268435456'
+check_json "v2-percent" '.limit_pct == 75'
+check_json "v2-events" '.high_events == 17 and .oom_kills == 1 and .max_events == 3 and .failcnt == null'
+check_json "v2-psi" '.psi.some.avg10_pct == 1.5 and .psi.full.total_us == 65432'
 check_json "v2-unknown-is-null" '.stat.zswap == null'
-check_json "v2-swap-max-string" '.limits.swap_max == "max"'
+check_json "v2-swap-max-unlimited-null" '.limits.swap_max_bytes == null and .swap_bytes == 4096'
 run_mc "${V2[@]}" show app.slice/web.service
 check "v2-plain-limit" grep -q 'usage     144M of high 192M (75.0%)' <<<"$OUT"
 check "v2-plain-unknown-dash" grep -q 'zswap -' <<<"$OUT"
+# memory.events max and v1's failcnt are different counters: never one name
+check "v2-plain-max-events" grep -qE 'max_events 3( |$)' <<<"$OUT"
+check "v2-plain-no-failcnt" bash -c '! grep -q failcnt <<<"$1"' _ "$OUT"
 check "v2-plain-80-columns" test "$(awk '{ if (length > m) m = length } END { print m }' <<<"$OUT")" -le 80
 run_mc "${V2[@]}" -j show cron.service
 check_json "unit-name" '.cgroup == "/system.slice/cron.service"'
@@ -82,8 +85,11 @@ check_json "recursive" 'length == 3 and .[2].cgroup == "/app.slice/web.service"'
 run_mc "${V2[@]}" -j show --depth 1 /
 check_json "depth-1" '[.[].cgroup] == ["/", "/app.slice", "/other.slice", "/system.slice"]'
 run_mc "${HY[@]}" -j show /app.slice/web.service
-check_json "hybrid-layout" '.layout == "hybrid" and .events.max == 42 and .psi.some.avg10 == 2'
-check_json "hybrid-v1-no-high" '.limits.high == null and .binding_limit.which == "max"'
+check_json "hybrid-layout" '.layout == "hybrid" and .failcnt == 42 and .max_events == null and .psi.some.avg10_pct == 2'
+check_json "hybrid-v1-no-high" '.limits.high_bytes == null and .limit_type == "v1"'
+run_mc "${HY[@]}" show /app.slice/web.service
+check "hybrid-plain-failcnt" grep -qE 'failcnt 42( |$)' <<<"$OUT"
+check "hybrid-plain-no-max-events" bash -c '! grep -q max_events <<<"$1"' _ "$OUT"
 
 # ---- bad CGROUP and option values ---------------------------------------------
 bad_args=(
@@ -126,7 +132,7 @@ if [[ $(id -u) -eq 0 ]] && command -v setpriv >/dev/null; then
 	check "nobody-feature-says-why" grep -q 'tp_btf .*no: load failed: Operation not permitted' <<<"$OUT"
 	OUT=$(as_nobody "$MEMCGCTL" -j show / 2>/dev/null); RC=$?
 	check_eq "nobody-show-rc" 0 "$RC"
-	check_json "nobody-show-root" '.cgroup == "/" and .id > 0'
+	check_json "nobody-show-root" '.cgroup == "/" and .cgroup_id > 0'
 else
 	t_skip "nobody" "needs root to drop to nobody"
 fi

@@ -34,7 +34,7 @@ static void policy_record(struct fuzz_in *in)
 	FILE *f;
 	struct json_writer *w;
 	const char *why = NULL;
-	struct watch_policy_rec r;
+	struct policy_event_rec r;
 
 	if (!e || !m)
 		abort();
@@ -46,17 +46,18 @@ static void policy_record(struct fuzz_in *in)
 	TERMINATE(m->cgroup);
 	TERMINATE(m->cgroup_path);
 	cgroup = fuzz_str(in);
-	r = (struct watch_policy_rec){ .meta = m, .e = e, .cgroup = cgroup };
+	r = (struct policy_event_rec){ .meta = m, .e = e, .cgroup = (in->n & 2) ? cgroup : NULL,
+				     .time = (double)e->ts_ns / 1e9, .v1 = in->n & 4 };
 
-	watch_fmt_policy_details(&r, line, sizeof(line));
+	policy_event_details(&r, line, sizeof(line));
 	FUZZ_ASSERT(strlen(line) < sizeof(line), "details overflow");
-	watch_fmt_policy_details(&r, line, 8);
+	policy_event_details(&r, line, 8);
 
 	f = open_memstream(&buf, &len);
 	w = f ? jsonw_new(f, in->n & 1) : NULL;
 	if (!w)
 		abort();
-	watch_fmt_policy_json(w, (double)e->ts_ns / 1e9, &r);
+	policy_event_json(w, &r);
 	fflush(f);
 	FUZZ_ASSERT(fuzz_json_valid(buf, len, &why), "policy json: %s: %.*s", why, (int)len, buf);
 	jsonw_destroy(&w);

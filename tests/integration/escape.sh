@@ -66,7 +66,7 @@ wt=$!
 "$MEMCGCTL" -j watch "/$T_PREFIX" -e oom,cgroup -D 60 >"$T_TMP/wj" 2>"$T_TMP/wj.err" &
 wj=$!
 W_PIDS+=("$wt" "$wj")
-if ! wait_grep "$T_TMP/wt.err" "Watching" || ! wait_grep "$T_TMP/wj" '"type":"start"'; then
+if ! wait_grep "$T_TMP/wt.err" "Watching" || ! wait_grep "$T_TMP/wj" '"event":"start"'; then
 	t_fail watch-attach "$(cat "$T_TMP/wt.err" "$T_TMP/wj.err")"
 else
 	t_ok watch-attach
@@ -90,9 +90,10 @@ else
 	check "watch-path-escaped" grep -qF '\x9b\xff\x7f' <<<"$out"
 	# every line of the stream is JSON, and the names survive in it
 	check "watch-json-lines-parse" jq -e . "$T_TMP/wj"
-	check "watch-json-comm" jq -se 'map(select(.type == "oom_kill")) |
+	check_schema "watch-json-schema" watch "$T_TMP/wj"
+	check "watch-json-comm" jq -se 'map(select(.event == "oom_kill")) |
 		any(.comm == "h\u001b[2Jg\u0007\ufffd")' "$T_TMP/wj"
-	check "watch-json-mkdir" jq -se "map(select(.type == \"mkdir\")) |
+	check "watch-json-mkdir" jq -se "map(select(.event == \"mkdir\")) |
 		any(.cgroup == \"/$T_PREFIX/$EVIL_JSON/sub\\u001b[5m\")" "$T_TMP/wj"
 	raw_ctl "watch-json-no-raw-bytes" "$(cat "$T_TMP/wj")"
 fi

@@ -102,7 +102,8 @@ if [[ $(status notify) == full ]]; then
 	wait "$npid"
 	check_eq "full-notify-fires-on-a-crossing" 0 "$?"
 	OUT=$(cat "$T_TMP/n.json")
-	check_json "full-notify-crossing-values" ".usage >= $((8 * M)) and .initial == false"
+	[[ -n $OUT ]] && check_schema "notify-json-schema" notify
+	check_json "full-notify-crossing-values" ".usage_bytes >= $((8 * M)) and .initial == false"
 fi
 
 if [[ $(status top) == full ]]; then
@@ -116,16 +117,17 @@ if [[ $(status watch) == full ]]; then
 	"$MEMCGCTL" -j watch "$CG_REL" -e reclaim -D 60 >"$T_TMP/w.json" 2>"$T_TMP/w.err" &
 	wpid=$!
 	T_PIDS+=("$wpid")
-	if wait_grep "$T_TMP/w.json" '"type":"start"' 200; then
+	if wait_grep "$T_TMP/w.json" '"event":"start"' 200; then
 		# a page-cache hog twice the limit: memcg reclaim, or an OOM kill after it
 		cg_run "$cg_w" "$HOG" -s 32M -f "$T_TMP/w.file" -H 0 -q
 		wait "$PID" 2>/dev/null
-		wait_grep "$T_TMP/w.json" '"type":"reclaim"' 100
+		wait_grep "$T_TMP/w.json" '"event":"reclaim"' 100
 	fi
 	kill -INT "$wpid" 2>/dev/null
 	wait "$wpid"
 	rm -f "$T_TMP/w.file"
-	check "full-watch-sees-a-reclaim" grep -q '"type":"reclaim"' "$T_TMP/w.json"
+	check "full-watch-sees-a-reclaim" grep -q '"event":"reclaim"' "$T_TMP/w.json"
+	check_schema "full-watch-schema" watch "$T_TMP/w.json"
 fi
 
 if [[ $(status reclaim) == full || $(status reclaim) == degraded ]] &&

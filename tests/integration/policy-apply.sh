@@ -23,7 +23,7 @@ apply_cleanup() {
 }
 trap apply_cleanup EXIT
 
-prog_ids() { "$MEMCGCTL" -j policy show "$1" 2>/dev/null | jq -c '[.programs[].id] | sort'; }
+prog_ids() { "$MEMCGCTL" -j policy show "$1" 2>/dev/null | jq -c '[.programs[].prog_id] | sort'; }
 param() { "$MEMCGCTL" -j policy show "$1" 2>/dev/null | jq -r ".parameters.$2"; }
 # the pinned policies of this test, one per line
 ours() { ls "$PIN" 2>/dev/null | grep "^${P}_" || true; }
@@ -81,6 +81,8 @@ check_json "load-prs-show" ".policy == \"pressure\" and .cgroup == \"$rel_b\"
 	and .parameters.threshold_pct == 70 and .parameters.signal == 12"
 check "load-marked" test -e "$PIN/${P}_oom/applied"
 ids_oom=$(prog_ids "${P}_oom") ids_prs=$(prog_ids "${P}_prs")
+# the ids compared below are real numbers, not nulls of a renamed field
+check "ids-are-numbers" jq -e 'all(type == "number")' <<<"$ids_oom"
 check "load-ids" test "$ids_oom" != "[]" -a "$ids_prs" != "[]" -a -n "$ids_oom"
 
 # ---- again: nothing changes -------------------------------------------------------

@@ -56,13 +56,14 @@ echo "# first event: $(head -n 1 <<<"$OUT")"
 check "events-near-limit" jq -se "length >= $clean and all(.[]; .reason == \"near_limit\" and .action == \"signal\" and .signal == 15 and .comm == \"sigcatch\")" <<<"$OUT"
 # what it saw: unreclaimable within the headroom (10% of 64M) of the limit,
 # usage at most the limit, and a growth rate
-check "event-explains" jq -se 'all(.[]; .limit == 67108864 and .headroom == 6710886 and .unreclaimable + .headroom >= .limit and .usage <= .limit and .unreclaimable <= .usage and .value == .unreclaimable and .value2 == .headroom)' <<<"$OUT"
-check "event-rate" jq -se 'any(.[]; .rate > 0)' <<<"$OUT"
+lt='"max"'; [[ $MEM_V2 == 1 ]] || lt='"v1"'
+check "event-explains" jq -se --argjson lt "$lt" 'all(.[]; .limit_bytes == 67108864 and .limit_type == $lt and .headroom_bytes == 6710886 and .unreclaimable_bytes + .headroom_bytes >= .limit_bytes and .usage_bytes <= .limit_bytes and .unreclaimable_bytes <= .usage_bytes and .value == .unreclaimable_bytes and .value2 == .headroom_bytes and .threshold_bytes == null)' <<<"$OUT"
+check "event-rate" jq -se 'any(.[]; .rate_bytes_per_s > 0)' <<<"$OUT"
 # one more, for the human form of its event (the -j read consumed the rest)
 cg_run "$cg_f" "$MEMCGCTL_TEST_BIN/sigcatch" -s 256M -c 1M -i 0
 wait "$PID" 2>/dev/null
 run_mc policy events "${P}_f"
-check "events-human-explains" grep -q "^ *unreclaimable [0-9.]*M headroom 6.4M rate .*/s$" <<<"$OUT"
+check "events-human-explains" grep -q " unreclaimable=[0-9.]*M headroom=6.4M rate=.*/s$" <<<"$OUT"
 run_mc policy unload "${P}_f"
 check_eq "unload-f" 0 "$RC"
 

@@ -49,11 +49,11 @@ no_swap "$cg_out"
 # ---- 1. JSON: watch starts before the policies exist ----------------------
 mc_bg "$T_TMP/w1" -j watch "$rel_in" -e policy -D 120
 w1=$W_PID
-if ! wait_grep "$T_TMP/w1" '"type":"start"'; then
+if ! wait_grep "$T_TMP/w1" '"event":"start"'; then
 	t_fail start "watch -e policy did not start: $(cat "$T_TMP/w1.err")"
 	exit 0
 fi
-check "start-no-policy-of-ours" jq -e "select(.type == \"start\") | (.classes == [\"policy\"]) and (.policies | all(startswith(\"${P}_\") | not))" "$T_TMP/w1"
+check "start-no-policy-of-ours" jq -e "select(.event == \"start\") | (.classes == [\"policy\"]) and (.policies | all(startswith(\"${P}_\") | not))" "$T_TMP/w1"
 
 run_mc policy load pressure name "${P}_in" cgroup "$rel_in" threshold_pct=50 interval_ns=200ms
 check_eq "load-in" 0 "$RC"
@@ -73,19 +73,20 @@ n_out=$(actions_of "${P}_out")
 check "policy-acted-in" test "${n_in:-0}" -ge 1
 check "policy-acted-out" test "${n_out:-0}" -ge 1
 # watch picks a new policy up within half a second; its events wait in the ring buffer
-wait_lines "$T_TMP/w1" '"type":"policy"' "${n_in:-1}" 50
+wait_lines "$T_TMP/w1" '"event":"policy"' "${n_in:-1}" 50
 sleep 0.6
 kill -INT "$w1"
 wait "$w1"
 check_eq "sigint-exit-0" 0 "$?"
 
 f=$T_TMP/w1
-n_ev=$(grep -c '"type":"policy"' "$f")
+check_schema "w1-schema" watch "$f"
+n_ev=$(grep -c '"event":"policy"' "$f")
 check_eq "events-equal-show-actions" "$n_in" "$n_ev"
-check_eq "events-fields" "$n_ev" "$(jq -c "select(.type == \"policy\" and .class == \"policy\" and .policy == \"${P}_in\" and .policy_type == \"pressure\" and .builtin == true and .policy_cgroup == \"$rel_in\" and .cgroup == \"$rel_in\" and .id == $id_in and .pid == $pid_in and .comm == \"sigcatch\" and .action == \"signal\" and .signal == 10 and .signal_name == \"SIGUSR1\" and .reason == \"threshold\" and .usage_bytes >= .limit_bytes and .error == null)" "$f" | wc -l)"
+check_eq "events-fields" "$n_ev" "$(jq -c "select(.event == \"policy\" and .class == \"policy\" and .policy == \"${P}_in\" and .policy_type == \"pressure\" and .builtin == true and .policy_cgroup == \"$rel_in\" and .cgroup == \"$rel_in\" and .cgroup_id == $id_in and .pid == $pid_in and .comm == \"sigcatch\" and .action == \"signal\" and .signal == 10 and .signal_name == \"SIGUSR1\" and .reason == \"threshold\" and .usage_bytes >= .threshold_bytes and .time > 1e9 and .error == null)" "$f" | wc -l)"
 check_eq "outside-subtree-not-shown" 0 "$(jq -c "select(.policy == \"${P}_out\" or .pid == $pid_out or .cgroup == \"$rel_out\")" "$f" | wc -l)"
-check_eq "summary-counts-policy" "$n_in" "$(jq "select(.type == \"summary\") | .cgroups[] | select(.cgroup == \"$rel_in\") | .events.policy" "$f")"
-check_eq "summary-delivered" "$n_in" "$(jq "select(.type == \"summary\") | .delivered" "$f")"
+check_eq "summary-counts-policy" "$n_in" "$(jq "select(.event == \"summary\") | .cgroups[] | select(.cgroup == \"$rel_in\") | .events.policy" "$f")"
+check_eq "summary-delivered" "$n_in" "$(jq "select(.event == \"summary\") | .delivered" "$f")"
 
 # ---- 2. text, --pid, and policies unloaded while watching ----------------
 cg_run "$cg_in" sh -c "while [ ! -e $T_TMP/go ]; do sleep 0.05; done; exec $SIGCATCH -s 200M -c 1M -i 10 -r -T 3"

@@ -99,6 +99,7 @@ rm -f "$FDIR/out"
 
 # counters and events agree with what happened
 run_mc -j policy show "${P}_oom"
+check_man_jq "man-policy-example" memcgctl-policy.8 "policy show web |"
 swap_skip show-counters-actions || check_json "show-counters-actions" ".counters.actions == $ok"
 check_json "show-counters-consistent" '.counters.triggers >= .counters.actions and .counters.evaluations >= .counters.triggers and .counters.errors == 0'
 check_json "show-programs" "[.programs[] | select(.attached)] | length == $NPROGS"
@@ -106,9 +107,9 @@ run_mc -j policy list
 swap_skip list-actions || check_json "list-actions" "any(.[]; .name == \"${P}_oom\" and .actions == $ok and .state == \"active\")"
 run_mc -j policy events "${P}_oom"
 check_eq "events-rc" 0 "$RC"
-nev=$(grep -c '"type":"policy"' <<<"$OUT")
+nev=$(grep -c '"event":"policy"' <<<"$OUT")
 swap_skip events-one-per-action || check_eq "events-one-per-action" "$ok" "$nev"
-check "events-fields" jq -se "all(.[]; .policy == \"${P}_oom\" and .action == \"signal\" and .signal == 15 and .reason == \"reclaim_failing\" and .comm == \"sigcatch\" and .cgroup_id == $(stat -c %i "$cg_oom"))" <<<"$OUT"
+check "events-fields" jq -se "all(.[]; .policy == \"${P}_oom\" and .action == \"signal\" and .signal == 15 and .reason == \"reclaim_failing\" and .comm == \"sigcatch\" and .cgroup_id == $(stat -c %i "$cg_oom") and .cgroup == \"$rel_oom\" and .time > 1e9 and .usage_bytes > 0 and .limit_type != \"none\")" <<<"$OUT"
 run_mc -j policy events "${P}_oom"
 check_eq "events-read-once" "" "$OUT"
 
@@ -151,6 +152,8 @@ run_mc -j policy show "${P}_prs"
 check_json "pressure-actions-counted" ".counters.actions >= $nsig"
 run_mc -j policy events "${P}_prs"
 check "pressure-events" jq -se 'length >= 2 and all(.[]; .reason == "threshold" and .signal == 10)' <<<"$OUT"
+# 50% of 64M (max / 100 * 50, as the policy computes it): the threshold is not the limit
+check "pressure-threshold-not-limit" jq -se 'all(.[]; .threshold_bytes == 33554400 and .limit_bytes == 67108864 and .usage_bytes >= .threshold_bytes)' <<<"$OUT"
 
 # ---- orphans: the cgroup goes away, list says so -----------------------------
 cg_new orphan 64M

@@ -53,7 +53,7 @@ w1=$W_PID
 # the same run, every cgroup but only one class and a latency no reclaim reaches
 mc_bg "$T_TMP/w2" -j watch -e reclaim --min-lat 10s -D 60
 w2=$W_PID
-if ! wait_grep "$T_TMP/w1" '"type":"start"' || ! wait_grep "$T_TMP/w2" '"type":"start"'; then
+if ! wait_grep "$T_TMP/w1" '"event":"start"' || ! wait_grep "$T_TMP/w2" '"event":"start"'; then
 	t_fail attach "watch did not start: $(cat "$T_TMP/w1.err" "$T_TMP/w2.err")"
 	exit 0
 fi
@@ -75,7 +75,7 @@ if [[ -d $TRACEFS/instances ]] && INST=$TRACEFS/instances/$T_PREFIX && mkdir "$I
 else
 	INST=
 fi
-wait_grep "$T_TMP/w3" '"type":"start"' || t_fail pid-attach "$(cat "$T_TMP/w3.err")"
+wait_grep "$T_TMP/w3" '"event":"start"' || t_fail pid-attach "$(cat "$T_TMP/w3.err")"
 touch "$T_TMP/go-a"
 wait "$pid_a"
 rc_a=$?
@@ -92,44 +92,47 @@ check_eq "sigint-exit-0" 0 "$rc1"
 
 f=$T_TMP/w1
 check "json-lines-parse" jq -e . "$f"
-n_rec=$(jcount "$f" ".type == \"reclaim\"")
+check_schema "w1-schema" watch "$f"
+n_rec=$(jcount "$f" ".event == \"reclaim\"")
 check "reclaim-seen" test "$n_rec" -gt 0
-check_eq "reclaim-right-cgroup" "$n_rec" "$(jcount "$f" ".type == \"reclaim\" and .cgroup == \"$rel_a\" and .id == $id_a")"
-check_eq "reclaim-right-pid" "$n_rec" "$(jcount "$f" ".type == \"reclaim\" and .pid == $pid_a and .comm == \"hog\"")"
+check_eq "reclaim-right-cgroup" "$n_rec" "$(jcount "$f" ".event == \"reclaim\" and .cgroup == \"$rel_a\" and .cgroup_id == $id_a")"
+check_eq "reclaim-right-pid" "$n_rec" "$(jcount "$f" ".event == \"reclaim\" and .pid == $pid_a and .comm == \"hog\"")"
 check_eq "sibling-produces-nothing" 0 "$(jcount "$f" ".cgroup == \"$rel_b\" or .pid == $pid_b")"
 check_eq "all-events-in-subtree" 0 "$(jcount "$f" "has(\"class\") and (.cgroup | startswith(\"$rel_a\") | not)")"
 # a latency is a difference of bpf_ktime_get_ns(): 0 is a fair reading where
 # the guest's clock is coarse (TCG), but not for every reclaim
-check "reclaim-latency-measured" test "$(jcount "$f" ".type == \"reclaim\" and .latency_ns > 0")" -gt 0
-check_eq "reclaim-fields" "$n_rec" "$(jcount "$f" ".type == \"reclaim\" and (.time|type) == \"number\" and (.latency_ns|type) == \"number\" and (.reclaimed_pages|type) == \"number\" and (.tid|type) == \"number\" and .class == \"reclaim\"")"
-check_eq "sigint-prints-summary" 1 "$(jcount "$f" ".type == \"summary\"")"
-check_eq "summary-counts-reclaim" "$n_rec" "$(jq -c "select(.type == \"summary\") | .cgroups[] | select(.cgroup == \"$rel_a\") | .events.reclaim" "$f")"
-swap_skip summary-pages-reclaimed || check_eq "summary-pages-reclaimed" 1 "$(jcount "$f" ".type == \"summary\" and .cgroups[0].reclaimed_pages > 0 and .lost == 0")"
-n_lim=$(jcount "$f" ".type == \"limit\" and .cgroup == \"$rel_a\" and .limit_hits > 0")
+check "reclaim-latency-measured" test "$(jcount "$f" ".event == \"reclaim\" and .latency_ns > 0")" -gt 0
+check_eq "reclaim-fields" "$n_rec" "$(jcount "$f" ".event == \"reclaim\" and (.time|type) == \"number\" and (.latency_ns|type) == \"number\" and (.reclaimed_pages|type) == \"number\" and (.tid|type) == \"number\" and .class == \"reclaim\"")"
+check_eq "sigint-prints-summary" 1 "$(jcount "$f" ".event == \"summary\"")"
+check_eq "summary-counts-reclaim" "$n_rec" "$(jq -c "select(.event == \"summary\") | .cgroups[] | select(.cgroup == \"$rel_a\") | .events.reclaim" "$f")"
+swap_skip summary-pages-reclaimed || check_eq "summary-pages-reclaimed" 1 "$(jcount "$f" ".event == \"summary\" and .cgroups[0].reclaimed_pages > 0 and .lost == 0")"
+n_lim=$(jcount "$f" ".event == \"limit\" and .cgroup == \"$rel_a\" and .reclaim_entries > 0")
 check "limit-line-for-cgroup" test "$n_lim" -gt 0
-sum_hits=$(jq -s "[.[] | select(.type == \"limit\") | .limit_hits] | add" "$f")
+sum_hits=$(jq -s "[.[] | select(.event == \"limit\") | .reclaim_entries] | add" "$f")
 check_eq "limit-hits-equal-reclaims" "$n_rec" "$sum_hits"
 # without memcg:count_memcg_events (6.1, 6.12) limit is partial: hits only,
 # page counts 0, and feature calls watch degraded; with it, pages counted
 if [[ -d $TRACEFS/events/memcg/count_memcg_events ]]; then want_partial=false; else want_partial=true; fi
 check_eq "limit-partial-iff-no-count-events" "$want_partial" \
-	"$(jq -r 'select(.type == "start") | .partial | index("limit") != null' "$f")"
+	"$(jq -r 'select(.event == "start") | .partial | index("limit") != null' "$f")"
 if [[ $want_partial == true ]]; then
-	check_eq "limit-partial-no-page-counts" 0 "$(jcount "$f" '.type == "limit" and (.pgscan > 0 or .pgsteal > 0)')"
+	check_eq "limit-partial-no-page-counts" 0 "$(jcount "$f" '.event == "limit" and (.pgscan > 0 or .pgsteal > 0)')"
 	check_eq "limit-partial-feature-degraded" degraded "$("$MEMCGCTL" -j feature | jq -r .commands.watch.status)"
 else
-	swap_skip limit-page-counts || check "limit-page-counts" test "$(jcount "$f" ".type == \"limit\" and .cgroup == \"$rel_a\" and .pgscan > 0 and .pgsteal > 0")" -gt 0
+	swap_skip limit-page-counts || check "limit-page-counts" test "$(jcount "$f" ".event == \"limit\" and .cgroup == \"$rel_a\" and .pgscan > 0 and .pgsteal > 0")" -gt 0
 fi
 
 # --min-lat keeps events in the kernel; the summary still counts them
 f=$T_TMP/w2
-check_eq "min-lat-filters-in-kernel" 0 "$(jcount "$f" ".type == \"reclaim\"")"
-check_eq "min-lat-summary-counts" "$n_rec" "$(jq -c "select(.type == \"summary\") | .cgroups[] | select(.cgroup == \"$rel_a\") | .events.reclaim" "$f")"
+check_schema "w2-schema" watch "$f"
+check_eq "min-lat-filters-in-kernel" 0 "$(jcount "$f" ".event == \"reclaim\"")"
+check_eq "min-lat-summary-counts" "$n_rec" "$(jq -c "select(.event == \"summary\") | .cgroups[] | select(.cgroup == \"$rel_a\") | .events.reclaim" "$f")"
 check_eq "min-lat-exit-0" 0 "$rc2"
 
 # -P: only the hog's events, and all of them
 f=$T_TMP/w3
-check_eq "pid-filter" "$n_rec" "$(jcount "$f" ".type == \"reclaim\" and .pid == $pid_a")"
+check_schema "w3-schema" watch "$f"
+check_eq "pid-filter" "$n_rec" "$(jcount "$f" ".event == \"reclaim\" and .pid == $pid_a")"
 check_eq "pid-filter-nothing-else" 0 "$(jcount "$f" "has(\"pid\") and .pid != $pid_a")"
 
 # the kernel's own count of the same tracepoint for the same task
@@ -146,7 +149,7 @@ fi
 # ---- 2. OOM kill, mkdir, --duration ----------------------------------------
 mc_bg "$T_TMP/o1" -j watch "/$T_PREFIX" -e oom,cgroup -D 10
 wo=$W_PID
-wait_grep "$T_TMP/o1" '"type":"start"' || t_fail oom-attach "$(cat "$T_TMP/o1.err")"
+wait_grep "$T_TMP/o1" '"event":"start"' || t_fail oom-attach "$(cat "$T_TMP/o1.err")"
 cg_new watch-oom 32M
 cg_o=$CG rel_o=$CG_REL id_o=$(stat -c %i "$CG")
 if [[ $MEM_V2 == 1 ]]; then
@@ -173,17 +176,19 @@ wait "$wo"
 rco=$?
 t1=$(date +%s%N)
 f=$T_TMP/o1
+check_schema "o1-schema" watch "$f"
+check_man_jq "man-watch-example" memcgctl-watch.8 "-e oom |" "$f"
 # -D counts from the start record (loading takes seconds in a TCG guest)
-t0=$(jq -r 'select(.type == "start") | .time * 1000 | floor' "$f")
+t0=$(jq -r 'select(.event == "start") | .time * 1000 | floor' "$f")
 ms=$((t1 / 1000000 - t0))
 check_eq "duration-exit-0" 0 "$rco"
 check "duration-ends-on-time" test "$ms" -ge 9950 -a "$ms" -lt 12000
-check_eq "oom-event" 1 "$(jcount "$f" ".type == \"oom_kill\" and .pid == $pid_o")"
-check_eq "oom-victim-cgroup" 1 "$(jcount "$f" ".type == \"oom_kill\" and .pid == $pid_o and .cgroup == \"$rel_o\" and .id == $id_o and .comm == \"hog\" and .cgroup_of == \"victim\"")"
-check_eq "oom-victim-rss" 1 "$(jcount "$f" ".type == \"oom_kill\" and .pid == $pid_o and .anon_rss_kb > 16384 and .anon_rss_kb <= 32768 and (.oom_score_adj|type) == \"number\" and (.killer_pid|type) == \"number\"")"
-check_eq "oom-kills-equal-kernel-count" "$((after - before))" "$(jcount "$f" ".type == \"oom_kill\" and .cgroup == \"$rel_o\"")"
-check_eq "oom-summary" "$((after - before))" "$(jq -c "select(.type == \"summary\") | .cgroups[] | select(.cgroup == \"$rel_o\") | .events.oom" "$f")"
-check_eq "mkdir-event" 1 "$(jcount "$f" ".type == \"mkdir\" and .cgroup == \"$rel_o\" and .id == $id_o")"
+check_eq "oom-event" 1 "$(jcount "$f" ".event == \"oom_kill\" and .pid == $pid_o")"
+check_eq "oom-victim-cgroup" 1 "$(jcount "$f" ".event == \"oom_kill\" and .pid == $pid_o and .cgroup == \"$rel_o\" and .cgroup_id == $id_o and .comm == \"hog\" and .cgroup_of == \"victim\"")"
+check_eq "oom-victim-rss" 1 "$(jcount "$f" ".event == \"oom_kill\" and .pid == $pid_o and .anon_rss_bytes > 16777216 and .anon_rss_bytes <= 33554432 and (.oom_score_adj|type) == \"number\" and (.killer_pid|type) == \"number\"")"
+check_eq "oom-kills-equal-kernel-count" "$((after - before))" "$(jcount "$f" ".event == \"oom_kill\" and .cgroup == \"$rel_o\"")"
+check_eq "oom-summary" "$((after - before))" "$(jq -c "select(.event == \"summary\") | .cgroups[] | select(.cgroup == \"$rel_o\") | .events.oom" "$f")"
+check_eq "mkdir-event" 1 "$(jcount "$f" ".event == \"mkdir\" and .cgroup == \"$rel_o\" and .cgroup_id == $id_o")"
 
 # ---- 3. text output, -c, the watched cgroup vanishing ---------------------
 cg_new watch-gone

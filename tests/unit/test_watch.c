@@ -130,7 +130,7 @@ static void test_policy_rec(void)
 		.signal = 10, .reason = POLICY_REASON_THRESHOLD, .action = POLICY_ACT_SIGNAL,
 		.comm = "sigcatch",
 	};
-	struct watch_policy_rec r = { .meta = &m, .e = &e, .cgroup = "/app/db" };
+	struct policy_event_rec r = { .meta = &m, .e = &e, .cgroup = "/app/db" };
 	struct json_writer *jw;
 	char buf[256], *txt = NULL, *js = NULL;
 	size_t tl = 0, jl = 0;
@@ -142,16 +142,18 @@ static void test_policy_rec(void)
 	jw = jsonw_new(jf, false);
 
 	/* the four actions/reasons a reader meets, each in text and JSON */
-	watch_fmt_policy_details(&r, buf, sizeof(buf));
+	policy_event_details(&r, buf, sizeof(buf));
 	fprintf(tf, "%s\n", buf);
-	watch_fmt_policy_json(jw, 1700000000.25, &r);
+	r.time = 1700000000.25;
+	policy_event_json(jw, &r);
 
 	e.action = POLICY_ACT_DRY_RUN;
 	e.reason = POLICY_REASON_HIGH;
 	e.limit_bytes = ~0ULL;
-	watch_fmt_policy_details(&r, buf, sizeof(buf));
+	policy_event_details(&r, buf, sizeof(buf));
 	fprintf(tf, "%s\n", buf);
-	watch_fmt_policy_json(jw, 1700000000.5, &r);
+	r.time = 1700000000.5;
+	policy_event_json(jw, &r);
 
 	snprintf(m.name, sizeof(m.name), "grace");
 	snprintf(m.policy, sizeof(m.policy), "preoom");
@@ -162,9 +164,10 @@ static void test_policy_rec(void)
 	e.reason = POLICY_REASON_RECLAIM_FAILING;
 	e.value = 4;
 	e.limit_bytes = 64ULL << 20;
-	watch_fmt_policy_details(&r, buf, sizeof(buf));
+	policy_event_details(&r, buf, sizeof(buf));
 	fprintf(tf, "%s\n", buf);
-	watch_fmt_policy_json(jw, 1700000001.0, &r);
+	r.time = 1700000001.0;
+	policy_event_json(jw, &r);
 
 	snprintf(m.name, sizeof(m.name), "mine");
 	snprintf(m.policy, sizeof(m.policy), "my.bpf.o");
@@ -174,13 +177,33 @@ static void test_policy_rec(void)
 	e.action = POLICY_ACT_SIGNAL;
 	e.reason = POLICY_REASON_USER + 1;
 	e.value = 7;
+	r.cgroup = NULL;	/* gone before its path was learnt: null */
+	r.time = 1700000002.0;
+	policy_event_json(jw, &r);
+	e.cgroup_id = 0;	/* a user policy that did not say: null too */
+	policy_event_json(jw, &r);
+	e.cgroup_id = 42;
 	r.cgroup = "id:77";
-	watch_fmt_policy_details(&r, buf, sizeof(buf));
+	policy_event_details(&r, buf, sizeof(buf));
 	fprintf(tf, "%s\n", buf);
-	watch_fmt_policy_json(jw, 1700000002.0, &r);
+
+	/* preoom's view of the cgroup, on v1: limit_type v1, no unknown rate */
+	snprintf(m.name, sizeof(m.name), "grace");
+	snprintf(m.policy, sizeof(m.policy), "preoom");
+	m.builtin = 1;
+	r.cgroup = "/app/db";
+	r.v1 = true;
+	e.reason = POLICY_REASON_NEAR_LIMIT;
+	e.unreclaimable_bytes = 30ULL << 20;
+	e.headroom_bytes = 8ULL << 20;
+	e.rate_bps = 0;
+	policy_event_details(&r, buf, sizeof(buf));
+	fprintf(tf, "%s\n", buf);
+	r.time = 1700000003.000001;
+	policy_event_json(jw, &r);
 
 	/* a long name and a small buffer: truncated, terminated */
-	watch_fmt_policy_details(&r, buf, 12);
+	policy_event_details(&r, buf, 12);
 	CHECK("details-truncates", strlen(buf) == 11);
 
 	jsonw_destroy(&jw);
