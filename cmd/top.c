@@ -40,9 +40,9 @@ enum {
 
 static const struct argp_option top_options[] = {
 	{ "batch", 'b', 0, 0, "batch mode: print snapshots instead of the full-screen view", 0 },
-	{ "iterations", 'n', "N", 0, "stop after N refreshes (batch; default: forever, 1 for openmetrics)", 0 },
+	{ "iterations", 'n', "N", 0, "stop after N refreshes (batch; default: forever; metrics: 1, the only choice)", 0 },
 	{ "delay", 'd', "SECS", 0, "refresh interval (default 1; 500ms, 2s also work)", 0 },
-	{ "output", 'o', "FMT", 0, "batch format: text, json, openmetrics", 0 },
+	{ "output", 'o', "FMT", 0, "batch format: text, json, prometheus (text 0.0.4), openmetrics (1.0)", 0 },
 	{ "depth", OPT_DEPTH, "N", 0, "show N levels below CGROUP (default: all)", 0 },
 	{ "flat", 'F', 0, 0, "a flat list of paths instead of the tree", 0 },
 	{ "tree", OPT_TREE, 0, 0, "the tree (default)", 0 },
@@ -83,7 +83,7 @@ static error_t top_parse(int key, char *arg, struct argp_state *state)
 		break;
 	case 'o':
 		if (top_format_parse(arg, &a->fmt)) {
-			p_err("top: --output '%s': expected text, json or openmetrics", arg);
+			p_err("top: --output '%s': expected text, json, prometheus or openmetrics", arg);
 			return EINVAL;
 		}
 		a->batch_set_format = true;
@@ -130,7 +130,8 @@ static const struct argp top_argp = {
 	"Per-cgroup memory pressure, refreshed: usage against the binding limit, "
 	"memory PSI, reclaim rate, the reclaim stall each cgroup's tasks suffer "
 	"(measured by BPF), refaults, limit events and OOM kills. Full-screen on a "
-	"terminal (press h for keys); batch text, JSON or Prometheus text otherwise. "
+	"terminal (press h for keys); batch text, JSON, Prometheus text or OpenMetrics "
+	"otherwise. "
 	"CGROUP limits the view to a subtree.\v"
 	"Values that cannot be read print as '-', never 0. Without root the BPF "
 	"columns (stall, and reclaim on cgroup v1) print as '-'.", 0, 0, 0
@@ -175,6 +176,14 @@ static void columns_help(void)
 			jsonw_string_field(json_wtr, "unit", top_cols[i].unit);
 			jsonw_string_field(json_wtr, "description", top_cols[i].desc);
 			jsonw_bool_field(json_wtr, "default", top_cols[i].deflt);
+			if (top_cols[i].json)
+				jsonw_string_field(json_wtr, "json", top_cols[i].json);
+			else
+				jsonw_null_field(json_wtr, "json");
+			if (top_cols[i].metric)
+				jsonw_string_field(json_wtr, "metric", top_cols[i].metric);
+			else
+				jsonw_null_field(json_wtr, "metric");
 			jsonw_end_object(json_wtr);
 		}
 		jsonw_end_array(json_wtr);
@@ -195,7 +204,7 @@ static int run_batch(struct top_collector *col, struct top_args *a, struct top_v
 	const struct top_snap *s;
 	int err;
 
-	if (!a->iterations_set && a->fmt == TOP_FMT_OPENMETRICS)
+	if (!a->iterations_set && top_format_metrics(a->fmt))
 		n = 1;
 	if (!a->no_bpf)
 		src |= TOP_SRC_BPF;
@@ -218,8 +227,9 @@ static int run_batch(struct top_collector *col, struct top_args *a, struct top_v
 			top_render_json(json_wtr, s, v);
 			jsonw_end_document(json_wtr);
 			break;
+		case TOP_FMT_PROMETHEUS:
 		case TOP_FMT_OPENMETRICS:
-			top_render_openmetrics(stdout, s, v);
+			top_render_metrics(stdout, s, v, a->fmt);
 			break;
 		default:
 			if (i)
@@ -253,10 +263,19 @@ int do_top(int argc, char **argv)
 		return ret;
 	if (gopts.json) {
 		if (a.batch_set_format && a.fmt != TOP_FMT_JSON) {
-			p_err("top: -j and --output %s disagree", a.fmt == TOP_FMT_TEXT ? "text" : "openmetrics");
+			p_err("top: -j and --output %s disagree", top_format_name(a.fmt));
 			return EXIT_USAGE;
 		}
 		a.fmt = TOP_FMT_JSON;
+	}
+	/*
+	 * One exposition holds each family once: a second snapshot on the
+	 * same stream would repeat them (Prometheus text has no separator).
+	 */
+	if (top_format_metrics(a.fmt) && a.iterations > 1) {
+		p_err("top: --output %s prints one exposition: -n must be 1", top_format_name(a.fmt));
+		p_hint("run it from a timer, once per scrape interval");
+		return EXIT_USAGE;
 	}
 	if (a.fmt == TOP_FMT_JSON && !json_wtr) {
 		json_wtr = jsonw_new(stdout, gopts.pretty);

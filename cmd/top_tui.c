@@ -139,12 +139,8 @@ static int name_width(const struct tui *t)
 	return w < 12 ? 12 : w;
 }
 
-static int use_color(const struct tui *t, double pct)
-{
-	if (!t->o->color || isnan(pct))
-		return 0;
-	return pct >= 90 ? C_CRIT : pct >= 75 ? C_WARN : C_OK;
-}
+/* top_col_level() to colour pairs */
+static const int level_pair[] = { 0, C_OK, C_WARN, C_CRIT };
 
 static bool folded(const struct tui *t, uint64_t id)
 {
@@ -234,17 +230,10 @@ static void draw_row(struct tui *t, int y, const struct top_row *r, bool selecte
 			x += nw + 1;
 			continue;
 		}
-		snprintf(buf, sizeof(buf), "%*s", col->width, top_col_format(col, r, val, sizeof(val)));
-		int pair = 0;
+		snprintf(buf, sizeof(buf), "%*s", col->width,
+			 top_col_format(col, t->s, r, val, sizeof(val)));
+		int pair = t->o->color ? level_pair[top_col_level(col, t->s, r)] : 0;
 
-		if (!strcmp(col->name, "use") || !strcmp(col->name, "current"))
-			pair = use_color(t, memstate_limit_pct(&r->mem) < 0 ? NAN :
-					 memstate_limit_pct(&r->mem));
-		else if ((!strcmp(col->name, "stall") || !strcmp(col->name, "some")) &&
-			 !isnan(col->value(r)) && col->value(r) > 0)
-			pair = t->o->color ? (col->value(r) >= 10 ? C_CRIT : C_WARN) : 0;
-		else if (!strcmp(col->name, "oom") && !isnan(col->value(r)) && col->value(r) > 0)
-			pair = t->o->color ? C_CRIT : 0;
 		if (pair && !selected)
 			attron(COLOR_PAIR(pair));
 		put_trunc(y, x, buf, COLS - x);
