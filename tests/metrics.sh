@@ -1,0 +1,69 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# Checks of top's machine-readable output with the consumers' own tools,
+# sourced after lib.sh by the files that need them.  Each skips, saying
+# why, where its tool is missing (the VM guests have none of them).
+
+T_TOOLS=$(cd "$(dirname "${BASH_SOURCE[0]}")/tools" && pwd)
+T_SCHEMA=$(cd "$(dirname "${BASH_SOURCE[0]}")/../schema" 2>/dev/null && pwd)
+
+# a python3 that can import module $1 (pyenv's and Debian's may differ)
+py_with() {
+	local p
+	for p in python3 /usr/bin/python3; do
+		command -v "$p" >/dev/null && "$p" -c "import $1" 2>/dev/null && { echo "$p"; return 0; }
+	done
+	return 1
+}
+
+# check_promtool NAME FORMAT TEXT: `promtool check metrics` accepts TEXT.
+# promtool (2.42) reads only the 0.0.4 text format: given OpenMetrics, it
+# takes a counter family's X_total samples for an undocumented family of
+# their own and says "X_total no help text".  That one complaint is
+# allowed for the counters TEXT declares; any other is a failure.
+check_promtool() {
+	local name=$1 fmt=$2 text=$3 out rc bad
+	command -v promtool >/dev/null || { t_skip "$name" "promtool not installed"; return; }
+	out=$(promtool check metrics <<<"$text" 2>&1); rc=$?
+	if [[ $fmt == openmetrics && $rc == 3 ]]; then
+		bad=$(while read -r m rest; do
+			[[ $rest == "no help text" && $m == *_total ]] &&
+				grep -qx "# TYPE ${m%_total} counter" <<<"$text" && continue
+			echo "$m $rest"
+		done <<<"$out")
+		[[ -z $bad ]] && rc=0 out=
+	fi
+	if [[ $rc == 0 && -z $out ]]; then t_ok "$name"; else t_fail "$name" "promtool rc $rc: $(head -5 <<<"$out")"; fi
+}
+
+# check_openmetrics NAME TEXT: a strict OpenMetrics 1.0 parser accepts TEXT
+check_openmetrics() {
+	local py out
+	py=$(py_with prometheus_client.openmetrics.parser) ||
+		{ t_skip "$1" "python3-prometheus-client not installed"; return; }
+	if out=$("$py" "$T_TOOLS/om-check.py" <<<"$2" 2>&1); then t_ok "$1"; else t_fail "$1" "$out"; fi
+}
+
+# check_schema NAME SCHEMA TEXT: every JSON document in TEXT is valid against SCHEMA
+check_schema() {
+	local py out
+	py=$(py_with jsonschema) || { t_skip "$1" "python3-jsonschema not installed"; return; }
+	if out=$("$py" -c '
+import json, sys, jsonschema
+schema = json.load(open(sys.argv[1]))
+jsonschema.Draft202012Validator.check_schema(schema)
+v = jsonschema.Draft202012Validator(schema)
+dec, text, i, n = json.JSONDecoder(), sys.stdin.read(), 0, 0
+while True:
+    while i < len(text) and text[i].isspace():
+        i += 1
+    if i == len(text):
+        break
+    doc, i = dec.raw_decode(text, i)
+    n += 1
+    err = next(iter(sorted(v.iter_errors(doc), key=str)), None)
+    if err:
+        sys.exit(f"document {n}: {err.message} at {list(err.absolute_path)}")
+if n == 0:
+    sys.exit("no JSON document")
+' "$2" <<<"$3" 2>&1); then t_ok "$1"; else t_fail "$1" "$out"; fi
+}
