@@ -340,7 +340,8 @@ static void draw_events(struct tui *t, int *y, int end, const struct top_row *r)
 static void draw_detail(struct tui *t, int top, int h, const struct top_row *r)
 {
 	const struct cg_mem *m = &r->mem;
-	char a[UNITS_BUF], b[UNITS_BUF], c[UNITS_BUF], d[UNITS_BUF], e[UNITS_BUF], line[512];
+	char a[UNITS_BUF], b[UNITS_BUF], c[UNITS_BUF], d[UNITS_BUF], e[UNITS_BUF], kb[32];
+	char line[512];
 	const char *which;
 	uint64_t lim = cg_binding_limit(m, &which);
 	struct hist *hs = hist_slot(t, r->id, false);
@@ -363,8 +364,7 @@ static void draw_detail(struct tui *t, int top, int h, const struct top_row *r)
 	LINE("anon %s  file %s  kernel %s  shmem %s  file_dirty %s",
 	     memstate_fmt_bytes(a, sizeof(a), m->stat[CG_STAT_anon]),
 	     memstate_fmt_bytes(b, sizeof(b), m->stat[CG_STAT_file]),
-	     memstate_fmt_bytes(c, sizeof(c), cg_known(m->stat[CG_STAT_kernel]) ?
-				m->stat[CG_STAT_kernel] : m->stat[CG_STAT_slab]),
+	     top_col_format(&top_cols[top_col_find("kernel")], t->s, r, kb, sizeof(kb)),
 	     memstate_fmt_bytes(d, sizeof(d), m->stat[CG_STAT_shmem]),
 	     memstate_fmt_bytes(e, sizeof(e), m->stat[CG_STAT_file_dirty]));
 	char e1[24], e2[24], e3[24], e4[24];
