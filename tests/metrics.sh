@@ -67,3 +67,40 @@ if n == 0:
     sys.exit("no JSON document")
 ' "$2" <<<"$3" 2>&1); then t_ok "$1"; else t_fail "$1" "$out"; fi
 }
+
+# check_node_exporter NAME TEXT: a real node_exporter's textfile collector
+# reads TEXT (the 0.0.4 format) without a scrape error and serves every one
+# of its samples.  It listens on a free loopback port and is stopped after.
+check_node_exporter() {
+	local name=$1 text=$2 nx port pid got want i
+	nx=$(command -v prometheus-node-exporter || command -v node_exporter) ||
+		{ t_skip "$name" "node_exporter not installed"; return; }
+	command -v curl >/dev/null || { t_skip "$name" "curl not installed"; return; }
+	mkdir -p "$T_TMP/textfile"
+	printf '%s\n' "$text" >"$T_TMP/textfile/memcgctl.prom"
+	for i in 1 2 3 4 5; do
+		port=$((20000 + RANDOM % 20000))
+		"$nx" --web.listen-address="127.0.0.1:$port" --collector.disable-defaults \
+			--collector.textfile --collector.textfile.directory="$T_TMP/textfile" \
+			>"$T_TMP/nx.log" 2>&1 &
+		pid=$!
+		T_PIDS+=("$pid")
+		got=
+		for _ in $(seq 100); do	# until it answers, or exits (port taken)
+			got=$(curl -sf "http://127.0.0.1:$port/metrics") && break
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		[[ -n $got ]] && break
+		kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+	done
+	kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+	if [[ -z $got ]]; then t_fail "$name" "node_exporter did not answer: $(tail -3 "$T_TMP/nx.log")"; return; fi
+	want=$(grep -c '^memcgctl_' <<<"$text")
+	if grep -qx 'node_textfile_scrape_error 0' <<<"$got" &&
+	   [[ $(grep -c '^memcgctl_' <<<"$got") == "$want" ]]; then
+		t_ok "$name"
+	else
+		t_fail "$name" "want $want samples, got $(grep -c '^memcgctl_' <<<"$got"); $(grep -E 'scrape_error|level=error' <<<"$got$(cat "$T_TMP/nx.log")" | head -3)"
+	fi
+}

@@ -118,6 +118,7 @@ check_eq "prom-rc" 0 "$RC"
 PROM=$OUT
 check_promtool "prom-promtool-hostile" prometheus "$PROM"
 no_raw "prom-no-raw-bytes" "$PROM"
+check_node_exporter "prom-node-exporter-hostile" "$PROM"
 check "prom-evil-escaped" grep -qF 'cgroup="/app.slice/evil\\x1b]0;pwned\\x07\\x1b[2J\\x0d\\x0a\\x9b\\xff\\x7f",parent="/app.slice",depth="2"' <<<"$PROM"
 check "prom-quote-backslash" grep -qF 'cgroup="/app.slice/q\"uo\\te",parent="/app.slice",depth="2"}' <<<"$PROM"
 # the raw 0xff and the literal text "\xff" read alike: the id tells them apart

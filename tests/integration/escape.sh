@@ -5,7 +5,8 @@
 # raw 8-bit CSI, 0xff and DEL (the kernel refuses LF in cgroup names; the
 # CLI tier covers it on fixtures), and a process whose comm holds ESC, BEL
 # and 0x9b.  show, top -b, watch and policy print an escaped form and no raw
-# control byte; their -j output is valid JSON that keeps the name.
+# control byte; their -j output is valid JSON that keeps the name; top's
+# metrics stay valid for promtool, node_exporter and an OpenMetrics parser.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../metrics.sh"
 need_root
@@ -69,6 +70,7 @@ for fmt in prometheus openmetrics; do
 	raw_ctl "top-$fmt-no-raw-bytes" "$OUT"
 	check "top-$fmt-escaped" grep -qF "memcgctl_memory_usage_bytes{cgroup=\"/$T_PREFIX/$evil_label\",parent=\"/$T_PREFIX\",depth=\"1\",cgroup_id=\"$id\"} " <<<"$OUT"
 	check_promtool "top-$fmt-promtool" $fmt "$OUT"
+	[[ $fmt == prometheus ]] && check_node_exporter "top-prometheus-node-exporter" "$OUT"
 done
 check_openmetrics "top-openmetrics-parses" "$OUT"
 

@@ -3,7 +3,8 @@
 # top in batch mode against real cgroups: values agree with cgroupfs; a
 # page-cache hog in a tight limit shows reclaim and reclaim stall (BPF);
 # an OOM kill is counted by cgroupfs and attributed by BPF; a cgroup
-# removed mid-run is handled; Prometheus output is well formed; no TTY
+# removed mid-run is handled; metrics (promtool, node_exporter, an
+# OpenMetrics parser) and JSON (schema/top.schema.json) are valid; no TTY
 # means no escape codes; unprivileged runs show BPF columns as '-'.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../metrics.sh"
@@ -153,6 +154,7 @@ check_eq "prom-exit-0" 0 "$RC"
 bad=$(grep -vE '^(# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* .+|[a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-z_]+="([^"\\]|\\.)*"(,[a-z_]+="([^"\\]|\\.)*")*\})? (-?[0-9.e+]+|\+Inf))$' <<<"$OUT")
 check_eq "prom-syntax" "" "$bad"
 check_promtool "prom-promtool" prometheus "$OUT"
+check_node_exporter "prom-node-exporter" "$OUT"
 check "prom-oom-sample" grep -qx "memcgctl_oom_kills_total{cgroup=\"$rel_oom\",parent=\"/$T_PREFIX\",depth=\"1\"} 1" <<<"$OUT"
 check "prom-limit-sample" grep -qx "memcgctl_memory_max_bytes{cgroup=\"$rel_a\",parent=\"/$T_PREFIX\",depth=\"1\"} $((64 << 20))" <<<"$OUT"
 check "prom-bpf-sample" grep -qx "memcgctl_top_bpf{root=\"/$T_PREFIX\"} 1" <<<"$OUT"
