@@ -132,7 +132,8 @@ void top_collector_free(struct top_collector *c);
  * Every value top shows is one entry of top_cols[]: a column of the text
  * and full-screen views, a member of the JSON row, a metric family.  The
  * renderers only iterate the table; adding a value is one entry plus its
- * value function.
+ * value function (and, for a JSON member, its line in
+ * schema/top.schema.json, whose closed objects the tests hold output to).
  */
 enum top_kind { TOP_K_NAME, TOP_K_TEXT, TOP_K_BYTES, TOP_K_PCT, TOP_K_RATE, TOP_K_COUNT };
 enum top_mtype { TOP_M_NONE, TOP_M_GAUGE, TOP_M_COUNTER };
