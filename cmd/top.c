@@ -190,9 +190,9 @@ static void columns_help(void)
 		jsonw_end_object(json_wtr);
 		return;
 	}
-	printf("%-9s %-8s %-8s %s\n", "NAME", "HEADER", "UNIT", "DESCRIPTION");
+	printf("%-12s %-8s %-8s %s\n", "NAME", "HEADER", "UNIT", "DESCRIPTION");
 	for (int i = 0; i < top_nr_cols; i++)
-		printf("%-9s %-8s %-8s %s%s\n", top_cols[i].name, top_cols[i].header,
+		printf("%-12s %-8s %-8s %s%s\n", top_cols[i].name, top_cols[i].header,
 		       top_cols[i].unit, top_cols[i].desc, top_cols[i].deflt ? " [default]" : "");
 }
 

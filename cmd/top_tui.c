@@ -424,7 +424,7 @@ static void draw_help(struct tui *t)
 	for (int i = 0; i < top_nr_cols && y < LINES - 1; i++) {
 		char line[256];
 
-		snprintf(line, sizeof(line), "  %-8s %-7s %s", top_cols[i].name, top_cols[i].header,
+		snprintf(line, sizeof(line), "  %-12s %-8s %s", top_cols[i].name, top_cols[i].header,
 			 top_cols[i].desc);
 		put_trunc(y++, 1, line, COLS - 2);
 	}
@@ -451,7 +451,7 @@ static void draw_picker(struct tui *t)
 	for (int i = first; i < t->pick_n && y < LINES - 1; i++, y++) {
 		const struct top_col *c = &top_cols[t->pick[i]];
 
-		snprintf(line, sizeof(line), "[%c] %-8s %-7s %s", t->pick_vis[i] ? 'x' : ' ',
+		snprintf(line, sizeof(line), "[%c] %-12s %-8s %s", t->pick_vis[i] ? 'x' : ' ',
 			 c->name, c->header, c->desc);
 		if (i == t->pick_cur)
 			attron(A_REVERSE);
