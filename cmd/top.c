@@ -45,9 +45,9 @@ enum {
 static const struct argp_option top_options[] = {
 	{ "batch", 'b', 0, 0, "batch mode: print snapshots instead of the full-screen view", 0 },
 	{ "iterations", 'n', "N", 0,
-	  "stop after N refreshes (batch; default: forever, 1 for openmetrics but with --textfile)", 0 },
+	  "stop after N refreshes (batch; default: forever; metrics: 1, the only choice but with --textfile)", 0 },
 	{ "delay", 'd', "SECS", 0, "refresh interval (default 1; 500ms, 2s also work)", 0 },
-	{ "output", 'o', "FMT", 0, "batch format: text, json, openmetrics", 0 },
+	{ "output", 'o', "FMT", 0, "batch format: text, json, prometheus (text 0.0.4), openmetrics (1.0)", 0 },
 	{ "depth", OPT_DEPTH, "N", 0, "show N levels below CGROUP (default: all)", 0 },
 	{ "flat", 'F', 0, 0, "a flat list of paths instead of the tree", 0 },
 	{ "tree", OPT_TREE, 0, 0, "the tree (default)", 0 },
@@ -90,7 +90,7 @@ static error_t top_parse(int key, char *arg, struct argp_state *state)
 		break;
 	case 'o':
 		if (top_format_parse(arg, &a->fmt)) {
-			p_err("top: --output '%s': expected text, json or openmetrics", arg);
+			p_err("top: --output '%s': expected text, json, prometheus or openmetrics", arg);
 			return EINVAL;
 		}
 		a->batch_set_format = true;
@@ -144,8 +144,8 @@ static const struct argp top_argp = {
 	"Per-cgroup memory pressure, refreshed: usage against the binding limit, "
 	"memory PSI, reclaim rate, the reclaim stall each cgroup's tasks suffer "
 	"(measured by BPF), refaults, limit events and OOM kills. Full-screen on a "
-	"terminal (press h for keys); batch text, JSON or Prometheus text otherwise; "
-	"with --textfile a long-running exporter for node_exporter's textfile collector. "
+	"terminal (press h for keys); batch text, JSON, Prometheus text or OpenMetrics "
+	"otherwise; with --textfile a long-running exporter for node_exporter's textfile collector. "
 	"CGROUP limits the view to a subtree.\v"
 	"Values that cannot be read print as '-', never 0. Without root the BPF "
 	"columns (stall, and reclaim on cgroup v1) print as '-'.", 0, 0, 0
@@ -190,15 +190,23 @@ static void columns_help(void)
 			jsonw_string_field(json_wtr, "unit", top_cols[i].unit);
 			jsonw_string_field(json_wtr, "description", top_cols[i].desc);
 			jsonw_bool_field(json_wtr, "default", top_cols[i].deflt);
+			if (top_cols[i].json)
+				jsonw_string_field(json_wtr, "json", top_cols[i].json);
+			else
+				jsonw_null_field(json_wtr, "json");
+			if (top_cols[i].metric)
+				jsonw_string_field(json_wtr, "metric", top_cols[i].metric);
+			else
+				jsonw_null_field(json_wtr, "metric");
 			jsonw_end_object(json_wtr);
 		}
 		jsonw_end_array(json_wtr);
 		jsonw_end_object(json_wtr);
 		return;
 	}
-	printf("%-9s %-8s %-8s %s\n", "NAME", "HEADER", "UNIT", "DESCRIPTION");
+	printf("%-12s %-8s %-8s %s\n", "NAME", "HEADER", "UNIT", "DESCRIPTION");
 	for (int i = 0; i < top_nr_cols; i++)
-		printf("%-9s %-8s %-8s %s%s\n", top_cols[i].name, top_cols[i].header,
+		printf("%-12s %-8s %-8s %s%s\n", top_cols[i].name, top_cols[i].header,
 		       top_cols[i].unit, top_cols[i].desc, top_cols[i].deflt ? " [default]" : "");
 }
 
@@ -210,7 +218,7 @@ static int run_batch(struct top_collector *col, struct top_args *a, struct top_v
 	const struct top_snap *s;
 	int err;
 
-	if (!a->iterations_set && a->fmt == TOP_FMT_OPENMETRICS)
+	if (!a->iterations_set && top_format_metrics(a->fmt))
 		n = 1;
 	if (!a->no_bpf)
 		src |= TOP_SRC_BPF;
@@ -233,8 +241,9 @@ static int run_batch(struct top_collector *col, struct top_args *a, struct top_v
 			top_render_json(json_wtr, s, v);
 			jsonw_end_document(json_wtr);
 			break;
+		case TOP_FMT_PROMETHEUS:
 		case TOP_FMT_OPENMETRICS:
-			top_render_openmetrics(stdout, s, v);
+			top_render_metrics(stdout, s, v, a->fmt);
 			break;
 		default:
 			if (i)
@@ -286,7 +295,7 @@ static bool textfile_wait(struct timespec *next, uint64_t delay_ns, const sigset
  * 0 or -errno with *step saying what failed.
  */
 static int textfile_write(struct atomic_file *af, const struct top_snap *s,
-			  const struct top_view *v, const char **step)
+			  const struct top_view *v, enum top_format fmt, const char **step)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -296,7 +305,7 @@ static int textfile_write(struct atomic_file *af, const struct top_snap *s,
 	*step = "render";
 	if (!f)
 		return -errno;
-	top_render_openmetrics(f, s, v);
+	top_render_metrics(f, s, v, fmt);
 	err = ferror(f) ? -ENOMEM : 0;
 	if (fclose(f) && !err)
 		err = -ENOMEM;
@@ -349,7 +358,7 @@ static int run_textfile(struct top_collector *col, struct top_args *a, struct to
 			ret = EXIT_RUNTIME;
 			break;
 		}
-		err = textfile_write(af, s, v, &step);
+		err = textfile_write(af, s, v, a->fmt, &step);
 		if (err && !failed++)
 			p_err("top: --textfile %s: %s: %s; the previous file stays, retrying every %.1fs",
 			      a->textfile, step, strerror(-err), a->delay_ns / 1e9);
@@ -385,8 +394,8 @@ int do_top(int argc, char **argv)
 		return ret;
 	if (a.textfile) {
 		/* the exporter writes the Prometheus text format and nothing else */
-		if (gopts.json || (a.batch_set_format && a.fmt != TOP_FMT_OPENMETRICS)) {
-			p_err("top: --textfile writes the Prometheus text format: not with %s",
+		if (gopts.json || (a.batch_set_format && !top_format_metrics(a.fmt))) {
+			p_err("top: --textfile writes metrics (prometheus or openmetrics): not with %s",
 			      gopts.json ? "-j" : "--output text or json");
 			return EXIT_USAGE;
 		}
@@ -394,15 +403,25 @@ int do_top(int argc, char **argv)
 			p_err("top: --textfile and --demo: one at a time");
 			return EXIT_USAGE;
 		}
-		a.fmt = TOP_FMT_OPENMETRICS;
+		if (!a.batch_set_format)
+			a.fmt = TOP_FMT_PROMETHEUS;	/* what the textfile collector reads */
 		a.batch = true;
 	}
 	if (gopts.json) {
 		if (a.batch_set_format && a.fmt != TOP_FMT_JSON) {
-			p_err("top: -j and --output %s disagree", a.fmt == TOP_FMT_TEXT ? "text" : "openmetrics");
+			p_err("top: -j and --output %s disagree", top_format_name(a.fmt));
 			return EXIT_USAGE;
 		}
 		a.fmt = TOP_FMT_JSON;
+	}
+	/*
+	 * One exposition holds each family once: a second snapshot on the
+	 * same stream would repeat them (Prometheus text has no separator).
+	 */
+	if (top_format_metrics(a.fmt) && a.iterations > 1 && !a.textfile) {
+		p_err("top: --output %s prints one exposition: -n must be 1", top_format_name(a.fmt));
+		p_hint("--textfile FILE keeps one exposition in FILE, rewritten every interval");
+		return EXIT_USAGE;
 	}
 	if (a.fmt == TOP_FMT_JSON && !json_wtr) {
 		json_wtr = jsonw_new(stdout, gopts.pretty);

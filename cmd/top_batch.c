@@ -12,20 +12,28 @@
 #include "escape.h"
 #include "json.h"
 #include "main.h"
-#include "memstate.h"
 #include "top_snap.h"
+
+static const char *const fmt_names[] = {
+	[TOP_FMT_TEXT] = "text",
+	[TOP_FMT_JSON] = "json",
+	[TOP_FMT_PROMETHEUS] = "prometheus",
+	[TOP_FMT_OPENMETRICS] = "openmetrics",
+};
 
 int top_format_parse(const char *s, enum top_format *f)
 {
-	if (!strcmp(s, "text"))
-		*f = TOP_FMT_TEXT;
-	else if (!strcmp(s, "json"))
-		*f = TOP_FMT_JSON;
-	else if (!strcmp(s, "openmetrics") || !strcmp(s, "prometheus"))
-		*f = TOP_FMT_OPENMETRICS;
-	else
-		return -1;
-	return 0;
+	for (size_t i = 0; i < ARRAY_SIZE(fmt_names); i++)
+		if (!strcmp(s, fmt_names[i])) {
+			*f = (enum top_format)i;
+			return 0;
+		}
+	return -1;
+}
+
+const char *top_format_name(enum top_format f)
+{
+	return fmt_names[f];
 }
 
 static int *view_rows(const struct top_snap *s, const struct top_view *v, size_t *n)
@@ -106,7 +114,7 @@ void top_render_text(FILE *f, const struct top_snap *s, const struct top_view *v
 				put_cell(f, c ? " " : "", row_label(r, v->tree, label, sizeof(label)),
 					 c + 1 < cs->nr ? namew : 0, true);
 			else
-				put_cell(f, c ? " " : "", top_col_format(col, r, val, sizeof(val)),
+				put_cell(f, c ? " " : "", top_col_format(col, s, r, val, sizeof(val)),
 					 col->width, false);
 		}
 		fputc('\n', f);
@@ -116,121 +124,44 @@ void top_render_text(FILE *f, const struct top_snap *s, const struct top_view *v
 
 /* ---- JSON ---------------------------------------------------------------- */
 
-static void j_bytes(struct json_writer *w, const char *n, uint64_t v)
+/* One member per field of the table; unknown and unlimited are null. */
+static void j_field(struct json_writer *w, const struct top_col *c, const struct top_snap *s,
+		    const struct top_row *r)
 {
-	memstate_json_bytes(w, n, v);
-}
+	double v;
 
-static void j_count(struct json_writer *w, const char *n, uint64_t v)
-{
-	if (cg_known(v))
-		jsonw_u64_field(w, n, v);
-	else
-		jsonw_null_field(w, n);
-}
+	if (c->text) {
+		const char *t = c->text(s, r);
 
-static void j_rate(struct json_writer *w, const char *n, double v, int decimals)
-{
-	if (v < 0 || isnan(v))
-		jsonw_null_field(w, n);
-	else
-		jsonw_float_field(w, n, v, decimals);
-}
-
-static void j_psi(struct json_writer *w, const char *n, const struct cg_psi_line *p, double rate)
-{
-	jsonw_name(w, n);
-	if (!cg_known(p->total_us)) {
-		jsonw_null(w);
+		if (t)
+			jsonw_string_field(w, c->json, t);
+		else
+			jsonw_null_field(w, c->json);
 		return;
 	}
-	jsonw_start_object(w);
-	jsonw_float_field(w, "avg10", p->avg10, 2);
-	jsonw_float_field(w, "avg60", p->avg60, 2);
-	jsonw_float_field(w, "avg300", p->avg300, 2);
-	jsonw_u64_field(w, "total_us", p->total_us);
-	j_rate(w, "rate", rate, 2);
-	jsonw_end_object(w);
+	v = c->value(s, r);
+	if (!isfinite(v))
+		jsonw_null_field(w, c->json);
+	else if (c->decimals > 0)
+		jsonw_float_field(w, c->json, v, c->decimals);
+	else
+		jsonw_u64_field(w, c->json, (uint64_t)(v < 0 ? 0 : v));
 }
 
 static void j_row(struct json_writer *w, const struct top_snap *s, const struct top_row *r)
 {
-	const struct cg_mem *m = &r->mem;
-	const char *which;
-	uint64_t lim = cg_binding_limit(m, &which);
-	double pct = memstate_limit_pct(m);
-
 	jsonw_start_object(w);
 	jsonw_string_field(w, "cgroup", r->rel);
-	jsonw_u64_field(w, "id", r->id);
+	jsonw_u64_field(w, "cgroup_id", r->id);
 	jsonw_u64_field(w, "depth", (uint64_t)r->depth);
 	if (r->parent >= 0)
-		jsonw_u64_field(w, "parent", s->rows[r->parent].id);
+		jsonw_u64_field(w, "parent_id", s->rows[r->parent].id);
 	else
-		jsonw_null_field(w, "parent");
+		jsonw_null_field(w, "parent_id");
 	jsonw_string_field(w, "source", r->from_iter ? "iter" : "cgroupfs");
-	j_count(w, "procs", m->nr_procs);
-	j_bytes(w, "current", m->current);
-	j_bytes(w, "peak", m->peak);
-	jsonw_name(w, "limit");
-	if (which) {
-		jsonw_start_object(w);
-		jsonw_string_field(w, "which", which);
-		jsonw_u64_field(w, "bytes", lim);
-		j_rate(w, "percent", pct, 2);
-		jsonw_end_object(w);
-	} else if (cg_known(m->max) || cg_known(m->high)) {
-		jsonw_string(w, "max");		/* no limit at all */
-	} else {
-		jsonw_null(w);
-	}
-	j_bytes(w, "high", m->high);
-	j_bytes(w, "max", m->max);
-	j_bytes(w, "anon", m->stat[CG_STAT_anon]);
-	j_bytes(w, "file", m->stat[CG_STAT_file]);
-	j_bytes(w, "kernel", cg_known(m->stat[CG_STAT_kernel]) ? m->stat[CG_STAT_kernel]
-							      : m->stat[CG_STAT_slab]);
-	j_bytes(w, "slab", m->stat[CG_STAT_slab]);
-	j_bytes(w, "swap", m->swap_current);
-
-	jsonw_name(w, "psi");
-	jsonw_start_object(w);
-	j_psi(w, "some", &m->psi_some, r->psi_some_rate);
-	j_psi(w, "full", &m->psi_full, r->psi_full_rate);
-	jsonw_end_object(w);
-
-	jsonw_name(w, "rates");
-	jsonw_start_object(w);
-	j_rate(w, "reclaim_pages_per_s", r->reclaim_rate, 1);
-	j_rate(w, "stall_ms_per_s", r->stall_rate, 3);
-	j_rate(w, "refault_pages_per_s", r->refault_rate, 1);
-	j_rate(w, "limit_events", r->limit_events, 0);
-	j_rate(w, "oom_kills", r->oom_new, 0);
-	jsonw_end_object(w);
-
-	jsonw_name(w, "totals");
-	jsonw_start_object(w);
-	j_count(w, "oom_kills", m->events[CG_EV_oom_kill]);
-	j_count(w, "limit_high", m->events[CG_EV_high]);
-	j_count(w, "limit_max", m->events[CG_EV_max]);
-	j_count(w, "pgsteal", m->stat[CG_STAT_pgsteal]);
-	j_count(w, "refault_anon", m->stat[CG_STAT_workingset_refault_anon]);
-	j_count(w, "refault_file", m->stat[CG_STAT_workingset_refault_file]);
-	jsonw_end_object(w);
-
-	jsonw_name(w, "bpf");
-	if (r->bpf_known) {
-		jsonw_start_object(w);
-		jsonw_u64_field(w, "stall_ns", r->bpf.stall_ns);
-		jsonw_u64_field(w, "reclaims", r->bpf.reclaims);
-		jsonw_u64_field(w, "reclaimed_pages", r->bpf.reclaimed);
-		jsonw_u64_field(w, "direct_stall_ns", r->bpf.direct_stall_ns);
-		jsonw_u64_field(w, "direct_reclaimed_pages", r->bpf.direct_reclaimed);
-		jsonw_u64_field(w, "oom_kills", r->bpf.oom_kills);
-		jsonw_end_object(w);
-	} else {
-		jsonw_null(w);
-	}
+	for (int i = 0; i < top_nr_cols; i++)
+		if (top_cols[i].json)
+			j_field(w, &top_cols[i], s, r);
 	jsonw_end_object(w);
 }
 
@@ -240,15 +171,15 @@ void top_render_json(struct json_writer *w, const struct top_snap *s, const stru
 	int *order = view_rows(s, v, &n);
 
 	jsonw_start_object(w);
-	jsonw_float_field(w, "time", s->time, 3);
-	jsonw_float_field(w, "interval", s->interval, 3);
+	jsonw_float_field(w, "time", s->time, 6);
+	jsonw_u64_field(w, "interval_ms", (uint64_t)(s->interval * 1000 + 0.5));
 	jsonw_string_field(w, "layout", s->layout ? s->layout : "none");
 	jsonw_bool_field(w, "bpf", s->bpf);
 	if (!s->bpf && s->bpf_note)
 		jsonw_string_field(w, "bpf_note", s->bpf_note);
 	else
 		jsonw_null_field(w, "bpf_note");
-	jsonw_u64_field(w, "vanished", s->vanished);
+	jsonw_u64_field(w, "vanished_cgroups", s->vanished);
 	jsonw_string_field(w, "walk", s->iter ? "iter" : "cgroupfs");
 	jsonw_name(w, "cgroups");
 	jsonw_start_array(w);
@@ -259,174 +190,133 @@ void top_render_json(struct json_writer *w, const struct top_snap *s, const stru
 	free(order);
 }
 
-/* ---- Prometheus text exposition ------------------------------------------ */
+/* ---- metrics: Prometheus text 0.0.4 and OpenMetrics 1.0 ------------------- */
 
-struct om_metric {
-	const char *name, *type, *help;
-	/* value into *v; false when unknown (the sample is left out) */
-	bool (*get)(const struct top_row *r, double *v);
-};
-
-static bool known(uint64_t x, double *v)
+/*
+ * A label value: the path as memcgctl prints it on a UTF-8 terminal
+ * (escape.h: invalid UTF-8 and control characters as \xNN, C1 and
+ * bidi controls as \uXXXX), then the exposition's own escapes for
+ * backslash and double quote.  Both formats need UTF-8 label values;
+ * the first step also keeps raw control bytes out of a file that root
+ * may print.  Returns whether the path had to be escaped.
+ */
+static bool om_label(FILE *f, const char *name, const char *path)
 {
-	if (!cg_known(x) || x == CG_NOLIMIT)
-		return false;
-	*v = (double)x;
-	return true;
-}
+	char tmp[ESC_BUF];
+	bool utf8 = esc_utf8();
+	const char *e;
 
-static bool om_current(const struct top_row *r, double *v) { return known(r->mem.current, v); }
-static bool om_peak(const struct top_row *r, double *v) { return known(r->mem.peak, v); }
-static bool om_high(const struct top_row *r, double *v) { return known(r->mem.high, v); }
-static bool om_max(const struct top_row *r, double *v) { return known(r->mem.max, v); }
-static bool om_anon(const struct top_row *r, double *v) { return known(r->mem.stat[CG_STAT_anon], v); }
-static bool om_file(const struct top_row *r, double *v) { return known(r->mem.stat[CG_STAT_file], v); }
-static bool om_swap(const struct top_row *r, double *v) { return known(r->mem.swap_current, v); }
-static bool om_procs(const struct top_row *r, double *v) { return known(r->mem.nr_procs, v); }
-static bool om_oom(const struct top_row *r, double *v) { return known(r->mem.events[CG_EV_oom_kill], v); }
-static bool om_ev_high(const struct top_row *r, double *v) { return known(r->mem.events[CG_EV_high], v); }
-static bool om_ev_max(const struct top_row *r, double *v) { return known(r->mem.events[CG_EV_max], v); }
-static bool om_pgsteal(const struct top_row *r, double *v) { return known(r->mem.stat[CG_STAT_pgsteal], v); }
-
-static bool om_kernel(const struct top_row *r, double *v)
-{
-	return known(r->mem.stat[CG_STAT_kernel], v) || known(r->mem.stat[CG_STAT_slab], v);
-}
-
-static bool om_refault(const struct top_row *r, double *v)
-{
-	double a, b;
-
-	if (!known(r->mem.stat[CG_STAT_workingset_refault_anon], &a) ||
-	    !known(r->mem.stat[CG_STAT_workingset_refault_file], &b))
-		return false;
-	*v = a + b;
-	return true;
-}
-
-static bool psi_total(const struct cg_psi_line *p, double *v)
-{
-	if (!cg_known(p->total_us))
-		return false;
-	*v = p->total_us / 1e6;
-	return true;
-}
-
-static bool psi_avg10(const struct cg_psi_line *p, double *v)
-{
-	if (!cg_known(p->total_us) || p->avg10 < 0)
-		return false;
-	*v = p->avg10 / 100;
-	return true;
-}
-
-static bool om_some_s(const struct top_row *r, double *v) { return psi_total(&r->mem.psi_some, v); }
-static bool om_full_s(const struct top_row *r, double *v) { return psi_total(&r->mem.psi_full, v); }
-static bool om_some10(const struct top_row *r, double *v) { return psi_avg10(&r->mem.psi_some, v); }
-static bool om_full10(const struct top_row *r, double *v) { return psi_avg10(&r->mem.psi_full, v); }
-
-static bool om_stall(const struct top_row *r, double *v)
-{
-	if (!r->bpf_known)
-		return false;
-	*v = (r->bpf.stall_ns + r->bpf.direct_stall_ns) / 1e9;
-	return true;
-}
-
-static bool om_reclaimed(const struct top_row *r, double *v)
-{
-	if (!r->bpf_known)
-		return false;
-	*v = (double)(r->bpf.reclaimed + r->bpf.direct_reclaimed);
-	return true;
-}
-
-static bool om_bpf_oom(const struct top_row *r, double *v)
-{
-	if (!r->bpf_known)
-		return false;
-	*v = (double)r->bpf.oom_kills;
-	return true;
-}
-
-static const struct om_metric om_metrics[] = {
-	{ "memcgctl_memory_current_bytes", "gauge", "Memory in use by the cgroup.", om_current },
-	{ "memcgctl_memory_peak_bytes", "gauge", "Highest memory use recorded.", om_peak },
-	{ "memcgctl_memory_high_bytes", "gauge", "memory.high (absent when unlimited).", om_high },
-	{ "memcgctl_memory_max_bytes", "gauge", "memory.max or limit_in_bytes (absent when unlimited).", om_max },
-	{ "memcgctl_memory_anon_bytes", "gauge", "Anonymous memory.", om_anon },
-	{ "memcgctl_memory_file_bytes", "gauge", "Page cache.", om_file },
-	{ "memcgctl_memory_kernel_bytes", "gauge", "Kernel memory (or slab where only that is known).", om_kernel },
-	{ "memcgctl_memory_swap_bytes", "gauge", "Swap in use.", om_swap },
-	{ "memcgctl_procs", "gauge", "Processes directly in the cgroup.", om_procs },
-	{ "memcgctl_memory_pressure_some_seconds_total", "counter", "Memory PSI some: time some tasks stalled.", om_some_s },
-	{ "memcgctl_memory_pressure_full_seconds_total", "counter", "Memory PSI full: time all tasks stalled.", om_full_s },
-	{ "memcgctl_memory_pressure_some_avg10_ratio", "gauge", "Memory PSI some, 10 s average, 0..1.", om_some10 },
-	{ "memcgctl_memory_pressure_full_avg10_ratio", "gauge", "Memory PSI full, 10 s average, 0..1.", om_full10 },
-	{ "memcgctl_oom_kills_total", "counter", "OOM kills in the cgroup.", om_oom },
-	{ "memcgctl_limit_high_events_total", "counter", "Times usage went over memory.high.", om_ev_high },
-	{ "memcgctl_limit_max_events_total", "counter", "Times a charge hit memory.max (v1: failcnt).", om_ev_max },
-	{ "memcgctl_reclaimed_pages_total", "counter", "Pages reclaimed from the cgroup (memory.stat pgsteal).", om_pgsteal },
-	{ "memcgctl_refaults_total", "counter", "Workingset refaults (anon + file).", om_refault },
-	{ "memcgctl_reclaim_stall_seconds_total", "counter", "Reclaim stall of the cgroup's tasks since memcgctl started (BPF).", om_stall },
-	{ "memcgctl_reclaim_by_tasks_pages_total", "counter", "Pages reclaimed by the cgroup's own tasks since memcgctl started (BPF).", om_reclaimed },
-	{ "memcgctl_oom_victims_total", "counter", "OOM victims seen in the cgroup since memcgctl started (BPF).", om_bpf_oom },
-};
-
-static void om_label(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		if (*s == '\\' || *s == '"')
-			fprintf(f, "\\%c", *s);
-		else if (*s == '\n')
-			fputs("\\n", f);
-		else
-			fputc(*s, f);
+	esc_set_utf8(true);
+	e = esc_mem(tmp, sizeof(tmp), path, strlen(path));
+	esc_set_utf8(utf8);
+	fprintf(f, "%s=\"", name);
+	for (const char *p = e; *p; p++) {
+		if (*p == '\\' || *p == '"')
+			fputc('\\', f);
+		fputc(*p, f);
 	}
+	fputc('"', f);
+	return strcmp(e, path) != 0;
+}
+
+static void om_labels(FILE *f, const struct top_row *r)
+{
+	char parent[PATH_MAX];
+	bool escaped;
+
+	fputc('{', f);
+	escaped = om_label(f, "cgroup", r->rel);
+	if (strcmp(r->rel, "/")) {
+		const char *sl = strrchr(r->rel, '/');
+		size_t len = sl && sl != r->rel ? (size_t)(sl - r->rel) : 1;
+
+		snprintf(parent, sizeof(parent), "%.*s", (int)len, r->rel);
+		fputc(',', f);
+		om_label(f, "parent", parent);
+	}
+	fprintf(f, ",depth=\"%d\"", r->depth);
+	/*
+	 * An escaped path can read like another cgroup's literal name
+	 * ("a\xff"): its id keeps the series apart.
+	 */
+	if (escaped)
+		fprintf(f, ",cgroup_id=\"%llu\"", (unsigned long long)r->id);
+	fputc('}', f);
 }
 
 static void om_value(FILE *f, double v)
 {
-	if (v == floor(v) && fabs(v) < 1e15)
-		fprintf(f, "%.0f\n", v);
+	if (isinf(v))
+		fputs(v > 0 ? " +Inf\n" : " -Inf\n", f);
+	else if (v == floor(v) && fabs(v) < 1e15)
+		fprintf(f, " %.0f\n", v);
 	else
-		fprintf(f, "%.6g\n", v);
+		fprintf(f, " %.9g\n", v);
 }
 
-void top_render_openmetrics(FILE *f, const struct top_snap *s, const struct top_view *v)
+static void om_family(FILE *f, const char *name, const char *type, const char *unit,
+		      const char *help, enum top_format fmt)
+{
+	if (fmt == TOP_FMT_OPENMETRICS) {
+		fprintf(f, "# TYPE %s %s\n", name, type);
+		if (unit)
+			fprintf(f, "# UNIT %s %s\n", name, unit);
+		fprintf(f, "# HELP %s %s\n", name, help);
+	} else {
+		/* 0.0.4 names a counter's family by its sample, _total included */
+		const char *total = strcmp(type, "counter") ? "" : "_total";
+
+		fprintf(f, "# HELP %s%s %s\n# TYPE %s%s %s\n", name, total, help, name, total, type);
+	}
+}
+
+void top_render_metrics(FILE *f, const struct top_snap *s, const struct top_view *v,
+			enum top_format fmt)
 {
 	size_t n;
 	int *order = view_rows(s, v, &n);
+	const struct top_row *root = s->nr ? &s->rows[0] : NULL;
 
 	if (!order)
 		return;
 	/* every family once, with all its samples together */
-	for (size_t m = 0; m < ARRAY_SIZE(om_metrics); m++) {
-		const struct om_metric *om = &om_metrics[m];
-		bool header = false;
+	for (int c = 0; c < top_nr_cols; c++) {
+		const struct top_col *col = &top_cols[c];
+		bool counter = col->mtype == TOP_M_COUNTER, header = false;
+		double scale = col->metric_scale ? col->metric_scale : 1;
 
+		if (!col->metric)
+			continue;
 		for (size_t i = 0; i < n; i++) {
 			const struct top_row *r = &s->rows[order[i]];
-			double val;
+			double val = col->value(s, r);
 
-			if (!om->get(r, &val))
-				continue;
+			if (isnan(val))
+				continue;	/* unknown: the sample is left out */
 			if (!header) {
-				fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", om->name, om->help,
-					om->name, om->type);
+				om_family(f, col->metric, counter ? "counter" : "gauge",
+					  col->metric_unit, col->desc, fmt);
 				header = true;
 			}
-			fprintf(f, "%s{cgroup=\"", om->name);
-			om_label(f, r->rel);
-			fputs("\"} ", f);
-			om_value(f, val);
+			fprintf(f, "%s%s", col->metric, counter ? "_total" : "");
+			om_labels(f, r);
+			om_value(f, isinf(val) ? val : val * scale);
 		}
 	}
-	if (v->start_time > 0)
-		fprintf(f, "# HELP memcgctl_start_time_seconds When the exporter started: "
-			   "its BPF counters count from then.\n# TYPE memcgctl_start_time_seconds gauge\n"
-			   "memcgctl_start_time_seconds %.6f\n", v->start_time);
-	fprintf(f, "# HELP memcgctl_top_bpf Whether the BPF counters were available (1) or not (0).\n"
-		   "# TYPE memcgctl_top_bpf gauge\nmemcgctl_top_bpf %d\n", s->bpf ? 1 : 0);
+	/* per view root, so that two files (two views) do not collide */
+	if (v->start_time > 0) {
+		om_family(f, "memcgctl_start_time_seconds", "gauge", "seconds",
+			  "when the exporter started: its BPF counters count from then", fmt);
+		fputs("memcgctl_start_time_seconds{", f);
+		om_label(f, "root", root ? root->rel : "/");
+		fprintf(f, "} %.6f\n", v->start_time);
+	}
+	om_family(f, "memcgctl_top_bpf", "gauge", NULL,
+		  "whether the BPF counters were available (1) or not (0)", fmt);
+	fputs("memcgctl_top_bpf{", f);
+	om_label(f, "root", root ? root->rel : "/");
+	fprintf(f, "} %d\n", s->bpf ? 1 : 0);
+	if (fmt == TOP_FMT_OPENMETRICS)
+		fputs("# EOF\n", f);
 	free(order);
 }

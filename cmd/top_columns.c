@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * top's columns as data (htop-style): each knows its header, width,
- * unit, sort direction and the data source it needs, so a hidden column
- * costs nothing.  Also the view: sorting, tree order, fold and filter.
+ * top's fields as data (htop-style): one table, top_cols[], says for
+ * every value its column (header, width, unit, sort direction), the data
+ * source it needs (so a hidden column costs nothing), its JSON member,
+ * its metric family and its colour thresholds.  The text, JSON, metric
+ * and full-screen renderers only iterate it.  Also the view: sorting,
+ * tree order, fold and filter.
  */
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,9 +18,10 @@
 #include "top_snap.h"
 #include "units.h"
 
+/* A page counter or size: unknown is NAN, "max" is INFINITY. */
 static double u(uint64_t v)
 {
-	return cg_known(v) && v != CG_NOLIMIT ? (double)v : NAN;
+	return !cg_known(v) ? NAN : v == CG_NOLIMIT ? INFINITY : (double)v;
 }
 
 static double r_of(double v)
@@ -24,86 +29,259 @@ static double r_of(double v)
 	return v < 0 ? NAN : v;
 }
 
-static double v_procs(const struct top_row *r) { return u(r->mem.nr_procs); }
-static double v_current(const struct top_row *r) { return u(r->mem.current); }
-static double v_peak(const struct top_row *r) { return u(r->mem.peak); }
-static double v_anon(const struct top_row *r) { return u(r->mem.stat[CG_STAT_anon]); }
-static double v_file(const struct top_row *r) { return u(r->mem.stat[CG_STAT_file]); }
-static double v_swap(const struct top_row *r) { return u(r->mem.swap_current); }
+#define ROW(fn) static double fn(const struct top_snap *s, const struct top_row *r)
 
-static double v_kernel(const struct top_row *r)
+static bool mem_v1(const struct top_snap *s)
 {
-	/* v2 has "kernel"; v1 only knows slab (and not always that) */
+	return s->layout && strcmp(s->layout, "v2");
+}
+
+ROW(v_procs) { return u(r->mem.nr_procs); }
+ROW(v_current) { return u(r->mem.current); }
+ROW(v_peak) { return u(r->mem.peak); }
+ROW(v_high) { return u(r->mem.high); }
+ROW(v_max) { return u(r->mem.max); }
+ROW(v_anon) { return u(r->mem.stat[CG_STAT_anon]); }
+ROW(v_file) { return u(r->mem.stat[CG_STAT_file]); }
+ROW(v_slab) { return u(r->mem.stat[CG_STAT_slab]); }
+ROW(v_swap) { return u(r->mem.swap_current); }
+
+/* v2 has "kernel"; v1 only knows slab (and not always that) */
+ROW(v_kernel)
+{
 	if (cg_known(r->mem.stat[CG_STAT_kernel]))
 		return (double)r->mem.stat[CG_STAT_kernel];
 	return u(r->mem.stat[CG_STAT_slab]);
 }
 
-static double v_limit(const struct top_row *r)
+/* The binding limit; no limit at all is a fact (INFINITY), not an unknown. */
+ROW(v_limit)
 {
 	uint64_t l = cg_binding_limit(&r->mem, NULL);
 
-	return l == CG_NOLIMIT ? NAN : (double)l;
+	if (l != CG_NOLIMIT)
+		return (double)l;
+	return cg_known(r->mem.max) || cg_known(r->mem.high) ? INFINITY : NAN;
 }
 
-static double v_use(const struct top_row *r)
+static const char *t_limit_type(const struct top_snap *s, const struct top_row *r)
+{
+	const char *which;
+
+	if (cg_binding_limit(&r->mem, &which) == CG_NOLIMIT)
+		return isnan(v_limit(s, r)) ? NULL : "none";
+	if (!strcmp(which, "max") && mem_v1(s))
+		return "v1";	/* memory.limit_in_bytes */
+	return which;
+}
+
+static const char *t_name(const struct top_snap *s, const struct top_row *r)
+{
+	return r->name;
+}
+
+ROW(v_use)
 {
 	double p = memstate_limit_pct(&r->mem);
 
 	return p < 0 ? NAN : p;
 }
 
-static double psi10(const struct cg_psi_line *p)
+static double psi_avg(const struct cg_psi_line *p, double avg)
 {
-	return cg_known(p->total_us) && p->avg10 >= 0 ? p->avg10 : NAN;
+	return cg_known(p->total_us) && avg >= 0 ? avg : NAN;
 }
 
-static double v_some10(const struct top_row *r) { return psi10(&r->mem.psi_some); }
-static double v_full10(const struct top_row *r) { return psi10(&r->mem.psi_full); }
-static double v_some(const struct top_row *r) { return r_of(r->psi_some_rate); }
-static double v_full(const struct top_row *r) { return r_of(r->psi_full_rate); }
-static double v_reclaim(const struct top_row *r) { return r_of(r->reclaim_rate); }
-static double v_stall(const struct top_row *r) { return r_of(r->stall_rate); }
-static double v_refault(const struct top_row *r) { return r_of(r->refault_rate); }
-static double v_events(const struct top_row *r) { return r_of(r->limit_events); }
-static double v_oom(const struct top_row *r) { return u(r->mem.events[CG_EV_oom_kill]); }
-static double v_id(const struct top_row *r) { return (double)r->id; }
+ROW(v_some10) { return psi_avg(&r->mem.psi_some, r->mem.psi_some.avg10); }
+ROW(v_some60) { return psi_avg(&r->mem.psi_some, r->mem.psi_some.avg60); }
+ROW(v_some300) { return psi_avg(&r->mem.psi_some, r->mem.psi_some.avg300); }
+ROW(v_full10) { return psi_avg(&r->mem.psi_full, r->mem.psi_full.avg10); }
+ROW(v_full60) { return psi_avg(&r->mem.psi_full, r->mem.psi_full.avg60); }
+ROW(v_full300) { return psi_avg(&r->mem.psi_full, r->mem.psi_full.avg300); }
+ROW(v_some_us) { return u(r->mem.psi_some.total_us); }
+ROW(v_full_us) { return u(r->mem.psi_full.total_us); }
+ROW(v_some) { return r_of(r->psi_some_rate); }
+ROW(v_full) { return r_of(r->psi_full_rate); }
+ROW(v_reclaim) { return r_of(r->reclaim_rate); }
+ROW(v_stall) { return r_of(r->stall_rate); }
+ROW(v_refault) { return r_of(r->refault_rate); }
+ROW(v_events) { return r_of(r->limit_events); }
+ROW(v_oom_new) { return r_of(r->oom_new); }
+ROW(v_oom) { return u(r->mem.events[CG_EV_oom_kill]); }
+ROW(v_oom_ev) { return u(r->mem.events[CG_EV_oom]); }
+ROW(v_high_ev) { return u(r->mem.events[CG_EV_high]); }
+/* memory.events max (v2); v1's memory.failcnt is another count with its own name */
+ROW(v_max_ev) { return mem_v1(s) ? NAN : u(r->mem.events[CG_EV_max]); }
+ROW(v_failcnt) { return mem_v1(s) ? u(r->mem.events[CG_EV_max]) : NAN; }
+ROW(v_pgsteal) { return u(r->mem.stat[CG_STAT_pgsteal]); }
+ROW(v_rf_anon) { return u(r->mem.stat[CG_STAT_workingset_refault_anon]); }
+ROW(v_rf_file) { return u(r->mem.stat[CG_STAT_workingset_refault_file]); }
+ROW(v_id) { return (double)r->id; }
 
-static double v_stall_total(const struct top_row *r)
-{
-	return r->bpf_known ? (r->bpf.stall_ns + r->bpf.direct_stall_ns) / 1e6 : NAN;
-}
+/* the BPF counters, cumulative since top attached them */
+#define BPF(fn, expr) ROW(fn) { return r->bpf_known ? (double)(expr) : NAN; }
+BPF(v_stall_ns, r->bpf.stall_ns)
+BPF(v_direct_ns, r->bpf.direct_stall_ns)
+BPF(v_stall_total, r->bpf.stall_ns + r->bpf.direct_stall_ns)
+BPF(v_entries, r->bpf.reclaims)
+BPF(v_reclaimed, r->bpf.reclaimed)
+BPF(v_direct_reclaimed, r->bpf.direct_reclaimed)
+BPF(v_victims, r->bpf.oom_kills)
 
 #define S_U TOP_SRC_USAGE
 #define S_S TOP_SRC_STAT
 #define S_E TOP_SRC_EVENTS
 #define S_P TOP_SRC_PSI
 #define S_B TOP_SRC_BPF
+#define ABOVE_0 DBL_MIN		/* a colour threshold: anything above 0 */
+
+#define BYTES(n, h, key, fn, src_, d, m, help)						\
+	{ .name = n, .header = h, .width = 6, .unit = "bytes", .desc = help,		\
+	  .sort_desc = true, .src = src_, .kind = TOP_K_BYTES, .deflt = d, .value = fn,	\
+	  .json = key, .metric = m, .mtype = TOP_M_GAUGE, .metric_unit = "bytes" }
+#define COUNTER(n, h, w, key, fn, src_, m, help)					\
+	{ .name = n, .header = h, .width = w, .unit = "count", .desc = help,		\
+	  .sort_desc = true, .src = src_, .kind = TOP_K_COUNT, .value = fn,		\
+	  .json = key, .metric = m, .mtype = TOP_M_COUNTER }
+#define PSI_AVG(n, h, key, fn, m, help)							\
+	{ .name = n, .header = h, .width = 6, .unit = "%", .desc = help,		\
+	  .sort_desc = true, .src = S_P, .kind = TOP_K_PCT, .value = fn,		\
+	  .json = key, .decimals = 2, .metric = m, .mtype = TOP_M_GAUGE,		\
+	  .metric_unit = "ratio", .metric_scale = 0.01 }
 
 const struct top_col top_cols[] = {
-	{ "cgroup", "CGROUP", 0, "", "cgroup name (tree) or path (flat)", false, 0, TOP_K_NAME, true, NULL },
-	{ "id", "ID", 8, "", "cgroup id (inode of its directory)", false, 0, TOP_K_COUNT, false, v_id },
-	{ "procs", "PROCS", 5, "", "processes directly in the cgroup", true, TOP_SRC_PROCS, TOP_K_COUNT, false, v_procs },
-	{ "current", "MEM", 6, "bytes", "memory in use (memory.current / usage_in_bytes)", true, S_U, TOP_K_BYTES, true, v_current },
-	{ "limit", "LIMIT", 6, "bytes", "the limit that binds first: memory.high or memory.max", false, S_U, TOP_K_BYTES, true, v_limit },
-	{ "use", "USE%", 5, "%", "current as a percentage of the binding limit", true, S_U, TOP_K_PCT, true, v_use },
-	{ "peak", "PEAK", 6, "bytes", "highest usage recorded (memory.peak / max_usage_in_bytes)", true, S_U, TOP_K_BYTES, false, v_peak },
-	{ "anon", "ANON", 6, "bytes", "anonymous memory (memory.stat anon / total_rss)", true, S_S, TOP_K_BYTES, false, v_anon },
-	{ "file", "FILE", 6, "bytes", "page cache (memory.stat file / total_cache)", true, S_S, TOP_K_BYTES, false, v_file },
-	{ "kernel", "KERNEL", 6, "bytes", "kernel memory (memory.stat kernel, or slab)", true, S_S, TOP_K_BYTES, false, v_kernel },
-	{ "swap", "SWAP", 6, "bytes", "swap in use", true, S_U | S_S | TOP_SRC_SWAP, TOP_K_BYTES, false, v_swap },
-	{ "some10", "SOME10", 6, "%", "memory PSI some, avg10", true, S_P, TOP_K_PCT, false, v_some10 },
-	{ "full10", "FULL10", 6, "%", "memory PSI full, avg10", true, S_P, TOP_K_PCT, false, v_full10 },
-	{ "some", "SOME", 5, "%", "memory PSI some over the last interval (live)", true, S_P, TOP_K_PCT, true, v_some },
-	{ "full", "FULL", 5, "%", "memory PSI full over the last interval (live)", true, S_P, TOP_K_PCT, true, v_full },
-	{ "reclaim", "RECL/s", 6, "pages/s", "pages reclaimed per second (v2 pgsteal; v1: by BPF)", true, TOP_SRC_PGSTEAL | S_B, TOP_K_RATE, true, v_reclaim },
-	{ "stall", "STALL", 6, "ms/s", "reclaim stall of the cgroup's tasks, ms per second (BPF)", true, S_B, TOP_K_RATE, true, v_stall },
-	{ "stalltot", "STALLMS", 7, "ms", "reclaim stall since top started, ms (BPF)", true, S_B, TOP_K_RATE, false, v_stall_total },
-	{ "refault", "RFLT/s", 6, "pages/s", "workingset refaults per second", true, TOP_SRC_REFAULT, TOP_K_RATE, true, v_refault },
-	{ "events", "LIMEV", 5, "count", "high/max limit events in the last interval", true, S_E, TOP_K_COUNT, true, v_events },
-	{ "oom", "OOM", 4, "count", "OOM kills (total)", true, S_E, TOP_K_COUNT, true, v_oom },
+	{ .name = "cgroup", .header = "CGROUP", .unit = "", .kind = TOP_K_NAME, .deflt = true,
+	  .desc = "cgroup name (tree) or path (flat)", .text = t_name },
+	{ .name = "id", .header = "ID", .width = 8, .unit = "", .kind = TOP_K_COUNT,
+	  .desc = "cgroup id (inode of its directory)", .value = v_id },
+	{ .name = "procs", .header = "PROCS", .width = 5, .unit = "", .sort_desc = true,
+	  .src = TOP_SRC_PROCS, .kind = TOP_K_COUNT, .value = v_procs,
+	  .desc = "processes directly in the cgroup",
+	  .json = "procs", .metric = "memcgctl_procs", .mtype = TOP_M_GAUGE },
+	{ .name = "current", .header = "MEM", .width = 6, .unit = "bytes", .sort_desc = true,
+	  .src = S_U, .kind = TOP_K_BYTES, .deflt = true, .value = v_current,
+	  .desc = "memory in use (memory.current / usage_in_bytes)",
+	  .json = "usage_bytes", .metric = "memcgctl_memory_usage_bytes", .mtype = TOP_M_GAUGE,
+	  .metric_unit = "bytes", .color = { .by = v_use, .warn = 75, .crit = 90, .ok_green = true } },
+	{ .name = "limit", .header = "LIMIT", .width = 6, .unit = "bytes", .src = S_U,
+	  .kind = TOP_K_BYTES, .deflt = true, .value = v_limit,
+	  .desc = "the limit that binds first: memory.high or memory.max (v1: limit_in_bytes)",
+	  .json = "limit_bytes", .metric = "memcgctl_memory_limit_bytes", .mtype = TOP_M_GAUGE,
+	  .metric_unit = "bytes" },
+	{ .name = "ltype", .header = "LTYPE", .width = 5, .unit = "", .src = S_U,
+	  .kind = TOP_K_TEXT, .text = t_limit_type,
+	  .desc = "which limit binds: max, high, v1 (limit_in_bytes) or none",
+	  .json = "limit_type" },
+	{ .name = "use", .header = "USE%", .width = 5, .unit = "%", .sort_desc = true, .src = S_U,
+	  .kind = TOP_K_PCT, .deflt = true, .value = v_use,
+	  .desc = "current as a percentage of the binding limit",
+	  .json = "limit_pct", .decimals = 2,
+	  .color = { .warn = 75, .crit = 90, .ok_green = true } },
+	BYTES("peak", "PEAK", "peak_bytes", v_peak, S_U, false, "memcgctl_memory_peak_bytes",
+	      "highest usage recorded (memory.peak / max_usage_in_bytes)"),
+	BYTES("high", "HIGH", "high_bytes", v_high, S_U, false, "memcgctl_memory_high_bytes",
+	      "memory.high (v2)"),
+	BYTES("max", "MAX", "max_bytes", v_max, S_U, false, "memcgctl_memory_max_bytes",
+	      "memory.max (v1: memory.limit_in_bytes)"),
+	BYTES("anon", "ANON", "anon_bytes", v_anon, S_S, false, "memcgctl_memory_anon_bytes",
+	      "anonymous memory (memory.stat anon / total_rss)"),
+	BYTES("file", "FILE", "file_bytes", v_file, S_S, false, "memcgctl_memory_file_bytes",
+	      "page cache (memory.stat file / total_cache)"),
+	BYTES("kernel", "KERNEL", "kernel_bytes", v_kernel, S_S, false, "memcgctl_memory_kernel_bytes",
+	      "kernel memory (memory.stat kernel, or slab where only that is known)"),
+	BYTES("slab", "SLAB", "slab_bytes", v_slab, S_S, false, "memcgctl_memory_slab_bytes",
+	      "slab memory (memory.stat slab)"),
+	BYTES("swap", "SWAP", "swap_bytes", v_swap, S_U | S_S | TOP_SRC_SWAP, false,
+	      "memcgctl_memory_swap_bytes", "swap in use"),
+	PSI_AVG("some10", "SOME10", "psi_some_avg10_pct", v_some10,
+		"memcgctl_memory_pressure_some_avg10_ratio", "memory PSI some, avg10"),
+	PSI_AVG("some60", "SOME60", "psi_some_avg60_pct", v_some60, NULL, "memory PSI some, avg60"),
+	PSI_AVG("some300", "SOME300", "psi_some_avg300_pct", v_some300, NULL, "memory PSI some, avg300"),
+	PSI_AVG("full10", "FULL10", "psi_full_avg10_pct", v_full10,
+		"memcgctl_memory_pressure_full_avg10_ratio", "memory PSI full, avg10"),
+	PSI_AVG("full60", "FULL60", "psi_full_avg60_pct", v_full60, NULL, "memory PSI full, avg60"),
+	PSI_AVG("full300", "FULL300", "psi_full_avg300_pct", v_full300, NULL, "memory PSI full, avg300"),
+	{ .name = "sometot", .header = "SOMEUS", .width = 10, .unit = "us", .sort_desc = true,
+	  .src = S_P, .kind = TOP_K_COUNT, .value = v_some_us,
+	  .desc = "memory PSI some: total time some tasks stalled",
+	  .json = "psi_some_total_us", .metric = "memcgctl_memory_pressure_some_seconds",
+	  .mtype = TOP_M_COUNTER, .metric_unit = "seconds", .metric_scale = 1e-6 },
+	{ .name = "fulltot", .header = "FULLUS", .width = 10, .unit = "us", .sort_desc = true,
+	  .src = S_P, .kind = TOP_K_COUNT, .value = v_full_us,
+	  .desc = "memory PSI full: total time all tasks stalled",
+	  .json = "psi_full_total_us", .metric = "memcgctl_memory_pressure_full_seconds",
+	  .mtype = TOP_M_COUNTER, .metric_unit = "seconds", .metric_scale = 1e-6 },
+	{ .name = "some", .header = "SOME", .width = 5, .unit = "%", .sort_desc = true, .src = S_P,
+	  .kind = TOP_K_PCT, .deflt = true, .value = v_some,
+	  .desc = "memory PSI some over the last interval (live)", .json = "psi_some_pct",
+	  .decimals = 2, .color = { .warn = ABOVE_0, .crit = 10 } },
+	{ .name = "full", .header = "FULL", .width = 5, .unit = "%", .sort_desc = true, .src = S_P,
+	  .kind = TOP_K_PCT, .deflt = true, .value = v_full,
+	  .desc = "memory PSI full over the last interval (live)", .json = "psi_full_pct",
+	  .decimals = 2 },
+	{ .name = "reclaim", .header = "RECL/s", .width = 6, .unit = "pages/s", .sort_desc = true,
+	  .src = TOP_SRC_PGSTEAL | S_B, .kind = TOP_K_RATE, .deflt = true, .value = v_reclaim,
+	  .desc = "pages reclaimed per second (v2 pgsteal; v1: by BPF)",
+	  .json = "reclaim_pages_per_s", .decimals = 1 },
+	{ .name = "stall", .header = "STALL", .width = 6, .unit = "ms/s", .sort_desc = true,
+	  .src = S_B, .kind = TOP_K_RATE, .deflt = true, .value = v_stall,
+	  .desc = "reclaim stall of the cgroup's tasks, ms per second (BPF)",
+	  .json = "stall_ms_per_s", .decimals = 3, .color = { .warn = ABOVE_0, .crit = 10 } },
+	{ .name = "stalltot", .header = "STALLMS", .width = 7, .unit = "ms", .sort_desc = true,
+	  .src = S_B, .kind = TOP_K_RATE, .value = v_stall_total, .text_scale = 1e-6,
+	  .desc = "reclaim stall (memcg and direct) since top started, ms (BPF)" },
+	{ .name = "memstall", .header = "MCGSTALL", .width = 8, .unit = "ns", .sort_desc = true,
+	  .src = S_B, .kind = TOP_K_COUNT, .value = v_stall_ns,
+	  .desc = "stall of the cgroup's tasks in memcg reclaim since top started (BPF)",
+	  .json = "reclaim_stall_ns", .metric = "memcgctl_reclaim_stall_seconds",
+	  .mtype = TOP_M_COUNTER, .metric_unit = "seconds", .metric_scale = 1e-9 },
+	{ .name = "dirstall", .header = "DIRSTALL", .width = 8, .unit = "ns", .sort_desc = true,
+	  .src = S_B, .kind = TOP_K_COUNT, .value = v_direct_ns,
+	  .desc = "stall of the cgroup's tasks in global direct reclaim since top started (BPF)",
+	  .json = "direct_reclaim_stall_ns", .metric = "memcgctl_direct_reclaim_stall_seconds",
+	  .mtype = TOP_M_COUNTER, .metric_unit = "seconds", .metric_scale = 1e-9 },
+	COUNTER("entries", "RECLENT", 7, "reclaim_entries", v_entries, S_B,
+		"memcgctl_reclaim_entries",
+		"entries of the cgroup's tasks into memcg reclaim since top started (BPF)"),
+	COUNTER("reclaimed", "RECLPG", 7, "reclaimed_pages", v_reclaimed, S_B,
+		"memcgctl_reclaimed_pages",
+		"pages the cgroup's tasks reclaimed in memcg reclaim since top started (BPF)"),
+	COUNTER("dirreclaimed", "DIRPG", 7, "direct_reclaimed_pages", v_direct_reclaimed, S_B,
+		"memcgctl_direct_reclaimed_pages",
+		"pages the cgroup's tasks reclaimed in direct reclaim since top started (BPF)"),
+	COUNTER("pgsteal", "PGSTEAL", 8, "pgsteal", v_pgsteal, S_S, "memcgctl_pgsteal",
+		"pages reclaimed from the cgroup (memory.stat pgsteal, v2)"),
+	{ .name = "refault", .header = "RFLT/s", .width = 6, .unit = "pages/s", .sort_desc = true,
+	  .src = TOP_SRC_REFAULT, .kind = TOP_K_RATE, .deflt = true, .value = v_refault,
+	  .desc = "workingset refaults per second", .json = "refault_pages_per_s", .decimals = 1 },
+	COUNTER("rfanon", "RFANON", 7, "workingset_refault_anon", v_rf_anon, TOP_SRC_REFAULT,
+		"memcgctl_workingset_refault_anon", "workingset refaults of anonymous pages"),
+	COUNTER("rffile", "RFFILE", 7, "workingset_refault_file", v_rf_file, TOP_SRC_REFAULT,
+		"memcgctl_workingset_refault_file", "workingset refaults of file pages"),
+	{ .name = "events", .header = "LIMEV", .width = 5, .unit = "count", .sort_desc = true,
+	  .src = S_E, .kind = TOP_K_COUNT, .deflt = true, .value = v_events,
+	  .desc = "high and max events (v1: failcnt) in the last interval",
+	  .json = "interval_limit_events" },
+	COUNTER("highev", "HIGHEV", 6, "high_events", v_high_ev, S_E, "memcgctl_high_events",
+		"times usage went over memory.high (memory.events high)"),
+	COUNTER("maxev", "MAXEV", 6, "max_events", v_max_ev, S_E, "memcgctl_max_events",
+		"times a charge hit memory.max (memory.events max, v2)"),
+	COUNTER("failcnt", "FAILCNT", 7, "failcnt", v_failcnt, S_E, "memcgctl_failcnt",
+		"times a charge hit the limit (memory.failcnt, v1)"),
+	COUNTER("oomev", "OOMEV", 5, "oom_events", v_oom_ev, S_E, "memcgctl_oom_events",
+		"times the cgroup hit its limit and reclaim failed (memory.events oom)"),
+	{ .name = "oom", .header = "OOM", .width = 4, .unit = "count", .sort_desc = true,
+	  .src = S_E, .kind = TOP_K_COUNT, .deflt = true, .value = v_oom,
+	  .desc = "OOM kills (total)", .json = "oom_kills", .metric = "memcgctl_oom_kills",
+	  .mtype = TOP_M_COUNTER, .color = { .crit = 1 } },
+	{ .name = "oomnew", .header = "OOM+", .width = 4, .unit = "count", .sort_desc = true,
+	  .src = S_E, .kind = TOP_K_COUNT, .value = v_oom_new,
+	  .desc = "OOM kills in the last interval", .json = "interval_oom_kills" },
+	COUNTER("victims", "VICTIMS", 7, "oom_victims", v_victims, S_B, "memcgctl_oom_victims",
+		"OOM victims in the cgroup since top started (BPF)"),
 };
 const int top_nr_cols = ARRAY_SIZE(top_cols);
+_Static_assert(ARRAY_SIZE(top_cols) <= TOP_MAX_COLS, "raise TOP_MAX_COLS");
 
 int top_col_find(const char *name)
 {
@@ -185,23 +363,29 @@ unsigned top_colset_src(const struct top_colset *cs)
 	return src;
 }
 
-const char *top_col_format(const struct top_col *c, const struct top_row *r,
-			   char *buf, size_t len)
+double top_col_value(const struct top_col *c, const struct top_snap *s, const struct top_row *r)
+{
+	return c->value ? c->value(s, r) : NAN;
+}
+
+const char *top_col_format(const struct top_col *c, const struct top_snap *s,
+			   const struct top_row *r, char *buf, size_t len)
 {
 	double v;
 
-	if (c->kind == TOP_K_NAME) {
-		snprintf(buf, len, "%s", r->name);
+	if (c->text) {
+		const char *t = c->text(s, r);
+
+		snprintf(buf, len, "%s", t ? t : "-");
 		return buf;
 	}
-	v = c->value(r);
-	if (c->value == v_limit && isnan(v) && cg_binding_limit(&r->mem, NULL) == CG_NOLIMIT &&
-	    (cg_known(r->mem.max) || cg_known(r->mem.high))) {
-		snprintf(buf, len, "max");	/* no limit is a fact, not an unknown */
-		return buf;
-	}
+	v = c->value(s, r) * (c->text_scale ? c->text_scale : 1);
 	if (isnan(v)) {
 		snprintf(buf, len, "-");
+		return buf;
+	}
+	if (isinf(v)) {
+		snprintf(buf, len, "max");
 		return buf;
 	}
 	switch (c->kind) {
@@ -226,6 +410,22 @@ const char *top_col_format(const struct top_col *c, const struct top_row *r,
 	return buf;
 }
 
+int top_col_level(const struct top_col *c, const struct top_snap *s, const struct top_row *r)
+{
+	double v;
+
+	if (!c->color.warn && !c->color.crit)
+		return 0;
+	v = c->color.by ? c->color.by(s, r) : top_col_value(c, s, r);
+	if (isnan(v))
+		return 0;
+	if (c->color.crit && v >= c->color.crit)
+		return 3;
+	if (c->color.warn && v >= c->color.warn)
+		return 2;
+	return c->color.ok_green ? 1 : 0;
+}
+
 /* ---- the view ---------------------------------------------------------- */
 
 struct sort_ctx {
@@ -243,8 +443,14 @@ static int row_cmp(const void *a, const void *b)
 
 	if (sort_ctx.c->kind == TOP_K_NAME) {
 		r = strcmp(x->rel, y->rel);
+	} else if (sort_ctx.c->text) {
+		const char *tx = sort_ctx.c->text(sort_ctx.s, x), *ty = sort_ctx.c->text(sort_ctx.s, y);
+
+		if (!tx || !ty)		/* unknowns last */
+			return !tx && !ty ? strcmp(x->rel, y->rel) : !tx ? 1 : -1;
+		r = strcmp(tx, ty);
 	} else {
-		double vx = sort_ctx.c->value(x), vy = sort_ctx.c->value(y);
+		double vx = sort_ctx.c->value(sort_ctx.s, x), vy = sort_ctx.c->value(sort_ctx.s, y);
 
 		/* unknowns sort last whatever the direction */
 		if (isnan(vx) && isnan(vy))

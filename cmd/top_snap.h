@@ -126,27 +126,64 @@ size_t top_collector_events(const struct top_collector *c, uint64_t id,
 			    struct top_event *out, size_t max);
 void top_collector_free(struct top_collector *c);
 
-/* ---- columns (top_columns.c) ------------------------------------------ */
+/* ---- fields (top_columns.c) -------------------------------------------- */
 
-enum top_kind { TOP_K_NAME, TOP_K_BYTES, TOP_K_PCT, TOP_K_RATE, TOP_K_COUNT };
+/*
+ * Every value top shows is one entry of top_cols[]: a column of the text
+ * and full-screen views, a member of the JSON row, a metric family.  The
+ * renderers only iterate the table; adding a value is one entry plus its
+ * value function (and, for a JSON member, its line in
+ * schema/top.schema.json, whose closed objects the tests hold output to).
+ */
+enum top_kind { TOP_K_NAME, TOP_K_TEXT, TOP_K_BYTES, TOP_K_PCT, TOP_K_RATE, TOP_K_COUNT };
+enum top_mtype { TOP_M_NONE, TOP_M_GAUGE, TOP_M_COUNTER };
 
 struct top_col {
 	const char *name;	/* --columns / --sort key */
 	const char *header;
 	int width;		/* 0: the name column, takes what is left */
-	const char *unit;
-	const char *desc;
+	const char *unit;	/* of the text column, for --columns help */
+	const char *desc;	/* --columns help, and the metric's HELP */
 	bool sort_desc;		/* biggest first by default */
 	unsigned src;		/* TOP_SRC_* it needs */
-	enum top_kind kind;
+	enum top_kind kind;	/* how the text views print it */
 	bool deflt;		/* in the default set */
-	double (*value)(const struct top_row *r);	/* NAN when unknown */
+	/*
+	 * The value in the JSON unit: NAN when unknown, INFINITY when there
+	 * is no limit (text "max", JSON null, metric +Inf).  TOP_K_NAME and
+	 * TOP_K_TEXT fields have text() instead: NULL when unknown.
+	 */
+	double (*value)(const struct top_snap *s, const struct top_row *r);
+	const char *(*text)(const struct top_snap *s, const struct top_row *r);
+	double text_scale;	/* text views show value * text_scale (0: 1) */
+	/* JSON: the member (NULL: not in JSON), an integer unless decimals > 0 */
+	const char *json;
+	int decimals;
+	/*
+	 * Metrics: the family name (NULL: not exported), without the
+	 * counter's _total; its OpenMetrics unit, which the name ends in
+	 * (NULL: none); the sample is value * metric_scale (0: 1).
+	 */
+	const char *metric;
+	enum top_mtype mtype;
+	const char *metric_unit;
+	double metric_scale;
+	/*
+	 * Colour in the full-screen view, of color_by (NULL: value):
+	 * >= crit red, >= warn yellow, else green if ok_green, else none.
+	 * warn and crit 0: no colour.
+	 */
+	struct {
+		double (*by)(const struct top_snap *s, const struct top_row *r);
+		double warn, crit;
+		bool ok_green;
+	} color;
 };
 
 extern const struct top_col top_cols[];
 extern const int top_nr_cols;
 
-#define TOP_MAX_COLS 32
+#define TOP_MAX_COLS 64
 struct top_colset {
 	int idx[TOP_MAX_COLS];
 	int nr;
@@ -157,9 +194,13 @@ void top_colset_default(struct top_colset *cs);
 /* "current,limit,oom" or "all" or "default"; err gets the bad name. */
 int top_colset_parse(struct top_colset *cs, const char *list, char *err, size_t errlen);
 unsigned top_colset_src(const struct top_colset *cs);
-/* Value of a column as text ("-" when unknown); buf >= 32. */
-const char *top_col_format(const struct top_col *c, const struct top_row *r,
-			   char *buf, size_t len);
+/* A numeric field's value (NAN for text fields). */
+double top_col_value(const struct top_col *c, const struct top_snap *s, const struct top_row *r);
+/* Value of a column as text ("-" when unknown, "max" when unlimited); buf >= 32. */
+const char *top_col_format(const struct top_col *c, const struct top_snap *s,
+			   const struct top_row *r, char *buf, size_t len);
+/* Colour level of a cell: 0 none, 1 ok, 2 warn, 3 crit. */
+int top_col_level(const struct top_col *c, const struct top_snap *s, const struct top_row *r);
 
 /* The view: which rows, in which order. */
 struct top_view {
@@ -180,14 +221,25 @@ size_t top_view_order(const struct top_snap *s, const struct top_view *v, int *o
 
 /* ---- batch renderers (top_batch.c) ------------------------------------ */
 
-enum top_format { TOP_FMT_TEXT, TOP_FMT_JSON, TOP_FMT_OPENMETRICS };
+enum top_format { TOP_FMT_TEXT, TOP_FMT_JSON, TOP_FMT_PROMETHEUS, TOP_FMT_OPENMETRICS };
 
 int top_format_parse(const char *s, enum top_format *f);
+const char *top_format_name(enum top_format f);
+static inline bool top_format_metrics(enum top_format f)
+{
+	return f == TOP_FMT_PROMETHEUS || f == TOP_FMT_OPENMETRICS;
+}
 void top_render_text(FILE *f, const struct top_snap *s, const struct top_view *v,
 		     const struct top_colset *cs);
 void top_render_json(struct json_writer *w, const struct top_snap *s,
 		     const struct top_view *v);
-void top_render_openmetrics(FILE *f, const struct top_snap *s, const struct top_view *v);
+/*
+ * One exposition of the snapshot: the Prometheus text format 0.0.4
+ * (TOP_FMT_PROMETHEUS) or OpenMetrics 1.0 (TOP_FMT_OPENMETRICS, ending
+ * in "# EOF").
+ */
+void top_render_metrics(FILE *f, const struct top_snap *s, const struct top_view *v,
+			enum top_format fmt);
 
 /*
  * The hooks `top` chooses on this kernel, set on an opened (not loaded)

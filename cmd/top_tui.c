@@ -139,12 +139,8 @@ static int name_width(const struct tui *t)
 	return w < 12 ? 12 : w;
 }
 
-static int use_color(const struct tui *t, double pct)
-{
-	if (!t->o->color || isnan(pct))
-		return 0;
-	return pct >= 90 ? C_CRIT : pct >= 75 ? C_WARN : C_OK;
-}
+/* top_col_level() to colour pairs */
+static const int level_pair[] = { 0, C_OK, C_WARN, C_CRIT };
 
 static bool folded(const struct tui *t, uint64_t id)
 {
@@ -234,17 +230,10 @@ static void draw_row(struct tui *t, int y, const struct top_row *r, bool selecte
 			x += nw + 1;
 			continue;
 		}
-		snprintf(buf, sizeof(buf), "%*s", col->width, top_col_format(col, r, val, sizeof(val)));
-		int pair = 0;
+		snprintf(buf, sizeof(buf), "%*s", col->width,
+			 top_col_format(col, t->s, r, val, sizeof(val)));
+		int pair = t->o->color ? level_pair[top_col_level(col, t->s, r)] : 0;
 
-		if (!strcmp(col->name, "use") || !strcmp(col->name, "current"))
-			pair = use_color(t, memstate_limit_pct(&r->mem) < 0 ? NAN :
-					 memstate_limit_pct(&r->mem));
-		else if ((!strcmp(col->name, "stall") || !strcmp(col->name, "some")) &&
-			 !isnan(col->value(r)) && col->value(r) > 0)
-			pair = t->o->color ? (col->value(r) >= 10 ? C_CRIT : C_WARN) : 0;
-		else if (!strcmp(col->name, "oom") && !isnan(col->value(r)) && col->value(r) > 0)
-			pair = t->o->color ? C_CRIT : 0;
 		if (pair && !selected)
 			attron(COLOR_PAIR(pair));
 		put_trunc(y, x, buf, COLS - x);
@@ -351,7 +340,8 @@ static void draw_events(struct tui *t, int *y, int end, const struct top_row *r)
 static void draw_detail(struct tui *t, int top, int h, const struct top_row *r)
 {
 	const struct cg_mem *m = &r->mem;
-	char a[UNITS_BUF], b[UNITS_BUF], c[UNITS_BUF], d[UNITS_BUF], e[UNITS_BUF], line[512];
+	char a[UNITS_BUF], b[UNITS_BUF], c[UNITS_BUF], d[UNITS_BUF], e[UNITS_BUF], kb[32];
+	char line[512];
 	const char *which;
 	uint64_t lim = cg_binding_limit(m, &which);
 	struct hist *hs = hist_slot(t, r->id, false);
@@ -374,8 +364,7 @@ static void draw_detail(struct tui *t, int top, int h, const struct top_row *r)
 	LINE("anon %s  file %s  kernel %s  shmem %s  file_dirty %s",
 	     memstate_fmt_bytes(a, sizeof(a), m->stat[CG_STAT_anon]),
 	     memstate_fmt_bytes(b, sizeof(b), m->stat[CG_STAT_file]),
-	     memstate_fmt_bytes(c, sizeof(c), cg_known(m->stat[CG_STAT_kernel]) ?
-				m->stat[CG_STAT_kernel] : m->stat[CG_STAT_slab]),
+	     top_col_format(&top_cols[top_col_find("kernel")], t->s, r, kb, sizeof(kb)),
 	     memstate_fmt_bytes(d, sizeof(d), m->stat[CG_STAT_shmem]),
 	     memstate_fmt_bytes(e, sizeof(e), m->stat[CG_STAT_file_dirty]));
 	char e1[24], e2[24], e3[24], e4[24];
@@ -435,7 +424,7 @@ static void draw_help(struct tui *t)
 	for (int i = 0; i < top_nr_cols && y < LINES - 1; i++) {
 		char line[256];
 
-		snprintf(line, sizeof(line), "  %-8s %-7s %s", top_cols[i].name, top_cols[i].header,
+		snprintf(line, sizeof(line), "  %-12s %-8s %s", top_cols[i].name, top_cols[i].header,
 			 top_cols[i].desc);
 		put_trunc(y++, 1, line, COLS - 2);
 	}
@@ -462,7 +451,7 @@ static void draw_picker(struct tui *t)
 	for (int i = first; i < t->pick_n && y < LINES - 1; i++, y++) {
 		const struct top_col *c = &top_cols[t->pick[i]];
 
-		snprintf(line, sizeof(line), "[%c] %-8s %-7s %s", t->pick_vis[i] ? 'x' : ' ',
+		snprintf(line, sizeof(line), "[%c] %-12s %-8s %s", t->pick_vis[i] ? 'x' : ' ',
 			 c->name, c->header, c->desc);
 		if (i == t->pick_cur)
 			attron(A_REVERSE);

@@ -16,10 +16,11 @@ build_pkgs=(make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev
 # the libFuzzer harnesses (make check-fuzz)
 test_pkgs=(jq tmux procps util-linux qemu-system-x86 busybox-static cpio zstd xz-utils kmod mandoc
 	   clang-14 libclang-rt-14-dev)
-# promtool and a real node_exporter: the metrics tier; python3-jsonschema:
+# promtool and a real node_exporter: the metrics tier (python3-prometheus-client:
+# its strict OpenMetrics parser, tests/tools/om-check.py); python3-jsonschema:
 # every command's -j output against schema/; redis-server: a real server for
 # the pre-OOM tests and bench; lintian + debhelper: make deb
-test_pkgs+=(prometheus prometheus-node-exporter python3-jsonschema redis-server
+test_pkgs+=(prometheus prometheus-node-exporter python3-jsonschema python3-prometheus-client redis-server
 	    lintian debhelper fakeroot)
 bench_pkgs=(bpftrace hyperfine linux-perf python3 systemd stress-ng)
 

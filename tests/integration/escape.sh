@@ -5,8 +5,10 @@
 # raw 8-bit CSI, 0xff and DEL (the kernel refuses LF in cgroup names; the
 # CLI tier covers it on fixtures), and a process whose comm holds ESC, BEL
 # and 0x9b.  show, top -b, watch and policy print an escaped form and no raw
-# control byte; their -j output is valid JSON that keeps the name.
+# control byte; their -j output is valid JSON that keeps the name; top's
+# metrics stay valid for promtool, node_exporter and an OpenMetrics parser.
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../metrics.sh"
 need_root
 
 HOG=$MEMCGCTL_TEST_BIN/hog
@@ -59,6 +61,18 @@ for mode in --tree --flat; do
 done
 run_mc -j top -b -n 1 "/$T_PREFIX"
 check_json "top-json" "[.cgroups[].cgroup] | index(\"/$T_PREFIX/$EVIL_JSON\")"
+check_schema "top-json-schema" top
+# metrics: the name escaped as on a terminal, the exposition valid, with its id
+id=$(stat -c %i "$cg") evil_label=$(sed 's/\\/\\\\/g' <<<"$EVIL_ESC")
+for fmt in prometheus openmetrics; do
+	run_mc top -o $fmt "/$T_PREFIX"
+	check_eq "top-$fmt-rc" 0 "$RC"
+	raw_ctl "top-$fmt-no-raw-bytes" "$OUT"
+	check "top-$fmt-escaped" grep -qF "memcgctl_memory_usage_bytes{cgroup=\"/$T_PREFIX/$evil_label\",parent=\"/$T_PREFIX\",depth=\"1\",cgroup_id=\"$id\"} " <<<"$OUT"
+	check_promtool "top-$fmt-promtool" $fmt "$OUT"
+	[[ $fmt == prometheus ]] && check_node_exporter "top-prometheus-node-exporter" "$OUT"
+done
+check_openmetrics "top-openmetrics-parses" "$OUT"
 
 # ---- watch: the cgroup's path, and a victim whose comm holds controls ----------
 "$MEMCGCTL" watch "/$T_PREFIX" -e oom,cgroup -D 60 >"$T_TMP/wt" 2>"$T_TMP/wt.err" &

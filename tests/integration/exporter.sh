@@ -28,12 +28,22 @@ prom_esc() {
 	s=${s//\"/\\\"}
 	printf '%s' "${s//$'\n'/\\n}"
 }
-# val NAME [CGROUP]: the sample's value in $SCRAPE (empty if none); ENVIRON,
-# not awk -v, which would undo the escapes
+# val NAME [CGROUP [ID]]: the sample's value in $SCRAPE (empty if none), the
+# sample whose labels include cgroup="CGROUP" (escaped as the format does),
+# or cgroup_id="ID" for a name top escapes (a control byte, not UTF-8).
+# Labels may come in any order (node_exporter sorts them).  ENVIRON, not
+# awk -v, which would undo the escapes.
 val() {
-	local k="$1 "
-	[[ $# -gt 1 ]] && k="$1{cgroup=\"$(prom_esc "$2")\"} "
-	K=$k awk 'index($0, ENVIRON["K"]) == 1 { print substr($0, length(ENVIRON["K"]) + 1); exit }' <<<"$SCRAPE"
+	local sel=
+	if [[ $# -gt 2 ]]; then sel="cgroup_id=\"$3\""
+	elif [[ $# -gt 1 ]]; then sel="cgroup=\"$(prom_esc "$2")\""; fi
+	N=$1 S=$sel awk '
+		BEGIN { n = ENVIRON["N"]; s = ENVIRON["S"] }
+		s == "" && (index($0, n " ") == 1 || index($0, n "{") == 1) { print $NF; exit }
+		s != "" && index($0, n "{") == 1 {
+			l = substr($0, length(n) + 2); i = index(l, "} ")
+			if (index("," substr(l, 1, i - 1) ",", "," s ",")) { print substr(l, i + 2); exit }
+		}' <<<"$SCRAPE"
 }
 gt0() { awk -v x="$1" 'BEGIN { exit !(x != "" && x + 0 > 0) }'; }
 # wait_file FILE PID: until FILE exists (the exporter's first refresh is written)
@@ -54,7 +64,7 @@ no_swap "$cg_oom"
 # quotes, a backslash and a tab (the kernel refuses a newline in a cgroup name)
 hostile=$'exp-q"uo\\te\tb'
 cg_new "$hostile"
-rel_hostile=$CG_REL
+rel_hostile=$CG_REL id_hostile=$(stat -c %i "$CG")
 
 # ---- the exporter, served by node_exporter --------------------------------
 dir=$T_TMP/textfile
@@ -126,7 +136,7 @@ poll() {
 	done
 	return 1
 }
-have_rc() { [[ -n $(val memcgctl_memory_current_bytes "$rel_rc") ]]; }
+have_rc() { [[ -n $(val memcgctl_memory_usage_bytes "$rel_rc") ]]; }
 poll 600 have_rc
 check "scrape-has-memcgctl" have_rc
 start=$(val memcgctl_start_time_seconds)
@@ -136,7 +146,7 @@ check_eq "bpf-attached" 1 "$(val memcgctl_top_bpf)"
 check_eq "victims-0-at-start" 0 "$(val memcgctl_oom_victims_total "$rel_oom")"
 if [[ -n $ne_pid ]]; then
 	check_eq "node-exporter-no-scrape-error" 0 "$(val node_textfile_scrape_error)"
-	check "node-exporter-hostile-name" test -n "$(val memcgctl_memory_current_bytes "$rel_hostile")"
+	check "node-exporter-hostile-name" test -n "$(val memcgctl_memory_usage_bytes "$rel_hostile" "$id_hostile")"
 fi
 
 # ---- real reclaim: page cache through a 32M limit ----------------------------
@@ -144,7 +154,7 @@ file=$(mktemp -p /var/tmp memcgctl-exp-XXXXXX)
 cg_run "$cg_rc" bash -c "while :; do dd if=/dev/zero of=$file bs=1M count=96 status=none; cat $file >/dev/null; done"
 rc_pid=$PID
 stall_moved() { gt0 "$(val memcgctl_reclaim_stall_seconds_total "$rel_rc")"; }
-pages_moved() { gt0 "$(val memcgctl_reclaim_by_tasks_pages_total "$rel_rc")"; }
+pages_moved() { gt0 "$(val memcgctl_reclaimed_pages_total "$rel_rc")"; }
 both_moved() { stall_moved && pages_moved; }
 if ! swap_skip "reclaim-counters-move"; then
 	poll 1200 both_moved
@@ -173,9 +183,11 @@ fi
 # a name that is not UTF-8 (any byte but / and newline is allowed): one such
 # cgroup must not make node_exporter drop the file
 cg_new $'exp-bad\xff\xfe'
-in_file() { LC_ALL=C grep -qF $'exp-bad\xff\xfe' "$prom"; }
+# escaped as memcgctl prints it (\xNN), then its backslashes for the format
+in_file() { LC_ALL=C grep -qF 'exp-bad\\xff\\xfe' "$prom"; }
 for _ in $(seq 600); do in_file && break; sleep 0.1; done
 check "non-utf8-name-in-file" in_file
+check "non-utf8-name-not-raw" bash -c "! LC_ALL=C grep -qF \$'\\xff' '$prom'"
 if [[ -n $ne_pid ]]; then
 	SCRAPE=$(scrape)
 	non_utf8_ok() { [[ $(val node_textfile_scrape_error) == 0 ]] && have_rc; }

@@ -3,18 +3,20 @@
 # top in batch mode against real cgroups: values agree with cgroupfs; a
 # page-cache hog in a tight limit shows reclaim and reclaim stall (BPF);
 # an OOM kill is counted by cgroupfs and attributed by BPF; a cgroup
-# removed mid-run is handled; Prometheus output is well formed; no TTY
+# removed mid-run is handled; metrics (promtool, node_exporter, an
+# OpenMetrics parser) and JSON (schema/top.schema.json) are valid; no TTY
 # means no escape codes; unprivileged runs show BPF columns as '-'.
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../metrics.sh"
 # a VM guest without swap (a kernel packaged without zram) cannot reclaim the
 # tmpfs/anon workloads below: the checks that need that skip, saying why
 swap_skip() { [[ ${MEMCGCTL_VM_SWAP:-1} == 0 ]] && t_skip "$1" "$MEMCGCTL_VM_SWAP_WHY"; }
 need_root
 
 if [[ $MEM_V2 == 1 ]]; then
-	f_cur=memory.current f_max=memory.max f_anon=anon
+	f_cur=memory.current f_max=memory.max f_anon=anon lim_type=max
 else
-	f_cur=memory.usage_in_bytes f_max=memory.limit_in_bytes f_anon=total_rss
+	f_cur=memory.usage_in_bytes f_max=memory.limit_in_bytes f_anon=total_rss lim_type=v1
 fi
 # jq: the row for one cgroup in a document
 row() { echo ".cgroups[] | select(.cgroup == \"$1\")"; }
@@ -46,43 +48,43 @@ run_mc -j top -b -n 1 "/$T_PREFIX"
 check_eq "batch-json-exit-0" 0 "$RC"
 check_json "one-document" "type == \"object\" and (.cgroups | length) >= 2"
 check_json "root-of-view-first" ".cgroups[0].cgroup == \"/$T_PREFIX\" and .cgroups[0].depth == 0"
-check_json "id-is-inode" "$(row "$rel_a") | .id == $(stat -c %i "$cg_a")"
-check_json "limit-agrees" "$(row "$rel_a") | .limit.which == \"max\" and .limit.bytes == $(cat "$cg_a/$f_max")"
+check_json "id-is-inode" "$(row "$rel_a") | .cgroup_id == $(stat -c %i "$cg_a")"
+check_json "limit-agrees" "$(row "$rel_a") | .limit_type == \"$lim_type\" and .limit_bytes == $(cat "$cg_a/$f_max")"
 check_json "procs-agrees" "$(row "$rel_a") | .procs == 1"
-got=$(jq "$(row "$rel_a") | .current" <<<"$OUT")
+got=$(jq "$(row "$rel_a") | .usage_bytes" <<<"$OUT")
 now=$(cat "$cg_a/$f_cur")
 check "current-agrees" test $((got > now ? got - now : now - got)) -le $((1 << 20))
 want_anon=$(awk -v k="$f_anon" '$1 == k { print $2 }' "$cg_a/memory.stat")
-check_json "anon-agrees" "$(row "$rel_a") | .anon >= $want_anon - 1048576 and .anon <= $want_anon + 1048576"
-check_json "percent-agrees" "$(row "$rel_a") | .limit.percent > 20 and .limit.percent < 100"
-check_json "psi-from-cgroup2" "$(row "$rel_a") | .psi.some.total_us != null"
+check_json "anon-agrees" "$(row "$rel_a") | .anon_bytes >= $want_anon - 1048576 and .anon_bytes <= $want_anon + 1048576"
+check_json "percent-agrees" "$(row "$rel_a") | .limit_pct > 20 and .limit_pct < 100"
+check_json "psi-from-cgroup2" "$(row "$rel_a") | .psi_some_total_us != null"
 check_json "bpf-loaded" ".bpf == true"
-check_json "first-rates-unknown-not-0" "$(row "$rel_a") | .rates.stall_ms_per_s == null"
+check_json "first-rates-unknown-not-0" "$(row "$rel_a") | .stall_ms_per_s == null"
 
 # the checks above ran on the cgroup iterator where the kernel has one;
 # prove it was used, and that cgroupfs (--no-iter) says the same:
 # the same tree (paths, ids, parents, depths), limits and event counters;
 # not limit.percent: it is usage / limit, and usage moves between the runs
-shape='[.cgroups[] | {cgroup, id, parent, depth, limit: (.limit | if type == "object" then del(.percent) else . end), max, high, swap, totals: (.totals | {oom_kills, limit_max, limit_high})}]'
+shape='[.cgroups[] | {cgroup, cgroup_id, parent_id, depth, limit_type, limit_bytes, max_bytes, high_bytes, swap_bytes, oom_kills, max_events, failcnt, high_events}]'
 iter_on=0
 if "$MEMCGCTL" -j feature 2>/dev/null | jq -e '.program."iter/cgroup" == true' >/dev/null; then iter_on=1; fi
 if [[ $iter_on == 1 ]]; then
 	# every row from the iterator but a v2 cgroup without memory: its (absent) files
 	check_json "iter-walked" ".walk == \"iter\" and ([.cgroups[] | select(.cgroup != \"$rel_nm\") | .source] | unique == [\"iter\"])"
 	if [[ $MEM_V2 == 1 ]]; then
-		check_json "iter-no-memcg-row" "$(row "$rel_nm") | .source == \"cgroupfs\" and .current == null and .parent == $(stat -c %i "$cg_a")"
+		check_json "iter-no-memcg-row" "$(row "$rel_nm") | .source == \"cgroupfs\" and .usage_bytes == null and .parent_id == $(stat -c %i "$cg_a")"
 	else
-		check_json "iter-no-memcg-row" "$(row "$rel_nm") | .source == \"iter\" and .parent == $(stat -c %i "$cg_a")"
+		check_json "iter-no-memcg-row" "$(row "$rel_nm") | .source == \"iter\" and .parent_id == $(stat -c %i "$cg_a")"
 	fi
 	iter_out=$OUT
 	run_mc -j top -b -n 1 --no-iter "/$T_PREFIX"
 	check_json "no-iter-walked-cgroupfs" ".walk == \"cgroupfs\" and ([.cgroups[].source] | unique == [\"cgroupfs\"])"
 	check_eq "iter-same-tree-limits-events" "$(jq -c "$shape" <<<"$OUT")" "$(jq -c "$shape" <<<"$iter_out")"
 	# usage moves between the two runs: within 1M, both near the file's value
-	a=$(jq "$(row "$rel_a") | .current" <<<"$iter_out")
-	b=$(jq "$(row "$rel_a") | .current" <<<"$OUT")
+	a=$(jq "$(row "$rel_a") | .usage_bytes" <<<"$iter_out")
+	b=$(jq "$(row "$rel_a") | .usage_bytes" <<<"$OUT")
 	check "iter-current-agrees" test $((a > b ? a - b : b - a)) -le $((1 << 20))
-	check_json "iter-peak-agrees" "$(row "$rel_a") | .peak == $(jq "$(row "$rel_a") | .peak" <<<"$iter_out")"
+	check_json "iter-peak-agrees" "$(row "$rel_a") | .peak_bytes == $(jq "$(row "$rel_a") | .peak_bytes" <<<"$iter_out")"
 else
 	t_skip "iter" "this kernel has no cgroup iterator: cgroupfs only"
 fi
@@ -109,16 +111,16 @@ kill "$pc_pid" 2>/dev/null; wait "$pc_pid" 2>/dev/null
 rm -f "$file"
 OUT=$(jq -s . "$T_TMP/pc.json")
 check_json "pc-five-documents" "length == 5"
-swap_skip pc-reclaim-stall-seen || check_json "pc-reclaim-stall-seen" "[.[] | $(row "$rel_pc") | .rates.stall_ms_per_s // 0] | max > 0"
-check_json "pc-bpf-reclaims-counted" "[.[] | $(row "$rel_pc") | .bpf.reclaims] | max > 0"
-swap_skip pc-reclaim-rate || check_json "pc-reclaim-rate" "[.[] | $(row "$rel_pc") | .rates.reclaim_pages_per_s // 0] | max > 0"
-check_json "pc-limit-events" "[.[] | $(row "$rel_pc") | .rates.limit_events // 0] | max > 0"
+swap_skip pc-reclaim-stall-seen || check_json "pc-reclaim-stall-seen" "[.[] | $(row "$rel_pc") | .stall_ms_per_s // 0] | max > 0"
+check_json "pc-bpf-reclaims-counted" "[.[] | $(row "$rel_pc") | .reclaim_entries] | max > 0"
+swap_skip pc-reclaim-rate || check_json "pc-reclaim-rate" "[.[] | $(row "$rel_pc") | .reclaim_pages_per_s // 0] | max > 0"
+check_json "pc-limit-events" "[.[] | $(row "$rel_pc") | .interval_limit_events // 0] | max > 0"
 # stall is hierarchical: the parent carries at least its child's.  A
 # snapshot taken while the workload runs may read the parent's counter
 # just before a reclaim's end credits both, so ask it of some snapshot
 # in which the child has stalled, not necessarily the last one.
-swap_skip pc-stall-hierarchical || check_json "pc-stall-hierarchical" "any(.[]; ($(row "$rel_pc") | .bpf.stall_ns) > 0 and ($(row "/$T_PREFIX") | .bpf.stall_ns) >= ($(row "$rel_pc") | .bpf.stall_ns))"
-check_json "pc-other-cgroup-no-stall" ".[-1] | $(row "$rel_a") | .bpf.stall_ns == 0"
+swap_skip pc-stall-hierarchical || check_json "pc-stall-hierarchical" "any(.[]; ($(row "$rel_pc") | .reclaim_stall_ns) > 0 and ($(row "/$T_PREFIX") | .reclaim_stall_ns) >= ($(row "$rel_pc") | .reclaim_stall_ns))"
+check_json "pc-other-cgroup-no-stall" ".[-1] | $(row "$rel_a") | .reclaim_stall_ns == 0"
 
 # ---- OOM kill ---------------------------------------------------------------
 cg_new top-oom 32M
@@ -132,27 +134,39 @@ wait "$PID" 2>/dev/null
 check_eq "oom-hog-killed" 137 "$?"
 wait "$top_pid"
 OUT=$(jq -s '.[-1]' "$T_TMP/oom.json")
-check_json "oom-kill-counted" "$(row "$rel_oom") | .totals.oom_kills == 1"
-check_json "oom-victim-attributed-by-bpf" "$(row "$rel_oom") | .bpf.oom_kills == 1"
-check_json "oom-in-parent-too" "$(row "/$T_PREFIX") | .bpf.oom_kills >= 1"
-check_json "oom-not-elsewhere" "$(row "$rel_a") | .bpf.oom_kills == 0"
+check_json "oom-kill-counted" "$(row "$rel_oom") | .oom_kills == 1"
+check_json "oom-victim-attributed-by-bpf" "$(row "$rel_oom") | .oom_victims == 1"
+check_json "oom-in-parent-too" "$(row "/$T_PREFIX") | .oom_victims >= 1"
+check_json "oom-not-elsewhere" "$(row "$rel_a") | .oom_victims == 0"
 # the events now differ between the child and its parent (memory.events is
 # hierarchical, or local with memory_localevents): iterator and cgroupfs agree
 if [[ $iter_on == 1 ]]; then
 	run_mc -j top -b -n 1 "/$T_PREFIX"
 	iter_out=$OUT
 	run_mc -j top -b -n 1 --no-iter "/$T_PREFIX"
-	ev='[.cgroups[] | {cgroup, totals: (.totals | {oom_kills, limit_max, limit_high})}]'
+	ev='[.cgroups[] | {cgroup, oom_kills, max_events, failcnt, high_events}]'
 	check_eq "iter-events-after-oom" "$(jq -c "$ev" <<<"$OUT")" "$(jq -c "$ev" <<<"$iter_out")"
 fi
 
-# ---- Prometheus text ------------------------------------------------------
-run_mc top -o openmetrics "/$T_PREFIX"
+# ---- metrics: Prometheus text and OpenMetrics -------------------------------
+run_mc top -o prometheus "/$T_PREFIX"
 check_eq "prom-exit-0" 0 "$RC"
-bad=$(grep -vE '^(# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* .+|[a-zA-Z_:][a-zA-Z0-9_:]*(\{cgroup="([^"\\]|\\.)*"\})? -?[0-9.]+(e[-+]?[0-9]+)?)$' <<<"$OUT")
+bad=$(grep -vE '^(# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* .+|[a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-z_]+="([^"\\]|\\.)*"(,[a-z_]+="([^"\\]|\\.)*")*\})? (-?[0-9.]+(e[-+]?[0-9]+)?|\+Inf))$' <<<"$OUT")
 check_eq "prom-syntax" "" "$bad"
-check "prom-oom-sample" grep -qx "memcgctl_oom_kills_total{cgroup=\"$rel_oom\"} 1" <<<"$OUT"
-check "prom-limit-sample" grep -qx "memcgctl_memory_max_bytes{cgroup=\"$rel_a\"} $((64 << 20))" <<<"$OUT"
+check_promtool "prom-promtool" prometheus "$OUT"
+check_node_exporter "prom-node-exporter" "$OUT"
+check "prom-oom-sample" grep -qx "memcgctl_oom_kills_total{cgroup=\"$rel_oom\",parent=\"/$T_PREFIX\",depth=\"1\"} 1" <<<"$OUT"
+check "prom-limit-sample" grep -qx "memcgctl_memory_max_bytes{cgroup=\"$rel_a\",parent=\"/$T_PREFIX\",depth=\"1\"} $((64 << 20))" <<<"$OUT"
+check "prom-bpf-sample" grep -qx "memcgctl_top_bpf{root=\"/$T_PREFIX\"} 1" <<<"$OUT"
+check "prom-bpf-counter" grep -qE "^memcgctl_oom_victims_total\\{cgroup=\"$rel_oom\",.*\\} [0-9]+$" <<<"$OUT"
+run_mc top -o openmetrics "/$T_PREFIX"
+check_eq "om-exit-0" 0 "$RC"
+check_openmetrics "om-parses" "$OUT"
+check_promtool "om-promtool" openmetrics "$OUT"
+check_eq "om-eof-last" "# EOF" "$(tail -n 1 <<<"$OUT")"
+check "om-oom-sample" grep -qx "memcgctl_oom_kills_total{cgroup=\"$rel_oom\",parent=\"/$T_PREFIX\",depth=\"1\"} 1" <<<"$OUT"
+run_mc -j top -b -n 2 -d 0.2 "/$T_PREFIX"
+check_schema "json-schema" top
 
 # ---- cgroups vanishing mid-run ---------------------------------------------
 cg_new top-gone
@@ -177,7 +191,7 @@ check_eq "vanish-child-exit-0" 0 "$?"
 OUT=$(jq -s . "$T_TMP/gone.json")
 check_json "vanish-seen-before" ".[0] | [$(row "$rel_gone")] | length == 1"
 check_json "vanish-gone-after" ".[-1] | [$(row "$rel_gone")] | length == 0"
-check_json "vanish-counted" "[.[].vanished] | add == 1"
+check_json "vanish-counted" "[.[].vanished_cgroups] | add == 1"
 
 # a cgroup removed and made again under its name (hybrid: only the cgroup2
 # twin, so the memory cgroup's id stays): its files are read afresh
@@ -193,8 +207,8 @@ elif [[ -d $PSI_ROOT$rel_rb ]]; then
 fi
 wait "$top_pid"
 OUT=$(jq -s '.[-1]' "$T_TMP/rb.json")
-check_json "reborn-new-id" "$(row "$rel_rb") | .id == $(stat -c %i "$cg_rb")"
-check_json "reborn-psi-read" "$(row "$rel_rb") | .psi.some.total_us != null"
+check_json "reborn-new-id" "$(row "$rel_rb") | .cgroup_id == $(stat -c %i "$cg_rb")"
+check_json "reborn-psi-read" "$(row "$rel_rb") | .psi_some_total_us != null"
 
 cg_new top-gone2
 cg_g2=$CG rel_g2=$CG_REL
@@ -216,8 +230,8 @@ if id nobody >/dev/null 2>&1 && command -v setpriv >/dev/null; then
 		"$MEMCGCTL" -j top -b -n 1 "/$T_PREFIX" 2>&1)
 	OUT=$out
 	check_json "unpriv-json-bpf-false" ".bpf == false and (.bpf_note | test(\"root\"))"
-	check_json "unpriv-json-bpf-null" "$(row "$rel_a") | .bpf == null"
-	check_json "unpriv-walks-cgroupfs" ".walk == \"cgroupfs\" and ($(row "$rel_a") | .source == \"cgroupfs\" and .limit.bytes == $((64 << 20)))"
+	check_json "unpriv-json-bpf-null" "$(row "$rel_a") | .reclaim_stall_ns == null and .reclaim_entries == null and .oom_victims == null"
+	check_json "unpriv-walks-cgroupfs" ".walk == \"cgroupfs\" and ($(row "$rel_a") | .source == \"cgroupfs\" and .limit_bytes == $((64 << 20)))"
 else
 	t_skip "unpriv" "no nobody user or setpriv"
 fi

@@ -85,7 +85,7 @@ static void build(struct top_snap *s)
 	add(s, "/batch.slice", 200, 1, 0);	/* vanished before it was read: all '-' */
 }
 
-static char *render(int which, const struct top_snap *s, const struct top_view *v,
+static __attribute__((noinline)) char *render(int which, const struct top_snap *s, const struct top_view *v,
 		    const struct top_colset *cs)
 {
 	char *buf = NULL;
@@ -103,8 +103,11 @@ static char *render(int which, const struct top_snap *s, const struct top_view *
 		jsonw_end_document(w);
 		jsonw_destroy(&w);
 		break;
+	case 2:
+		top_render_metrics(f, s, v, TOP_FMT_PROMETHEUS);
+		break;
 	default:
-		top_render_openmetrics(f, s, v);
+		top_render_metrics(f, s, v, TOP_FMT_OPENMETRICS);
 		break;
 	}
 	fclose(f);
@@ -232,10 +235,23 @@ static void test_renderers(void)
 	v.start_time = 1764633600.25;
 	out = render(2, &s, &v, &cs);
 	CHECK("prom-start-time", strstr(out, "# TYPE memcgctl_start_time_seconds gauge\n"
-				     "memcgctl_start_time_seconds 1764633600.250000\n") != NULL);
+				     "memcgctl_start_time_seconds{root=\"/\"} 1764633600.250000\n") != NULL);
 	CHECK("prom-start-time-valid", valid_exposition(out, why, sizeof(why)));
 	free(out);
 	v.start_time = 0;
+	out = render(3, &s, &v, &cs);
+	golden("top.om", out);
+	{
+		size_t len = strlen(out);
+
+		CHECK("om-eof-last", len > 6 && !strcmp(out + len - 6, "# EOF\n") &&
+		      strstr(out, "# EOF") == out + len - 6);
+	}
+	CHECK("om-counter-family-and-total", strstr(out, "\n# TYPE memcgctl_oom_kills counter\n") &&
+	      strstr(out, "\nmemcgctl_oom_kills_total{") && !strstr(out, "# TYPE memcgctl_oom_kills_total"));
+	CHECK("om-unit", strstr(out, "\n# UNIT memcgctl_reclaim_stall_seconds seconds\n") != NULL);
+	CHECK("om-unlimited-inf", strstr(out, "memcgctl_memory_max_bytes{cgroup=\"/\",depth=\"0\"} +Inf\n") != NULL);
+	free(out);
 
 	s.bpf = false;
 	s.bpf_note = "BPF columns need root";
@@ -246,6 +262,95 @@ static void test_renderers(void)
 	CHECK("text-bpf-note", strstr(out, "note: BPF columns show '-': BPF columns need root") != NULL);
 	free(out);
 	top_snap_free(&s);
+}
+
+/* A cgroup name that is not UTF-8, with a quote, a backslash and a newline. */
+static void test_hostile_labels(void)
+{
+	struct top_snap s;
+	struct top_view v = { .sort_col = top_col_find("current"), .sort_desc = true, .tree = true };
+	struct top_colset cs;
+	char why[256] = "";
+	char *out;
+
+	build(&s);
+	known_row(add(&s, "/app.slice/a\xff\"\\\nb", 300, 2, 1), MB, CG_NOLIMIT, CG_NOLIMIT);
+	known_row(add(&s, "/app.slice/a\\xff\"\\\\x0ab", 301, 2, 1), MB, CG_NOLIMIT, CG_NOLIMIT);
+	top_colset_default(&cs);
+	out = render(2, &s, &v, &cs);
+	CHECK("hostile-prom-valid", valid_exposition(out, why, sizeof(why)));
+	if (why[0])
+		printf("     %s\n", why);
+	CHECK("hostile-prom-escaped", strstr(out, "memcgctl_memory_usage_bytes{cgroup=\"/app.slice/"
+	      "a\\\\xff\\\"\\\\\\\\x0ab\",parent=\"/app.slice\",depth=\"2\",cgroup_id=\"300\"} 1048576\n") != NULL);
+	/* the literal text of that escape is another series */
+	CHECK("hostile-prom-literal", strstr(out, "memcgctl_memory_usage_bytes{cgroup=\"/app.slice/"
+	      "a\\\\xff\\\"\\\\\\\\x0ab\",parent=\"/app.slice\",depth=\"2\"} 1048576\n") != NULL);
+	for (const unsigned char *p = (const unsigned char *)out; *p; p++)
+		if ((*p < 0x20 && *p != '\n') || *p >= 0x7f) {
+			CHECK("hostile-prom-no-raw-bytes", false);
+			break;
+		}
+	free(out);
+	top_snap_free(&s);
+}
+
+/* Every field has what its formats need, in the vocabulary's names. */
+static void test_fields(void)
+{
+	for (int i = 0; i < top_nr_cols; i++) {
+		const struct top_col *c = &top_cols[i];
+		char what[96];
+		bool ok = c->name && *c->name && c->header && *c->header && c->desc && *c->desc &&
+			  c->unit && (c->kind == TOP_K_NAME ? c->width == 0 : c->width > 0) &&
+			  /* text fields print a string, the others a number */
+			  (c->kind == TOP_K_NAME || c->kind == TOP_K_TEXT ? c->text && !c->value
+									 : c->value && !c->text);
+
+		snprintf(what, sizeof(what), "field-%s-complete", c->name);
+		CHECK(what, ok);
+		for (int j = 0; j < i; j++) {
+			if (!strcmp(top_cols[j].name, c->name) ||
+			    (c->json && top_cols[j].json && !strcmp(top_cols[j].json, c->json)) ||
+			    (c->metric && top_cols[j].metric && !strcmp(top_cols[j].metric, c->metric))) {
+				snprintf(what, sizeof(what), "field-%s-unique", c->name);
+				CHECK(what, false);
+			}
+		}
+		if (c->json) {
+			size_t n = strlen(c->json);
+			bool named = true;
+
+			if (c->kind == TOP_K_BYTES)
+				named = n > 6 && !strcmp(c->json + n - 6, "_bytes");
+			else if (c->kind == TOP_K_PCT)
+				named = n > 4 && !strcmp(c->json + n - 4, "_pct");
+			else if (c->kind == TOP_K_RATE && strstr(c->unit, "/s"))
+				named = n > 6 && !strcmp(c->json + n - 6, "_per_s");
+			snprintf(what, sizeof(what), "field-%s-json-name", c->name);
+			CHECK(what, named && strspn(c->json, "abcdefghijklmnopqrstuvwxyz0123456789_") == n);
+		}
+		if (c->metric) {
+			size_t n = strlen(c->metric), u = c->metric_unit ? strlen(c->metric_unit) : 0;
+			bool m = !strncmp(c->metric, "memcgctl_", 9) &&
+				 strspn(c->metric, "abcdefghijklmnopqrstuvwxyz0123456789_") == n &&
+				 (c->mtype == TOP_M_GAUGE || c->mtype == TOP_M_COUNTER) &&
+				 !(n > 6 && !strcmp(c->metric + n - 6, "_total")) &&
+				 /* the OpenMetrics unit is the name's suffix */
+				 (!u || (n > u + 1 && c->metric[n - u - 1] == '_' &&
+					 !strcmp(c->metric + n - u, c->metric_unit))) &&
+				 /* HELP is written as it is */
+				 !strpbrk(c->desc, "\\\"\n") &&
+				 c->json && c->value;
+
+			snprintf(what, sizeof(what), "field-%s-metric", c->name);
+			CHECK(what, m);
+		}
+		if (c->color.warn && c->color.crit) {
+			snprintf(what, sizeof(what), "field-%s-colour", c->name);
+			CHECK(what, c->color.warn <= c->color.crit);
+		}
+	}
 }
 
 static void test_view(void)
@@ -316,17 +421,17 @@ static void test_columns(void)
 
 	build(&s);
 	CHECK_STR("fmt-limit-high-binds", "400M",
-		  top_col_format(&top_cols[top_col_find("limit")], &s.rows[1], buf, sizeof(buf)));
+		  top_col_format(&top_cols[top_col_find("limit")], &s, &s.rows[1], buf, sizeof(buf)));
 	CHECK_STR("fmt-limit-none", "max",
-		  top_col_format(&top_cols[top_col_find("limit")], &s.rows[0], buf, sizeof(buf)));
+		  top_col_format(&top_cols[top_col_find("limit")], &s, &s.rows[0], buf, sizeof(buf)));
 	CHECK_STR("fmt-limit-unknown", "-",
-		  top_col_format(&top_cols[top_col_find("limit")], &s.rows[4], buf, sizeof(buf)));
+		  top_col_format(&top_cols[top_col_find("limit")], &s, &s.rows[4], buf, sizeof(buf)));
 	CHECK_STR("fmt-use", "75.0",
-		  top_col_format(&top_cols[top_col_find("use")], &s.rows[1], buf, sizeof(buf)));
+		  top_col_format(&top_cols[top_col_find("use")], &s, &s.rows[1], buf, sizeof(buf)));
 	CHECK_STR("fmt-rate", "12.3",
-		  top_col_format(&top_cols[top_col_find("stall")], &s.rows[1], buf, sizeof(buf)));
+		  top_col_format(&top_cols[top_col_find("stall")], &s, &s.rows[1], buf, sizeof(buf)));
 	CHECK_STR("fmt-oom-unknown", "-",
-		  top_col_format(&top_cols[top_col_find("oom")], &s.rows[4], buf, sizeof(buf)));
+		  top_col_format(&top_cols[top_col_find("oom")], &s, &s.rows[4], buf, sizeof(buf)));
 	top_snap_free(&s);
 }
 
@@ -460,6 +565,8 @@ int main(void)
 	tzset();
 	test_validator();
 	test_renderers();
+	test_hostile_labels();
+	test_fields();
 	test_view();
 	test_columns();
 	test_rates();
