@@ -1757,6 +1757,7 @@ static int print_event(void *ctx, const struct policy_meta *m, const struct poli
 			jsonw_u64_field(json_wtr, "unreclaimable", e->unreclaimable_bytes);
 			jsonw_u64_field(json_wtr, "headroom", e->headroom_bytes);
 			jsonw_u64_field(json_wtr, "rate", e->rate_bps);
+			jsonw_u64_field(json_wtr, "rate_headroom_bytes", e->rate_headroom_bytes);
 		}
 		jsonw_end_object(json_wtr);
 		jsonw_end_document(json_wtr);
@@ -1770,10 +1771,13 @@ static int print_event(void *ctx, const struct policy_meta *m, const struct poli
 		if (e->headroom_bytes) {
 			char h[UNITS_BUF], r[UNITS_BUF];
 
-			printf("%-12s   unreclaimable %s headroom %s rate %s/s\n", "",
+			printf("%-12s   unreclaimable %s headroom %s rate %s/s", "",
 			       fmt_size(u, sizeof(u), e->unreclaimable_bytes),
 			       fmt_size(h, sizeof(h), e->headroom_bytes),
 			       fmt_size(r, sizeof(r), e->rate_bps));
+			if (e->rate_headroom_bytes)	/* the headroom's rate term */
+				printf(" rate_headroom %s", fmt_size(h, sizeof(h), e->rate_headroom_bytes));
+			printf("\n");
 		}
 	}
 	return 0;

@@ -31,8 +31,9 @@ cg_new fast 64M || { t_fail setup "cannot create a test cgroup"; exit 0; }
 cg_f=$CG rel_f=$CG_REL
 no_swap "$cg_f"
 # interval_ns=0: every trial's process may be signalled, however soon
-# after the previous one
-run_mc -j policy load preoom name "${P}_f" cgroup "$rel_f" interval_ns=0
+# after the previous one; rate_grace_ns=0: the static headroom alone (the
+# rate term is tested below)
+run_mc -j policy load preoom name "${P}_f" cgroup "$rel_f" interval_ns=0 rate_grace_ns=0
 check_eq "load-rc" 0 "$RC"
 check_json "headroom-default" '.parameters.headroom_pct == 10 and .parameters.headroom_bytes == 0'
 check_json "charge-path-attached" '[.programs[] | select(.attached) | .name] | (index("policy_oom_near") != null) or (index("policy_oom_rss") != null)'
@@ -65,6 +66,32 @@ run_mc policy events "${P}_f"
 check "events-human-explains" grep -q "^ *unreclaimable [0-9.]*M headroom 6.4M rate .*/s$" <<<"$OUT"
 run_mc policy unload "${P}_f"
 check_eq "unload-f" 0 "$RC"
+
+# ---- the rate term: same static headroom, the fast allocator signalled earlier ----
+run_mc -j policy load preoom name "${P}_r" cgroup "$rel_f" interval_ns=0 headroom_bytes=4M
+check_eq "load-rate-rc" 0 "$RC"
+check_json "rate-grace-default" '.parameters.rate_grace_ns == 100000000'
+# slow: 128K every 10 ms (at most 12.8 MB/s: 1.3M in 100 ms, under the 4M)
+cg_run "$cg_f" "$MEMCGCTL_TEST_BIN/sigcatch" -s 256M -c 128K -i 10
+wait "$PID" 2>/dev/null
+rc_slow=$? out_slow=$(tr '\n' ' ' <"$PID_OUT")
+run_mc -j policy events "${P}_r"
+ev_slow=$OUT
+# fast: 1M steps without a pause
+cg_run "$cg_f" "$MEMCGCTL_TEST_BIN/sigcatch" -s 256M -c 1M -i 0
+wait "$PID" 2>/dev/null
+rc_fast=$? out_fast=$(tr '\n' ' ' <"$PID_OUT")
+run_mc -j policy events "${P}_r"
+ev_fast=$OUT
+echo "# slow: rc $rc_slow ($out_slow) $(jq -c '{usage, headroom, rate, rate_headroom_bytes}' <<<"$ev_slow" 2>/dev/null)"
+echo "# fast: rc $rc_fast ($out_fast) $(jq -c '{usage, headroom, rate, rate_headroom_bytes}' <<<"$ev_fast" 2>/dev/null)"
+check "rate-slow-clean" bash -c "[[ $rc_slow == 0 && '$out_slow' == *'got SIGTERM'* ]]"
+check "rate-fast-clean" bash -c "[[ $rc_fast == 0 && '$out_fast' == *'got SIGTERM'* ]]"
+check "rate-slow-static-headroom" jq -se 'length == 1 and .[0].headroom == 4194304 and .[0].rate_headroom_bytes < 4194304' <<<"$ev_slow"
+check "rate-fast-wider-headroom" jq -se 'length == 1 and .[0].headroom > 4194304 and .[0].headroom == .[0].rate_headroom_bytes and .[0].headroom <= 2 * 4194304 and .[0].unreclaimable + .[0].headroom >= .[0].limit' <<<"$ev_fast"
+check "rate-fast-signalled-lower" test "$(jq -r .usage <<<"$ev_fast")" -lt "$(jq -r .usage <<<"$ev_slow")"
+run_mc policy unload "${P}_r"
+check_eq "unload-r" 0 "$RC"
 
 # ---- cache-heavy: page cache at the limit, plus some anon: never signalled ----
 cg_new cache 64M || { t_fail setup "cannot create a test cgroup"; exit 0; }

@@ -7,6 +7,7 @@
 #include <bpf/btf.h>
 
 #include "policy.h"
+#include "../../bpf/preoom_headroom.h"
 #include "unit.h"
 
 /* struct cfg { u32 enabled; _Bool flag; s32 delta; u64 window_ns; u32 limit_pct;
@@ -244,6 +245,26 @@ int main(void)
 		CHECK("hostile-huge-struct", policy_params_from_btf(h, huge, ps, POLICY_MAX_PARAMS,
 				&size, err, sizeof(err)) == -E2BIG && err[0]);
 		btf__free(h);
+	}
+	{	/* preoom's rate term: a fast allocator gets a wider headroom than a slow one */
+		const __u64 room = 6710886, grace = 100000000;	/* 10% of 64M, 100 ms */
+		__u64 slow = preoom_effective_headroom(room, 8 << 20, grace);	/* 8 MiB/s */
+		__u64 fast = preoom_effective_headroom(room, 100ULL << 20, grace);	/* 100 MiB/s */
+		__u64 burst = preoom_effective_headroom(room, 4ULL << 30, grace);	/* 4 GiB/s */
+
+		CHECK("rate-slow-static", slow == room);
+		CHECK("rate-fast-wider", fast == (100ULL << 20) / 10 && fast > room);
+		/* with the same static headroom, the fast one is signalled at a lower usage */
+		CHECK("rate-fast-signalled-lower", (64 << 20) - fast < (64 << 20) - slow);
+		CHECK("rate-capped-at-band", burst == PREOOM_RATE_BAND * room);
+		CHECK("rate-off", preoom_effective_headroom(room, 4ULL << 30, 0) == room);
+		CHECK("rate-unknown", preoom_effective_headroom(room, 0, grace) == room);
+		CHECK("rate-term-alone", preoom_rate_headroom(room, 100ULL << 20, grace) ==
+		      (100ULL << 20) / 10);
+		/* no overflow at the extremes: clamped, then capped; nor in the cap */
+		CHECK("rate-cap-no-overflow", preoom_rate_headroom(~0ULL, ~0ULL, ~0ULL) > 0);
+		CHECK("rate-no-overflow", preoom_rate_headroom(~0ULL / 4, ~0ULL, ~0ULL) ==
+		      (PREOOM_RATE_MAX_BPS * PREOOM_RATE_MAX_US / 1000000));
 	}
 	return unit_done();
 }
