@@ -7,6 +7,7 @@
 #include <bpf/btf.h>
 
 #include "policy.h"
+#include "policy_brake.h"
 #include "../../bpf/preoom_headroom.h"
 #include "unit.h"
 
@@ -265,6 +266,32 @@ int main(void)
 		CHECK("rate-cap-no-overflow", preoom_rate_headroom(~0ULL, ~0ULL, ~0ULL) > 0);
 		CHECK("rate-no-overflow", preoom_rate_headroom(~0ULL / 4, ~0ULL, ~0ULL) ==
 		      (PREOOM_RATE_MAX_BPS * PREOOM_RATE_MAX_US / 1000000));
+	}
+	{	/* the brake's record: what it writes it reads back; anything else is refused */
+		struct brake_rec r = { .cgroup_id = 4242, .set = 60395520 }, got;
+		char rbuf[PATH_MAX + 256];
+
+		snprintf(r.saved, sizeof(r.saved), "max");
+		snprintf(r.path, sizeof(r.path), "/sys/fs/cgroup/a b/c");
+		CHECK("brake-format", brake_format(&r, rbuf, sizeof(rbuf)) > 0);
+		CHECK("brake-roundtrip", brake_parse(rbuf, &got) == 0 && got.cgroup_id == 4242 &&
+		      got.set == 60395520 && !strcmp(got.saved, "max") &&
+		      !strcmp(got.path, "/sys/fs/cgroup/a b/c"));
+		CHECK("brake-number-saved", brake_parse("memcgctl-brake 1\ncgroup_id 7\nset 4096\n"
+			"saved 65011712\npath /x\n", &got) == 0 && !strcmp(got.saved, "65011712"));
+		CHECK("brake-bad-magic", brake_parse("memcgctl-brake 2\ncgroup_id 7\nset 4096\n"
+			"saved max\npath /x\n", &got) == -EINVAL);
+		CHECK("brake-bad-saved", brake_parse("memcgctl-brake 1\ncgroup_id 7\nset 4096\n"
+			"saved 12k\npath /x\n", &got) == -EINVAL);
+		CHECK("brake-relative-path", brake_parse("memcgctl-brake 1\ncgroup_id 7\nset 4096\n"
+			"saved max\npath x\n", &got) == -EINVAL);
+		CHECK("brake-trailing", brake_parse("memcgctl-brake 1\ncgroup_id 7\nset 4096\n"
+			"saved max\npath /x\n/y\n", &got) == -EINVAL);
+		CHECK("brake-truncated", brake_parse("memcgctl-brake 1\ncgroup_id 7\nset 4096\n"
+			"saved max\npath /x", &got) == -EINVAL);
+		CHECK("brake-zero-set", brake_parse("memcgctl-brake 1\ncgroup_id 7\nset 0\n"
+			"saved max\npath /x\n", &got) == -EINVAL);
+		CHECK_STR("brake-result-name", "changed", brake_result_name(BRAKE_CHANGED));
 	}
 	return unit_done();
 }
