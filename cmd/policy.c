@@ -1257,12 +1257,26 @@ static int brake_prepare(struct load_ctx *lc, const struct obj_params *op)
 	return 0;
 }
 
+/*
+ * Is name loaded, or being loaded?  Only a pin root that memcgctl made
+ * counts (bpffs is world-writable): anything else is no policy.  When it
+ * cannot tell, it says yes: a brake is never undone under a live policy.
+ */
 static bool brake_policy_loaded(const char *name)
 {
-	char dir[PATH_MAX];
+	char err[PATH_MAX + 128];
+	struct pins_root r;
+	struct stat st;
+	int ret = pins_root_open(&r, false, err, sizeof(err));
+	bool loaded;
 
-	policy_dir(dir, sizeof(dir), name);
-	return path_exists(dir);
+	if (ret == -ENOENT)
+		return false;
+	if (ret)
+		return ret != -EPERM && ret != -ENOTDIR;
+	loaded = fstatat(r.fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT;
+	pins_root_close(&r);
+	return loaded;
 }
 
 /* A brake left behind by a policy whose pins are gone, undone: say so. */
