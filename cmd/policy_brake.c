@@ -30,6 +30,14 @@
 
 #define BRAKE_MAGIC "memcgctl-brake 1\n"
 
+/* BRAKE_RUN_DIR; the unit tests point it at a directory of theirs */
+static const char *brake_run_dir = BRAKE_RUN_DIR;
+
+void brake_use_run_dir(const char *dir)
+{
+	brake_run_dir = dir;
+}
+
 const char *brake_result_name(enum brake_result r)
 {
 	switch (r) {
@@ -119,10 +127,10 @@ static int brake_dir_lock(bool create, char *err, size_t errlen)
 {
 	int run, fd;
 
-	run = open_private_dir(AT_FDCWD, BRAKE_RUN_DIR, create);
+	run = open_private_dir(AT_FDCWD, brake_run_dir, create);
 	if (run < 0) {
 		if (err)
-			snprintf(err, errlen, "%s: %s", BRAKE_RUN_DIR, run == -EPERM ?
+			snprintf(err, errlen, "%s: %s", brake_run_dir, run == -EPERM ?
 				 "not a directory owned by root and private to it" : strerror(-run));
 		return run;
 	}
@@ -232,7 +240,7 @@ static int high_write(int cgfd, const char *val)
 {
 	size_t len = strlen(val);
 	ssize_t n;
-	int fd = openat(cgfd, "memory.high", O_WRONLY | O_NOFOLLOW | O_CLOEXEC), ret = 0;
+	int fd = openat(cgfd, "memory.high", O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC), ret = 0;
 
 	if (fd < 0)
 		return -errno;

@@ -70,6 +70,9 @@ int brake_read(const char *name, struct brake_rec *rec);
 int brake_gc(bool (*loaded)(const char *name),
 	     void (*report)(const char *name, const struct brake_rec *rec, int result));
 
+/* For the unit tests: records under dir/brake instead of BRAKE_RUN_DIR. */
+void brake_use_run_dir(const char *dir);
+
 /* Parse a record's text (for the unit tests); 0 or -EINVAL. */
 int brake_parse(const char *text, struct brake_rec *rec);
 /* Format one; the length, or -ENAMETOOLONG. */
