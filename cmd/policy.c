@@ -1254,6 +1254,8 @@ static int brake_prepare(struct load_ctx *lc, const struct obj_params *op)
 		return EXIT_USAGE;
 	}
 	lc->brake_target = max - room;
+	/* memory.high keeps whole pages: what brake_engage sets, and what load says */
+	lc->brake_target -= lc->brake_target % (uint64_t)sysconf(_SC_PAGESIZE);
 	return 0;
 }
 

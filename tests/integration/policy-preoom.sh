@@ -143,6 +143,7 @@ else
 	check_eq "brake-high-before" max "$(cat "$cg_b/memory.high")"
 	run_mc -j policy load --brake preoom name "${P}_b" cgroup "$rel_b" interval_ns=0
 	check_eq "brake-load-rc" 0 "$RC"
+	echo "# load: brake $(jq -c .brake <<<"$OUT" 2>&1 | head -c 200) (stderr: $(head -c 200 <<<"$ERR"))"
 	check_json "brake-shown" ".brake.high_bytes == $want and .brake.saved_high_bytes == null"
 	# the loader has exited: the brake and its record stay with the pinned policy
 	check_eq "brake-lowered" "$want" "$(cat "$cg_b/memory.high")"
