@@ -338,6 +338,12 @@ int main(void)
 		get_high(high, val, sizeof(val));
 		CHECK_STR("brake-engaged", "60395520", val);
 		CHECK("brake-record-first", access(rec, F_OK) == 0);
+		{
+			struct brake_rec rr;
+
+			CHECK("brake-read", brake_read("unit", &rr) == 0 && rr.set == 60395520 &&
+			      !strcmp(rr.saved, "max"));
+		}
 		/* at the target already (its own brake): nothing more to set or record */
 		CHECK("brake-twice-nothing", brake_engage("unit", cg, st.st_ino, 60397978, &r, berr,
 							  sizeof(berr)) == 0);
