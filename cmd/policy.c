@@ -1545,15 +1545,15 @@ out:
 	}
 	if (ok) {
 		if (json_wtr)
-			show_policy(lc.name);
+			show_policy(lc.name);	/* the brake is its "brake" */
 		else
 			printf("loaded policy '%s' (%s) on %s, pinned at %s\n", esc(lc.name),
 			       esc(lc.policy), lc.have_cg ? esc(lc.cg.rel) : "every cgroup", esc(lc.dir));
-		if (lc.braked)
+		if (!json_wtr && lc.braked)
 			printf("brake: memory.high of %s lowered from %s to %" PRIu64
 			       " until the policy is unloaded\n", esc(lc.cg.rel), lc.brake.saved,
 			       lc.brake.set);
-		else if (a.brake)
+		else if (!json_wtr && a.brake)
 			printf("brake: memory.high of %s is already at or under %" PRIu64
 			       ": left as it is\n", esc(lc.cg.rel), lc.brake_target);
 	}
