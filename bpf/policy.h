@@ -59,6 +59,7 @@ struct policy_event {
 	__u64 unreclaimable_bytes;	/* estimate of what reclaim cannot free */
 	__u64 headroom_bytes;		/* the headroom below the limit it compared against */
 	__u64 rate_bps;			/* recent growth of usage, bytes/s (0: unknown) */
+	__u64 rate_headroom_bytes;	/* rate_bps over rate_grace_ns, capped (0: none) */
 };
 
 /*
@@ -107,6 +108,7 @@ struct preoom_config {	/* preoom */
 	__u64 interval_ns;		/* at most one signal per cgroup per interval */
 	__u64 headroom_bytes;		/* charge path: headroom in bytes (0: headroom_pct) */
 	__u64 grace_ns;			/* once=0: at most one signal per process per grace */
+	__u64 rate_grace_ns;		/* charge path: headroom >= growth rate x this (0: off) */
 };
 
 struct pressure_config {	/* pressure */

@@ -18,7 +18,10 @@
  *    i.e. anonymous and shmem memory that swap cannot take, unevictable
  *    and kernel memory.  When that is within the headroom of the limit the
  *    policy acts; otherwise the check is a near miss.  Within twice the
- *    headroom the usage's growth rate is sampled, for the event.  Page cache is
+ *    headroom the usage's growth rate is sampled, and the headroom the
+ *    decision uses grows to what that rate charges in rate_grace_ns (at
+ *    most twice the static one, preoom_headroom.h): a fast allocator is
+ *    signalled earlier than a slow one.  Page cache is
  *    reclaimable, so a cache-heavy cgroup at 95% is never signalled.
  *    memory.high is not the binding limit: exceeding it throttles, it does
  *    not OOM-kill.
@@ -46,6 +49,7 @@
  */
 #include "mm_rss.bpf.h"
 #include "policy_common.bpf.h"
+#include "preoom_headroom.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -67,6 +71,12 @@ const struct preoom_config policy_defaults = {
 	.interval_ns = 5000000000ULL,
 	.headroom_bytes = 0,
 	.grace_ns = 1000000000ULL,
+	/*
+	 * How long a workload may keep allocating after the signal: its
+	 * handler has to run and the allocating loop to notice.  redis, for
+	 * one, acts on SIGTERM in serverCron, 10 times a second by default.
+	 */
+	.rate_grace_ns = 100000000ULL,
 };
 
 /* Set by memcgctl: how many NUMA nodes the memcg's per-node data has. */
@@ -407,7 +417,10 @@ static __always_inline int oom_end(unsigned long nr_reclaimed, bool task_kfuncs)
 	ev.value2 = st->stall_ns;
 	ev.reason = fired_stall ? POLICY_REASON_RECLAIM_STALL : POLICY_REASON_RECLAIM_FAILING;
 	ev.unreclaimable_bytes = unrecl == ~0ULL ? 0 : unrecl;
-	ev.headroom_bytes = preoom_headroom(cfg, max);
+	ev.rate_headroom_bytes = preoom_rate_headroom(preoom_headroom(cfg, max), st->rate_bps,
+						      cfg->rate_grace_ns);
+	ev.headroom_bytes = preoom_effective_headroom(preoom_headroom(cfg, max), st->rate_bps,
+						      cfg->rate_grace_ns);
 	ev.rate_bps = st->rate_bps;
 	preoom_signal(cfg, st, scope, css, &ev, now, task_kfuncs);
 	return 0;
@@ -440,7 +453,7 @@ static __always_inline void oom_near(struct task_struct *task, int member, bool 
 	struct preoom_config *cfg;
 	struct preoom_state *st;
 	struct mem_cgroup *m = NULL;
-	__u64 now, usage = 0, max = 0, room = 0, unrecl;
+	__u64 now, usage = 0, max = 0, room = 0, eff, unrecl;
 	__u32 zero = 0;
 
 	if (member != MM_ANON && member != MM_SHMEM)
@@ -491,7 +504,9 @@ static __always_inline void oom_near(struct task_struct *task, int member, bool 
 		st->rate_ns = now;
 		st->rate_base = usage;
 	}
-	if (usage + room < max)
+	/* the headroom the decision uses: the static one, or more when growing fast */
+	eff = preoom_effective_headroom(room, st->rate_bps, cfg->rate_grace_ns);
+	if (usage + eff < max)
 		return;
 	if (st->est_ns && now - st->est_ns < PREOOM_EST_NS && usage < st->est_usage + room / 8)
 		return;
@@ -503,7 +518,7 @@ static __always_inline void oom_near(struct task_struct *task, int member, bool 
 		POLICY_COUNT(near_misses);
 		return;
 	}
-	if (unrecl + room < max) {
+	if (unrecl + eff < max) {
 		POLICY_COUNT(near_misses);
 		return;
 	}
@@ -511,11 +526,12 @@ static __always_inline void oom_near(struct task_struct *task, int member, bool 
 	ev.usage_bytes = usage;
 	ev.limit_bytes = max;
 	ev.value = unrecl;
-	ev.value2 = room;
+	ev.value2 = eff;
 	ev.reason = POLICY_REASON_NEAR_LIMIT;
 	ev.unreclaimable_bytes = unrecl;
-	ev.headroom_bytes = room;
+	ev.headroom_bytes = eff;
 	ev.rate_bps = st->rate_bps;
+	ev.rate_headroom_bytes = preoom_rate_headroom(room, st->rate_bps, cfg->rate_grace_ns);
 	preoom_signal(cfg, st, scope, css, &ev, now, task_kfuncs);
 }
 

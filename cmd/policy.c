@@ -43,6 +43,7 @@
 #include "policy.h"
 #include "policy_conf.h"
 #include "policy_event.h"
+#include "policy_brake.h"
 #include "probe.h"
 #include "units.h"
 #include "policy_preoom.skel.h"
@@ -70,13 +71,16 @@ struct pol_args {
 	bool all;
 	bool follow;
 	bool any_hook;
+	bool brake;
 };
 
-enum { OPT_ANY_HOOK = 0x100 };
+enum { OPT_ANY_HOOK = 0x100, OPT_BRAKE };
 
 static const struct argp_option load_options[] = {
 	{ "any-hook", OPT_ANY_HOOK, 0, 0,
 	  "let a user object attach to hooks outside the policy contract", 0 },
+	{ "brake", OPT_BRAKE, 0, 0,
+	  "preoom, cgroup v2: lower memory.high to memory.max minus the headroom until unload", 0 },
 	{ 0 },
 };
 
@@ -98,6 +102,7 @@ static error_t pol_parse(int key, char *arg, struct argp_state *state)
 	case 'a': a->all = true; break;
 	case 'f': a->follow = true; break;
 	case OPT_ANY_HOOK: a->any_hook = true; break;
+	case OPT_BRAKE: a->brake = true; break;
 	case ARGP_KEY_ARG:
 		if (a->npos == (int)ARRAY_SIZE(a->pos)) {
 			p_err("policy: too many arguments");
@@ -461,12 +466,14 @@ static int show_policy(const char *name)
 {
 	struct pinned_struct cfg, cnt;
 	struct pol_info pi;
+	struct brake_rec brake;
 	char err[256], tbuf[32];
-	bool have_cfg, have_cnt;
+	bool have_cfg, have_cnt, have_brake;
 
 	pol_info_read(name, &pi);
 	have_cfg = pinned_struct_open(pi.dir, "policy_config", &cfg, err, sizeof(err)) == 0;
 	have_cnt = pinned_struct_open(pi.dir, "policy_counters", &cnt, err, sizeof(err)) == 0;
+	have_brake = brake_read(name, &brake) == 0;
 	if (json_wtr) {
 		jsonw_start_object(json_wtr);
 		jsonw_string_field(json_wtr, "name", pi.name);
@@ -500,6 +507,18 @@ static int show_policy(const char *name)
 		else
 			jsonw_null_field(json_wtr, "counters");
 		show_programs(pi.dir);
+		if (have_brake) {
+			jsonw_name(json_wtr, "brake");
+			jsonw_start_object(json_wtr);
+			jsonw_u64_field(json_wtr, "high_bytes", brake.set);
+			if (strcmp(brake.saved, "max"))
+				jsonw_u64_field(json_wtr, "saved_high_bytes", strtoull(brake.saved, NULL, 10));
+			else
+				jsonw_null_field(json_wtr, "saved_high_bytes");
+			jsonw_end_object(json_wtr);
+		} else {
+			jsonw_null_field(json_wtr, "brake");
+		}
 		jsonw_end_object(json_wtr);
 	} else {
 		printf("policy %s: %s", esc(pi.name), pi.have_meta ? esc(pi.meta.policy) : "?");
@@ -514,6 +533,9 @@ static int show_policy(const char *name)
 		printf("  pinned at %s\n", esc(pi.dir));
 		if (pi.orphaned)
 			printf("  its cgroup is gone: the policy no longer acts; unload it\n");
+		if (have_brake)
+			printf("  brake: memory.high %" PRIu64 " until unload (was %s)\n", brake.set,
+			       brake.saved);
 		if (have_cfg)
 			print_struct("parameters", &cfg);
 		if (have_cnt)
@@ -578,6 +600,10 @@ struct load_ctx {
 	bool dir_made;
 	struct cg_ref cg;
 	bool have_cg;
+	bool cg_v2;			/* the memory controller is on cgroup v2 */
+	uint64_t brake_target;		/* --brake: the memory.high to set (0: none) */
+	bool braked;			/* the brake is set (and recorded) */
+	struct brake_rec brake;
 };
 
 /* The subcommand a load_ctx works for, as its messages name it. */
@@ -1263,6 +1289,9 @@ static void load_cleanup(struct load_ctx *lc, bool rollback)
 {
 	char err[PATH_MAX + 128];
 
+	/* the brake first: it is what would outlive a failed load */
+	if (rollback && lc->braked && brake_release(lc->name, NULL, err, sizeof(err)) < 0)
+		p_err("policy load: rolling back the brake: %s", err);
 	if (rollback && lc->dir_made && policy_dir_remove(&lc->root, lc->name, err, sizeof(err)))
 		p_err("policy load: rolling back: %s", err);
 	pins_root_close(&lc->root);
@@ -1270,6 +1299,122 @@ static void load_cleanup(struct load_ctx *lc, bool rollback)
 		bpf_link__destroy(lc->links[i]);
 	bpf_object__close(lc->obj);
 	free(lc->buf);
+}
+
+/* ---- the brake (policy_brake.h) ------------------------------------ */
+
+/* --brake's own requirements, checked before anything is loaded. */
+static int brake_check(struct load_ctx *lc, const struct pol_args *a)
+{
+	if (!a->brake)
+		return 0;
+	if (!lc->builtin || strcmp(lc->builtin->name, "preoom")) {
+		p_err("policy load: --brake: only preoom has the headroom a brake is set from");
+		return EXIT_USAGE;
+	}
+	if (!lc->have_cg) {
+		p_err("policy load: --brake: needs the cgroup whose memory.high it lowers");
+		p_hint("add 'cgroup CGROUP'");
+		return EXIT_USAGE;
+	}
+	if (!lc->cg_v2) {
+		p_err("policy load: --brake: memory.high needs the memory controller on cgroup v2; "
+		      "here it is on v1");
+		return EXIT_UNSUPPORTED;
+	}
+	return 0;
+}
+
+/* The memory.high to set: memory.max minus the policy's static headroom. */
+static int brake_prepare(struct load_ctx *lc, const struct obj_params *op)
+{
+	const struct policy_param *hb = param_named(op->params, op->n, "headroom_bytes");
+	const struct policy_param *hp = param_named(op->params, op->n, "headroom_pct");
+	char path[PATH_MAX + 16];
+	uint64_t max, room;
+	int ret;
+
+	snprintf(path, sizeof(path), "%s/memory.max", lc->cg.path);
+	ret = read_file_u64(path, &max);
+	if (ret) {
+		p_err("policy load: --brake: cannot read %s: %s", path, strerror(-ret));
+		return EXIT_RUNTIME;
+	}
+	if (max == CG_NOLIMIT) {
+		p_err("policy load: --brake: %s has no memory.max to brake under", lc->cg.rel);
+		p_hint("set memory.max of the cgroup, or load without --brake");
+		return EXIT_USAGE;
+	}
+	room = hb && op->val ? policy_param_get(hb, op->val) : 0;
+	if (!room && hp && op->val)
+		room = max / 100 * policy_param_get(hp, op->val) +
+		       max % 100 * policy_param_get(hp, op->val) / 100;
+	if (!room || room >= max) {
+		p_err("policy load: --brake: the headroom (%" PRIu64 " bytes) leaves no memory.high "
+		      "under memory.max (%" PRIu64 ")", room, max);
+		return EXIT_USAGE;
+	}
+	lc->brake_target = max - room;
+	/* memory.high keeps whole pages: what brake_engage sets, and what load says */
+	lc->brake_target -= lc->brake_target % (uint64_t)sysconf(_SC_PAGESIZE);
+	return 0;
+}
+
+/*
+ * Is name loaded, or being loaded?  Only a pin root that memcgctl made
+ * counts (bpffs is world-writable): anything else is no policy.  When it
+ * cannot tell, it says yes: a brake is never undone under a live policy.
+ */
+static bool brake_policy_loaded(const char *name)
+{
+	char err[PATH_MAX + 128];
+	struct pins_root r;
+	struct stat st;
+	int ret = pins_root_open(&r, false, err, sizeof(err));
+	bool loaded;
+
+	if (ret == -ENOENT)
+		return false;
+	if (ret)
+		return ret != -EPERM && ret != -ENOTDIR;
+	loaded = fstatat(r.fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT;
+	pins_root_close(&r);
+	return loaded;
+}
+
+/* A brake left behind by a policy whose pins are gone, undone: say so. */
+static void brake_gc_report(const char *name, const struct brake_rec *rec, int result)
+{
+	if (result < 0)
+		p_err("policy: cannot undo the brake of the vanished policy '%s' on %s", name,
+		      rec->path);
+	else if (result == BRAKE_RESTORED)
+		p_info("policy: restored memory.high of %s to %s (the brake of '%s', whose pins are gone)",
+		       rec->path, rec->saved, name);
+	else if (result == BRAKE_CHANGED)
+		p_info("policy: memory.high of %s was changed since the brake of '%s' (whose pins are "
+		       "gone) was set: left as it is", rec->path, name);
+}
+
+static void brake_gc_run(void)
+{
+	if (geteuid() == 0)
+		brake_gc(brake_policy_loaded, brake_gc_report);
+}
+
+/* Set the brake, recorded, once the policy's directory exists (its pins). */
+static int brake_engage_lc(struct load_ctx *lc, char *err, size_t errlen)
+{
+	int ret;
+
+	if (!lc->brake_target)
+		return 0;
+	ret = brake_engage(lc->name, lc->cg.path, lc->cg.id, lc->brake_target, &lc->brake,
+			   err, errlen);
+	if (ret < 0)
+		return ret;
+	lc->braked = ret == 1;
+	return 0;
 }
 
 static int do_load(int argc, char **argv)
@@ -1311,7 +1456,11 @@ static int do_load(int argc, char **argv)
 		if (ret)
 			return ret;
 		lc.have_cg = true;
+		lc.cg_v2 = env.mem_is_v2;
 	}
+	ret = brake_check(&lc, &a);
+	if (ret)
+		return ret;
 	ret = bpf_check_privileges("policy load");
 	if (ret)
 		return ret;
@@ -1386,6 +1535,10 @@ static int do_load(int argc, char **argv)
 		memcpy(var, &nodes, sizeof(nodes));
 	}
 	ret = choose_target(&lc, &op);
+	if (!ret && a.brake) {
+		ret = brake_prepare(&lc, &op);
+		brake_gc_run();	/* a record left under this name by pins removed by hand */
+	}
 	if (ret)
 		goto out;
 	if (!choose_programs(lc.obj)) {
@@ -1463,6 +1616,7 @@ static int do_load(int argc, char **argv)
 	}
 	lc.dir_made = true;
 	if (pin_all(&lc, err, sizeof(err)) || fault_injected("pin", err, sizeof(err)) ||
+	    brake_engage_lc(&lc, err, sizeof(err)) || fault_injected("brake", err, sizeof(err)) ||
 	    pin_meta(&lc, err, sizeof(err))) {
 		p_err("policy load: %s", err);
 		ret = EXIT_RUNTIME;
@@ -1486,10 +1640,17 @@ out:
 	}
 	if (ok && !load_quiet) {
 		if (json_wtr)
-			show_policy(lc.name);
+			show_policy(lc.name);	/* the brake is its "brake" */
 		else
 			printf("loaded policy '%s' (%s) on %s, pinned at %s\n", esc(lc.name),
 			       esc(lc.policy), lc.have_cg ? esc(lc.cg.rel) : "every cgroup", esc(lc.dir));
+		if (!json_wtr && lc.braked)
+			printf("brake: memory.high of %s lowered from %s to %" PRIu64
+			       " until the policy is unloaded\n", esc(lc.cg.rel), lc.brake.saved,
+			       lc.brake.set);
+		else if (!json_wtr && a.brake)
+			printf("brake: memory.high of %s is already at or under %" PRIu64
+			       ": left as it is\n", esc(lc.cg.rel), lc.brake_target);
 	}
 	return ret;
 }
@@ -1711,6 +1872,7 @@ static int do_list(int argc, char **argv)
 		p_err("policy list: unexpected '%s'", a.pos[0]);
 		return EXIT_USAGE;
 	}
+	brake_gc_run();
 	ret = list_names("list", &names, &n);
 	if (ret)
 		return ret;
@@ -1870,17 +2032,43 @@ static int do_set(int argc, char **argv)
 	return EXIT_OK;
 }
 
+/*
+ * Undo name's brake before its pins go (a failure keeps both, for a
+ * retry): *br says what happened, BRAKE_NONE without one.
+ */
+static int unload_brake(const char *name, int *br)
+{
+	char err[PATH_MAX + 128];
+	struct brake_rec rec;
+
+	*br = brake_release(name, &rec, err, sizeof(err));
+	if (*br < 0) {
+		p_err("policy unload: %s: %s; the policy stays loaded", name, err);
+		return -EXIT_RUNTIME;
+	}
+	if (*br == BRAKE_RESTORED && !json_wtr)
+		printf("restored memory.high of %s to %s\n", esc(rec.path), rec.saved);
+	else if (*br == BRAKE_CHANGED)
+		p_info("memory.high of %s was changed since the brake set it to %" PRIu64
+		       ": left as it is", rec.path, rec.set);
+	return 0;
+}
+
 /* 1: unloaded, 0: was not loaded, or an exit code after one line */
-static int unload_one(struct pins_root *r, const char *name)
+static int unload_one(struct pins_root *r, const char *name, int *br)
 {
 	char err[PATH_MAX + 128];
 	int ret;
 
+	*br = BRAKE_NONE;
+	ret = unload_brake(name, br);
+	if (ret)
+		return ret;
 	if (r->fd < 0)
-		return 0;
+		return *br ? 1 : 0;
 	ret = policy_dir_remove(r, name, err, sizeof(err));
 	if (ret == -ENOENT)
-		return 0;	/* already gone: unload is idempotent */
+		return *br ? 1 : 0;	/* already gone: unload is idempotent */
 	if (ret) {
 		p_err("policy unload: %s", err);
 		return -EXIT_RUNTIME;
@@ -1897,6 +2085,8 @@ static int do_unload(int argc, char **argv)
 	struct pol_args a = { 0 };
 	char **names = NULL;
 	bool *removed = NULL;
+	int *brakes = NULL;
+	sigset_t oldmask;
 	int n, ret, rc = EXIT_OK;
 	bool done;
 
@@ -1941,13 +2131,17 @@ static int do_unload(int argc, char **argv)
 		}
 	}
 	removed = calloc(n > 0 ? (size_t)n : 1, sizeof(*removed));
-	if (!removed) {
+	brakes = calloc(n > 0 ? (size_t)n : 1, sizeof(*brakes));
+	if (!removed || !brakes) {
 		p_err("policy unload: out of memory");
 		rc = EXIT_RUNTIME;
 		goto out;
 	}
+	/* a Ctrl-C waits until each brake is restored and its record dropped */
+	publish_sigs_init();
+	sigprocmask(SIG_BLOCK, &publish_sigs, &oldmask);
 	for (int i = 0; i < n; i++) {
-		ret = unload_one(&root, names[i]);
+		ret = unload_one(&root, names[i], &brakes[i]);
 		removed[i] = ret == 1;
 		if (ret == 1 && !json_wtr)
 			printf("unloaded policy '%s'\n", esc(names[i]));
@@ -1965,10 +2159,21 @@ static int do_unload(int argc, char **argv)
 			if (removed[i])
 				jsonw_string(json_wtr, names[i]);
 		jsonw_end_array(json_wtr);
+		/* what became of their brakes: restored, changed (left alone), gone */
+		jsonw_name(json_wtr, "brakes");
+		jsonw_start_object(json_wtr);
+		for (int i = 0; i < n; i++)
+			if (brakes[i] > 0)
+				jsonw_string_field(json_wtr, names[i], brake_result_name(brakes[i]));
+		jsonw_end_object(json_wtr);
 		jsonw_end_object(json_wtr);
 	}
-	free(removed);
+	if (rc == EXIT_OK && !a.npos)
+		brake_gc_run();
+	sigprocmask(SIG_SETMASK, &oldmask, NULL);	/* what arrived meanwhile ends it now */
 out:
+	free(removed);
+	free(brakes);
 	pins_root_close(&root);
 	if (a.all)
 		pins_names_free(names, n);
@@ -2124,7 +2329,8 @@ static int do_policy_help(int argc, char **argv)
 		jsonw_end_object(json_wtr);
 		return EXIT_OK;
 	}
-	printf("Usage: %s policy load [--any-hook] POLICY [name NAME] [cgroup CGROUP] [KEY=VALUE...]\n"
+	printf("Usage: %s policy load [--any-hook] [--brake] POLICY [name NAME] [cgroup CGROUP]\n"
+	       "                          [KEY=VALUE...]\n"
 	       "       %s policy list\n"
 	       "       %s policy show NAME\n"
 	       "       %s policy set NAME KEY=VALUE...\n"
@@ -2139,7 +2345,9 @@ static int do_policy_help(int argc, char **argv)
 	for (size_t i = 0; i < ARRAY_SIZE(builtins); i++)
 		printf("  %-10s %s\n", builtins[i].name, builtins[i].summary);
 	printf("\nA user object's programs may attach only to the contract's hooks (memory\n"
-	       "management, page fault and cgroup tracepoints); load --any-hook lifts that.\n");
+	       "management, page fault and cgroup tracepoints); load --any-hook lifts that.\n"
+	       "On cgroup v2, preoom's load --brake lowers memory.high just under memory.max\n"
+	       "until the policy is unloaded, and restores it then.\n");
 	printf("\napply makes the loaded policies what FILE says (default %s\n"
 	       "and policies.d/*.conf): one 'NAME POLICY CGROUP [KEY=VALUE...]' per line;\n"
 	       "apply --dry-run prints what would change and changes nothing.\n",

@@ -36,6 +36,7 @@
 #include "main.h"
 #include "pins.h"
 #include "policy.h"
+#include "policy_brake.h"
 #include "policy_conf.h"
 
 #define APPLIED_PIN "applied"
@@ -272,8 +273,14 @@ static int do_unload_one(const char *name)
 {
 	struct pins_root r;
 	char err[PATH_MAX + 128];
-	int ret = pins_root_open(&r, false, err, sizeof(err));
+	int ret;
 
+	/* a brake goes before the pins, as in unload: a failure keeps both */
+	if (brake_release(name, NULL, err, sizeof(err)) < 0) {
+		p_err("policy apply: unload %s: %s; the policy stays loaded", name, err);
+		return EXIT_RUNTIME;
+	}
+	ret = pins_root_open(&r, false, err, sizeof(err));
 	if (ret == -ENOENT)
 		return 0;
 	if (!ret) {

@@ -93,6 +93,10 @@ void policy_event_details(const struct policy_event_rec *r, char *buf, size_t le
 			 fmt_size(h, sizeof(h), e->headroom_bytes),
 			 e->rate_bps ? fmt_size(rt, sizeof(rt), e->rate_bps) : "-",
 			 e->rate_bps ? "/s" : "");
+		n = strlen(extra);
+		if (e->rate_headroom_bytes)	/* the headroom's rate term counted */
+			snprintf(extra + n, sizeof(extra) - n, " rate_headroom=%s",
+				 fmt_size(h, sizeof(h), e->rate_headroom_bytes));
 	}
 	if (lim.threshold != POLICY_NOLIMIT)
 		snprintf(thr, sizeof(thr), " threshold=%s", fmt_size(t, sizeof(t), lim.threshold));
@@ -175,6 +179,7 @@ void policy_event_json(struct json_writer *jw, const struct policy_event_rec *r)
 	bytes_or_null(jw, "unreclaimable_bytes", e->unreclaimable_bytes, seen);
 	bytes_or_null(jw, "headroom_bytes", e->headroom_bytes, seen);
 	bytes_or_null(jw, "rate_bytes_per_s", e->rate_bps, seen && e->rate_bps);
+	bytes_or_null(jw, "rate_headroom_bytes", e->rate_headroom_bytes, seen);
 	jsonw_end_object(jw);
 	jsonw_end_document(jw);
 }

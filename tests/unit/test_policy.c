@@ -3,10 +3,15 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <bpf/btf.h>
 
 #include "policy.h"
+#include "policy_brake.h"
+#include "../../bpf/preoom_headroom.h"
 #include "unit.h"
 
 /* struct cfg { u32 enabled; _Bool flag; s32 delta; u64 window_ns; u32 limit_pct;
@@ -44,6 +49,29 @@ static const struct policy_param *find(const struct policy_param *ps, int n, con
 		if (!strcmp(ps[i].name, name))
 			return &ps[i];
 	return NULL;
+}
+
+static void put_high(const char *path, const char *v)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f) {
+		fprintf(f, "%s\n", v);
+		fclose(f);
+	}
+}
+
+static void get_high(const char *path, char *val, size_t len)
+{
+	FILE *f = fopen(path, "r");
+
+	val[0] = '\0';
+	if (f) {
+		if (!fgets(val, (int)len, f))
+			val[0] = '\0';
+		fclose(f);
+	}
+	val[strcspn(val, "\n")] = '\0';
 }
 
 int main(void)
@@ -244,6 +272,126 @@ int main(void)
 		CHECK("hostile-huge-struct", policy_params_from_btf(h, huge, ps, POLICY_MAX_PARAMS,
 				&size, err, sizeof(err)) == -E2BIG && err[0]);
 		btf__free(h);
+	}
+	{	/* preoom's rate term: a fast allocator gets a wider headroom than a slow one */
+		const __u64 room = 6710886, grace = 100000000;	/* 10% of 64M, 100 ms */
+		__u64 slow = preoom_effective_headroom(room, 8 << 20, grace);	/* 8 MiB/s */
+		__u64 fast = preoom_effective_headroom(room, 100ULL << 20, grace);	/* 100 MiB/s */
+		__u64 burst = preoom_effective_headroom(room, 4ULL << 30, grace);	/* 4 GiB/s */
+
+		CHECK("rate-slow-static", slow == room);
+		CHECK("rate-fast-wider", fast == (100ULL << 20) / 10 && fast > room);
+		/* with the same static headroom, the fast one is signalled at a lower usage */
+		CHECK("rate-fast-signalled-lower", (64 << 20) - fast < (64 << 20) - slow);
+		CHECK("rate-capped-at-band", burst == PREOOM_RATE_BAND * room);
+		CHECK("rate-off", preoom_effective_headroom(room, 4ULL << 30, 0) == room);
+		CHECK("rate-unknown", preoom_effective_headroom(room, 0, grace) == room);
+		CHECK("rate-term-alone", preoom_rate_headroom(room, 100ULL << 20, grace) ==
+		      (100ULL << 20) / 10);
+		/* no overflow at the extremes: clamped, then capped; nor in the cap */
+		CHECK("rate-cap-no-overflow", preoom_rate_headroom(~0ULL, ~0ULL, ~0ULL) > 0);
+		CHECK("rate-no-overflow", preoom_rate_headroom(~0ULL / 4, ~0ULL, ~0ULL) ==
+		      (PREOOM_RATE_MAX_BPS * PREOOM_RATE_MAX_US / 1000000));
+	}
+	{	/* the brake's record: what it writes it reads back; anything else is refused */
+		struct brake_rec r = { .cgroup_id = 4242, .set = 60395520 }, got;
+		char rbuf[PATH_MAX + 256];
+
+		snprintf(r.saved, sizeof(r.saved), "max");
+		snprintf(r.path, sizeof(r.path), "/sys/fs/cgroup/a b/c");
+		CHECK("brake-format", brake_format(&r, rbuf, sizeof(rbuf)) > 0);
+		CHECK("brake-roundtrip", brake_parse(rbuf, &got) == 0 && got.cgroup_id == 4242 &&
+		      got.set == 60395520 && !strcmp(got.saved, "max") &&
+		      !strcmp(got.path, "/sys/fs/cgroup/a b/c"));
+		CHECK("brake-number-saved", brake_parse("memcgctl-brake 1\ncgroup_id 7\nset 4096\n"
+			"saved 65011712\npath /x\n", &got) == 0 && !strcmp(got.saved, "65011712"));
+		CHECK("brake-bad-magic", brake_parse("memcgctl-brake 2\ncgroup_id 7\nset 4096\n"
+			"saved max\npath /x\n", &got) == -EINVAL);
+		CHECK("brake-bad-saved", brake_parse("memcgctl-brake 1\ncgroup_id 7\nset 4096\n"
+			"saved 12k\npath /x\n", &got) == -EINVAL);
+		CHECK("brake-relative-path", brake_parse("memcgctl-brake 1\ncgroup_id 7\nset 4096\n"
+			"saved max\npath x\n", &got) == -EINVAL);
+		CHECK("brake-trailing", brake_parse("memcgctl-brake 1\ncgroup_id 7\nset 4096\n"
+			"saved max\npath /x\n/y\n", &got) == -EINVAL);
+		CHECK("brake-truncated", brake_parse("memcgctl-brake 1\ncgroup_id 7\nset 4096\n"
+			"saved max\npath /x", &got) == -EINVAL);
+		CHECK("brake-zero-set", brake_parse("memcgctl-brake 1\ncgroup_id 7\nset 0\n"
+			"saved max\npath /x\n", &got) == -EINVAL);
+		CHECK_STR("brake-result-name", "changed", brake_result_name(BRAKE_CHANGED));
+	}
+	if (geteuid() == 0) {	/* engage and release on a stand-in cgroup directory */
+		char run[] = "/tmp/memcgctl-unit-brake.XXXXXX", cg[PATH_MAX + 16], high[PATH_MAX + 32];
+		char rec[PATH_MAX + 64], val[64] = "", berr[PATH_MAX + 256];
+		struct brake_rec r;
+		struct stat st;
+
+		CHECK("brake-tmp", mkdtemp(run) != NULL);
+		brake_use_run_dir(run);
+		snprintf(cg, sizeof(cg), "%s/cg", run);
+		snprintf(high, sizeof(high), "%s/memory.high", cg);
+		snprintf(rec, sizeof(rec), "%s/brake/unit", run);
+		mkdir(cg, 0755);
+		stat(cg, &st);
+		put_high(high, "max");
+		CHECK("brake-engage", brake_engage("unit", cg, st.st_ino, 60397978, &r, berr,
+						   sizeof(berr)) == 1 && r.set == 60395520);
+		get_high(high, val, sizeof(val));
+		CHECK_STR("brake-engaged", "60395520", val);
+		CHECK("brake-record-first", access(rec, F_OK) == 0);
+		{
+			struct brake_rec rr;
+
+			CHECK("brake-read", brake_read("unit", &rr) == 0 && rr.set == 60395520 &&
+			      !strcmp(rr.saved, "max"));
+		}
+		/* at the target already (its own brake): nothing more to set or record */
+		CHECK("brake-twice-nothing", brake_engage("unit", cg, st.st_ino, 60397978, &r, berr,
+							  sizeof(berr)) == 0);
+		CHECK("brake-release", brake_release("unit", &r, berr, sizeof(berr)) == BRAKE_RESTORED);
+		get_high(high, val, sizeof(val));
+		CHECK_STR("brake-restored-max", "max", val);
+		CHECK("brake-record-dropped", access(rec, F_OK) != 0);
+		CHECK("brake-release-none", brake_release("unit", &r, berr, sizeof(berr)) == BRAKE_NONE);
+		put_high(high, "65011712");
+		brake_engage("unit", cg, st.st_ino, 60397978, &r, berr, sizeof(berr));
+		put_high(high, "52428800");	/* someone else */
+		CHECK("brake-changed", brake_release("unit", &r, berr, sizeof(berr)) == BRAKE_CHANGED);
+		get_high(high, val, sizeof(val));
+		CHECK_STR("brake-not-clobbered", "52428800", val);
+		CHECK("brake-lower-left", brake_engage("unit", cg, st.st_ino, 60397978, &r, berr,
+						       sizeof(berr)) == 0 && access(rec, F_OK) != 0);
+		put_high(high, "65011712");
+		brake_engage("unit", cg, st.st_ino, 60397978, &r, berr, sizeof(berr));
+		CHECK("brake-release-number", brake_release("unit", &r, berr, sizeof(berr)) == BRAKE_RESTORED);
+		get_high(high, val, sizeof(val));
+		CHECK_STR("brake-restored-number", "65011712", val);
+		/* another directory at its path (not its inode): not written */
+		put_high(high, "max");
+		CHECK("brake-other-cgroup", brake_engage("unit", cg, st.st_ino + 1, 60397978, &r, berr,
+							 sizeof(berr)) == -ENOENT);
+		get_high(high, val, sizeof(val));
+		CHECK_STR("brake-other-cgroup-untouched", "max", val);
+		/* the cgroup gone: the record is dropped */
+		brake_engage("unit", cg, st.st_ino, 60397978, &r, berr, sizeof(berr));
+		unlink(high);
+		rmdir(cg);
+		CHECK("brake-gone", brake_release("unit", &r, berr, sizeof(berr)) == BRAKE_GONE);
+		CHECK("brake-gone-dropped", access(rec, F_OK) != 0);
+		mkdir(cg, 0755);
+		/* a record directory someone else could write is refused, memory.high untouched */
+		stat(cg, &st);
+		put_high(high, "max");
+		chmod(run, 0755);
+		CHECK("brake-dir-private", brake_engage("other", cg, st.st_ino, 60397978, &r, berr,
+							sizeof(berr)) == -EPERM);
+		get_high(high, val, sizeof(val));
+		CHECK_STR("brake-dir-private-untouched", "max", val);
+		unlink(high);
+		rmdir(cg);
+		snprintf(rec, sizeof(rec), "%s/brake", run);
+		rmdir(rec);
+		rmdir(run);
+		brake_use_run_dir(BRAKE_RUN_DIR);
 	}
 	return unit_done();
 }
