@@ -170,7 +170,7 @@ if [[ $iter_on == 1 && -n $rf_dir ]]; then
 	run_mc -d -j top -b -n 1 --columns refault "/$T_PREFIX"
 	rf_iter=$OUT
 	check "rf-from-iterator" grep -q "refaults from the cgroup iterator, flushed with" <<<"$ERR"
-	echo "# top/rf: $(grep -o 'flushed with .*' <<<"$ERR")"
+	echo "# top/rf: $(grep -o -e 'flushed with .*' -e 'rstat flush with .*' <<<"$ERR" | tr '\n' ' ')"
 	check_json "rf-iter-walked" ".walk == \"iter\" and ($(row "$rel_rf") | .source == \"iter\")"
 	if [[ $MEM_V2 == 1 ]]; then k=workingset_refault; else k=total_workingset_refault; fi
 	want_f=$(awk -v k="${k}_file" '$1 == k { print $2 }' "$cg_rf/memory.stat")
