@@ -272,6 +272,9 @@ static __always_inline long memcg_page_state(struct mem_cgroup *m, int item)
  *                                      from bpf_get_mem_cgroup(&cg->self))
  *   cgroup_rstat_flush(cgroup)         6.1 .. 6.15 (bpf_rstat_kfunc_ids,
  *                                      KF_SLEEPABLE, for tracing programs)
+ *                                      (the Debian 6.1 guest's verifier
+ *                                      refuses this object, EINVAL, its log
+ *                                      not read yet: it falls back below)
  * 6.16 .. 6.x have css_rstat_flush(css), which wants the memory css as a
  * trusted pointer, and a sleepable program can only load cgroup->subsys[]
  * (__rcu) as an untrusted one (the 6.18 verifier: "R1 must be referenced
