@@ -194,6 +194,122 @@ static __always_inline __u64 memcg_memory_event(struct mem_cgroup *m, int item, 
 	(bpf_core_enum_value_exists(enum memcg_memory_event, name) ?		\
 	 (int)bpf_core_enum_value(enum memcg_memory_event, name) : -1)
 
+/* ---- memory.stat counters (memcg->vmstats) ------------------------------- */
+
+/*
+ * The hierarchical value memory.stat prints for a node_stat_item (v2
+ * "workingset_refault_anon", v1 "total_workingset_refault_anon"): the
+ * kernel's memcg_page_state(), memcg->vmstats->state[index].  That array
+ * is only as fresh as the last rstat flush: a caller must have flushed
+ * (memcg_rstat_flush() below) the subtree first, as the cgroupfs read
+ * path does.  The index differs:
+ *  - direct: state[] has MEMCG_NR_STAT items, indexed by the enum value
+ *    (6.1's BTF: state[50], MEMCG_NR_STAT 50);
+ *  - compact ("memcg: reduce memory for the lruvec and memcg stats",
+ *    6.10): state[] holds only the items memcg accounts, in the order of
+ *    the kernel's memcg_node_stat_items[] table, whose contents BTF does
+ *    not carry.  Its head has been the LRU lists, the two slab items,
+ *    NR_PERCPU_B where enum node_stat_item has it (it was added to both
+ *    at once), then the two workingset refault items (6.12: state[38],
+ *    6.18: state[40], 7.3: state[57] were read against memory.stat).
+ *    Only those two items are mapped here; others read -1.
+ * Returns the count, or -1 where this kernel's layout is not known.
+ */
+struct memcg_vmstats___memcg {
+	long state[1];
+} __attribute__((preserve_access_index));
+
+struct mem_cgroup___vmstats {
+	struct memcg_vmstats___memcg *vmstats;
+} __attribute__((preserve_access_index));
+
+enum node_stat_item___memcg_pcpu { NR_PERCPU_B___pcpu };
+
+static __always_inline int memcg_stat_index(int item)
+{
+	int n = bpf_core_field_size(struct memcg_vmstats___memcg, state) / sizeof(long);
+	int anon = bpf_core_enum_value(enum node_stat_item, WORKINGSET_REFAULT_ANON);
+	int file = bpf_core_enum_value(enum node_stat_item, WORKINGSET_REFAULT_FILE);
+	int head;
+
+	if (!bpf_core_enum_value_exists(enum memcg_stat_item, MEMCG_NR_STAT))
+		return -1;
+	if (n >= (int)bpf_core_enum_value(enum memcg_stat_item, MEMCG_NR_STAT))
+		return item < n ? item : -1;		/* direct */
+	head = bpf_core_enum_value(enum lru_list, NR_LRU_LISTS) + 2;
+	if (bpf_core_enum_value_exists(enum node_stat_item___memcg_pcpu, NR_PERCPU_B___pcpu))
+		head++;
+	if (item == anon)
+		return head < n ? head : -1;
+	if (item == file)
+		return head + 1 < n ? head + 1 : -1;
+	return -1;
+}
+
+static __always_inline long memcg_page_state(struct mem_cgroup *m, int item)
+{
+	struct mem_cgroup___vmstats *mv = (void *)m;
+	struct memcg_vmstats___memcg *vs;
+	int idx = memcg_stat_index(item);
+	long v = 0;
+
+	if (idx < 0 || !bpf_core_field_exists(mv->vmstats))
+		return -1;
+	vs = BPF_CORE_READ(mv, vmstats);
+	if (!vs || bpf_probe_read_kernel(&v, sizeof(v), (char *)vs +
+			bpf_core_field_offset(struct memcg_vmstats___memcg, state) +
+			idx * sizeof(long)))
+		return -1;
+	return v > 0 ? v : 0;	/* per-CPU deltas may leave it briefly negative */
+}
+
+/*
+ * The rstat flush before reading memcg_page_state(): what the memory.stat
+ * read path does, once per pass over a subtree, from a sleepable cgroup
+ * iterator (the flush kfuncs are KF_SLEEPABLE), given the iterator's
+ * (trusted) cgroup:
+ *   bpf_mem_cgroup_flush_stats(memcg)  7.0+ (the memcg kfuncs; the memcg
+ *                                      from bpf_get_mem_cgroup(&cg->self))
+ *   cgroup_rstat_flush(cgroup)         6.1 .. 6.15 (bpf_rstat_kfunc_ids,
+ *                                      KF_SLEEPABLE, for tracing programs)
+ *                                      (the Debian 6.1 guest's verifier
+ *                                      refuses this object, EINVAL, its log
+ *                                      not read yet: it falls back below)
+ * 6.16 .. 6.x have css_rstat_flush(css), which wants the memory css as a
+ * trusted pointer, and a sleepable program can only load cgroup->subsys[]
+ * (__rcu) as an untrusted one (the 6.18 verifier: "R1 must be referenced
+ * or trusted"); there user space flushes by reading the view root's
+ * memory.stat, one file per pass (cmd/top_flush.c).
+ * libbpf 1.1 has no weak kfunc calls: an object naming a kfunc the kernel
+ * lacks does not load.  So each is its own object (bpf/top_flush_*.bpf.c
+ * define MEMCG_FLUSH_WITH_* before including this), and user space loads
+ * the first whose kfunc is in BTF and that the verifier accepts.
+ */
+#if defined(MEMCG_FLUSH_WITH_MEMCG_KFUNC)
+extern struct mem_cgroup *bpf_get_mem_cgroup(struct cgroup_subsys_state *css) __ksym;
+extern void bpf_put_mem_cgroup(struct mem_cgroup *memcg) __ksym;
+extern void bpf_mem_cgroup_flush_stats(struct mem_cgroup *memcg) __ksym;
+
+static __always_inline int memcg_rstat_flush(struct cgroup *cg)
+{
+	struct mem_cgroup *m = bpf_get_mem_cgroup(&cg->self);
+
+	if (!m)
+		return -1;
+	bpf_mem_cgroup_flush_stats(m);
+	bpf_put_mem_cgroup(m);
+	return 0;
+}
+#elif defined(MEMCG_FLUSH_WITH_CGROUP_RSTAT)
+extern void cgroup_rstat_flush(struct cgroup *cgrp) __ksym;
+
+static __always_inline int memcg_rstat_flush(struct cgroup *cg)
+{
+	cgroup_rstat_flush(cg);
+	return 0;
+}
+#endif
+
 /* ---- LRU sizes ---------------------------------------------------------- */
 
 /*

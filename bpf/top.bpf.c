@@ -175,6 +175,13 @@ struct {
  */
 const volatile bool top_iter_local_events;
 
+/*
+ * Set before load: top_flush_*.bpf.o loaded, so every pass is preceded
+ * by an rstat flush of the view's subtree and the memcg vmstats are as
+ * fresh as memory.stat would show them; else they are not read.
+ */
+const volatile bool top_iter_stats;
+
 /* per walk, reset by user space: records seen (may exceed the map), done */
 __u64 top_iter_nr;
 __u32 top_iter_done;
@@ -253,5 +260,18 @@ int top_iter_memcg(struct bpf_iter__cgroup *ctx)
 		memcg_memory_event(mc, MEMCG_MEMORY_EVENT(MEMCG_OOM_KILL), local);
 	r->events[TOP_IEV_OOM_GROUP_KILL] =
 		memcg_memory_event(mc, MEMCG_MEMORY_EVENT(MEMCG_OOM_GROUP_KILL), local);
+
+	if (top_iter_stats) {
+		long ra = memcg_page_state(mc, bpf_core_enum_value(enum node_stat_item,
+								   WORKINGSET_REFAULT_ANON));
+		long rf = memcg_page_state(mc, bpf_core_enum_value(enum node_stat_item,
+								   WORKINGSET_REFAULT_FILE));
+
+		if (ra >= 0 && rf >= 0) {
+			r->refault_anon = ra;
+			r->refault_file = rf;
+			r->flags |= TOP_REC_STAT;
+		}
+	}
 	return 0;
 }

@@ -45,6 +45,7 @@ enum {
 	TOP_REC_MEMCG_ROOT = 1 << 0,	/* the hierarchy root: usage is not a page counter */
 	TOP_REC_NAME_TRUNC = 1 << 1,	/* name did not fit */
 	TOP_REC_NO_MEMCG = 1 << 2,	/* v2: no memory controller here, no counters */
+	TOP_REC_STAT = 1 << 3,		/* refault_* are set (flushed memcg vmstats) */
 };
 
 enum { TOP_IEV_LOW, TOP_IEV_HIGH, TOP_IEV_MAX, TOP_IEV_OOM, TOP_IEV_OOM_KILL,
@@ -62,6 +63,8 @@ struct top_memcg_rec {
 	__u64 swap_max;
 	__u64 failcnt;		/* memory counter's failcnt (v1 memory.failcnt) */
 	__u64 events[TOP_IEV_NR];	/* memory_events[]: memory.events / oom_control */
+	/* memory.stat's (v1: total_) workingset_refault_anon/file, with TOP_REC_STAT */
+	__u64 refault_anon, refault_file;
 	char name[TOP_NAME_LEN];
 };
 

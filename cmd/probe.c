@@ -280,6 +280,20 @@ enum probe_state probe_get(enum probe_id id, const char **why)
 	return cache[id].state;
 }
 
+int probe_rstat_flush_kfuncs(enum probe_id *ids)
+{
+	/* the memcg kfunc flushes only what memory.stat would; cgroup_rstat_flush all of rstat */
+	static const enum probe_id order[PROBE_NR_RSTAT_FLUSH] = {
+		PROBE_KFUNC_MEMCG_FLUSH, PROBE_KFUNC_CGROUP_RSTAT_FLUSH,
+	};
+	int n = 0;
+
+	for (int i = 0; i < PROBE_NR_RSTAT_FLUSH; i++)
+		if (btf_has_type(probe_defs[order[i]].key, BTF_KIND_FUNC))
+			ids[n++] = order[i];
+	return n;
+}
+
 /* ---- per-command verdicts ------------------------------------------- */
 
 void cmd_probe_fail(struct cmd_probe *p, int err, const char *fmt, ...)

@@ -47,6 +47,7 @@
 	X(KFUNC_MEMCG_PSTATE,  "bpf_mem_cgroup_page_state",     "kfunc")	\
 	X(KFUNC_MEMCG_VMEV,    "bpf_mem_cgroup_vm_events",      "kfunc")	\
 	X(KFUNC_MEMCG_FLUSH,   "bpf_mem_cgroup_flush_stats",    "kfunc")	\
+	X(KFUNC_CGROUP_RSTAT_FLUSH, "cgroup_rstat_flush",       "kfunc")	\
 	X(STRUCT_OPS_OOM,      "bpf_oom_ops",                   "struct_ops")	\
 	X(STRUCT_OPS_MEMCG,    "memcg_bpf_ops",                 "struct_ops")
 
@@ -63,6 +64,14 @@ const char *probe_key(enum probe_id id);
 const char *probe_group(enum probe_id id);
 /* Run (once) and return the verdict; *why explains a NO (may be NULL). */
 enum probe_state probe_get(enum probe_id id, const char **why);
+
+/*
+ * The rstat flush kfuncs, best first, that vmlinux BTF has as functions
+ * (being there is not being callable: the caller loads a program to
+ * know).  Fills ids (room for PROBE_NR_RSTAT_FLUSH); returns how many.
+ */
+#define PROBE_NR_RSTAT_FLUSH 2
+int probe_rstat_flush_kfuncs(enum probe_id *ids);
 
 /*
  * Per-command verdicts: a command is unavailable when a required probe

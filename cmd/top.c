@@ -214,7 +214,8 @@ static int run_batch(struct top_collector *col, struct top_args *a, struct top_v
 		     struct top_colset *cs)
 {
 	uint64_t n = a->iterations;
-	unsigned src = a->fmt == TOP_FMT_TEXT ? top_colset_src(cs) : TOP_SRC_ALL;
+	/* JSON and OpenMetrics print every field, unless --columns says which are needed */
+	unsigned src = a->fmt == TOP_FMT_TEXT || a->columns ? top_colset_src(cs) : TOP_SRC_ALL;
 	const struct top_snap *s;
 	int err;
 

@@ -28,6 +28,7 @@
 #include "memcg_hooks.h"
 #include "probe.h"
 #include "top.skel.h"
+#include "top_flush.h"
 #include "top_snap.h"
 
 /* ---- snapshots -------------------------------------------------------- */
@@ -223,6 +224,12 @@ struct top_collector {
 	size_t iter_cap, recs_len;
 	uint64_t root_ino;
 	bool iter_swap;		/* the kernel has swap files to agree with */
+	/* the rstat flush before each pass: refaults from the iterator (top_flush.h) */
+	struct top_flush *flush;
+	const char *flush_kfunc;
+	char flush_why[256];
+	bool flush_tried;
+	bool stat_fresh;	/* this pass was flushed: TOP_REC_STAT values are current */
 	long page_size;
 	const struct top_memcg_rec **order;	/* records sorted by (parent, name) */
 	struct top_snap snap[2];
@@ -395,6 +402,17 @@ static int bpf_open_load(struct top_collector *c, bool with_oom, bool with_iter)
 		bpf_program__set_autoattach(s->progs.top_iter_memcg, false);
 		s->rodata->top_iter_local_events = c->env->mem_is_v2 &&
 						   mount_local_events(c->env->mem_root);
+		if (!c->flush_tried) {
+			c->flush_tried = true;
+			c->flush = top_flush_open(c->root.path, &c->flush_kfunc, c->flush_why,
+						  sizeof(c->flush_why));
+			if (c->flush)
+				p_debug("top: refaults from the cgroup iterator, flushed with %s",
+					c->flush_kfunc);
+			else
+				p_debug("top: refaults from memory.stat: %s", c->flush_why);
+		}
+		s->rodata->top_iter_stats = c->flush != NULL;
 	} else {
 		bpf_program__set_autoload(s->progs.top_iter_memcg, false);
 	}
@@ -448,6 +466,10 @@ static void bpf_setup(struct top_collector *c)
 	}
 	if (err)
 		c->bpf_note = bpf_why(err);
+	if (!c->iter_link) {
+		top_flush_free(c->flush);	/* nothing to flush for */
+		c->flush = NULL;
+	}
 }
 
 static void fd_close(struct top_collector *c, int *fd)
@@ -574,6 +596,9 @@ int top_probe(struct cmd_probe *p)
 	} else {
 		if (!c->iter_link)
 			cmd_probe_lost(p, "no cgroup iterator: the tree is read from cgroupfs");
+		else if (!c->flush)
+			cmd_probe_lost(p, "no rstat flush from BPF (%s): refaults are read from "
+				       "memory.stat", c->flush_why);
 		if (!bpf_program__autoload(c->skel->progs.top_oom_victim))
 			cmd_probe_lost(p, "OOM victims are not attributed by BPF");
 		if (!bpf_program__autoload(c->skel->progs.top_memcg_end) ||
@@ -591,6 +616,7 @@ void top_collector_free(struct top_collector *c)
 	if (c->recs)
 		munmap((void *)c->recs, c->recs_len);
 	bpf_link__destroy(c->iter_link);
+	top_flush_free(c->flush);
 	if (c->skel)
 		top_bpf__destroy(c->skel);
 	ring_buffer__free(c->victims);
@@ -866,6 +892,8 @@ static int iter_run(struct top_collector *c, size_t *nr)
 	ssize_t n;
 	int fd;
 
+	/* first the subtree's rstat flush, as a read of memory.stat would do */
+	c->stat_fresh = c->flush && !top_flush_run(c->flush);
 	c->skel->bss->top_iter_nr = 0;
 	c->skel->bss->top_iter_done = 0;
 	fd = bpf_iter_create(bpf_link__fd(c->iter_link));
@@ -894,9 +922,15 @@ static uint64_t pages(const struct top_collector *c, uint64_t p)
 
 /* What cgroupfs would have said, from the page counters; *rd: groups covered. */
 static void rec_to_mem(const struct top_collector *c, const struct top_memcg_rec *r,
-		       unsigned *rd, struct cg_mem *m)
+		       bool refault_only, unsigned *rd, struct cg_mem *m)
 {
 	*rd = CG_RD_USAGE | CG_RD_EVENTS;
+	/* of memory.stat only the refaults are wanted, and the flushed iterator has them */
+	if (refault_only && c->stat_fresh && (r->flags & TOP_REC_STAT)) {
+		m->stat[CG_STAT_workingset_refault_anon] = r->refault_anon;
+		m->stat[CG_STAT_workingset_refault_file] = r->refault_file;
+		*rd |= CG_RD_STAT;
+	}
 	m->current = pages(c, r->usage);
 	m->peak = pages(c, r->watermark);
 	m->max = pages(c, r->max);
@@ -941,6 +975,7 @@ struct it_walk {
 	size_t nr;
 	unsigned what;		/* CG_RD_* wanted */
 	bool stat_keys;		/* of memory.stat only the refault (and pgsteal) keys */
+	bool refault_only;	/* of memory.stat only the refault keys */
 	int root_fd, psi_fd;
 	char rel[PATH_MAX];
 	int err;
@@ -1108,7 +1143,7 @@ static void it_add(struct it_walk *w, const struct top_memcg_rec *r, int depth, 
 		return;
 	}
 	if (!(r->flags & (TOP_REC_MEMCG_ROOT | TOP_REC_NO_MEMCG))) {
-		rec_to_mem(w->c, r, &covered, &w->s->rows[row].mem);
+		rec_to_mem(w->c, r, w->refault_only, &covered, &w->s->rows[row].mem);
 		w->s->rows[row].from_iter = true;
 	}
 	it_read_files(w, row, w->what & ~covered);
@@ -1139,6 +1174,9 @@ static int iter_collect(struct top_collector *c, struct top_snap *s, unsigned sr
 {
 	struct it_walk w = { .c = c, .s = s, .what = src_to_rd(c->env, src), .psi_fd = -1,
 			     .stat_keys = !(src & TOP_SRC_STAT) };
+	/* v2's reclaim rate wants memory.stat's pgsteal too: then the file is read */
+	w.refault_only = !(src & TOP_SRC_STAT) &&
+		!((src & TOP_SRC_PGSTEAL) && c->env->mem_is_v2);
 	char psi[PATH_MAX];
 	struct stat st;
 	size_t nr = 0;

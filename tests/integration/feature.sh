@@ -75,6 +75,10 @@ for k in bpf_get_mem_cgroup bpf_mem_cgroup_usage bpf_mem_cgroup_page_state \
 	grep -q "FUNC '$k'" <<<"$btfdump" && inbtf=true
 	check_json "kfunc-$k-callable-iff-in-btf" ".kfunc.$k == $inbtf"
 done
+# top's rstat flush on 6.1 .. 6.15: reported as BTF has it
+inbtf=false
+grep -q "FUNC 'cgroup_rstat_flush'" <<<"$btfdump" && inbtf=true
+check_json "kfunc-cgroup_rstat_flush-agrees-with-btf" ".kfunc.cgroup_rstat_flush == $inbtf"
 if [[ $tk == false ]]; then
 	check_json "policy-degraded-without-send-signal-task" '.commands.policy.status == "degraded" and (.commands.policy.missing | test("bpf_send_signal_task"))'
 else

@@ -148,6 +148,47 @@ if [[ $iter_on == 1 ]]; then
 	check_eq "iter-events-after-oom" "$(jq -c "$ev" <<<"$OUT")" "$(jq -c "$ev" <<<"$iter_out")"
 fi
 
+# ---- refaults from the iterator: flushed, equal to memory.stat ---------------
+# A file written and read twice through a limit half its size: the reads
+# refault what was evicted before: page cache on a disk-backed /var/tmp
+# (file refaults), else a tmpfs file pushed to swap (anon refaults; the VM
+# guests' root is in memory).  Once the reader has exited nothing moves
+# the cgroup's refault counters, so the iterator's (read after its rstat
+# flush, before anything reads memory.stat) must equal cgroupfs exactly:
+# first the iterator, with only the refault column, which it fills alone
+# where it can flush; then memory.stat itself and --no-iter.
+rf_dir=
+case $(stat -f -c %T /var/tmp 2>/dev/null) in
+tmpfs|ramfs|"") [[ ${MEMCGCTL_VM_SWAP:-1} != 0 && $(wc -l </proc/swaps) -gt 1 ]] && rf_dir=/dev/shm ;;
+*) rf_dir=/var/tmp ;;
+esac
+if [[ $iter_on == 1 && -n $rf_dir ]]; then
+	cg_new top-rf 32M
+	cg_rf=$CG rel_rf=$CG_REL
+	file=$(mktemp -p "$rf_dir" memcgctl-top-XXXXXX)
+	# written inside the cgroup, so its pages are charged to it (not to the shell's)
+	cg_run "$cg_rf" bash -c "dd if=/dev/zero of=$file bs=1M count=64 status=none; cat $file >/dev/null; cat $file >/dev/null"
+	wait "$PID"
+	run_mc -d -j top -b -n 1 --columns refault "/$T_PREFIX"
+	rf_iter=$OUT
+	check "rf-from-iterator" grep -q "refaults from the cgroup iterator, flushed with" <<<"$ERR"
+	echo "# top/rf: $(grep -o -e 'flushed with .*' -e 'rstat flush with .*' <<<"$ERR" | tr '\n' ' ')"
+	check_json "rf-iter-walked" ".walk == \"iter\" and ($(row "$rel_rf") | .source == \"iter\")"
+	if [[ $MEM_V2 == 1 ]]; then k=workingset_refault; else k=total_workingset_refault; fi
+	want_f=$(awk -v k="${k}_file" '$1 == k { print $2 }' "$cg_rf/memory.stat")
+	want_a=$(awk -v k="${k}_anon" '$1 == k { print $2 }' "$cg_rf/memory.stat")
+	check "rf-refaults-happened" test $((${want_f:-0} + ${want_a:-0})) -gt 0
+	check_json "rf-file-equals-memory.stat" "$(row "$rel_rf") | .workingset_refault_file == ${want_f:-null}"
+	check_json "rf-anon-equals-memory.stat" "$(row "$rel_rf") | .workingset_refault_anon == ${want_a:-null}"
+	run_mc -j top -b -n 1 --no-iter "/$T_PREFIX"
+	rf=".cgroups | map({cgroup, a: .workingset_refault_anon, f: .workingset_refault_file})"
+	check_eq "rf-every-row-equals-cgroupfs" "$(jq -c "$rf" <<<"$OUT")" "$(jq -c "$rf" <<<"$rf_iter")"
+	check_json "rf-cgroupfs-has-them" "$(row "$rel_rf") | .workingset_refault_file + .workingset_refault_anon > 0"
+	rm -f "$file"
+elif [[ $iter_on == 1 ]]; then
+	t_skip "rf" "/var/tmp is in memory and there is no swap: nothing can refault"
+fi
+
 # ---- metrics: Prometheus text and OpenMetrics -------------------------------
 run_mc top -o prometheus "/$T_PREFIX"
 check_eq "prom-exit-0" 0 "$RC"
