@@ -91,13 +91,24 @@ wait "$PID" 2>/dev/null
 rc_fast=$? out_fast=$(tr '\n' ' ' <"$PID_OUT")
 run_mc -j policy events "${P}_r"
 ev_fast=$OUT
-echo "# slow: rc $rc_slow ($out_slow) $(jq -c '{usage, headroom, rate, rate_headroom_bytes}' <<<"$ev_slow" 2>/dev/null)"
-echo "# fast: rc $rc_fast ($out_fast) $(jq -c '{usage, headroom, rate, rate_headroom_bytes}' <<<"$ev_fast" 2>/dev/null)"
+ev_show='{usage_bytes, headroom_bytes, rate_bytes_per_s, rate_headroom_bytes}'
+echo "# slow: rc $rc_slow ($out_slow) $(jq -c "$ev_show" <<<"$ev_slow" 2>/dev/null)"
+echo "# fast: rc $rc_fast ($out_fast) $(jq -c "$ev_show" <<<"$ev_fast" 2>/dev/null)"
 check "rate-slow-clean" bash -c "[[ $rc_slow == 0 && '$out_slow' == *'got SIGTERM'* ]]"
 check "rate-fast-clean" bash -c "[[ $rc_fast == 0 && '$out_fast' == *'got SIGTERM'* ]]"
-check "rate-slow-static-headroom" jq -se 'length == 1 and .[0].headroom == 4194304 and .[0].rate_headroom_bytes < 4194304' <<<"$ev_slow"
-check "rate-fast-wider-headroom" jq -se 'length == 1 and .[0].headroom > 4194304 and .[0].headroom == .[0].rate_headroom_bytes and .[0].headroom <= 2 * 4194304 and .[0].unreclaimable + .[0].headroom >= .[0].limit' <<<"$ev_fast"
-check "rate-fast-signalled-lower" test "$(jq -r .usage <<<"$ev_fast")" -lt "$(jq -r .usage <<<"$ev_slow")"
+# Under TCG (the guests) one 128K chunk can fill a whole 1 ms rate window,
+# so the slow allocator's rate is read as a burst's: its static headroom is
+# judged on the host only.  The comparison below holds everywhere.
+if [[ -n ${MEMCGCTL_VM_SWAP+guest} ]]; then
+	t_skip "rate-slow-static-headroom" "TCG guest: the slow allocator's 1 ms rate samples read its bursts"
+else
+	check "rate-slow-static-headroom" jq -se 'length == 1 and .[0].headroom_bytes == 4194304 and
+		.[0].rate_headroom_bytes < 4194304' <<<"$ev_slow"
+fi
+check "rate-fast-wider-headroom" jq -se 'length == 1 and .[0].headroom_bytes > 4194304 and
+	.[0].headroom_bytes == .[0].rate_headroom_bytes and .[0].headroom_bytes <= 2 * 4194304 and
+	.[0].unreclaimable_bytes + .[0].headroom_bytes >= .[0].limit_bytes' <<<"$ev_fast"
+check "rate-fast-signalled-lower" test "$(jq -r .usage_bytes <<<"$ev_fast")" -lt "$(jq -r .usage_bytes <<<"$ev_slow")"
 run_mc policy unload "${P}_r"
 check_eq "unload-r" 0 "$RC"
 
