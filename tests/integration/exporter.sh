@@ -202,16 +202,19 @@ check_eq "exporter-sigterm-exit-0" 0 "$?"
 check_eq "exporter-leaves-only-path" "memcgctl.prom" "$(ls -A "$dir")"
 check_eq "exporter-quiet" "" "$(cat "$T_TMP/exp.err")"
 
-# -n refreshes, -d apart: from the first write to the exit, two intervals
+# -n refreshes, -d apart: three refreshes hold at least two intervals
+# between launch and exit, however slow loading or collecting is (a lower
+# bound that slowness cannot break; measured from launch, not from the
+# first write, whose own collection time a slow guest subtracts)
+t_launch=$(date +%s.%N)
 "$MEMCGCTL" top --textfile "$dir/n.prom" -n 3 -d 1 "/$T_PREFIX" 2>"$T_TMP/n.err" &
 exp_pid=$!
 T_PIDS+=("$exp_pid")
-wait_file "$dir/n.prom" "$exp_pid"
-t_first=$(date +%s.%N)
 wait "$exp_pid"
 check_eq "n-refreshes-exit-0" 0 "$?"
 t_end=$(date +%s.%N)
-check "n-refreshes-keep-interval" awk -v a="$t_first" -v b="$t_end" 'BEGIN { exit !(b - a >= 1.8) }'
+check "n-refreshes-written" test -s "$dir/n.prom"
+check "n-refreshes-keep-interval" awk -v a="$t_launch" -v b="$t_end" 'BEGIN { exit !(b - a >= 1.95) }'
 rm -f "$dir/n.prom"
 
 # ---- links: refused at start, replaced (not followed) while running --------
