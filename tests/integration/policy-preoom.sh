@@ -71,7 +71,8 @@ check "event-rate" jq -se 'any(.[]; .rate_bytes_per_s > 0)' <<<"$OUT"
 cg_run "$cg_f" "$MEMCGCTL_TEST_BIN/sigcatch" -s 256M -c 1M -i 0
 wait "$PID" 2>/dev/null
 run_mc policy events "${P}_f"
-check "events-human-explains" grep -q " unreclaimable=[0-9.]*M headroom=6.4M rate=.*/s$" <<<"$OUT"
+# the rate term's headroom is shown when it counted (a slow guest's rate may make it)
+check "events-human-explains" grep -Eq " unreclaimable=[0-9.]+M headroom=[0-9.]+M rate=.*/s( rate_headroom=[0-9.]+[KMG]?)?$" <<<"$OUT"
 run_mc policy unload "${P}_f"
 check_eq "unload-f" 0 "$RC"
 
