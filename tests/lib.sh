@@ -168,6 +168,18 @@ wait_grep() {
 	return 1
 }
 
+# wait_written FILE PID [TENTHS]: until FILE has content (default a minute),
+# failing early if process PID, which writes it, has exited
+wait_written() {
+	local i
+	for ((i = 0; i < ${3:-600}; i++)); do
+		[[ -s $1 ]] && return 0
+		kill -0 "$2" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+
 # wait_until TENTHS CMD...: until CMD succeeds, polled every 0.1 s
 wait_until() {
 	local i n=$1; shift

@@ -46,15 +46,6 @@ val() {
 		}' <<<"$SCRAPE"
 }
 gt0() { awk -v x="$1" 'BEGIN { exit !(x != "" && x + 0 > 0) }'; }
-# wait_file FILE PID: until FILE exists (the exporter's first refresh is written)
-wait_file() {
-	for _ in $(seq 1200); do
-		[[ -f $1 ]] && return 0
-		kill -0 "$2" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
-}
 
 cg_new exp-rc 32M || { t_fail setup "cannot create a test cgroup"; exit 0; }
 cg_rc=$CG rel_rc=$CG_REL
@@ -74,7 +65,7 @@ t0=$(date +%s.%N)
 "$MEMCGCTL" top --textfile "$prom" -d 0.5 "/$T_PREFIX" >"$T_TMP/exp.out" 2>"$T_TMP/exp.err" &
 exp_pid=$!
 T_PIDS+=("$exp_pid")
-if ! wait_file "$prom" "$exp_pid"; then
+if ! wait_written "$prom" "$exp_pid" 1200; then
 	t_fail "exporter-writes" "no $prom: $(head -c 300 "$T_TMP/exp.err")"
 	exit 0
 fi
@@ -239,7 +230,7 @@ chmod 0755 "$dir"
 exp_pid=$!
 T_PIDS+=("$exp_pid")
 rm -f "$prom"
-wait_file "$prom" "$exp_pid"
+wait_written "$prom" "$exp_pid" 1200
 ln -sfn "$victim" "$prom"
 for _ in $(seq 600); do [[ -f $prom && ! -L $prom ]] && break; sleep 0.1; done
 check "swapped-link-replaced" test -f "$prom" -a ! -L "$prom"

@@ -20,18 +20,9 @@ else
 fi
 # jq: the row for one cgroup in a document
 row() { echo ".cgroups[] | select(.cgroup == \"$1\")"; }
-# first_doc FILE PID: wait (up to 60 s) until top has printed its first
-# refresh, i.e. its BPF programs are attached and it has seen the tree.
-# A fixed sleep is not enough: under TCG, loading and attaching takes
-# seconds (6.1 loads twice: its mark_victim has no task argument).
-first_doc() {
-	for _ in $(seq 600); do
-		[[ -s $1 ]] && return 0
-		kill -0 "$2" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
-}
+# wait_written (tests/lib.sh) waits for top's first refresh, i.e. its BPF
+# programs are attached and it has seen the tree: under TCG, loading and
+# attaching takes seconds, so a fixed sleep is not enough.
 
 # ---- values agree with cgroupfs ------------------------------------------
 cg_new top-a 64M || { t_fail setup "cannot create a test cgroup"; exit 0; }
@@ -102,7 +93,7 @@ cg_pc=$CG rel_pc=$CG_REL
 file=$(mktemp -p /var/tmp memcgctl-top-XXXXXX)
 "$MEMCGCTL" -j top -b -n 5 -d 1 "/$T_PREFIX" >"$T_TMP/pc.json" 2>"$T_TMP/pc.err" &
 top_pid=$!
-first_doc "$T_TMP/pc.json" "$top_pid"
+wait_written "$T_TMP/pc.json" "$top_pid"
 cg_run "$cg_pc" bash -c "for i in \$(seq 12); do dd if=/dev/zero of=$file bs=1M count=96 status=none; cat $file >/dev/null; done"
 pc_pid=$PID
 wait "$top_pid"
@@ -128,7 +119,7 @@ cg_oom=$CG rel_oom=$CG_REL
 if [[ $MEM_V2 == 0 ]]; then echo 0 >"$cg_oom/memory.swappiness"; else echo 0 >"$cg_oom/memory.swap.max"; fi
 "$MEMCGCTL" -j top -b -n 4 -d 1 "/$T_PREFIX" >"$T_TMP/oom.json" 2>"$T_TMP/oom.err" &
 top_pid=$!
-first_doc "$T_TMP/oom.json" "$top_pid"
+wait_written "$T_TMP/oom.json" "$top_pid"
 cg_run "$cg_oom" "$MEMCGCTL_TEST_BIN/hog" -s 128M -q
 wait "$PID" 2>/dev/null
 check_eq "oom-hog-killed" 137 "$?"
@@ -214,7 +205,7 @@ cg_new top-gone
 cg_gone=$CG rel_gone=$CG_REL
 "$MEMCGCTL" -j top -b -n 6 -d 0.5 "/$T_PREFIX" >"$T_TMP/gone.json" 2>"$T_TMP/gone.err" &
 top_pid=$!
-first_doc "$T_TMP/gone.json" "$top_pid"
+wait_written "$T_TMP/gone.json" "$top_pid"
 # memory.stat and memory.pressure stay open across refreshes (iterator path)...
 if [[ $iter_on == 1 ]]; then
 	check "fds-kept-open" grep -q "$rel_gone/memory.stat" < <(ls -l "/proc/$top_pid/fd" 2>/dev/null)
@@ -240,7 +231,7 @@ cg_new top-reborn 64M
 cg_rb=$CG rel_rb=$CG_REL
 "$MEMCGCTL" -j top -b -n 6 -d 0.5 "/$T_PREFIX" >"$T_TMP/rb.json" 2>"$T_TMP/rb.err" &
 top_pid=$!
-first_doc "$T_TMP/rb.json" "$top_pid"
+wait_written "$T_TMP/rb.json" "$top_pid"
 if [[ $MEM_V2 == 1 ]]; then
 	rmdir "$cg_rb" && mkdir "$cg_rb"
 elif [[ -d $PSI_ROOT$rel_rb ]]; then
@@ -255,7 +246,7 @@ cg_new top-gone2
 cg_g2=$CG rel_g2=$CG_REL
 "$MEMCGCTL" top -b -n 10 -d 0.3 "$rel_g2" >"$T_TMP/g2.out" 2>"$T_TMP/g2.err" &
 top_pid=$!
-first_doc "$T_TMP/g2.out" "$top_pid"
+wait_written "$T_TMP/g2.out" "$top_pid"
 rmdir "$cg_g2" "$PSI_ROOT$rel_g2" 2>/dev/null
 wait "$top_pid"
 check_eq "vanish-root-exit-7" 7 "$?"
