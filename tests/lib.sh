@@ -157,6 +157,15 @@ no_swap() {
 	else echo 0 >"$1/memory.swappiness"; fi
 }
 
+# page_cache DIR: whether files written under DIR are page cache (reclaim
+# drops them once written back), not tmpfs or ramfs (shmem: swap-backed,
+# kept without swap room).  A VM guest's root is a tmpfs.
+page_cache() {
+	case $(stat -f -c %T "$1" 2>/dev/null) in
+	tmpfs | ramfs | '') return 1 ;;
+	esac
+}
+
 # wait_grep FILE PATTERN [TENTHS]: until grep finds PATTERN in FILE (default
 # a minute: loading and verifying programs takes seconds in a TCG guest)
 wait_grep() {

@@ -118,6 +118,23 @@ else
 fi
 export MEMCGCTL_VM_SWAP MEMCGCTL_VM_SWAP_WHY
 
+# Page cache. The guest's root is the initramfs, a tmpfs: what is written there is swap-backed
+# shmem, which reclaim cannot drop without swap room. The tests put the files whose page cache
+# they mean under /var/tmp (on a real machine a disk), so here /var/tmp is an ext2 on a second zram
+# disk (freed blocks discarded; the suite's files are same-filled pages, which zram stores for
+# next to nothing). Without the modules it stays on the root, and tests that need page cache see
+# that from its file system type.
+if [ -e /sys/class/zram-control/hot_add ] && grep -qw ext2 /proc/filesystems; then
+	zdisk=$(cat /sys/class/zram-control/hot_add) || fail "zram hot_add"
+	echo 512M >"/sys/block/zram$zdisk/disksize" || fail "zram$zdisk disksize"
+	busybox mke2fs -F -m 0 "/dev/zram$zdisk" >/dev/null || fail "mke2fs /dev/zram$zdisk"
+	mount -t ext2 -o discard "/dev/zram$zdisk" /var/tmp || fail "mount /dev/zram$zdisk on /var/tmp"
+	chmod 1777 /var/tmp
+	log "/var/tmp: ext2 on zram$zdisk (page cache)"
+else
+	log "/var/tmp: on the initramfs (no zram or ext4 module): tests that need page cache skip"
+fi
+
 export HOME=/root TERM=linux LANG=C.UTF-8 USER=root LOGNAME=root SHELL=/usr/bin/bash
 export MEMCGCTL=/repo/build/memcgctl MEMCGCTL_TEST_BIN=/repo/build/tests
 cd /repo || fail "no /repo"

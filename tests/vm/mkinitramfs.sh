@@ -10,7 +10,7 @@
 #   --build       build directory with memcgctl and tests/ (default: REPO/build)
 #   --script      test script to run in the guest (default: tests/integration/run.sh); must lie
 #                 inside the repository, it is run from /repo as `bash PATH`
-#   --modules     kernel modules to load at boot, with their dependencies (default: zram); when
+#   --modules     kernel modules to load at boot, with their dependencies (default: zram ext4); when
 #                 the kernel came without modules, those it does not build in are listed in
 #                 /etc/memcgctl-vm.missing instead
 #   --extra-bin   more host programs to copy (with their libraries), also MEMCGCTL_VM_EXTRA_BINS
@@ -26,7 +26,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-kdir="" out="" build="" script=tests/integration/run.sh modules=zram
+kdir="" out="" build="" script=tests/integration/run.sh modules="zram ext4"
 extra=${MEMCGCTL_VM_EXTRA_BINS:-}
 
 die() { echo "mkinitramfs: $*" >&2; exit 1; }
