@@ -24,7 +24,9 @@
  *    signalled earlier than a slow one.  Page cache is
  *    reclaimable, so a cache-heavy cgroup at 95% is never signalled.
  *    memory.high is not the binding limit: exceeding it throttles, it does
- *    not OOM-kill.
+ *    not OOM-kill.  tmpfs and shmem written with write(2) map nothing:
+ *    from 6.14 memcg:mod_memcg_lruvec_state's NR_SHMEM updates are their
+ *    charge path (policy_oom_shmem).
  *
  * 2. Reclaim failing at the limit (vmscan:mm_vmscan_memcg_reclaim_begin/end,
  *    present since long before 6.1; both prototypes read through
@@ -32,7 +34,7 @@
  *    min_reclaim_pages, or after which unreclaimable is unreclaimable_pct
  *    of the limit, or too long stalled in them.  It still catches what the
  *    charge path does not see: page cache that cannot be written back,
- *    tmpfs written with write(2), kernel memory.
+ *    tmpfs written with write(2) before 6.14, kernel memory.
  *
  * Before 7.1 the vmscan tracepoints carry no cgroup, so the charging task
  * (current) is used on every kernel: the memcg whose limit was hit is its
@@ -44,8 +46,9 @@
  * whose exit frees what reclaim cannot, and both triggers signal it
  * instead of the charger, falling back to the charger when it is gone or
  * has left the cgroup.  memcgctl loads policy_oom_rss + policy_oom_end_tk
- * where the kfuncs exist and policy_oom_near + policy_oom_end elsewhere
- * (which know only the charger).
+ * (+ policy_oom_shmem_tk) where the kfuncs exist and policy_oom_near +
+ * policy_oom_end (+ policy_oom_shmem) elsewhere (which know only the
+ * charger).
  */
 #include "mm_rss.bpf.h"
 #include "policy_common.bpf.h"
@@ -441,14 +444,13 @@ int BPF_PROG(policy_oom_end_tk)
 }
 
 /*
- * The charge-path trigger, for an rss_stat change of member in the
- * current task's own mm (task).  Returns at its first test for anything
- * but anon/shmem growth candidates, and for every cgroup whose usage is
- * not within the headroom of a limit.
+ * The charge-path trigger, for a charge to leaf, the current task's
+ * memory cgroup.  Returns at its first test for every cgroup whose usage
+ * is not within the headroom of a limit.
  */
-static __always_inline void oom_near(struct task_struct *task, int member, bool task_kfuncs)
+static __always_inline void oom_near(struct cgroup_subsys_state *leaf, bool task_kfuncs)
 {
-	struct cgroup_subsys_state *leaf, *scope, *css;
+	struct cgroup_subsys_state *scope, *css;
 	struct policy_event ev;		/* zeroed when used: not on the fault path */
 	struct preoom_config *cfg;
 	struct preoom_state *st;
@@ -456,9 +458,6 @@ static __always_inline void oom_near(struct task_struct *task, int member, bool 
 	__u64 now, usage = 0, max = 0, room = 0, eff, unrecl;
 	__u32 zero = 0;
 
-	if (member != MM_ANON && member != MM_SHMEM)
-		return;
-	leaf = memcg_task_css(task);
 	scope = policy_scope(leaf);
 	if (!scope)
 		return;
@@ -541,8 +540,45 @@ int BPF_PROG(policy_oom_near, struct mm_struct *mm, int member)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 
-	if (task->mm == mm)
-		oom_near(task, member, false);
+	if (task->mm == mm && (member == MM_ANON || member == MM_SHMEM))
+		oom_near(memcg_task_css(task), false);
+	return 0;
+}
+
+/*
+ * tmpfs and shmem written with write(2) map nothing, so rss_stat never
+ * sees them.  From 6.14 every charge is followed by a stat update of the
+ * charged memcg: NR_SHMEM growing in the current task's own memory cgroup
+ * is such a charge (khugepaged's collapses and other tasks' swap-ins are
+ * left to the reclaim trigger).  Where the tracepoint is missing the
+ * program is left out (choose_programs) and the reclaim trigger remains.
+ */
+static __always_inline void oom_shmem(struct mem_cgroup *memcg, int item, int val,
+				      bool task_kfuncs)
+{
+	struct cgroup_subsys_state *leaf;
+
+	if (item != bpf_core_enum_value(enum node_stat_item, NR_SHMEM) || val <= 0)
+		return;
+	leaf = memcg_task_css(bpf_get_current_task_btf());
+	if (leaf != &memcg->css)
+		return;
+	oom_near(leaf, task_kfuncs);
+}
+
+/* 6.14+: the charger */
+SEC("tp_btf/mod_memcg_lruvec_state")
+int BPF_PROG(policy_oom_shmem, struct mem_cgroup *memcg, int item, int val)
+{
+	oom_shmem(memcg, item, val, false);
+	return 0;
+}
+
+/* 6.14+, with the task kfuncs: the charger or the largest process */
+SEC("tp_btf/mod_memcg_lruvec_state")
+int BPF_PROG(policy_oom_shmem_tk, struct mem_cgroup *memcg, int item, int val)
+{
+	oom_shmem(memcg, item, val, true);
 	return 0;
 }
 
@@ -564,7 +600,8 @@ int BPF_PROG(policy_oom_rss, struct mm_struct *mm, int member)
 
 	if (task->mm != mm)
 		return 0;
-	oom_near(task, member, true);
+	if (member == MM_ANON || member == MM_SHMEM)
+		oom_near(memcg_task_css(task), true);
 	if (member != MM_ANON)
 		return 0;
 	cfg = bpf_map_lookup_elem(&policy_config, &zero);
