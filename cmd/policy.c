@@ -968,6 +968,18 @@ static int choose_target(struct load_ctx *lc, const struct obj_params *op)
 
 	if (!tk || !cur)
 		return 0;
+	if ((shm || shm_tk) && !tracepoint_exists("memcg", "mod_memcg_lruvec_state")) {
+		/* before 6.14: tmpfs writes reach preoom through reclaim only */
+		if (shm)
+			bpf_program__set_autoload(shm, false);
+		if (shm_tk)
+			bpf_program__set_autoload(shm_tk, false);
+		p_debug("policy load: no memcg:mod_memcg_lruvec_state: %s sees tmpfs writes "
+			"only when reclaim fails", lc->policy);
+		if (load_probe)
+			cmd_probe_lost(load_probe, "preoom sees tmpfs writes only when reclaim "
+				       "fails (no memcg:mod_memcg_lruvec_state)");
+	}
 	if (task_kfuncs_available()) {
 		bpf_program__set_autoload(cur, false);
 		if (near)
