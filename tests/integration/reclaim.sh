@@ -392,7 +392,9 @@ jq -e '.psi_some_pct < 0.2' <<<"$OUT" >/dev/null ||
 	jq -c '[.elapsed_ms, .usage_bytes, .psi_some_us, .refault_pages, .action, .reclaimed_bytes]' <<<"$auto_log"
 check_json "auto-limit-restored" '.limit_restored == true'
 check_eq "auto-limit-unchanged" "$lim_a" "$(limits_of "$auto_cg")"
-check "auto-hot-set-still-running" kill -0 "$hot"
+# survived: still running, or already through its 50 s (a TCG guest that
+# took long to fill the page cache) with its "done" line, not OOM-killed
+check "auto-hot-set-survived" bash -c "kill -0 $hot 2>/dev/null || grep -q 'done passes=' '$hot_out'"
 check "auto-usage-really-fell" test "$(usage_of "$auto_cg")" -lt $((u0 / 2))
 wait "$hot"
 check "auto-hot-set-finished" grep -q 'done passes=' "$hot_out"
