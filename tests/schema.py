@@ -21,7 +21,11 @@ import os
 import sys
 
 import jsonschema
-from referencing import Registry, Resource
+
+try:
+    from referencing import Registry, Resource
+except ImportError:     # jsonschema before 4.18 (Debian 12 has 4.10): its RefResolver
+    Registry = Resource = None
 
 SCHEMA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "schema")
 # ~0 and ~0 - 1 (CG_UNKNOWN, CG_NOLIMIT, NOTIFY_NOLIMIT, POLICY_NOLIMIT) as numbers;
@@ -32,13 +36,23 @@ RETIRED = {"id", "usage", "limit", "type", "binding_limit", "oom_kill", "limit_h
            "threshold", "timestamp", "reclaimed", "requested"}
 
 
-def registry():
-    resources = []
+def schemas():
+    """Every schema of schema/ by file name (each one's $id is its name)."""
+    out = {}
     for name in sorted(os.listdir(SCHEMA_DIR)):
         if name.endswith(".schema.json"):
             with open(os.path.join(SCHEMA_DIR, name)) as f:
-                resources.append((name, Resource.from_contents(json.load(f))))
-    return Registry().with_resources(resources)
+                out[name] = json.load(f)
+    return out
+
+
+def validator(cls, schema, store):
+    """cls for schema, its $refs resolved within store and nothing fetched."""
+    if Registry is not None:
+        reg = Registry().with_resources(
+            (name, Resource.from_contents(doc)) for name, doc in store.items())
+        return cls(schema, registry=reg)
+    return cls(schema, resolver=jsonschema.RefResolver.from_schema(schema, store=store))
 
 
 def vocab(doc, where, problems, in_free_map=False):
@@ -81,12 +95,10 @@ def main():
         schema = json.load(f)
     cls = jsonschema.validators.validator_for(schema)
     cls.check_schema(schema)
-    reg = registry()
-    validator = cls(schema, registry=reg)
-    side = {}
-    for other in ("error", "help"):
-        with open(os.path.join(SCHEMA_DIR, other + ".schema.json")) as f:
-            side[other] = cls(json.load(f), registry=reg)
+    store = schemas()
+    main_v = validator(cls, schema, store)
+    side = {other: validator(cls, store[other + ".schema.json"], store)
+            for other in ("error", "help")}
     src = open(args[1]) if len(args) == 2 else sys.stdin
     text = src.read()
     try:
@@ -107,7 +119,7 @@ def main():
     problems = []
     for n, doc in enumerate(docs, 1):
         where = f"doc {n}" if len(docs) > 1 else "doc"
-        v = validator
+        v = main_v
         # {"error": ..., "hint": ...} alone; a record may have an "error" field of its own
         if or_error and isinstance(doc, dict) and "error" in doc and set(doc) <= {"error", "hint"}:
             v = side["error"]
