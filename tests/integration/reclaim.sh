@@ -71,7 +71,11 @@ check_eq "size-exit-0" 0 "$RC"
 check_json "size-result-done" '.result == "done" and .complete == true'
 check_json "size-requested" '.requested_bytes == 33554432 and .cgroup_id > 0 and .time > 1e9'
 got=$(jq .usage_reduction_bytes <<<"$OUT")
-check "size-usage-fell-about-32M" near "$got" $((32 << 20)) $((4 << 20))
+# at least the request, give or take the hot set's churn; above it by what
+# the kernel's reclaim batches overshoot (6.1's memory.reclaim of page
+# cache gave 41.5M for 32M), not by another request's worth
+echo "# 32M asked: usage fell by $((got >> 10))K"
+check "size-usage-fell-32M-or-a-batch-more" test "$got" -ge $((28 << 20)) -a "$got" -le $((48 << 20))
 now=$(usage_of "$cg")
 check "size-usage-after-agrees-with-cgroupfs" near "$(jq .usage_after_bytes <<<"$OUT")" "$now" $((2 << 20))
 # BPF saw what cgroupfs saw: within 12% (slab and other kernel memory also move)
