@@ -97,7 +97,7 @@ attach() {
 	esac
 	TPID=$!
 	BG+=("$TPID")
-	wait_for "$out" '"type":"start"\|^ready' || { echo "watch bench: $mode did not attach: $(cat "$out.err")" >&2; return 1; }
+	wait_for "$out" '"event":"start"\|^ready' || { echo "watch bench: $mode did not attach: $(cat "$out.err")" >&2; return 1; }
 }
 # SIGINT (both print their summaries), then harder if it does not end
 detach() {
@@ -175,7 +175,7 @@ startup() {
 	esac
 	local sp=$SP_PID
 	while read -r line <&"${SP[0]}"; do
-		[[ $line == *'"type":"start"'* || $line == ready ]] && break
+		[[ $line == *'"event":"start"'* || $line == ready ]] && break
 	done
 	t1=$EPOCHREALTIME
 	kill -INT "$sp" 2>/dev/null
