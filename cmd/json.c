@@ -131,7 +131,18 @@ void json_escape(FILE *f, const char *str)
 	fputc('"', f);
 	while (*s) {
 		uint32_t cp;
-		int n = esc_utf8_seq(s, left, &cp);
+		size_t run = 0;
+		int n;
+
+		/* the common case, a run of plain printable ASCII: one write */
+		while (s[run] >= 0x20 && s[run] < 0x7f && s[run] != '"' && s[run] != '\\')
+			run++;
+		if (run) {
+			fwrite(s, 1, run, f);
+			s += run, left -= run;
+			continue;
+		}
+		n = esc_utf8_seq(s, left, &cp);
 
 		if (n == 0) {
 			fputs("\\ufffd", f);	/* invalid byte: replacement char */
@@ -171,16 +182,50 @@ void jsonw_string(struct json_writer *w, const char *s)
 	json_escape(w->f, s);
 }
 
+/*
+ * Digits by hand: watch writes a dozen numbers per event, and printf's
+ * format parsing costs more than the conversion.  At least min digits
+ * (zero-padded); neg puts a '-' in front.
+ */
+static void put_u64(FILE *f, uint64_t v, int min, bool neg)
+{
+	char buf[24], *p = buf + sizeof(buf);
+	int n = 0;
+
+	do {
+		*--p = '0' + v % 10;
+		v /= 10;
+		n++;
+	} while (v || (n < min && n < 20));
+	if (neg)
+		*--p = '-';
+	fwrite(p, 1, buf + sizeof(buf) - p, f);
+}
+
 void jsonw_u64(struct json_writer *w, uint64_t v)
 {
 	sep(w);
-	fprintf(w->f, "%llu", (unsigned long long)v);
+	put_u64(w->f, v, 1, false);
 }
 
 void jsonw_s64(struct json_writer *w, int64_t v)
 {
 	sep(w);
-	fprintf(w->f, "%lld", (long long)v);
+	put_u64(w->f, v < 0 ? -(uint64_t)v : (uint64_t)v, 1, v < 0);
+}
+
+void jsonw_fixed(struct json_writer *w, uint64_t v, int decimals)
+{
+	uint64_t scale = 1;
+
+	for (int i = 0; i < decimals; i++)
+		scale *= 10;
+	sep(w);
+	put_u64(w->f, v / scale, 1, false);
+	if (decimals > 0) {
+		fputc('.', w->f);
+		put_u64(w->f, v % scale, decimals, false);
+	}
 }
 
 void jsonw_float(struct json_writer *w, double v, int decimals)
@@ -226,6 +271,12 @@ void jsonw_float_field(struct json_writer *w, const char *n, double v, int decim
 {
 	jsonw_name(w, n);
 	jsonw_float(w, v, decimals);
+}
+
+void jsonw_fixed_field(struct json_writer *w, const char *n, uint64_t v, int decimals)
+{
+	jsonw_name(w, n);
+	jsonw_fixed(w, v, decimals);
 }
 
 void jsonw_bool_field(struct json_writer *w, const char *n, bool v)
