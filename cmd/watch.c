@@ -1063,14 +1063,17 @@ int do_watch(int argc, char **argv)
 		if (tty || !busy || (out_since && now - out_since >= WATCH_OUT_MAX_AGE_NS))
 			out_flush();
 	}
-	ret = EXIT_OK;
-	if (c.vanished) {
-		/* drain what the kernel sent before the cgroup went */
+	ret = c.vanished ? EXIT_VANISHED : EXIT_OK;
+	/*
+	 * Drain what the kernel sent before the end (a signal, --duration,
+	 * the cgroup gone): the wakeups it held back leave events waiting.
+	 * --count has what it asked for.
+	 */
+	if (!c.done && !stdout_check()) {
 		if (s)
 			watch_poll(s, 0);
 		if (c.pol)
 			watch_policies_poll(c.pol, 0);
-		ret = EXIT_VANISHED;
 	}
 out_summary:
 	if (c.active & (1u << WATCH_C_LIMIT))
