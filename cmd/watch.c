@@ -358,7 +358,7 @@ static void event_json(struct watch_ctx *c, const struct watch_event *e)
 		break;
 	}
 	jsonw_end_object(jw);
-	jsonw_end_document(jw);	/* flushes: pipes see it at once */
+	jsonw_end_document(jw);	/* into out: written as out_flush says */
 }
 
 static void event_text(struct watch_ctx *c, const struct watch_event *e, const char *path)
