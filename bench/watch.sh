@@ -93,11 +93,13 @@ attach() {
 	none) return 0 ;;
 	watch) "$MEMCGCTL" -j watch -D 600 >"$out" 2>"$out.err" & ;;
 	watch-nolimit) "$MEMCGCTL" -j watch -e reclaim,direct,oom,throttle,cgroup -D 600 >"$out" 2>"$out.err" & ;;
+	watch-text) "$MEMCGCTL" watch -e reclaim,direct,oom,throttle,cgroup -D 600 >"$out" 2>"$out.err" & ;;
 	bpftrace) bpftrace -B line "$BT" >"$out" 2>"$out.err" & ;;
 	esac
 	TPID=$!
 	BG+=("$TPID")
-	wait_for "$out" '"type":"start"\|^ready' || { echo "watch bench: $mode did not attach: $(cat "$out.err")" >&2; return 1; }
+	# text: the header line (the "Watching" note goes to stderr)
+	wait_for "$out" '"event":"start"\|^ready\|^TIME ' || { echo "watch bench: $mode did not attach: $(cat "$out.err")" >&2; return 1; }
 }
 # SIGINT (both print their summaries), then harder if it does not end
 detach() {
@@ -138,7 +140,7 @@ echo "  overhead ratio watch/bpftrace $(ratio "$(awk -v a="$w" -v b="$n" 'BEGIN{
 # ---- 2. CPU per delivered event ---------------------------------------------
 declare -A C E
 for ((r = 0; r < REPS; r++)); do
-	for m in watch-nolimit bpftrace; do
+	for m in watch-nolimit watch-text bpftrace; do
 		attach "$m" "$T_TMP/s.$m" || exit 1
 		c0=$(cpu_ns "$TPID")
 		cg_run "$cg_s" dd if=/dev/zero of="$T_TMP/storm.file" bs=1M count="$STORM_MB" status=none
@@ -148,6 +150,8 @@ for ((r = 0; r < REPS; r++)); do
 		detach
 		if [[ $m == bpftrace ]]; then
 			ev=$(grep -c ' reclaim lat=\| direct lat=\| throttle delayed=' "$T_TMP/s.$m")
+		elif [[ $m == watch-text ]]; then
+			ev=$(grep -c ' reclaim  lat=\| direct   lat=\| throttle slept=' "$T_TMP/s.$m")
 		else
 			ev=$(grep -c '"class":"\(reclaim\|direct\|throttle\)"' "$T_TMP/s.$m")
 		fi
@@ -157,10 +161,11 @@ for ((r = 0; r < REPS; r++)); do
 		E[$m]+="$ev "
 	done
 done
-cw=$(med ${C[watch-nolimit]:-0}) cb=$(med ${C[bpftrace]:-0})
-echo "watch event storm (dd ${STORM_MB}M into a 16M memcg, consumer CPU per delivered event, median of $REPS):"
-printf '  watch %.0f ns/event (%s events/run) | bpftrace %.0f ns/event (%s events/run) | ratio watch/bpftrace %s\n' \
-	"$cw" "$(med ${E[watch-nolimit]:-0})" "$cb" "$(med ${E[bpftrace]:-0})" "$(ratio "$cw" "$cb")"
+cw=$(med ${C[watch-nolimit]:-0}) ct=$(med ${C[watch-text]:-0}) cb=$(med ${C[bpftrace]:-0})
+echo "watch event storm (dd ${STORM_MB}M into a 16M memcg, to a file, consumer CPU per delivered event, median of $REPS):"
+printf '  watch -j %.0f ns/event (%s events/run) | watch text %.0f ns/event | bpftrace %.0f ns/event (%s events/run)\n' \
+	"$cw" "$(med ${E[watch-nolimit]:-0})" "$ct" "$cb" "$(med ${E[bpftrace]:-0})"
+echo "  ratio watch -j/bpftrace $(ratio "$cw" "$cb"), watch text/bpftrace $(ratio "$ct" "$cb")"
 lost=$(jq -s '[.[] | select(.event == "summary") | .lost] | add' "$T_TMP/s.watch-nolimit" 2>/dev/null)
 echo "  watch lost events in the last run: ${lost:-?}"
 
@@ -175,7 +180,7 @@ startup() {
 	esac
 	local sp=$SP_PID
 	while read -r line <&"${SP[0]}"; do
-		[[ $line == *'"type":"start"'* || $line == ready ]] && break
+		[[ $line == *'"event":"start"'* || $line == ready ]] && break
 	done
 	t1=$EPOCHREALTIME
 	kill -INT "$sp" 2>/dev/null

@@ -1,5 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Streaming JSON writer: see json.h. */
+/*
+ * Streaming JSON writer: see json.h.  A writer is used by one thread, and
+ * memcgctl has no others: the stdio calls are the _unlocked ones, which
+ * watch's event stream (a few dozen per event) notices.
+ */
+#define _GNU_SOURCE	/* fputs_unlocked, fwrite_unlocked */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -57,9 +62,9 @@ static void indent(struct json_writer *w)
 {
 	if (!w->pretty)
 		return;
-	fputc('\n', w->f);
+	fputc_unlocked('\n', w->f);
 	for (int i = 0; i < w->depth; i++)
-		fputs("    ", w->f);
+		fputs_unlocked("    ", w->f);
 }
 
 /* Separator before a value or a name at the current level. */
@@ -71,7 +76,7 @@ static void sep(struct json_writer *w)
 		return;
 	}
 	if (!w->first[w->depth])
-		fputc(',', w->f);
+		fputc_unlocked(',', w->f);
 	if (w->depth > 0)
 		indent(w);
 	w->first[w->depth] = false;
@@ -79,7 +84,7 @@ static void sep(struct json_writer *w)
 
 void jsonw_end_document(struct json_writer *w)
 {
-	fputc('\n', w->f);
+	fputc_unlocked('\n', w->f);
 	flush(w);
 	w->first[0] = true;
 	w->wrote = false;
@@ -93,7 +98,7 @@ bool jsonw_empty(struct json_writer *w)
 static void open_level(struct json_writer *w, char c)
 {
 	sep(w);
-	fputc(c, w->f);
+	fputc_unlocked(c, w->f);
 	if (w->depth < JSON_MAX_DEPTH - 1)
 		w->depth++;
 	w->first[w->depth] = true;
@@ -107,7 +112,7 @@ static void close_level(struct json_writer *w, char c)
 		w->depth--;
 	if (!empty)
 		indent(w);
-	fputc(c, w->f);
+	fputc_unlocked(c, w->f);
 }
 
 void jsonw_start_object(struct json_writer *w) { open_level(w, '{'); }
@@ -128,40 +133,51 @@ void json_escape(FILE *f, const char *str)
 	const unsigned char *s = (const unsigned char *)(str ? str : "");
 	size_t left = strlen((const char *)s);
 
-	fputc('"', f);
+	fputc_unlocked('"', f);
 	while (*s) {
 		uint32_t cp;
-		int n = esc_utf8_seq(s, left, &cp);
+		size_t run = 0;
+		int n;
+
+		/* the common case, a run of plain printable ASCII: one write */
+		while (s[run] >= 0x20 && s[run] < 0x7f && s[run] != '"' && s[run] != '\\')
+			run++;
+		if (run) {
+			fwrite_unlocked(s, 1, run, f);
+			s += run, left -= run;
+			continue;
+		}
+		n = esc_utf8_seq(s, left, &cp);
 
 		if (n == 0) {
-			fputs("\\ufffd", f);	/* invalid byte: replacement char */
+			fputs_unlocked("\\ufffd", f);	/* invalid byte: replacement char */
 			s++, left--;
 			continue;
 		}
 		switch (cp) {
-		case '"': fputs("\\\"", f); break;
-		case '\\': fputs("\\\\", f); break;
-		case '\n': fputs("\\n", f); break;
-		case '\r': fputs("\\r", f); break;
-		case '\t': fputs("\\t", f); break;
-		case '\b': fputs("\\b", f); break;
-		case '\f': fputs("\\f", f); break;
+		case '"': fputs_unlocked("\\\"", f); break;
+		case '\\': fputs_unlocked("\\\\", f); break;
+		case '\n': fputs_unlocked("\\n", f); break;
+		case '\r': fputs_unlocked("\\r", f); break;
+		case '\t': fputs_unlocked("\\t", f); break;
+		case '\b': fputs_unlocked("\\b", f); break;
+		case '\f': fputs_unlocked("\\f", f); break;
 		default:
 			if (esc_cp_unsafe(cp))
 				fprintf(f, "\\u%04x", (unsigned int)cp);
 			else
-				fwrite(s, 1, n, f);
+				fwrite_unlocked(s, 1, n, f);
 		}
 		s += n, left -= n;
 	}
-	fputc('"', f);
+	fputc_unlocked('"', f);
 }
 
 void jsonw_name(struct json_writer *w, const char *name)
 {
 	sep(w);
 	json_escape(w->f, name);
-	fputs(w->pretty ? ": " : ":", w->f);
+	fputs_unlocked(w->pretty ? ": " : ":", w->f);
 	w->after_name = true;
 }
 
@@ -171,23 +187,57 @@ void jsonw_string(struct json_writer *w, const char *s)
 	json_escape(w->f, s);
 }
 
+/*
+ * Digits by hand: watch writes a dozen numbers per event, and printf's
+ * format parsing costs more than the conversion.  At least min digits
+ * (zero-padded); neg puts a '-' in front.
+ */
+static void put_u64(FILE *f, uint64_t v, int min, bool neg)
+{
+	char buf[24], *p = buf + sizeof(buf);
+	int n = 0;
+
+	do {
+		*--p = '0' + v % 10;
+		v /= 10;
+		n++;
+	} while (v || (n < min && n < 20));
+	if (neg)
+		*--p = '-';
+	fwrite_unlocked(p, 1, buf + sizeof(buf) - p, f);
+}
+
 void jsonw_u64(struct json_writer *w, uint64_t v)
 {
 	sep(w);
-	fprintf(w->f, "%llu", (unsigned long long)v);
+	put_u64(w->f, v, 1, false);
 }
 
 void jsonw_s64(struct json_writer *w, int64_t v)
 {
 	sep(w);
-	fprintf(w->f, "%lld", (long long)v);
+	put_u64(w->f, v < 0 ? -(uint64_t)v : (uint64_t)v, 1, v < 0);
+}
+
+void jsonw_fixed(struct json_writer *w, uint64_t v, int decimals)
+{
+	uint64_t scale = 1;
+
+	for (int i = 0; i < decimals; i++)
+		scale *= 10;
+	sep(w);
+	put_u64(w->f, v / scale, 1, false);
+	if (decimals > 0) {
+		fputc_unlocked('.', w->f);
+		put_u64(w->f, v % scale, decimals, false);
+	}
 }
 
 void jsonw_float(struct json_writer *w, double v, int decimals)
 {
 	sep(w);
 	if (!isfinite(v))
-		fputs("null", w->f);	/* JSON has no NaN/inf */
+		fputs_unlocked("null", w->f);	/* JSON has no NaN/inf */
 	else
 		fprintf(w->f, "%.*f", decimals, v);
 }
@@ -195,13 +245,13 @@ void jsonw_float(struct json_writer *w, double v, int decimals)
 void jsonw_bool(struct json_writer *w, bool v)
 {
 	sep(w);
-	fputs(v ? "true" : "false", w->f);
+	fputs_unlocked(v ? "true" : "false", w->f);
 }
 
 void jsonw_null(struct json_writer *w)
 {
 	sep(w);
-	fputs("null", w->f);
+	fputs_unlocked("null", w->f);
 }
 
 void jsonw_string_field(struct json_writer *w, const char *n, const char *s)
@@ -226,6 +276,12 @@ void jsonw_float_field(struct json_writer *w, const char *n, double v, int decim
 {
 	jsonw_name(w, n);
 	jsonw_float(w, v, decimals);
+}
+
+void jsonw_fixed_field(struct json_writer *w, const char *n, uint64_t v, int decimals)
+{
+	jsonw_name(w, n);
+	jsonw_fixed(w, v, decimals);
 }
 
 void jsonw_bool_field(struct json_writer *w, const char *n, bool v)

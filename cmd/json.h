@@ -35,6 +35,8 @@ void jsonw_string(struct json_writer *w, const char *s);
 void jsonw_u64(struct json_writer *w, uint64_t v);
 void jsonw_s64(struct json_writer *w, int64_t v);
 void jsonw_float(struct json_writer *w, double v, int decimals);
+/* v / 10^decimals, exactly: "1796191958.336325" from microseconds and 6 */
+void jsonw_fixed(struct json_writer *w, uint64_t v, int decimals);
 void jsonw_bool(struct json_writer *w, bool v);
 void jsonw_null(struct json_writer *w);
 
@@ -43,6 +45,7 @@ void jsonw_string_field(struct json_writer *w, const char *n, const char *s);
 void jsonw_u64_field(struct json_writer *w, const char *n, uint64_t v);
 void jsonw_s64_field(struct json_writer *w, const char *n, int64_t v);
 void jsonw_float_field(struct json_writer *w, const char *n, double v, int decimals);
+void jsonw_fixed_field(struct json_writer *w, const char *n, uint64_t v, int decimals);
 void jsonw_bool_field(struct json_writer *w, const char *n, bool v);
 void jsonw_null_field(struct json_writer *w, const char *n);
 

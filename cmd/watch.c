@@ -156,19 +156,33 @@ struct watch_ctx {
 	bool done;
 };
 
-/* how often, at most, the kernel wakes us while events flow */
-#define WATCH_WAKE_MS 10
+/*
+ * How often, at most, the kernel wakes us while events flow (an event
+ * after a quiet spell wakes us at once, a ring buffer half full too), and
+ * how long we wait for the rest when it does not.  On a terminal this
+ * bounds the latency to the screen; into a file or a pipe, fewer wakeups
+ * are worth more.
+ */
+#define WATCH_WAKE_TTY_MS 50
+#define WATCH_WAKE_PIPE_MS 250
+/* not a terminal: write when this much is buffered, or it is this old */
+#define WATCH_OUT_CHUNK (64 * 1024)
+#define WATCH_OUT_MAX_AGE_NS 1000000000ULL
 
 static volatile sig_atomic_t stop_signal;
 
 /*
- * Output is rendered into a memory buffer and written out once per batch
- * of events the ring buffer hands over: a pipe sees every event as soon
- * as its batch is read, without one write(2) per event.
+ * Output is rendered into a memory buffer and written out in chunks: on a
+ * terminal after every batch the ring buffer hands over, otherwise when
+ * WATCH_OUT_CHUNK is buffered, when events pause, at most
+ * WATCH_OUT_MAX_AGE_NS after the oldest buffered line, and before the
+ * watch ends (signal, --count, --duration, errors): one write(2) per
+ * batch, not per event.
  */
 static FILE *out;
 static char *out_buf;
 static size_t out_len;
+static uint64_t out_since;	/* CLOCK_MONOTONIC of the oldest unwritten line, 0: none */
 static struct json_writer *jw;	/* the event stream under -j, into out */
 
 static void out_flush(void)
@@ -181,6 +195,14 @@ static void out_flush(void)
 		stdout_check();	/* a write error ends the watch: main() reports it */
 	}
 	fseeko(out, 0, SEEK_SET);
+	out_since = 0;
+}
+
+/* Bytes rendered and not yet written. */
+static size_t out_pending(void)
+{
+	fflush(out);
+	return out_len;
 }
 
 static void on_signal(int sig)
@@ -248,7 +270,22 @@ static void json_time(struct watch_ctx *c, uint64_t mono)
 {
 	uint64_t real = mono + c->mono_to_real_ns;
 
-	jsonw_float_field(jw, "time", real / 1e9, 6);
+	jsonw_fixed_field(jw, "time", (real + 500) / 1000, 6);	/* seconds, to the us */
+}
+
+/* "0x1a2b": printf's parsing costs more than this, once per reclaim event */
+static const char *fmt_hex(char *buf, size_t len, uint64_t v)
+{
+	char *p = buf + len;
+
+	*--p = 0;
+	do {
+		*--p = "0123456789abcdef"[v & 15];
+		v >>= 4;
+	} while (v && p > buf + 2);
+	*--p = 'x';
+	*--p = '0';
+	return p;
 }
 
 static uint64_t pages_bytes(struct watch_ctx *c, uint64_t pages)
@@ -281,8 +318,7 @@ static void event_json(struct watch_ctx *c, const struct watch_event *e)
 		jsonw_u64_field(jw, "latency_ns", e->reclaim.lat_ns);
 		jsonw_u64_field(jw, "reclaimed_pages", e->reclaim.nr_reclaimed);
 		jsonw_s64_field(jw, "order", e->reclaim.order);
-		snprintf(reason, sizeof(reason), "0x%llx", (unsigned long long)e->reclaim.gfp);
-		jsonw_string_field(jw, "gfp_flags", reason);
+		jsonw_string_field(jw, "gfp_flags", fmt_hex(reason, sizeof(reason), e->reclaim.gfp));
 		break;
 	case WATCH_T_OOM:
 		memcpy(comm, e->oom.killer_comm, WATCH_COMM_LEN);
@@ -322,7 +358,7 @@ static void event_json(struct watch_ctx *c, const struct watch_event *e)
 		break;
 	}
 	jsonw_end_object(jw);
-	jsonw_end_document(jw);	/* flushes: pipes see it at once */
+	jsonw_end_document(jw);	/* into out: written as out_flush says */
 }
 
 static void event_text(struct watch_ctx *c, const struct watch_event *e, const char *path)
@@ -377,6 +413,18 @@ static void event_text(struct watch_ctx *c, const struct watch_event *e, const c
 	       watch_type_name(e->type), det);
 }
 
+/*
+ * After each event: note when the buffer began to fill, and write a full
+ * chunk at once, so that a long storm does not pile up in memory.
+ */
+static void event_out(struct watch_ctx *c)
+{
+	if (!out_since)
+		out_since = now_ns(CLOCK_MONOTONIC);
+	if (!(c->delivered & 63) && out_pending() >= WATCH_OUT_CHUNK)
+		out_flush();
+}
+
 static int on_event(const struct watch_event *e, void *data)
 {
 	struct watch_ctx *c = data;
@@ -397,12 +445,14 @@ static int on_event(const struct watch_event *e, void *data)
 		if (!(c->active & (1u << WATCH_C_CGROUP)))
 			return c->vanished;
 	}
-	path = cg_name(c, e->cgid, buf, sizeof(buf));
-	if (jw)
+	if (jw) {
 		event_json(c, e);
-	else
+	} else {
+		path = cg_name(c, e->cgid, buf, sizeof(buf));
 		event_text(c, e, path);
+	}
 	c->delivered++;
+	event_out(c);
 	if (c->a->count && c->delivered >= c->a->count) {
 		c->done = true;
 		return 1;
@@ -460,6 +510,7 @@ static int on_policy(const struct policy_event_rec *rec, void *data)
 	}
 	pol_count_add(c, r->e->cgroup_id);
 	c->delivered++;
+	event_out(c);
 	if (c->a->count && c->delivered >= c->a->count) {
 		c->done = true;
 		return 1;
@@ -880,8 +931,8 @@ int do_watch(int argc, char **argv)
 	struct cg_env env;
 	char err[PATH_MAX + 128];
 	uint32_t unavail, partial, failed;
-	uint64_t start, deadline = 0, next_limit, next_tick, next_pol;
-	bool done, busy = false;
+	uint64_t start, deadline = 0, next_limit, next_tick, next_pol, wake_ms, tick_ns;
+	bool done, busy = false, tty;
 	int ret;
 
 	ret = cmd_parse(&watch_argp, argc, argv, &a, &done);
@@ -902,6 +953,11 @@ int do_watch(int argc, char **argv)
 	f.tgid = a.tgid;
 	f.min_lat_ns = a.min_lat_ns;
 	f.classes = a.classes & WATCH_BPF_CLASSES;	/* policy is read here */
+	tty = isatty(STDOUT_FILENO);
+	wake_ms = tty ? WATCH_WAKE_TTY_MS : WATCH_WAKE_PIPE_MS;
+	/* the tick (lost events, the watched cgroup gone) need not wake us more often */
+	tick_ns = (tty ? 100 : WATCH_WAKE_PIPE_MS) * 1000000ULL;
+	f.wake_ns = wake_ms * 1000000ULL;
 	c.names = watch_names_new(&env, &c.top);
 	out = open_memstream(&out_buf, &out_len);
 	if (out && json_wtr)
@@ -967,10 +1023,10 @@ int do_watch(int argc, char **argv)
 			break;
 		/*
 		 * While events flow the kernel wakes us at most every
-		 * WATCH_WAKE_MS and we poll that often to pick up the rest;
-		 * when idle, a slow tick is enough.
+		 * wake_ms and we poll that often to pick up the rest;
+		 * when idle, the tick is enough.
 		 */
-		wake = now + (busy ? WATCH_WAKE_MS : 100) * 1000000ULL;
+		wake = now + (busy ? wake_ms * 1000000ULL : tick_ns);
 		if (wake > next_tick)
 			wake = next_tick;
 		if (deadline && deadline < wake)
@@ -988,7 +1044,7 @@ int do_watch(int argc, char **argv)
 		busy = ret > 0;
 		now = now_ns(CLOCK_MONOTONIC);
 		if (now >= next_tick) {
-			next_tick = now + 100000000ULL;
+			next_tick = now + tick_ns;
 			report_lost(&c, watch_lost(s));
 			if (f.cgid && cgroup_gone(&c.top))
 				c.vanished = true;
@@ -1003,16 +1059,21 @@ int do_watch(int argc, char **argv)
 			while (next_limit <= now)
 				next_limit += a.interval_ns;
 		}
-		out_flush();
+		/* a terminal sees each batch; a file or pipe, chunks (see out_flush) */
+		if (tty || !busy || (out_since && now - out_since >= WATCH_OUT_MAX_AGE_NS))
+			out_flush();
 	}
-	ret = EXIT_OK;
-	if (c.vanished) {
-		/* drain what the kernel sent before the cgroup went */
+	ret = c.vanished ? EXIT_VANISHED : EXIT_OK;
+	/*
+	 * Drain what the kernel sent before the end (a signal, --duration,
+	 * the cgroup gone): the wakeups it held back leave events waiting.
+	 * --count has what it asked for.
+	 */
+	if (!c.done && !stdout_check()) {
 		if (s)
 			watch_poll(s, 0);
 		if (c.pol)
 			watch_policies_poll(c.pol, 0);
-		ret = EXIT_VANISHED;
 	}
 out_summary:
 	if (c.active & (1u << WATCH_C_LIMIT))

@@ -155,6 +155,8 @@ static int load_plan(const struct watch_filter *f, const struct load_plan *pl,
 	skel->rodata->targ_cgid = f->cgid;
 	skel->rodata->targ_tgid = f->tgid;
 	skel->rodata->min_lat_ns = f->min_lat_ns;
+	if (f->wake_ns)
+		skel->rodata->wake_ns = f->wake_ns;
 	plan_autoload(skel, pl);
 
 	ret = watch_bpf__load(skel);

@@ -61,6 +61,7 @@ struct watch_filter {
 	uint32_t tgid;		/* 0: every process */
 	uint64_t min_lat_ns;
 	uint32_t classes;	/* requested classes */
+	uint64_t wake_ns;	/* wake the reader at most this often in a storm (0: 10ms) */
 };
 
 struct watch_session;

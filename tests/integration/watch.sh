@@ -231,6 +231,67 @@ wait "$wh"
 check_eq "sighup-exit-0" 0 "$?"
 check "sighup-prints-summary" grep -q "^--- .* events delivered, 0 lost" "$T_TMP/h1"
 
+# ---- 3b. batched wakeups and buffered output lose nothing ------------------
+# Into a file the kernel wakes watch rarely and output is written in chunks.
+# mkdir/rmdir events are emitted before the syscall returns, so once the
+# loop below is done all of them are in the ring buffer: whatever ends the
+# watch, every one must be printed (or counted lost), and the kernel's own
+# per-class count in the summary must match the lines.
+cg_new watch-n
+cg_n=$CG rel_n=$CG_REL
+NB=200
+batch_run() {	# batch_run NAME SIGNAL: NB children made and removed, then SIGNAL
+	local name=$1 sig=$2 w rc
+	mc_bg "$T_TMP/$name" -j watch "$rel_n" -e cgroup -D 600
+	w=$W_PID
+	if ! wait_grep "$T_TMP/$name" '"event":"start"'; then
+		t_fail "$name-attach" "$(cat "$T_TMP/$name.err")"
+		return
+	fi
+	for ((i = 0; i < NB; i++)); do mkdir "$cg_n/b$i"; done
+	for ((i = 0; i < NB; i++)); do rmdir "$cg_n/b$i"; done
+	kill -"$sig" "$w"
+	wait "$w"
+	rc=$?
+	check_eq "$name-exit-0" 0 "$rc"
+	check_eq "$name-mkdir-lines" "$NB" "$(jcount "$T_TMP/$name" '.event == "mkdir"')"
+	check_eq "$name-rmdir-lines" "$NB" "$(jcount "$T_TMP/$name" '.event == "rmdir"')"
+	check_eq "$name-summary" "$((2 * NB)) 0 $((2 * NB))" \
+		"$(jq -r 'select(.event == "summary") |
+			"\(.delivered) \(.lost) \([.cgroups[].events.cgroup] | add)"' "$T_TMP/$name")"
+}
+batch_run batch-sigint INT
+batch_run batch-sigterm TERM
+
+# --count ends it with exactly N events written, the summary after them
+mc_bg "$T_TMP/batch-count" -j watch "$rel_n" -e cgroup -c 50 -D 600
+wb=$W_PID
+if wait_grep "$T_TMP/batch-count" '"event":"start"'; then
+	for ((i = 0; i < 60; i++)); do mkdir "$cg_n/c$i"; done
+	wait "$wb"
+	check_eq "batch-count-exit-0" 0 "$?"
+	check_eq "batch-count-lines" 50 "$(jcount "$T_TMP/batch-count" '.event == "mkdir"')"
+	check_eq "batch-count-summary" 50 \
+		"$(jq -r 'select(.event == "summary") | .delivered' "$T_TMP/batch-count")"
+	for ((i = 0; i < 60; i++)); do rmdir "$cg_n/c$i"; done
+else
+	t_fail batch-count-attach "$(cat "$T_TMP/batch-count.err")"
+fi
+
+# a lone event reaches a file while the watch goes on (written when events pause)
+mc_bg "$T_TMP/batch-idle" -j watch "$rel_n" -e cgroup -D 600
+wb=$W_PID
+if wait_grep "$T_TMP/batch-idle" '"event":"start"'; then
+	mkdir "$cg_n/lone"
+	check "batch-idle-written" wait_grep "$T_TMP/batch-idle" '"event":"mkdir"'
+	check "batch-idle-still-running" kill -0 "$wb"
+	rmdir "$cg_n/lone"
+	kill -INT "$wb"
+	wait "$wb"
+else
+	t_fail batch-idle-attach "$(cat "$T_TMP/batch-idle.err")"
+fi
+
 # ---- 4. nothing left behind ------------------------------------------------
 for p in "${W_PIDS[@]}"; do wait "$p" 2>/dev/null; done
 # tp_btf programs are freed after an RCU grace period, not at close()

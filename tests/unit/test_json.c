@@ -64,6 +64,22 @@ static void non_finite(struct json_writer *w)
 	jsonw_end_array(w);
 }
 
+/* the hand-made digits at their edges, and fixed point */
+static void numbers(struct json_writer *w)
+{
+	jsonw_start_array(w);
+	jsonw_u64(w, 0);
+	jsonw_u64(w, UINT64_MAX);
+	jsonw_s64(w, INT64_MIN);
+	jsonw_s64(w, INT64_MAX);
+	jsonw_s64(w, 0);
+	jsonw_fixed(w, 1796191958000042ULL, 6);
+	jsonw_fixed(w, 7, 3);
+	jsonw_fixed(w, 0, 6);
+	jsonw_fixed(w, 12, 0);
+	jsonw_end_array(w);
+}
+
 static void empty_array(struct json_writer *w)
 {
 	jsonw_start_array(w);
@@ -82,6 +98,8 @@ int main(void)
 		  "\"a\\u001b[2Jb\\u0007\\r\\ufffdc\\ufffdd\\u009be\\u202ef\\u2028g\"\n",
 		  render(terminal_controls, false));
 	CHECK_STR("nan-is-null", "[null,null,1.24]\n", render(non_finite, false));
+	CHECK_STR("numbers", "[0,18446744073709551615,-9223372036854775808,9223372036854775807,0,"
+		  "1796191958.000042,0.007,0.000000,12]\n", render(numbers, false));
 	CHECK_STR("empty-array", "[]\n", render(empty_array, false));
 	CHECK_STR("pretty", "{\n    \"a\": 1,\n    \"b\": [\n        2,\n        \"x\",\n"
 		  "        null,\n        true\n    ],\n    \"c\": {},\n    \"d\": -5\n}\n",
