@@ -36,6 +36,7 @@
 
 #include "bpfutil.h"
 #include "cgroup.h"
+#include "clock.h"
 #include "escape.h"
 #include "main.h"
 #include "memcg_hooks.h"
@@ -45,6 +46,7 @@
 #include "policy_event.h"
 #include "policy_brake.h"
 #include "probe.h"
+#include "stopsig.h"
 #include "units.h"
 #include "policy_preoom.skel.h"
 #include "policy_pressure.skel.h"
@@ -2209,16 +2211,6 @@ struct events_ctx {
 	bool last_found;
 };
 
-/* Add to a bpf_ktime_get_ns() stamp (CLOCK_MONOTONIC) for the wall clock. */
-static int64_t clock_offset_ns(void)
-{
-	struct timespec mono, real;
-
-	clock_gettime(CLOCK_MONOTONIC, &mono);
-	clock_gettime(CLOCK_REALTIME, &real);
-	return ((int64_t)real.tv_sec - mono.tv_sec) * 1000000000LL + real.tv_nsec - mono.tv_nsec;
-}
-
 static const char *events_cgroup(struct events_ctx *c, uint64_t id)
 {
 	char arg[24], err[PATH_MAX + 64];
@@ -2266,13 +2258,6 @@ static int print_event(void *ctx, const struct policy_meta *m, const struct poli
 	return 0;
 }
 
-static volatile sig_atomic_t events_stop;
-
-static void on_stop(int sig)
-{
-	events_stop = 1;
-}
-
 static int do_events(int argc, char **argv)
 {
 	static const struct argp argp = { events_options, pol_parse, "[NAME]",
@@ -2310,17 +2295,16 @@ static int do_events(int argc, char **argv)
 	/* without a memory hierarchy the records still print, without paths */
 	ctx->have_env = !cg_env_init(&ctx->env, NULL, gopts.cgroup_root, gopts.psi_root, err,
 				     sizeof(err));
-	ctx->mono_to_real_ns = clock_offset_ns();
+	ctx->mono_to_real_ns = clock_mono_to_real_ns();
 	r = policy_events_open(a.npos ? a.pos[0] : NULL, print_event, ctx, err, sizeof(err));
 	if (!r) {
 		p_err("policy events: %s", err);
 		free(ctx);
 		return EXIT_RUNTIME;
 	}
-	signal(SIGINT, on_stop);
-	signal(SIGTERM, on_stop);
+	stopsig_install(STOPSIG_RESTART);	/* as signal(2) did */
 	ret = policy_events_poll(r, 0);
-	while (a.follow && ret >= 0 && !events_stop && !stdout_check()) {
+	while (a.follow && ret >= 0 && !stopsig && !stdout_check()) {
 		ret = policy_events_poll(r, 200);
 		if (ret == -EINTR)
 			ret = 0;

@@ -16,9 +16,11 @@
 
 #include "bpfutil.h"
 #include "cgroup.h"
+#include "clock.h"
 #include "escape.h"
 #include "main.h"
 #include "probe.h"
+#include "stopsig.h"
 #include "units.h"
 #include "watch_events.h"
 
@@ -159,8 +161,6 @@ struct watch_ctx {
 /* how often, at most, the kernel wakes us while events flow */
 #define WATCH_WAKE_MS 10
 
-static volatile sig_atomic_t stop_signal;
-
 /*
  * Output is rendered into a memory buffer and written out once per batch
  * of events the ring buffer hands over: a pipe sees every event as soon
@@ -181,19 +181,6 @@ static void out_flush(void)
 		stdout_check();	/* a write error ends the watch: main() reports it */
 	}
 	fseeko(out, 0, SEEK_SET);
-}
-
-static void on_signal(int sig)
-{
-	stop_signal = sig;
-}
-
-static uint64_t now_ns(clockid_t c)
-{
-	struct timespec ts;
-
-	clock_gettime(c, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
 static const char *cg_name(struct watch_ctx *c, uint64_t id, char *buf, size_t len)
@@ -479,7 +466,7 @@ static void report_lost(struct watch_ctx *c, uint64_t total)
 	if (jw) {
 		jsonw_start_object(jw);
 		jsonw_string_field(jw, "event", "lost");
-		json_time(c, now_ns(CLOCK_MONOTONIC));
+		json_time(c, clock_mono_ns());
 		jsonw_u64_field(jw, "lost", n);
 		jsonw_u64_field(jw, "total_lost", total);
 		jsonw_end_object(jw);
@@ -487,7 +474,7 @@ static void report_lost(struct watch_ctx *c, uint64_t total)
 	} else {
 		char tbuf[32];
 
-		fmt_time(c, now_ns(CLOCK_MONOTONIC), tbuf, sizeof(tbuf));
+		fmt_time(c, clock_mono_ns(), tbuf, sizeof(tbuf));
 		fprintf(out, "%s LOST %llu events (ring buffer full; %llu in all)\n", tbuf,
 		       (unsigned long long)n, (unsigned long long)total);
 	}
@@ -533,7 +520,7 @@ static void report_limit(struct watch_ctx *c, struct watch_session *s,
 		if (jw) {
 			jsonw_start_object(jw);
 			jsonw_string_field(jw, "event", "limit");
-			json_time(c, now_ns(CLOCK_MONOTONIC));
+			json_time(c, clock_mono_ns());
 			json_cgroup(c, cur[i].cgid);
 			jsonw_string_field(jw, "class", "limit");
 			jsonw_u64_field(jw, "interval_ms", interval_ns / 1000000);
@@ -545,7 +532,7 @@ static void report_limit(struct watch_ctx *c, struct watch_session *s,
 		} else {
 			char idcol[32] = "";
 
-			fmt_time(c, now_ns(CLOCK_MONOTONIC), tbuf, sizeof(tbuf));
+			fmt_time(c, clock_mono_ns(), tbuf, sizeof(tbuf));
 			if (c->a->ids)
 				snprintf(idcol, sizeof(idcol), "%-8llu ",
 					 (unsigned long long)cur[i].cgid);
@@ -632,7 +619,7 @@ static void summary(struct watch_ctx *c, struct watch_session *s, uint64_t elaps
 	if (jw) {
 		jsonw_start_object(jw);
 		jsonw_string_field(jw, "event", "summary");
-		json_time(c, now_ns(CLOCK_MONOTONIC));
+		json_time(c, clock_mono_ns());
 		jsonw_u64_field(jw, "duration_ms", elapsed_ns / 1000000);
 		jsonw_u64_field(jw, "delivered", c->delivered);
 		jsonw_u64_field(jw, "lost", lost);
@@ -760,7 +747,7 @@ static void announce(struct watch_ctx *c, uint32_t unavail, uint32_t partial, ui
 	if (jw) {
 		jsonw_start_object(jw);
 		jsonw_string_field(jw, "event", "start");
-		json_time(c, now_ns(CLOCK_MONOTONIC));
+		json_time(c, clock_mono_ns());
 		jsonw_string_field(jw, "cgroup", c->top.rel);
 		jsonw_u64_field(jw, "cgroup_id", c->top.id);
 		json_classes("classes", c->active);
@@ -876,7 +863,6 @@ int do_watch(int argc, char **argv)
 	struct watch_filter f = { 0 };
 	struct watch_session *s = NULL;
 	struct limit_prev prev = { 0 };
-	struct sigaction sa = { .sa_handler = on_signal };
 	struct cg_env env;
 	char err[PATH_MAX + 128];
 	uint32_t unavail, partial, failed;
@@ -947,11 +933,9 @@ int do_watch(int argc, char **argv)
 	}
 
 	/* a closed terminal (SIGHUP) ends the watch like Ctrl-C: with its summary */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	start = now_ns(CLOCK_MONOTONIC);
-	c.mono_to_real_ns = (int64_t)(now_ns(CLOCK_REALTIME) - start);
+	stopsig_install(STOPSIG_HUP);
+	start = clock_mono_ns();
+	c.mono_to_real_ns = (int64_t)(clock_real_ns() - start);
 	if (a.duration_ns)
 		deadline = start + a.duration_ns;
 	next_limit = start + a.interval_ns;
@@ -959,8 +943,8 @@ int do_watch(int argc, char **argv)
 	announce(&c, unavail, partial, failed);
 	out_flush();
 
-	while (!stop_signal && !c.done && !c.vanished && !stdout_check()) {
-		uint64_t now = now_ns(CLOCK_MONOTONIC), wake;
+	while (!stopsig && !c.done && !c.vanished && !stdout_check()) {
+		uint64_t now = clock_mono_ns(), wake;
 		int timeout;
 
 		if (deadline && now >= deadline)
@@ -986,7 +970,7 @@ int do_watch(int argc, char **argv)
 			goto out_summary;
 		}
 		busy = ret > 0;
-		now = now_ns(CLOCK_MONOTONIC);
+		now = clock_mono_ns();
 		if (now >= next_tick) {
 			next_tick = now + 100000000ULL;
 			report_lost(&c, watch_lost(s));
@@ -1018,7 +1002,7 @@ out_summary:
 	if (c.active & (1u << WATCH_C_LIMIT))
 		report_limit(&c, s, &prev, a.interval_ns);
 	if (!a.no_summary)
-		summary(&c, s, now_ns(CLOCK_MONOTONIC) - start);
+		summary(&c, s, clock_mono_ns() - start);
 	else
 		report_lost(&c, watch_lost(s));
 	out_flush();
@@ -1026,7 +1010,7 @@ out_summary:
 		if (jw) {
 			jsonw_start_object(jw);
 			jsonw_string_field(jw, "event", "vanished");
-			json_time(&c, now_ns(CLOCK_MONOTONIC));
+			json_time(&c, clock_mono_ns());
 			jsonw_string_field(jw, "cgroup", c.top.rel);
 			jsonw_u64_field(jw, "cgroup_id", c.top.id);
 			jsonw_end_object(jw);
