@@ -33,6 +33,7 @@
 
 #include "bpfutil.h"
 #include "cgroup.h"
+#include "clock.h"
 #include "escape.h"
 #include "main.h"
 #include "memcg_hooks.h"
@@ -222,14 +223,6 @@ struct notify_run {
 	int ret;
 };
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 static void fmt_time(char *buf, size_t len, bool iso)
 {
 	struct timespec ts;
@@ -314,13 +307,11 @@ static void firing_json(struct notify_run *r, const struct notify_cond *c,
 {
 	struct json_writer *w = json_wtr;
 	const char *which, *counter = counter_name(c->kind);
-	struct timespec now;
 	uint64_t lim;
 
-	clock_gettime(CLOCK_REALTIME, &now);
 	jsonw_start_object(w);
 	jsonw_string_field(w, "event", notify_kind_name(c->kind));
-	jsonw_float_field(w, "time", now.tv_sec + now.tv_nsec / 1000 / 1e6, 6);
+	jsonw_float_field(w, "time", clock_real_us() / 1e6, 6);
 	jsonw_string_field(w, "cgroup", r->ref.rel);
 	jsonw_u64_field(w, "cgroup_id", r->ref.id);
 	jsonw_string_field(w, "condition", c->text);
@@ -528,7 +519,7 @@ static void exec_child(struct notify_run *r, const struct notify_cond *c,
 static void exec_wait(struct notify_run *r, pid_t pid, int *status)
 {
 	const char *cmd = r->a->exec_argv[0];
-	uint64_t deadline = mono_ns() + r->a->exec_timeout_ns, term_ns = 0;
+	uint64_t deadline = clock_mono_ns() + r->a->exec_timeout_ns, term_ns = 0;
 	bool killed = false;
 	int pidfd;
 
@@ -544,7 +535,7 @@ static void exec_wait(struct notify_run *r, pid_t pid, int *status)
 
 		if (w == pid || (w < 0 && errno != EINTR))
 			break;
-		now = mono_ns();
+		now = clock_mono_ns();
 		if (!term_ns && now >= deadline) {
 			fprintf(stderr, "%s: notify: '%s' still running after %s (--exec-timeout): "
 				"SIGTERM to its process group\n", prog_name, cmd, r->a->exec_timeout_arg);
@@ -571,7 +562,7 @@ static void exec_wait(struct notify_run *r, pid_t pid, int *status)
 					r->ret = 128 + (int)si.ssi_signo;
 				}
 				if (!term_ns)
-					term_ns = mono_ns();
+					term_ns = clock_mono_ns();
 			}
 		}
 	}
@@ -1050,7 +1041,7 @@ static int loop(struct notify_run *r)
 			p_err("notify: epoll_wait: %s", strerror(errno));
 			return EXIT_RUNTIME;
 		}
-		r->wake_ns = mono_ns();
+		r->wake_ns = clock_mono_ns();
 		for (int k = 0; k < n && !r->done; k++) {
 			uint32_t tag = evs[k].data.u32;
 
@@ -1163,7 +1154,7 @@ static int run(struct notify_run *r)
 		epoll_ctl(r->epfd, EPOLL_CTL_ADD, r->timerfd, &ev);
 	}
 
-	r->wake_ns = mono_ns();
+	r->wake_ns = clock_mono_ns();
 	report_initial(r, &snap);
 	/* edges that raced with arming are already waiting */
 	ring_buffer__consume(r->rb);

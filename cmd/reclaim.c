@@ -30,46 +30,28 @@
 
 #include "bpfutil.h"
 #include "cgroup.h"
+#include "clock.h"
 #include "escape.h"
 #include "main.h"
 #include "memcg_hooks.h"
 #include "memstate.h"
 #include "probe.h"
 #include "reclaimer.h"
+#include "stopsig.h"
 #include "units.h"
 #include "reclaim.skel.h"
 
 /* ---- signals --------------------------------------------------------- */
 
-volatile sig_atomic_t rc_stop;
-
-static void rc_on_signal(int sig)
-{
-	rc_stop = sig;
-}
-
 void rc_signals_install(void)
 {
-	struct sigaction sa = { .sa_handler = rc_on_signal };
-
-	/* no SA_RESTART: a write stuck in reclaim must come back with EINTR */
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	/* no STOPSIG_RESTART: a write stuck in reclaim must come back with EINTR */
+	stopsig_install(STOPSIG_HUP);
 	/* a closed stdout must not kill us with the v1 limit lowered */
 	signal(SIGPIPE, SIG_IGN);
 }
 
 /* ---- the target and the actuator ------------------------------------ */
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
 
 const char *rc_result_name(enum rc_result r)
 {
@@ -568,7 +550,7 @@ static enum rc_result rc_reclaim_v1(struct rc_target *t, uint64_t bytes, int *er
 	for (;;) {
 		uint64_t next;
 
-		if (rc_stop) {
+		if (stopsig) {
 			res = RC_INTERRUPTED;
 			break;
 		}
@@ -623,7 +605,7 @@ static enum rc_result rc_reclaim_v2(struct rc_target *t, uint64_t bytes, int *er
 	while (left) {
 		uint64_t n = left < step ? left : step;
 
-		if (rc_stop)
+		if (stopsig)
 			return RC_INTERRUPTED;
 		snprintf(buf, sizeof(buf), "%llu%s", (unsigned long long)n, t->swap_arg);
 		p_debug("reclaim: step: memory.reclaim %s", buf);
@@ -642,7 +624,7 @@ static enum rc_result rc_reclaim_v2(struct rc_target *t, uint64_t bytes, int *er
 enum rc_result rc_reclaim(struct rc_target *t, uint64_t bytes, int *err)
 {
 	*err = 0;
-	if (rc_stop)
+	if (stopsig)
 		return RC_INTERRUPTED;
 	return t->v1 ? rc_reclaim_v1(t, bytes, err) : rc_reclaim_v2(t, bytes, err);
 }
@@ -1138,14 +1120,6 @@ static bool rep_oom(const struct rc_report *r)
 	return cg_known(r->oom_kills) && r->oom_kills;
 }
 
-double rc_wall_time(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1000 / 1e6;
-}
-
 static void json_who(struct json_writer *w, const char *name, const struct reclaim_who *s,
 		     bool workload)
 {
@@ -1180,7 +1154,7 @@ static void rc_report_json(const struct rc_target *t, const struct rc_report *r)
 	uint64_t page = sysconf(_SC_PAGESIZE), scanned = rep_scanned(r), recl = rep_reclaimed(r);
 
 	jsonw_start_object(w);
-	jsonw_float_field(w, "time", rc_wall_time(), 6);
+	jsonw_float_field(w, "time", clock_real_us() / 1e6, 6);
 	jsonw_string_field(w, "cgroup", t->ref.rel);
 	jsonw_u64_field(w, "cgroup_id", t->ref.id);
 	jsonw_string_field(w, "method", t->v1 ? "v1-limit" : "memory.reclaim");
@@ -1304,9 +1278,9 @@ static int rc_oneshot(struct rc_target *t, const struct rc_args *a)
 	rc_psi_totals(t, &some0, &full0);
 	rc_bpf_snapshot(skel, &c0);
 	oom0 = rc_oom_kills(t);
-	t0 = now_ns();
+	t0 = clock_mono_ns();
 	r.result = rc_reclaim(t, r.requested, &r.err);
-	r.duration_ns = now_ns() - t0;
+	r.duration_ns = clock_mono_ns() - t0;
 	r.oom_kills = delta(rc_oom_kills(t), oom0);
 	rc_bpf_detach(skel);	/* off the hot path at once */
 	rc_bpf_snapshot(skel, &c1);
@@ -1366,7 +1340,7 @@ int do_reclaim(int argc, char **argv)
 	ret = cmd_parse(&rc_argp, argc, argv, &a, &done);
 	if (ret || done)
 		return ret;
-	/* from here on a signal only sets rc_stop: nothing is left half-done */
+	/* from here on a signal only sets stopsig: nothing is left half-done */
 	rc_signals_install();
 	ret = rc_setup(&t, &a);
 	if (ret) {

@@ -32,9 +32,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "escape.h"
 #include "main.h"
 #include "reclaimer.h"
+#include "stopsig.h"
 #include "units.h"
 
 #define MIB (1ULL << 20)
@@ -160,21 +162,13 @@ enum rc_action rc_senpai_tick(const struct rc_senpai_conf *c, struct rc_senpai_s
 
 /* ---- the loop ------------------------------------------------------- */
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 /* Sleep until `deadline` (monotonic ns) or a signal. */
 static void sleep_until(uint64_t deadline)
 {
 	struct timespec ts = { .tv_sec = deadline / 1000000000ULL,
 			       .tv_nsec = deadline % 1000000000ULL };
 
-	while (!rc_stop && clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+	while (!stopsig && clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
 		;
 }
 
@@ -291,7 +285,7 @@ static void log_tick(const struct rc_auto *r, double t, const struct rc_obs *o,
 	if (json_wtr) {
 		jsonw_start_object(json_wtr);
 		jsonw_string_field(json_wtr, "event", "tick");
-		jsonw_float_field(json_wtr, "time", rc_wall_time(), 6);
+		jsonw_float_field(json_wtr, "time", clock_real_us() / 1e6, 6);
 		jsonw_string_field(json_wtr, "cgroup", r->t->ref.rel);
 		jsonw_u64_field(json_wtr, "cgroup_id", r->t->ref.id);
 		jsonw_u64_field(json_wtr, "elapsed_ms", (uint64_t)(t * 1000));
@@ -337,7 +331,7 @@ static void log_summary(const struct rc_auto *r, double elapsed, uint64_t end_us
 	if (json_wtr) {
 		jsonw_start_object(json_wtr);
 		jsonw_string_field(json_wtr, "event", "summary");
-		jsonw_float_field(json_wtr, "time", rc_wall_time(), 6);
+		jsonw_float_field(json_wtr, "time", clock_real_us() / 1e6, 6);
 		jsonw_string_field(json_wtr, "cgroup", r->t->ref.rel);
 		jsonw_u64_field(json_wtr, "cgroup_id", r->t->ref.id);
 		jsonw_string_field(json_wtr, "mode", r->mode == RC_MODE_SENPAI ? "senpai" : "memcgctl");
@@ -415,9 +409,9 @@ int rc_auto_run(struct rc_target *t, const struct rc_args *a)
 	r.start_usage = r.min_usage = rc_usage(t);
 	oom0 = rc_oom_kills(t);
 	log_header(&r);
-	t0 = t_prev = mono_ns();
+	t0 = t_prev = clock_mono_ns();
 
-	while (!rc_stop) {
+	while (!stopsig) {
 		struct rc_obs o = { 0 };
 		uint64_t some, now, bytes = 0, got = 0, rf;
 		struct reclaim_counters c_a, c_b;
@@ -426,9 +420,9 @@ int rc_auto_run(struct rc_target *t, const struct rc_args *a)
 		int err;
 
 		sleep_until(t_prev + r.tick_ns);
-		if (rc_stop)
+		if (stopsig)
 			break;
-		now = mono_ns();
+		now = clock_mono_ns();
 		o.usage = rc_usage(t);
 		if (!cg_known(o.usage) || gone(t)) {
 			why = "vanished";
@@ -492,7 +486,7 @@ int rc_auto_run(struct rc_target *t, const struct rc_args *a)
 			exit_code = err == EACCES || err == EPERM ? EXIT_PERM : EXIT_RUNTIME;
 			break;
 		}
-		if (a->duration_ns && mono_ns() - t0 >= a->duration_ns) {
+		if (a->duration_ns && clock_mono_ns() - t0 >= a->duration_ns) {
 			why = "duration";
 			break;
 		}
@@ -509,7 +503,7 @@ int rc_auto_run(struct rc_target *t, const struct rc_args *a)
 		r.oom_kills = cg_known(oom0) && cg_known(oom1) && oom1 >= oom0 ? oom1 - oom0 :
 			      CG_UNKNOWN;
 	}
-	log_summary(&r, (mono_ns() - t0) / 1e9, rc_usage(t), why);
+	log_summary(&r, (clock_mono_ns() - t0) / 1e9, rc_usage(t), why);
 	if (!strcmp(why, "vanished")) {
 		if (!json_wtr)
 			p_err("reclaim: %s vanished; stopping", t->ref.rel);

@@ -18,8 +18,7 @@
 
 struct reclaim_bpf;
 
-/* Set by SIGINT/SIGTERM/SIGHUP; every loop checks it, restores, returns. */
-extern volatile sig_atomic_t rc_stop;
+/* SIGINT/SIGTERM/SIGHUP set stopsig (stopsig.h); every loop checks it, restores, returns. */
 void rc_signals_install(void);
 
 struct rc_target {
@@ -78,7 +77,6 @@ int rc_v1_prepare(struct rc_target *t);
 /* v1: let go of the lock, removing its file when nobody else uses it. */
 void rc_v1_release(struct rc_target *t);
 /* The wall clock in seconds since the epoch, for JSON "time". */
-double rc_wall_time(void);
 /* Current usage in bytes, CG_UNKNOWN when unreadable (vanished). */
 uint64_t rc_usage(const struct rc_target *t);
 /* workingset refaults (anon + file pages) from memory.stat, CG_UNKNOWN if unreadable */

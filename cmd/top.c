@@ -19,7 +19,9 @@
 
 #include "atomic_file.h"
 #include "cgroup.h"
+#include "clock.h"
 #include "main.h"
+#include "stopsig.h"
 #include "top_snap.h"
 #include "units.h"
 
@@ -151,21 +153,9 @@ static const struct argp top_argp = {
 	"columns (stall, and reclaim on cgroup v1) print as '-'.", 0, 0, 0
 };
 
-static volatile sig_atomic_t top_stop;
-
-static void on_signal(int sig)
-{
-	top_stop = 1;
-}
-
 static void install_signals(void)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
-
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	stopsig_install(STOPSIG_HUP);
 	signal(SIGPIPE, SIG_IGN);
 }
 
@@ -173,7 +163,7 @@ static void sleep_ns(uint64_t ns)
 {
 	struct timespec ts = { ns / 1000000000ULL, ns % 1000000000ULL };
 
-	/* a signal cuts the sleep short, and top_stop says so */
+	/* a signal cuts the sleep short, and stopsig says so */
 	nanosleep(&ts, NULL);
 }
 
@@ -223,10 +213,10 @@ static int run_batch(struct top_collector *col, struct top_args *a, struct top_v
 		n = 1;
 	if (!a->no_bpf)
 		src |= TOP_SRC_BPF;
-	for (uint64_t i = 0; !top_stop && (n == 0 || i < n); i++) {
+	for (uint64_t i = 0; !stopsig && (n == 0 || i < n); i++) {
 		if (i)
 			sleep_ns(a->delay_ns);
-		if (top_stop)
+		if (stopsig)
 			break;
 		err = top_collect(col, src, &s);
 		if (err == -ENOENT) {
@@ -288,7 +278,7 @@ static bool textfile_wait(struct timespec *next, uint64_t delay_ns, const sigset
 	} else {
 		*next = now;	/* a refresh took longer than the interval: no burst to catch up */
 	}
-	return !top_stop;
+	return !stopsig;
 }
 
 /*
@@ -345,7 +335,7 @@ static int run_textfile(struct top_collector *col, struct top_args *a, struct to
 	sigdelset(&waitmask, SIGTERM);
 	sigdelset(&waitmask, SIGHUP);
 	clock_gettime(CLOCK_MONOTONIC, &next);
-	for (uint64_t i = 0; !top_stop && (!a->iterations_set || i < a->iterations); i++) {
+	for (uint64_t i = 0; !stopsig && (!a->iterations_set || i < a->iterations); i++) {
 		if (i && !textfile_wait(&next, a->delay_ns, &waitmask))
 			break;
 		err = top_collect(col, TOP_SRC_ALL, &s);	/* BPF's too, where loaded */
@@ -476,11 +466,8 @@ int do_top(int argc, char **argv)
 	}
 	install_signals();
 	if (a.textfile) {
-		struct timespec now;
-
 		/* the programs are attached: what they count, they count from now */
-		clock_gettime(CLOCK_REALTIME, &now);
-		v.start_time = now.tv_sec + now.tv_nsec / 1e9;
+		v.start_time = clock_real_s();
 		ret = run_textfile(col, &a, &v, &af);
 		atomic_file_close(&af);
 	} else if (a.batch || !tty || a.fmt != TOP_FMT_TEXT) {

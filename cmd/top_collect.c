@@ -24,6 +24,7 @@
 
 #include "bpfutil.h"
 #include "cgroup.h"
+#include "clock.h"
 #include "main.h"
 #include "memcg_hooks.h"
 #include "probe.h"
@@ -1236,14 +1237,6 @@ out:
 	return err;
 }
 
-static double now_wall(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* Empty s but keep its rows array: no fresh pages to fault in each refresh. */
 static void snap_clear(struct top_snap *s)
 {
@@ -1356,7 +1349,6 @@ static int row_of(const struct top_snap *s, const struct id_idx *ix, uint64_t id
 /* OOM victims, in their cgroup and every ancestor in the view. */
 static void events_victims(struct top_collector *c, const struct top_snap *s)
 {
-	struct timespec ts;
 	struct id_idx *ix;
 	double mono_now;
 
@@ -1369,8 +1361,7 @@ static void events_victims(struct top_collector *c, const struct top_snap *s)
 	for (size_t i = 0; i < s->nr; i++)
 		ix[i] = (struct id_idx){ s->rows[i].id, i };
 	qsort(ix, s->nr, sizeof(*ix), id_idx_cmp);
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	mono_now = ts.tv_sec + ts.tv_nsec / 1e9;
+	mono_now = clock_mono_s();
 	for (size_t v = 0; v < c->vq_nr; v++) {
 		const struct top_victim *tv = &c->vq[v];
 		struct top_event e = { .kind = TOP_EV_OOM_VICTIM, .count = 1, .pid = tv->pid,
@@ -1453,7 +1444,7 @@ int top_collect(struct top_collector *c, unsigned src, const struct top_snap **o
 	s->src = src;
 	s->bpf = false;
 	s->bpf_note = c->bpf_note;
-	s->time = now_wall();
+	s->time = clock_real_s();
 	if ((src & TOP_SRC_BPF) && c->skel) {
 		err = bpf_read_all(c);
 		if (!err)

@@ -14,9 +14,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "escape.h"
 #include "main.h"
 #include "memstate.h"
+#include "stopsig.h"
 #include "top_snap.h"
 #include "units.h"
 
@@ -698,14 +700,6 @@ static int collect(struct tui *t)
 	return 0;
 }
 
-static double mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* The picker's last arrangement still matches the view: hidden columns keep their place. */
 static bool picker_current(const struct tui *t)
 {
@@ -901,19 +895,11 @@ static bool handle_key(struct tui *t, int ch, bool *recollect)
 	return false;
 }
 
-static volatile sig_atomic_t tui_stop;
-
-static void tui_signal(int sig)
-{
-	tui_stop = 1;
-}
-
 int top_tui_run(struct top_tui_opts *o)
 {
 	struct tui t = { .o = o };
 	double next;
 	int ret = EXIT_OK, err;
-	struct sigaction sa = { .sa_handler = tui_signal };
 
 	setlocale(LC_ALL, "");
 	t.utf8 = !strcmp(nl_langinfo(CODESET), "UTF-8");
@@ -926,10 +912,7 @@ int top_tui_run(struct top_tui_opts *o)
 		p_err("top: cannot initialise the terminal; try -b");
 		return EXIT_RUNTIME;
 	}
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	stopsig_install(STOPSIG_HUP);	/* after initscr(): ncurses sets its own where none is */
 	cbreak();
 	noecho();
 	keypad(stdscr, TRUE);
@@ -955,27 +938,27 @@ int top_tui_run(struct top_tui_opts *o)
 		for (size_t i = 0; i < t.nr; i++)
 			if (!strcmp(t.s->rows[t.order[i]].rel, o->demo_cgroup))
 				select_idx(&t, (long)i);
-	next = mono() + o->delay;
-	while (!tui_stop) {
+	next = clock_mono_s() + o->delay;
+	while (!stopsig) {
 		bool recollect = false;
 		int ch, wait_ms;
 
 		draw(&t);
-		wait_ms = (int)((next - mono()) * 1000);
+		wait_ms = (int)((next - clock_mono_s()) * 1000);
 		timeout(clamp(wait_ms, 0, 3600000));
 		ch = getch();
 		if (ch != ERR && handle_key(&t, ch, &recollect))
 			break;
-		if ((!t.paused && mono() >= next) || recollect) {
+		if ((!t.paused && clock_mono_s() >= next) || recollect) {
 			err = collect(&t);
 			if (err) {
 				ret = err == -ENOENT ? EXIT_VANISHED : EXIT_RUNTIME;
 				break;
 			}
-			next = mono() + o->delay;
+			next = clock_mono_s() + o->delay;
 		}
-		if (t.paused && mono() >= next)
-			next = mono() + o->delay;
+		if (t.paused && clock_mono_s() >= next)
+			next = clock_mono_s() + o->delay;
 	}
 	endwin();
 	if (ret == EXIT_VANISHED)

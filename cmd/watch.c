@@ -16,9 +16,11 @@
 
 #include "bpfutil.h"
 #include "cgroup.h"
+#include "clock.h"
 #include "escape.h"
 #include "main.h"
 #include "probe.h"
+#include "stopsig.h"
 #include "units.h"
 #include "watch_events.h"
 
@@ -169,8 +171,6 @@ struct watch_ctx {
 #define WATCH_OUT_CHUNK (64 * 1024)
 #define WATCH_OUT_MAX_AGE_NS 1000000000ULL
 
-static volatile sig_atomic_t stop_signal;
-
 /*
  * Output is rendered into a memory buffer and written out in chunks: on a
  * terminal after every batch the ring buffer hands over, otherwise when
@@ -203,19 +203,6 @@ static size_t out_pending(void)
 {
 	fflush(out);
 	return out_len;
-}
-
-static void on_signal(int sig)
-{
-	stop_signal = sig;
-}
-
-static uint64_t now_ns(clockid_t c)
-{
-	struct timespec ts;
-
-	clock_gettime(c, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
 static const char *cg_name(struct watch_ctx *c, uint64_t id, char *buf, size_t len)
@@ -530,7 +517,7 @@ static void report_lost(struct watch_ctx *c, uint64_t total)
 	if (jw) {
 		jsonw_start_object(jw);
 		jsonw_string_field(jw, "event", "lost");
-		json_time(c, now_ns(CLOCK_MONOTONIC));
+		json_time(c, clock_mono_ns());
 		jsonw_u64_field(jw, "lost", n);
 		jsonw_u64_field(jw, "total_lost", total);
 		jsonw_end_object(jw);
@@ -538,7 +525,7 @@ static void report_lost(struct watch_ctx *c, uint64_t total)
 	} else {
 		char tbuf[32];
 
-		fmt_time(c, now_ns(CLOCK_MONOTONIC), tbuf, sizeof(tbuf));
+		fmt_time(c, clock_mono_ns(), tbuf, sizeof(tbuf));
 		fprintf(out, "%s LOST %llu events (ring buffer full; %llu in all)\n", tbuf,
 		       (unsigned long long)n, (unsigned long long)total);
 	}
@@ -584,7 +571,7 @@ static void report_limit(struct watch_ctx *c, struct watch_session *s,
 		if (jw) {
 			jsonw_start_object(jw);
 			jsonw_string_field(jw, "event", "limit");
-			json_time(c, now_ns(CLOCK_MONOTONIC));
+			json_time(c, clock_mono_ns());
 			json_cgroup(c, cur[i].cgid);
 			jsonw_string_field(jw, "class", "limit");
 			jsonw_u64_field(jw, "interval_ms", interval_ns / 1000000);
@@ -596,7 +583,7 @@ static void report_limit(struct watch_ctx *c, struct watch_session *s,
 		} else {
 			char idcol[32] = "";
 
-			fmt_time(c, now_ns(CLOCK_MONOTONIC), tbuf, sizeof(tbuf));
+			fmt_time(c, clock_mono_ns(), tbuf, sizeof(tbuf));
 			if (c->a->ids)
 				snprintf(idcol, sizeof(idcol), "%-8llu ",
 					 (unsigned long long)cur[i].cgid);
@@ -683,7 +670,7 @@ static void summary(struct watch_ctx *c, struct watch_session *s, uint64_t elaps
 	if (jw) {
 		jsonw_start_object(jw);
 		jsonw_string_field(jw, "event", "summary");
-		json_time(c, now_ns(CLOCK_MONOTONIC));
+		json_time(c, clock_mono_ns());
 		jsonw_u64_field(jw, "duration_ms", elapsed_ns / 1000000);
 		jsonw_u64_field(jw, "delivered", c->delivered);
 		jsonw_u64_field(jw, "lost", lost);
@@ -811,7 +798,7 @@ static void announce(struct watch_ctx *c, uint32_t unavail, uint32_t partial, ui
 	if (jw) {
 		jsonw_start_object(jw);
 		jsonw_string_field(jw, "event", "start");
-		json_time(c, now_ns(CLOCK_MONOTONIC));
+		json_time(c, clock_mono_ns());
 		jsonw_string_field(jw, "cgroup", c->top.rel);
 		jsonw_u64_field(jw, "cgroup_id", c->top.id);
 		json_classes("classes", c->active);
@@ -927,7 +914,6 @@ int do_watch(int argc, char **argv)
 	struct watch_filter f = { 0 };
 	struct watch_session *s = NULL;
 	struct limit_prev prev = { 0 };
-	struct sigaction sa = { .sa_handler = on_signal };
 	struct cg_env env;
 	char err[PATH_MAX + 128];
 	uint32_t unavail, partial, failed;
@@ -1003,11 +989,9 @@ int do_watch(int argc, char **argv)
 	}
 
 	/* a closed terminal (SIGHUP) ends the watch like Ctrl-C: with its summary */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	start = now_ns(CLOCK_MONOTONIC);
-	c.mono_to_real_ns = (int64_t)(now_ns(CLOCK_REALTIME) - start);
+	stopsig_install(STOPSIG_HUP);
+	start = clock_mono_ns();
+	c.mono_to_real_ns = (int64_t)(clock_real_ns() - start);
 	if (a.duration_ns)
 		deadline = start + a.duration_ns;
 	next_limit = start + a.interval_ns;
@@ -1015,8 +999,8 @@ int do_watch(int argc, char **argv)
 	announce(&c, unavail, partial, failed);
 	out_flush();
 
-	while (!stop_signal && !c.done && !c.vanished && !stdout_check()) {
-		uint64_t now = now_ns(CLOCK_MONOTONIC), wake;
+	while (!stopsig && !c.done && !c.vanished && !stdout_check()) {
+		uint64_t now = clock_mono_ns(), wake;
 		int timeout;
 
 		if (deadline && now >= deadline)
@@ -1042,7 +1026,7 @@ int do_watch(int argc, char **argv)
 			goto out_summary;
 		}
 		busy = ret > 0;
-		now = now_ns(CLOCK_MONOTONIC);
+		now = clock_mono_ns();
 		if (now >= next_tick) {
 			next_tick = now + tick_ns;
 			report_lost(&c, watch_lost(s));
@@ -1079,7 +1063,7 @@ out_summary:
 	if (c.active & (1u << WATCH_C_LIMIT))
 		report_limit(&c, s, &prev, a.interval_ns);
 	if (!a.no_summary)
-		summary(&c, s, now_ns(CLOCK_MONOTONIC) - start);
+		summary(&c, s, clock_mono_ns() - start);
 	else
 		report_lost(&c, watch_lost(s));
 	out_flush();
@@ -1087,7 +1071,7 @@ out_summary:
 		if (jw) {
 			jsonw_start_object(jw);
 			jsonw_string_field(jw, "event", "vanished");
-			json_time(&c, now_ns(CLOCK_MONOTONIC));
+			json_time(&c, clock_mono_ns());
 			jsonw_string_field(jw, "cgroup", c.top.rel);
 			jsonw_u64_field(jw, "cgroup_id", c.top.id);
 			jsonw_end_object(jw);
