@@ -407,7 +407,7 @@ static void event_text(struct watch_ctx *c, const struct watch_event *e, const c
 static void event_out(struct watch_ctx *c)
 {
 	if (!out_since)
-		out_since = now_ns(CLOCK_MONOTONIC);
+		out_since = clock_mono_ns();
 	if (!(c->delivered & 63) && out_pending() >= WATCH_OUT_CHUNK)
 		out_flush();
 }
