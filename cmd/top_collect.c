@@ -451,8 +451,6 @@ static void bpf_setup(struct top_collector *c)
 		{ true, true }, { false, true }, { true, false }, { false, false },
 	};
 
-	if (c->want_iter)
-		c->want_iter = probe_get(PROBE_PROG_ITER_CGROUP, NULL) == PROBE_YES;
 	err = -ENOTSUP;
 	for (size_t i = 0; i < ARRAY_SIZE(tries); i++) {
 		if (tries[i].iter && !c->want_iter)
@@ -463,6 +461,13 @@ static void bpf_setup(struct top_collector *c)
 		p_debug("top: BPF load %s OOM victims, %s the cgroup iterator failed: %s",
 			tries[i].oom ? "with" : "without", tries[i].iter ? "with" : "without",
 			strerror(-err));
+		/*
+		 * Every kernel from 6.1 has the cgroup iterator: probe for it
+		 * (another object, another parse of the kernel's BTF) only
+		 * once a load with it failed, to skip the other try with it.
+		 */
+		if (tries[i].iter && c->want_iter)
+			c->want_iter = probe_get(PROBE_PROG_ITER_CGROUP, NULL) == PROBE_YES;
 	}
 	if (err)
 		c->bpf_note = bpf_why(err);
