@@ -14,6 +14,11 @@
 # CPU of a page-cache writer through a 16M-limited memcg (every charge
 # reclaims: top's reclaim tracepoints fire), alternating rounds, medians.
 #
+# First, startup: exec -> first snapshot printed of `top -b -n 1` on the
+# machine's own tree (BPF loaded; --no-bpf; systemd-cgtop -b -n 1), wall
+# time, median and mean of STARTUP_RUNS runs after 3 warm-ups (hyperfine
+# when installed).  STARTUP_ONLY=1 stops after it.
+#
 # Not a test: it prints numbers and ratios.  Root only.
 set -uo pipefail
 : "${MEMCGCTL:=$(dirname "$0")/../build/memcgctl}"
@@ -76,6 +81,51 @@ tui_refresh() {
 	awk -v a="$t0" -v b="$t1" -v hz="$(getconf CLK_TCK)" \
 		'BEGIN { if (a == "" || b == "") print "-"; else printf "%.1f", (b - a) * 1000 / hz / 12 }'
 }
+
+# ---- startup ---------------------------------------------------------------------
+STARTUP_RUNS=${STARTUP_RUNS:-30}
+# wall_ms CMD...: "median mean" wall ms of CMD (stdout dropped), STARTUP_RUNS runs
+wall_ms() {
+	local f i t0 t1
+	f=$(mktemp)
+	if command -v hyperfine >/dev/null; then
+		hyperfine -N -w 3 -r "$STARTUP_RUNS" --export-json "$f" "$*" >/dev/null 2>&1
+		jq -r '.results[0] | "\(.median * 1000) \(.mean * 1000)"' "$f"
+	else
+		for ((i = 0; i < STARTUP_RUNS + 3; i++)); do
+			t0=$(date +%s%N)
+			"$@" >/dev/null 2>&1
+			t1=$(date +%s%N)
+			((i >= 3)) && echo $(((t1 - t0) / 1000)) >>"$f"
+		done
+		sort -n "$f" | awk '{ v[NR] = $1 / 1000; s += v[NR] } END { print v[int((NR + 1) / 2)], s / NR }'
+	fi
+	rm -f "$f"
+}
+startup_row() {	# startup_row LABEL CMD...
+	local m
+	m=$(wall_ms "${@:2}")
+	printf "  %-34s %9.1f %9.1f" "$1" ${m% *} ${m#* }
+	if [[ -n ${CGTOP_MS:-} ]]; then
+		awk -v a="${m% *}" -v b="$CGTOP_MS" 'BEGIN { printf " %9.1fx\n", a / b }'
+	else
+		echo
+	fi
+}
+echo "top startup: exec -> first snapshot printed, wall ms ($STARTUP_RUNS runs; ratio: median / systemd-cgtop's)"
+printf "  %-34s %9s %9s %10s\n" "" median mean ratio
+CGTOP_MS=
+if command -v systemd-cgtop >/dev/null; then
+	m=$(wall_ms systemd-cgtop -b -n 1)
+	CGTOP_MS=${m% *}
+	printf "  %-34s %9.1f %9.1f %9.1fx\n" "systemd-cgtop -b -n 1" ${m% *} ${m#* } 1
+fi
+startup_row "memcgctl top -b -n 1" "$MEMCGCTL" top -b -n 1
+startup_row "memcgctl -j top -b -n 1" "$MEMCGCTL" -j top -b -n 1
+startup_row "memcgctl top -b -n 1 --no-bpf" "$MEMCGCTL" top -b -n 1 --no-bpf
+[[ -n $BASELINE ]] && startup_row "baseline top -b -n 1" "$BASELINE" top -b -n 1
+[[ ${STARTUP_ONLY:-0} == 1 ]] && exit 0
+echo
 
 # lean: the columns the cgroup iterator fills alone (no memory.stat, no PSI)
 LEAN=current,limit,use,reclaim,stall,events,oom

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* libbpf glue shared by the BPF-backed commands: see bpfutil.h. */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/capability.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -158,6 +160,99 @@ const struct btf *vmlinux_btf(void)
 			btf = NULL;	/* libbpf may return an error pointer */
 	}
 	return btf;
+}
+
+/* Bytes that follow a struct btf_type of this kind and vlen; -1: unknown kind. */
+static long btf_raw_extra(unsigned int kind, unsigned int vlen)
+{
+	switch (kind) {
+	case BTF_KIND_INT: case BTF_KIND_VAR: case BTF_KIND_DECL_TAG:
+		return 4;
+	case BTF_KIND_PTR: case BTF_KIND_FWD: case BTF_KIND_TYPEDEF: case BTF_KIND_VOLATILE:
+	case BTF_KIND_CONST: case BTF_KIND_RESTRICT: case BTF_KIND_FUNC: case BTF_KIND_FLOAT:
+	case BTF_KIND_TYPE_TAG:
+		return 0;
+	case BTF_KIND_ARRAY:
+		return sizeof(struct btf_array);
+	case BTF_KIND_STRUCT: case BTF_KIND_UNION:
+		return (long)vlen * sizeof(struct btf_member);
+	case BTF_KIND_ENUM:
+		return (long)vlen * sizeof(struct btf_enum);
+	case BTF_KIND_FUNC_PROTO:
+		return (long)vlen * sizeof(struct btf_param);
+	case BTF_KIND_DATASEC:
+		return (long)vlen * sizeof(struct btf_var_secinfo);
+	case BTF_KIND_ENUM64:
+		return (long)vlen * sizeof(struct btf_enum64);
+	default:
+		return -1;
+	}
+}
+
+int btf_raw_find_funcs(const void *data, size_t len, const char *const *names, size_t n,
+		       bool *found)
+{
+	const struct btf_header *h = data;
+	const char *types, *strs;
+	size_t off;
+
+	memset(found, 0, n * sizeof(*found));
+	if (len < sizeof(*h) || h->magic != BTF_MAGIC || h->hdr_len < sizeof(*h) ||
+	    h->hdr_len > len || h->type_off > len - h->hdr_len ||
+	    h->type_len > len - h->hdr_len - h->type_off || h->str_off > len - h->hdr_len ||
+	    h->str_len > len - h->hdr_len - h->str_off)
+		return -EINVAL;
+	types = (const char *)data + h->hdr_len + h->type_off;
+	strs = (const char *)data + h->hdr_len + h->str_off;
+	for (off = 0; off + sizeof(struct btf_type) <= h->type_len;) {
+		const struct btf_type *t = (const void *)(types + off);
+		long extra = btf_raw_extra(btf_kind(t), btf_vlen(t));
+
+		if (extra < 0)
+			return -EINVAL;	/* a kind newer than this code: libbpf knows better */
+		off += sizeof(*t) + (size_t)extra;
+		if (btf_kind(t) != BTF_KIND_FUNC || t->name_off >= h->str_len ||
+		    strnlen(strs + t->name_off, h->str_len - t->name_off) == h->str_len - t->name_off)
+			continue;
+		for (size_t i = 0; i < n; i++)
+			if (!strcmp(strs + t->name_off, names[i]))
+				found[i] = true;
+	}
+	return off == h->type_len ? 0 : -EINVAL;
+}
+
+int btf_vmlinux_has_funcs(const char *const *names, size_t n, bool *found)
+{
+	size_t len = 0, cap = 0;
+	char *raw = NULL;
+	ssize_t r;
+	int fd, err = 0;
+
+	fd = open("/sys/kernel/btf/vmlinux", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		if (len == cap) {
+			char *p = realloc(raw, cap = cap ? cap * 2 : 8 << 20);
+
+			if (!p) {
+				err = -ENOMEM;
+				break;
+			}
+			raw = p;
+		}
+		r = read(fd, raw + len, cap - len);
+		if (r <= 0) {
+			err = r < 0 ? -errno : 0;
+			break;
+		}
+		len += (size_t)r;
+	}
+	close(fd);
+	if (!err)
+		err = btf_raw_find_funcs(raw, len, names, n, found);
+	free(raw);
+	return err;
 }
 
 /* An enumerator of any enum: the way to see what a kernel's parser takes. */

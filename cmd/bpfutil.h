@@ -43,6 +43,16 @@ bool tracepoint_exists(const char *category, const char *name);
 /* Does vmlinux BTF have a type/func of this name and kind (BTF_KIND_*)? */
 bool btf_has_type(const char *name, int kind);
 const struct btf *vmlinux_btf(void);
+/*
+ * Which of names[0..n) are functions in the raw BTF at data: one pass
+ * over the type section, no index, no copy (what a parse by libbpf,
+ * ~10-20 ms for vmlinux, would cost only to answer this).  -EINVAL for
+ * BTF this cannot walk (a kind it does not know): ask btf_has_type.
+ */
+int btf_raw_find_funcs(const void *data, size_t len, const char *const *names, size_t n,
+		       bool *found);
+/* btf_raw_find_funcs over /sys/kernel/btf/vmlinux (read for this call only). */
+int btf_vmlinux_has_funcs(const char *const *names, size_t n, bool *found);
 bool btf_has_enumerator(const char *name);
 bool btf_tp_arg_is_ptr(const char *name, unsigned int arg);
 

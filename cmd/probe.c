@@ -286,10 +286,18 @@ int probe_rstat_flush_kfuncs(enum probe_id *ids)
 	static const enum probe_id order[PROBE_NR_RSTAT_FLUSH] = {
 		PROBE_KFUNC_MEMCG_FLUSH, PROBE_KFUNC_CGROUP_RSTAT_FLUSH,
 	};
+	const char *names[PROBE_NR_RSTAT_FLUSH];
+	bool found[PROBE_NR_RSTAT_FLUSH];
 	int n = 0;
 
 	for (int i = 0; i < PROBE_NR_RSTAT_FLUSH; i++)
-		if (btf_has_type(probe_defs[order[i]].key, BTF_KIND_FUNC))
+		names[i] = probe_defs[order[i]].key;
+	/* a walk of the raw BTF: top's startup need not pay for a parse by libbpf */
+	if (btf_vmlinux_has_funcs(names, PROBE_NR_RSTAT_FLUSH, found))
+		for (int i = 0; i < PROBE_NR_RSTAT_FLUSH; i++)
+			found[i] = btf_has_type(names[i], BTF_KIND_FUNC);
+	for (int i = 0; i < PROBE_NR_RSTAT_FLUSH; i++)
+		if (found[i])
 			ids[n++] = order[i];
 	return n;
 }

@@ -200,17 +200,21 @@ static void columns_help(void)
 		       top_cols[i].unit, top_cols[i].desc, top_cols[i].deflt ? " [default]" : "");
 }
 
+/* How many snapshots batch mode prints (0: until stopped). */
+static uint64_t batch_iterations(const struct top_args *a)
+{
+	return !a->iterations_set && top_format_metrics(a->fmt) ? 1 : a->iterations;
+}
+
 static int run_batch(struct top_collector *col, struct top_args *a, struct top_view *v,
 		     struct top_colset *cs)
 {
-	uint64_t n = a->iterations;
+	uint64_t n = batch_iterations(a);
 	/* JSON and OpenMetrics print every field, unless --columns says which are needed */
 	unsigned src = a->fmt == TOP_FMT_TEXT || a->columns ? top_colset_src(cs) : TOP_SRC_ALL;
 	const struct top_snap *s;
 	int err;
 
-	if (!a->iterations_set && top_format_metrics(a->fmt))
-		n = 1;
 	if (!a->no_bpf)
 		src |= TOP_SRC_BPF;
 	for (uint64_t i = 0; !stopsig && (n == 0 || i < n); i++) {
@@ -446,8 +450,10 @@ int do_top(int argc, char **argv)
 		return top_demo(&env, &a, &v, &cs);
 	}
 
+	bool batch = !a.textfile && (a.batch || !tty || a.fmt != TOP_FMT_TEXT);
 	struct top_collect_opts co = { .env = &env, .root = &ref, .depth = a.depth, .bpf = !a.no_bpf,
-					 .no_iter = a.no_iter };
+					 .no_iter = a.no_iter,
+					 .one_shot = batch && batch_iterations(&a) == 1 };
 	struct atomic_file af = { .dirfd = -1 };
 
 	/* before loading anything: a bad PATH is said at once */
@@ -470,7 +476,7 @@ int do_top(int argc, char **argv)
 		v.start_time = clock_real_s();
 		ret = run_textfile(col, &a, &v, &af);
 		atomic_file_close(&af);
-	} else if (a.batch || !tty || a.fmt != TOP_FMT_TEXT) {
+	} else if (batch) {
 		ret = run_batch(col, &a, &v, &cs);
 	} else {
 		struct top_tui_opts to = {

@@ -230,6 +230,7 @@ struct top_collector {
 	const char *flush_kfunc;
 	char flush_why[256];
 	bool flush_tried;
+	bool one_shot;		/* top_collect_opts.one_shot */
 	bool stat_fresh;	/* this pass was flushed: TOP_REC_STAT values are current */
 	long page_size;
 	const struct top_memcg_rec **order;	/* records sorted by (parent, name) */
@@ -389,6 +390,24 @@ int top_choose_hooks(struct top_bpf *s, bool with_oom)
 	return !all;
 }
 
+/*
+ * Of a one-shot run's skeleton (top_collect_opts.one_shot) only the
+ * iterator loads: each tp_btf program is a verifier pass over BTF and
+ * an attach, a third of top's startup.  The maps stay, at one entry:
+ * the counters are read as usual, and read 0.
+ */
+static void one_shot_trim(struct top_bpf *s)
+{
+	bpf_program__set_autoload(s->progs.top_memcg_begin, false);
+	bpf_program__set_autoload(s->progs.top_memcg_end, false);
+	bpf_program__set_autoload(s->progs.top_direct_begin, false);
+	bpf_program__set_autoload(s->progs.top_direct_end, false);
+	bpf_program__set_autoload(s->progs.top_oom_victim, false);
+	bpf_map__set_max_entries(s->maps.top_stats, 1);
+	bpf_map__set_max_entries(s->maps.top_memcg_start, 1);
+	bpf_map__set_max_entries(s->maps.top_direct_start, 1);
+}
+
 static int bpf_open_load(struct top_collector *c, bool with_oom, bool with_iter)
 {
 	struct top_bpf *s = top_bpf__open();
@@ -418,6 +437,8 @@ static int bpf_open_load(struct top_collector *c, bool with_oom, bool with_iter)
 		bpf_program__set_autoload(s->progs.top_iter_memcg, false);
 	}
 	top_choose_hooks(s, with_oom);
+	if (c->one_shot)
+		one_shot_trim(s);
 	err = top_bpf__load(s);
 	if (!err)
 		err = top_bpf__attach(s);
@@ -452,8 +473,6 @@ static void bpf_setup(struct top_collector *c)
 		{ true, true }, { false, true }, { true, false }, { false, false },
 	};
 
-	if (c->want_iter)
-		c->want_iter = probe_get(PROBE_PROG_ITER_CGROUP, NULL) == PROBE_YES;
 	err = -ENOTSUP;
 	for (size_t i = 0; i < ARRAY_SIZE(tries); i++) {
 		if (tries[i].iter && !c->want_iter)
@@ -464,6 +483,13 @@ static void bpf_setup(struct top_collector *c)
 		p_debug("top: BPF load %s OOM victims, %s the cgroup iterator failed: %s",
 			tries[i].oom ? "with" : "without", tries[i].iter ? "with" : "without",
 			strerror(-err));
+		/*
+		 * Every kernel from 6.1 has the cgroup iterator: probe for it
+		 * (another object, another parse of the kernel's BTF) only
+		 * once a load with it failed, to skip the other try with it.
+		 */
+		if (tries[i].iter && c->want_iter)
+			c->want_iter = probe_get(PROBE_PROG_ITER_CGROUP, NULL) == PROBE_YES;
 	}
 	if (err)
 		c->bpf_note = bpf_why(err);
@@ -521,6 +547,7 @@ int top_collector_new(struct top_collector **out, const struct top_collect_opts 
 	c->root = *o->root;
 	c->depth = o->depth;
 	c->want_iter = !o->no_iter;
+	c->one_shot = o->one_shot;
 	c->fd_budget = fd_budget();
 	if (o->bpf)
 		bpf_setup(c);

@@ -84,6 +84,12 @@ struct top_collect_opts {
 	int depth;		/* 0: unlimited */
 	bool bpf;		/* try to load the BPF program */
 	bool no_iter;		/* never use the cgroup iterator (compare, debug) */
+	/*
+	 * One snapshot and done: the reclaim and OOM programs would count
+	 * from attach to that snapshot, nothing, so they are not loaded
+	 * (their counters read 0, as they would have); the iterator is.
+	 */
+	bool one_shot;
 };
 int top_collector_new(struct top_collector **out, const struct top_collect_opts *o);
 /*

@@ -93,11 +93,19 @@ cg_pc=$CG rel_pc=$CG_REL
 file=$(mktemp -p /var/tmp memcgctl-top-XXXXXX)
 "$MEMCGCTL" -j top -b -n 5 -d 1 "/$T_PREFIX" >"$T_TMP/pc.json" 2>"$T_TMP/pc.err" &
 top_pid=$!
+# the same in text, with only columns that need the reclaim programs: a
+# run that loads no more than its columns need still loads those
+"$MEMCGCTL" top -b -n 5 -d 1 --columns current,entries "/$T_PREFIX" >"$T_TMP/pc.txt" 2>&1 &
+txt_pid=$!
 wait_written "$T_TMP/pc.json" "$top_pid"
+wait_written "$T_TMP/pc.txt" "$txt_pid"
 cg_run "$cg_pc" bash -c "for i in \$(seq 12); do dd if=/dev/zero of=$file bs=1M count=96 status=none; cat $file >/dev/null; done"
 pc_pid=$PID
 wait "$top_pid"
 check_eq "pc-top-exit-0" 0 "$?"
+wait "$txt_pid"
+check_eq "pc-text-exit-0" 0 "$?"
+check "pc-text-entries-counted" grep -qE "^  top-pc +[0-9.]+[KMG]? +[1-9][0-9]*$" "$T_TMP/pc.txt"
 kill "$pc_pid" 2>/dev/null; wait "$pc_pid" 2>/dev/null
 rm -f "$file"
 OUT=$(jq -s . "$T_TMP/pc.json")
@@ -251,6 +259,14 @@ rmdir "$cg_g2" "$PSI_ROOT$rel_g2" 2>/dev/null
 wait "$top_pid"
 check_eq "vanish-root-exit-7" 7 "$?"
 check "vanish-root-message" grep -q "removed" "$T_TMP/g2.err"
+
+# ---- one snapshot: the BPF counters are there, and 0 ---------------------------
+# (-n 1 loads only the iterator: the counters count from attach, so nothing)
+run_mc top -b -n 1 --columns current,entries,victims "/$T_PREFIX"
+check_eq "oneshot-exit-0" 0 "$RC"
+check "oneshot-bpf-counters-0" grep -qE "^  top-a +[0-9.]+[KMG]? +0 +0$" <<<"$OUT"
+run_mc -j top -b -n 1 "/$T_PREFIX"
+check_json "oneshot-json-bpf" ".bpf == true and ($(row "$rel_a") | .reclaim_stall_ns == 0 and .reclaim_entries == 0 and .oom_victims == 0)"
 
 # ---- unprivileged: BPF columns '-' with a note, values never 0 ----------------
 if id nobody >/dev/null 2>&1 && command -v setpriv >/dev/null; then
