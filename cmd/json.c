@@ -12,6 +12,7 @@
 
 #include "escape.h"
 #include "json.h"
+#include "units.h"	/* fput_u64: digits by hand */
 
 #define JSON_MAX_DEPTH 32
 
@@ -187,36 +188,16 @@ void jsonw_string(struct json_writer *w, const char *s)
 	json_escape(w->f, s);
 }
 
-/*
- * Digits by hand: watch writes a dozen numbers per event, and printf's
- * format parsing costs more than the conversion.  At least min digits
- * (zero-padded); neg puts a '-' in front.
- */
-static void put_u64(FILE *f, uint64_t v, int min, bool neg)
-{
-	char buf[24], *p = buf + sizeof(buf);
-	int n = 0;
-
-	do {
-		*--p = '0' + v % 10;
-		v /= 10;
-		n++;
-	} while (v || (n < min && n < 20));
-	if (neg)
-		*--p = '-';
-	fwrite_unlocked(p, 1, buf + sizeof(buf) - p, f);
-}
-
 void jsonw_u64(struct json_writer *w, uint64_t v)
 {
 	sep(w);
-	put_u64(w->f, v, 1, false);
+	fput_u64(w->f, v, 1, false);
 }
 
 void jsonw_s64(struct json_writer *w, int64_t v)
 {
 	sep(w);
-	put_u64(w->f, v < 0 ? -(uint64_t)v : (uint64_t)v, 1, v < 0);
+	fput_u64(w->f, v < 0 ? -(uint64_t)v : (uint64_t)v, 1, v < 0);
 }
 
 void jsonw_fixed(struct json_writer *w, uint64_t v, int decimals)
@@ -226,10 +207,10 @@ void jsonw_fixed(struct json_writer *w, uint64_t v, int decimals)
 	for (int i = 0; i < decimals; i++)
 		scale *= 10;
 	sep(w);
-	put_u64(w->f, v / scale, 1, false);
+	fput_u64(w->f, v / scale, 1, false);
 	if (decimals > 0) {
 		fputc_unlocked('.', w->f);
-		put_u64(w->f, v % scale, decimals, false);
+		fput_u64(w->f, v % scale, decimals, false);
 	}
 }
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Sizes, percentages and durations: see units.h. */
+#define _GNU_SOURCE	/* fwrite_unlocked */
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -173,15 +174,91 @@ const char *fmt_size(char *buf, size_t len, uint64_t bytes)
 	return buf;
 }
 
+/* Decimal digits of v at p, at least min of them (zero-padded); returns the end. */
+static char *put_digits(char *p, uint64_t v, int min)
+{
+	char tmp[24], *t = tmp + sizeof(tmp);
+	int n = 0;
+
+	do {
+		*--t = '0' + v % 10;
+		v /= 10;
+		n++;
+	} while (v || (n < min && n < 20));
+	memcpy(p, t, tmp + sizeof(tmp) - t);
+	return p + (tmp + sizeof(tmp) - t);
+}
+
+void fput_u64(FILE *f, uint64_t v, int min, bool neg)
+{
+	char buf[24], *p = buf + sizeof(buf);
+	int n = 0;
+
+	do {
+		*--p = '0' + v % 10;
+		v /= 10;
+		n++;
+	} while (v || (n < min && n < 20));
+	if (neg)
+		*--p = '-';
+	fwrite_unlocked(p, 1, buf + sizeof(buf) - p, f);
+}
+
+/* What snprintf(buf, len, "%s") does with the n bytes at s. */
+static void copy_out(char *buf, size_t len, const char *s, size_t n)
+{
+	if (!len)
+		return;
+	if (n >= len)
+		n = len - 1;
+	memcpy(buf, s, n);
+	buf[n] = 0;
+}
+
+/*
+ * ns / unit to dec decimals, rounded as printf("%.*f") rounds the double:
+ * the same digits, by hand (watch prints one per event).  Only an exact
+ * tie, where printf rounds the binary value to even, and values too large
+ * for the double to be within a digit's reach go through printf.
+ */
+static bool fmt_fixed(char *buf, size_t len, uint64_t ns, uint64_t unit, int dec,
+		      const char *sfx)
+{
+	uint64_t step = unit, q;
+	char tmp[48], *p = tmp;
+	size_t n;
+
+	for (int i = 0; i < dec; i++)
+		step /= 10;
+	if (ns % step == step / 2 || ns >= 1000000000000ULL)
+		return false;
+	q = (ns + step / 2) / step;
+	p = put_digits(p, q / (unit / step), 1);
+	*p++ = '.';
+	p = put_digits(p, q % (unit / step), dec);
+	n = strlen(sfx);
+	memcpy(p, sfx, n);
+	p += n;
+	copy_out(buf, len, tmp, p - tmp);
+	return true;
+}
+
 const char *fmt_duration(char *buf, size_t len, uint64_t ns)
 {
-	if (ns < 1000)
-		snprintf(buf, len, "%lluns", (unsigned long long)ns);
-	else if (ns < 1000000)
-		snprintf(buf, len, "%.1fus", ns / 1e3);
-	else if (ns < 1000000000ULL)
-		snprintf(buf, len, "%.1fms", ns / 1e6);
-	else
+	if (ns < 1000) {
+		char tmp[8], *p = put_digits(tmp, ns, 1);
+
+		*p++ = 'n';
+		*p++ = 's';
+		copy_out(buf, len, tmp, p - tmp);
+	} else if (ns < 1000000) {
+		if (!fmt_fixed(buf, len, ns, 1000, 1, "us"))
+			snprintf(buf, len, "%.1fus", ns / 1e3);
+	} else if (ns < 1000000000ULL) {
+		if (!fmt_fixed(buf, len, ns, 1000000, 1, "ms"))
+			snprintf(buf, len, "%.1fms", ns / 1e6);
+	} else if (!fmt_fixed(buf, len, ns, 1000000000ULL, 2, "s")) {
 		snprintf(buf, len, "%.2fs", ns / 1e9);
+	}
 	return buf;
 }

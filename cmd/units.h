@@ -7,8 +7,10 @@
 #ifndef MEMCGCTL_UNITS_H
 #define MEMCGCTL_UNITS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* Bytes; suffixes K M G T (binary, optional trailing B/iB), decimals allowed. */
 int parse_size(const char *s, uint64_t *bytes);
@@ -23,6 +25,13 @@ int parse_u64(const char *s, uint64_t max, uint64_t *v);
 const char *fmt_size(char *buf, size_t len, uint64_t bytes);
 /* "1.2ms", "350us", "2.0s"; buf >= 16. */
 const char *fmt_duration(char *buf, size_t len, uint64_t ns);
+
+/*
+ * The decimal digits of v into f, at least min of them (zero-padded), '-'
+ * in front if neg: printf's format parsing costs more than the conversion
+ * on watch's per-event paths.
+ */
+void fput_u64(FILE *f, uint64_t v, int min, bool neg);
 
 #define UNITS_BUF 24
 

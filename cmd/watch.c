@@ -147,6 +147,7 @@ struct watch_ctx {
 	struct cg_ref top;
 	struct watch_names *names;
 	int64_t mono_to_real_ns;	/* add to CLOCK_MONOTONIC for wall time */
+	struct watch_clock clock;	/* the text lines' time prefix */
 	long page_size;
 	uint32_t active;		/* classes attached */
 	struct watch_policies *pol;	/* -e policy */
@@ -215,30 +216,9 @@ static const char *cg_name(struct watch_ctx *c, uint64_t id, char *buf, size_t l
 	return buf;
 }
 
-/*
- * Keep the tail of a long path, which is the part that tells cgroups apart.
- * Every path in the text output comes through here: escaped (escape.h).
- */
-static const char *tail(const char *path, size_t width, char *buf, size_t len)
+static void fmt_time(struct watch_ctx *c, uint64_t mono, char *buf)
 {
-	const char *s = esc(path);
-	size_t n = strlen(s);
-
-	if (n <= width)
-		return s;
-	snprintf(buf, len, "..%s", s + n - (width - 2));
-	return buf;
-}
-
-static void fmt_time(struct watch_ctx *c, uint64_t mono, char *buf, size_t len)
-{
-	uint64_t real = mono + c->mono_to_real_ns;
-	time_t sec = real / 1000000000ULL;
-	struct tm tm;
-
-	localtime_r(&sec, &tm);
-	snprintf(buf, len, "%02d:%02d:%02d.%03u", tm.tm_hour, tm.tm_min, tm.tm_sec,
-		 (unsigned int)(real % 1000000000ULL / 1000000));
+	watch_clock_fmt(&c->clock, mono + c->mono_to_real_ns, buf);
 }
 
 /* "cgroup" and "cgroup_id"; the path is null for a cgroup gone before we learnt it */
@@ -348,58 +328,6 @@ static void event_json(struct watch_ctx *c, const struct watch_event *e)
 	jsonw_end_document(jw);	/* into out: written as out_flush says */
 }
 
-static void event_text(struct watch_ctx *c, const struct watch_event *e, const char *path)
-{
-	char tbuf[32], pbuf[32], d1[UNITS_BUF], d2[UNITS_BUF], det[160], comm[WATCH_COMM_LEN + 1];
-	char idcol[32] = "";
-
-	memcpy(comm, e->comm, WATCH_COMM_LEN);
-	comm[WATCH_COMM_LEN] = 0;
-	switch (e->type) {
-	case WATCH_T_RECLAIM:
-	case WATCH_T_DIRECT:
-		snprintf(det, sizeof(det), "lat=%s reclaimed=%llu",
-			 fmt_duration(d1, sizeof(d1), e->reclaim.lat_ns),
-			 (unsigned long long)e->reclaim.nr_reclaimed);
-		break;
-	case WATCH_T_OOM: {
-		char kc[WATCH_COMM_LEN + 1];
-
-		memcpy(kc, e->oom.killer_comm, WATCH_COMM_LEN);
-		kc[WATCH_COMM_LEN] = 0;
-		if (e->flags & WATCH_F_NO_RSS)
-			snprintf(det, sizeof(det), "by=%s[%u]%s", esc(kc), e->oom.killer_pid,
-				 e->flags & WATCH_F_CG_OF_KILLER ? " (cgroup of killer)" : "");
-		else
-			snprintf(det, sizeof(det), "anon=%s file=%s shmem=%s adj=%d by=%s[%u]",
-				 fmt_size(d1, sizeof(d1), e->oom.anon_rss * c->page_size),
-				 fmt_size(d2, sizeof(d2), e->oom.file_rss * c->page_size),
-				 fmt_size(pbuf, sizeof(pbuf), e->oom.shmem_rss * c->page_size),
-				 e->oom.oom_score_adj, esc(kc), e->oom.killer_pid);
-		break;
-	}
-	case WATCH_T_THROTTLE: {
-		char reason[64];
-
-		watch_fmt_throttle_reason(e->throttle.reason, reason, sizeof(reason));
-		snprintf(det, sizeof(det), "slept=%s %s",
-			 fmt_duration(d1, sizeof(d1), (uint64_t)(e->throttle.delayed_us > 0 ?
-						     e->throttle.delayed_us : 0) * 1000),
-			 reason);
-		break;
-	}
-	default:
-		snprintf(det, sizeof(det), "level=%d", e->cg.level);
-		break;
-	}
-	fmt_time(c, e->ts_ns, tbuf, sizeof(tbuf));
-	if (c->a->ids)
-		snprintf(idcol, sizeof(idcol), "%-8llu ", (unsigned long long)e->cgid);
-	fprintf(out, "%s %s%-18s %7u %-12.12s %-8s %s\n", tbuf, idcol,
-	       tail(path, 18, pbuf, sizeof(pbuf)), e->pid, comm[0] ? esc(comm) : "-",
-	       watch_type_name(e->type), det);
-}
-
 /*
  * After each event: note when the buffer began to fill, and write a full
  * chunk at once, so that a long storm does not pile up in memory.
@@ -436,7 +364,8 @@ static int on_event(const struct watch_event *e, void *data)
 		event_json(c, e);
 	} else {
 		path = cg_name(c, e->cgid, buf, sizeof(buf));
-		event_text(c, e, path);
+		watch_text_event(out, &c->clock, e->ts_ns + c->mono_to_real_ns, e, path,
+				 c->a->ids, c->page_size);
 	}
 	c->delivered++;
 	event_out(c);
@@ -487,12 +416,12 @@ static int on_policy(const struct policy_event_rec *rec, void *data)
 		memcpy(comm, r->e->comm, sizeof(r->e->comm));
 		comm[sizeof(r->e->comm)] = 0;
 		policy_event_details(r, det, sizeof(det));
-		fmt_time(c, r->e->ts_ns, tbuf, sizeof(tbuf));
+		fmt_time(c, r->e->ts_ns, tbuf);
 		if (c->a->ids)
 			snprintf(idcol, sizeof(idcol), "%-8llu ",
 				 (unsigned long long)r->e->cgroup_id);
 		fprintf(out, "%s %s%-18s %7u %-12.12s %-8s %s\n", tbuf, idcol,
-			tail(r->cgroup, 18, pbuf, sizeof(pbuf)), r->e->tgid,
+			watch_tail(r->cgroup, 18, pbuf, sizeof(pbuf)), r->e->tgid,
 			comm[0] ? esc(comm) : "-", "policy", det);
 	}
 	pol_count_add(c, r->e->cgroup_id);
@@ -525,7 +454,7 @@ static void report_lost(struct watch_ctx *c, uint64_t total)
 	} else {
 		char tbuf[32];
 
-		fmt_time(c, clock_mono_ns(), tbuf, sizeof(tbuf));
+		fmt_time(c, clock_mono_ns(), tbuf);
 		fprintf(out, "%s LOST %llu events (ring buffer full; %llu in all)\n", tbuf,
 		       (unsigned long long)n, (unsigned long long)total);
 	}
@@ -583,12 +512,12 @@ static void report_limit(struct watch_ctx *c, struct watch_session *s,
 		} else {
 			char idcol[32] = "";
 
-			fmt_time(c, clock_mono_ns(), tbuf, sizeof(tbuf));
+			fmt_time(c, clock_mono_ns(), tbuf);
 			if (c->a->ids)
 				snprintf(idcol, sizeof(idcol), "%-8llu ",
 					 (unsigned long long)cur[i].cgid);
 			fprintf(out, "%s %s%-18s %7s %-12s %-8s reclaim_entries=%llu scanned=%llu reclaimed=%llu\n",
-			       tbuf, idcol, tail(path, 18, pbuf, sizeof(pbuf)), "-", "-", "limit",
+			       tbuf, idcol, watch_tail(path, 18, pbuf, sizeof(pbuf)), "-", "-", "limit",
 			       (unsigned long long)d.reclaim_entries, (unsigned long long)d.pgscan,
 			       (unsigned long long)d.pgsteal);
 			}
@@ -753,7 +682,7 @@ static void summary(struct watch_ctx *c, struct watch_session *s, uint64_t elaps
 			snprintf(polcol, sizeof(polcol), " %4llu",
 				 (unsigned long long)st->events[WATCH_C_POLICY]);
 		fprintf(out, "%-*s %6llu %6llu %4llu %5llu %4llu%s %9s %9s %9s", pol ? 15 : 20,
-		       tail(cg_name(c, t[i].cgid, buf, sizeof(buf)), pol ? 15 : 20, pbuf, sizeof(pbuf)),
+		       watch_tail(cg_name(c, t[i].cgid, buf, sizeof(buf)), pol ? 15 : 20, pbuf, sizeof(pbuf)),
 		       (unsigned long long)st->events[WATCH_C_RECLAIM],
 		       (unsigned long long)st->events[WATCH_C_DIRECT],
 		       (unsigned long long)st->events[WATCH_C_OOM],

@@ -12,6 +12,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <time.h>
 
 #include <linux/types.h>
 
@@ -44,6 +46,26 @@ int watch_type_class(int type);
 void watch_fmt_throttle_reason(int reason, char *buf, size_t len);
 /* The level of a cgroup from its path relative to the hierarchy root. */
 int watch_path_level(const char *rel);
+/* The tail of a long path, escaped (escape.h): every path in watch's text output. */
+const char *watch_tail(const char *path, size_t width, char *buf, size_t len);
+
+/* ---- the text line (watch_text.c) ----------------------------------- */
+
+/* "hh:mm:ss." of the last epoch second formatted */
+struct watch_clock {
+	bool valid;
+	time_t sec;
+	size_t len;
+	char hms[16];
+};
+
+/* "hh:mm:ss.mmm" of a CLOCK_REALTIME in ns into buf (>= 16); returns its length. */
+size_t watch_clock_fmt(struct watch_clock *k, uint64_t real_ns, char *buf);
+/* One event's text line into f (watch(8), OUTPUT). */
+void watch_text_event(FILE *f, struct watch_clock *k, uint64_t real_ns,
+		      const struct watch_event *e, const char *path, bool ids,
+		      uint64_t page_size);
+
 /* Histogram slot bounds in microseconds: [lo, hi) */
 void watch_hist_bounds(int slot, uint64_t *lo, uint64_t *hi);
 /* Last non-empty slot + 1 (0 when empty). */

@@ -94,9 +94,61 @@ static void formats(void)
 	CHECK_STR("fmt-s", "3.25s", fmt_duration(b, sizeof(b), 3250000000ULL));
 }
 
+/* printf's fmt_duration, the one the digits by hand must match byte for byte */
+static const char *duration_printf(char *buf, size_t len, uint64_t ns)
+{
+	if (ns < 1000)
+		snprintf(buf, len, "%lluns", (unsigned long long)ns);
+	else if (ns < 1000000)
+		snprintf(buf, len, "%.1fus", ns / 1e3);
+	else if (ns < 1000000000ULL)
+		snprintf(buf, len, "%.1fms", ns / 1e6);
+	else
+		snprintf(buf, len, "%.2fs", ns / 1e9);
+	return buf;
+}
+
+static void durations_as_printf(void)
+{
+	static const uint64_t edge[] = {
+		0, 1, 999, 1000, 1049, 1050, 1051, 1150, 1250, 2350, 999949, 999950, 999951,
+		999999, 1000000, 1050000, 1250000, 999950000, 999999999, 1000000000ULL,
+		1005000000ULL, 1015000000ULL, 1025000000ULL, 999995000000ULL, 999999999999ULL,
+		1000000000000ULL, 123456789012345ULL, UINT64_MAX - 1, UINT64_MAX,
+	};
+	char want[UNITS_BUF], got[UNITS_BUF], small[6], small_want[6];
+	uint64_t x = 88172645463325252ULL;
+	int bad = 0;
+
+	for (size_t i = 0; i < sizeof(edge) / sizeof(edge[0]); i++) {
+		duration_printf(want, sizeof(want), edge[i]);
+		CHECK_STR("dur-as-printf-edge", want, fmt_duration(got, sizeof(got), edge[i]));
+	}
+	/* every value around each unit's boundaries, and a random spread of sizes */
+	for (uint64_t ns = 0; ns < 1100000; ns++) {
+		if (strcmp(duration_printf(want, sizeof(want), ns), fmt_duration(got, sizeof(got), ns)))
+			bad++;
+	}
+	for (int i = 0; i < 500000; i++) {
+		uint64_t ns;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		ns = x >> (x % 60);
+		if (strcmp(duration_printf(want, sizeof(want), ns), fmt_duration(got, sizeof(got), ns)))
+			bad++;
+		if (strcmp(duration_printf(small_want, sizeof(small_want), ns),
+			   fmt_duration(small, sizeof(small), ns)))
+			bad++;
+	}
+	CHECK("dur-as-printf-all", bad == 0);
+}
+
 int main(void)
 {
 	unit_suite = "units";
+	durations_as_printf();
 	sizes();
 	percents();
 	durations();

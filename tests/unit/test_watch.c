@@ -5,7 +5,9 @@
 
 #include "unit.h"
 #include "golden.h"
+#include "escape.h"
 #include "json.h"
+#include "units.h"
 #include "watch_events.h"
 
 static void test_classes(void)
@@ -215,9 +217,138 @@ static void test_policy_rec(void)
 	free(js);
 }
 
+/* The text line as printf wrote it before watch_text.c: the oracle. */
+static void text_printf(FILE *f, uint64_t real, const struct watch_event *e, const char *path,
+			bool ids, uint64_t page_size)
+{
+	char tbuf[32], pbuf[32], d1[UNITS_BUF], d2[UNITS_BUF], det[160], comm[WATCH_COMM_LEN + 1];
+	char idcol[32] = "", kc[WATCH_COMM_LEN + 1], reason[64];
+	time_t sec = real / 1000000000ULL;
+	struct tm tm;
+
+	memcpy(comm, e->comm, WATCH_COMM_LEN);
+	comm[WATCH_COMM_LEN] = 0;
+	switch (e->type) {
+	case WATCH_T_RECLAIM:
+	case WATCH_T_DIRECT:
+		snprintf(det, sizeof(det), "lat=%s reclaimed=%llu",
+			 fmt_duration(d1, sizeof(d1), e->reclaim.lat_ns),
+			 (unsigned long long)e->reclaim.nr_reclaimed);
+		break;
+	case WATCH_T_OOM:
+		memcpy(kc, e->oom.killer_comm, WATCH_COMM_LEN);
+		kc[WATCH_COMM_LEN] = 0;
+		if (e->flags & WATCH_F_NO_RSS)
+			snprintf(det, sizeof(det), "by=%s[%u]%s", esc(kc), e->oom.killer_pid,
+				 e->flags & WATCH_F_CG_OF_KILLER ? " (cgroup of killer)" : "");
+		else
+			snprintf(det, sizeof(det), "anon=%s file=%s shmem=%s adj=%d by=%s[%u]",
+				 fmt_size(d1, sizeof(d1), e->oom.anon_rss * page_size),
+				 fmt_size(d2, sizeof(d2), e->oom.file_rss * page_size),
+				 fmt_size(pbuf, sizeof(pbuf), e->oom.shmem_rss * page_size),
+				 e->oom.oom_score_adj, esc(kc), e->oom.killer_pid);
+		break;
+	case WATCH_T_THROTTLE:
+		watch_fmt_throttle_reason(e->throttle.reason, reason, sizeof(reason));
+		snprintf(det, sizeof(det), "slept=%s %s",
+			 fmt_duration(d1, sizeof(d1), (uint64_t)(e->throttle.delayed_us > 0 ?
+						     e->throttle.delayed_us : 0) * 1000),
+			 reason);
+		break;
+	default:
+		snprintf(det, sizeof(det), "level=%d", e->cg.level);
+		break;
+	}
+	localtime_r(&sec, &tm);
+	snprintf(tbuf, sizeof(tbuf), "%02d:%02d:%02d.%03u", tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 (unsigned int)(real % 1000000000ULL / 1000000));
+	if (ids)
+		snprintf(idcol, sizeof(idcol), "%-8llu ", (unsigned long long)e->cgid);
+	fprintf(f, "%s %s%-18s %7u %-12.12s %-8s %s\n", tbuf, idcol,
+		watch_tail(path, 18, pbuf, sizeof(pbuf)), e->pid, comm[0] ? esc(comm) : "-",
+		watch_type_name(e->type), det);
+}
+
+static void test_text(void)
+{
+	static const char *const paths[] = {
+		"/", "/a", "/system.slice/foo-bar.service", "/user.slice/\x1b[31mred",
+		"/evil/\033]0;title\a\n2020 fake line", "/caf\xc3\xa9/\xe2\x80\xae/x",
+		"/exactly/eighteen1", "/exactly/nineteen12", "/\xff\xfe",
+	};
+	static const char *const comms[] = {
+		"", "bash", "kworker/u8:3", "0123456789abcde", "\x1b[2J\x9b", "a\nb\rc\td",
+		"\xc3\xa9t\xc3\xa9", "\xe2\x80\xae" "bidi",
+	};
+	static const uint64_t lats[] = { 0, 999, 1050, 1250, 54321, 999950, 1234567, 2500000000ULL,
+					 UINT64_MAX };
+	struct watch_clock k = { 0 };
+	char *want = NULL, *got = NULL, *gold = NULL;
+	size_t wl, gl, dl;
+	FILE *wf = open_memstream(&want, &wl), *gf = open_memstream(&got, &gl);
+	FILE *df = open_memstream(&gold, &dl);
+	uint64_t real = 1700000000123456789ULL;
+	int n = 0;
+
+	esc_set_utf8(true);
+	setenv("TZ", "UTC", 1);
+	tzset();
+	for (size_t p = 0; p < sizeof(paths) / sizeof(paths[0]); p++) {
+		for (size_t c = 0; c < sizeof(comms) / sizeof(comms[0]); c++) {
+			for (int t = WATCH_T_RECLAIM; t <= WATCH_T_RMDIR; t++) {
+				struct watch_event e = { 0 };
+				char path[128];
+				bool ids = n & 1;
+
+				snprintf(path, sizeof(path), "%s", paths[p]);
+				e.type = t;
+				e.pid = (uint32_t)(n * 2654435761u) >> (n % 32);
+				e.cgid = (uint64_t)n * 0x9e3779b97f4a7c15ULL >> (n % 64);
+				memcpy(e.comm, comms[c], strnlen(comms[c], WATCH_COMM_LEN));
+				e.reclaim.lat_ns = lats[n % 9];
+				e.reclaim.nr_reclaimed = (uint64_t)n << (n % 40);
+				if (t == WATCH_T_OOM) {
+					e.flags = n % 3 == 0 ? WATCH_F_NO_RSS | (n & 2 ? WATCH_F_CG_OF_KILLER : 0) : 0;
+					e.oom.anon_rss = (uint64_t)n << 10;
+					e.oom.file_rss = n;
+					e.oom.shmem_rss = (uint64_t)n << 20;
+					e.oom.oom_score_adj = n % 2001 - 1000;
+					e.oom.killer_pid = n;
+					memcpy(e.oom.killer_comm, comms[(c + 1) % 8],
+					       strnlen(comms[(c + 1) % 8], WATCH_COMM_LEN));
+				} else if (t == WATCH_T_THROTTLE) {
+					e.throttle.delayed_us = n % 5 == 0 ? -1 : n * 997;
+					e.throttle.reason = n % 8;
+				} else if (t == WATCH_T_MKDIR || t == WATCH_T_RMDIR) {
+					e.cg.level = n % 7;
+				}
+				/* milliseconds, seconds and minutes go by, the cache with them */
+				real += (uint64_t)(n % 4) * 377000000ULL + (n % 11 == 0) * 61000000000ULL;
+				text_printf(wf, real, &e, path, ids, 4096);
+				watch_text_event(gf, &k, real, &e, path, ids, 4096);
+				if (n % 7 == 0)
+					watch_text_event(df, &k, real, &e, path, ids, 4096);
+				n++;
+			}
+		}
+	}
+	fclose(wf);
+	fclose(gf);
+	fclose(df);
+	CHECK("text-lines", n > 300);
+	if (strcmp(want, got))
+		printf("---- want\n%s---- got\n%s----\n", want, got);
+	CHECK("text-as-printf", !strcmp(want, got));
+	golden("watch-text.txt", gold);
+	free(want);
+	free(got);
+	free(gold);
+}
+
 int main(void)
 {
 	unit_suite = "watch";
+	test_text();
 	test_classes();
 	test_names();
 	test_throttle();
