@@ -209,6 +209,9 @@ SYSTEMD_UNITS  ?= $(wildcard systemd/*.service)
 SBINDIR        := $(PREFIX)/sbin
 MAN8DIR        := $(PREFIX)/share/man/man8
 BASHCOMPDIR    := $(PREFIX)/share/bash-completion/completions
+# the JSON vocabulary's schemas (memcgctl(8) JSON OUTPUT), for consumers to validate against
+SCHEMADIR      := $(PREFIX)/share/memcgctl/schema
+SCHEMAS        := $(wildcard schema/*.schema.json)
 
 install: $(OUT)/memcgctl
 	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
@@ -216,6 +219,8 @@ install: $(OUT)/memcgctl
 	$(Q)install -m 0755 -s --strip-program=$(STRIP) $(OUT)/memcgctl $(DESTDIR)$(SBINDIR)/memcgctl
 	$(Q)install -m 0644 $(MANS) $(DESTDIR)$(MAN8DIR)/
 	$(Q)install -m 0644 bash-completion/memcgctl $(DESTDIR)$(BASHCOMPDIR)/memcgctl
+	$(Q)install -d $(DESTDIR)$(SCHEMADIR)
+	$(Q)install -m 0644 $(SCHEMAS) $(DESTDIR)$(SCHEMADIR)/
 ifneq ($(SYSTEMD_UNITS),)
 	$(Q)install -d $(DESTDIR)$(SYSTEMDUNITDIR)
 	$(Q)for u in $(SYSTEMD_UNITS); do \
@@ -228,7 +233,9 @@ uninstall:
 	$(call msg,UNINSTALL,$(DESTDIR)$(PREFIX))
 	$(Q)rm -f $(DESTDIR)$(SBINDIR)/memcgctl $(DESTDIR)$(BASHCOMPDIR)/memcgctl \
 		$(addprefix $(DESTDIR)$(MAN8DIR)/,$(notdir $(MANS))) \
+		$(addprefix $(DESTDIR)$(SCHEMADIR)/,$(notdir $(SCHEMAS))) \
 		$(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(notdir $(SYSTEMD_UNITS)))
+	$(Q)rmdir $(DESTDIR)$(SCHEMADIR) $(DESTDIR)$(dir $(SCHEMADIR)) 2>/dev/null || true
 
 # ---- Debian package ----
 # Built in a copy of the tree under $(DEB_OUT), so that dpkg-buildpackage's

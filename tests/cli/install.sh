@@ -23,6 +23,7 @@ check "install-runs" mk install DESTDIR="$dest" SYSTEMD_UNITS="$units" \
 want=$( { echo usr/sbin/memcgctl
 	  echo usr/share/bash-completion/completions/memcgctl
 	  for m in man/*.8; do echo "usr/share/man/man8/${m#man/}"; done
+	  for j in schema/*.schema.json; do echo "usr/share/memcgctl/schema/${j#schema/}"; done
 	  for u in $units; do echo "usr/lib/systemd/system/$(basename "$u")"; done; } | sort)
 got=$(cd "$dest" && find . -type f | sed 's|^\./||' | sort)
 check_eq "install-file-list" "$(echo $want)" "$(echo $got)"
