@@ -35,6 +35,26 @@ counter() {	# POLICY COUNTER
 	"$MEMCGCTL" -j policy show "$1" | jq -r ".counters.$2"
 }
 
+# trials WHAT CG SIGCATCH-ARGS...: TRIALS runs of sigcatch in CG; sets
+# clean (handled SIGTERM and exited 0) and killed (the cgroup's OOM kills)
+trials() {
+	local what=$1 cg=$2 i rc kills0
+	shift 2
+	clean=0 kills0=$(oom_kills "$cg")
+	for ((i = 0; i < TRIALS; i++)); do
+		cg_run "$cg" "$MEMCGCTL_TEST_BIN/sigcatch" "$@"
+		wait "$PID" 2>/dev/null
+		rc=$?
+		if [[ $rc == 0 ]] && grep -q "got SIGTERM" "$PID_OUT"; then
+			clean=$((clean + 1))
+		else
+			echo "# $what trial $i: rc $rc: $(tr '\n' ' ' <"$PID_OUT")"
+		fi
+	done
+	killed=$(( $(oom_kills "$cg") - kills0 ))
+	echo "# $what: $clean/$TRIALS clean exits, $killed OOM kills"
+}
+
 # ---- the fast allocator: anonymous, no swap, 1 MiB steps -------------------
 cg_new fast 64M || { t_fail setup "cannot create a test cgroup"; exit 0; }
 cg_f=$CG rel_f=$CG_REL
@@ -47,19 +67,7 @@ check_eq "load-rc" 0 "$RC"
 check_json "headroom-default" '.parameters.headroom_pct == 10 and .parameters.headroom_bytes == 0'
 check_json "charge-path-attached" '[.programs[] | select(.attached) | .name] | (index("policy_oom_near") != null) or (index("policy_oom_rss") != null)'
 
-clean=0 killed=0 kills0=$(oom_kills "$cg_f")
-for ((i = 0; i < TRIALS; i++)); do
-	cg_run "$cg_f" "$MEMCGCTL_TEST_BIN/sigcatch" -s 256M -c 1M -i 0
-	wait "$PID" 2>/dev/null
-	rc=$?
-	if [[ $rc == 0 ]] && grep -q "got SIGTERM" "$PID_OUT"; then
-		clean=$((clean + 1))
-	else
-		echo "# trial $i: rc $rc: $(tr '\n' ' ' <"$PID_OUT")"
-	fi
-done
-killed=$(( $(oom_kills "$cg_f") - kills0 ))
-echo "# fast allocator: $clean/$TRIALS clean exits, $killed OOM kills"
+trials "fast allocator" "$cg_f" -s 256M -c 1M -i 0
 check "fast-clean-9-of-10" test "$clean" -ge 9
 run_mc -j policy events "${P}_f"
 echo "# first event: $(head -n 1 <<<"$OUT")"
@@ -91,18 +99,7 @@ shm_on=$(jq '[.programs[] | select(.attached) | .name] | (index("policy_oom_shme
 has_tp=false; [[ -d /sys/kernel/tracing/events/memcg/mod_memcg_lruvec_state ]] && has_tp=true
 check_eq "shmem-trigger-iff-tracepoint" "$has_tp" "$shm_on"
 if [[ $shm_on == true ]]; then
-	clean=0 kills0=$(oom_kills "$cg_f")
-	for ((i = 0; i < TRIALS; i++)); do
-		cg_run "$cg_f" "$MEMCGCTL_TEST_BIN/sigcatch" -S /dev/shm -s 256M -c 1M -i 0
-		wait "$PID" 2>/dev/null
-		rc=$?
-		if [[ $rc == 0 ]] && grep -q "got SIGTERM" "$PID_OUT"; then
-			clean=$((clean + 1))
-		else
-			echo "# shmem trial $i: rc $rc: $(tr '\n' ' ' <"$PID_OUT")"
-		fi
-	done
-	echo "# tmpfs writer: $clean/$TRIALS clean exits, $(( $(oom_kills "$cg_f") - kills0 )) OOM kills"
+	trials "tmpfs writer" "$cg_f" -S /dev/shm -s 256M -c 1M -i 0
 	check "shmem-clean-9-of-10" test "$clean" -ge 9
 	run_mc -j policy events "${P}_s"
 	check "shmem-events-near-limit" jq -se "length >= $clean and all(.[]; .reason == \"near_limit\" and .comm == \"sigcatch\")" <<<"$OUT"
@@ -202,18 +199,7 @@ else
 	check_eq "brake-lowered" "$want" "$(cat "$cg_b/memory.high")"
 	check "brake-recorded" grep -qx "saved max" "$BRAKES/${P}_b"
 	check_eq "brake-record-private" "600 0" "$(stat -c '%a %u' "$BRAKES/${P}_b")"
-	clean=0 kills0=$(oom_kills "$cg_b")
-	for ((i = 0; i < TRIALS; i++)); do
-		cg_run "$cg_b" "$MEMCGCTL_TEST_BIN/sigcatch" -s 256M -c 1M -i 0
-		wait "$PID" 2>/dev/null
-		rc=$?
-		if [[ $rc == 0 ]] && grep -q "got SIGTERM" "$PID_OUT"; then
-			clean=$((clean + 1))
-		else
-			echo "# brake trial $i: rc $rc: $(tr '\n' ' ' <"$PID_OUT")"
-		fi
-	done
-	echo "# fast allocator with the brake: $clean/$TRIALS clean exits, $(( $(oom_kills "$cg_b") - kills0 )) OOM kills"
+	trials "fast allocator with the brake" "$cg_b" -s 256M -c 1M -i 0
 	check "brake-fast-clean-9-of-10" test "$clean" -ge 9
 	run_mc policy unload "${P}_b"
 	check_eq "brake-unload-rc" 0 "$RC"
