@@ -48,15 +48,12 @@ pinned_count() { find "$PIN/$1" 2>/dev/null | wc -l; }
 # ---- preoom ---------------------------------------------------------------
 # with bpf_send_signal_task (6.13+) preoom's action is policy_oom_end_tk
 # beside the rss_stat tracker policy_oom_rss; without, policy_oom_end
-# beside the charge-path trigger policy_oom_near; with
-# memcg:mod_memcg_lruvec_state (6.14+) also the tmpfs trigger
-# policy_oom_shmem(_tk)
+# beside the charge-path trigger policy_oom_near
 if [[ $("$MEMCGCTL" -j feature | jq '.kfunc.bpf_send_signal_task') == true ]]; then
 	PEND=policy_oom_end_tk NPROGS=3
 else
 	PEND=policy_oom_end NPROGS=3
 fi
-[[ -d /sys/kernel/tracing/events/memcg/mod_memcg_lruvec_state ]] && NPROGS=$((NPROGS + 1))
 cg_new preoom 64M || { t_fail setup "cannot create a test cgroup"; exit 0; }
 cg_oom=$CG rel_oom=$CG_REL
 preoom_swap "$cg_oom"
