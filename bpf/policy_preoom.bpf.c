@@ -24,9 +24,7 @@
  *    signalled earlier than a slow one.  Page cache is
  *    reclaimable, so a cache-heavy cgroup at 95% is never signalled.
  *    memory.high is not the binding limit: exceeding it throttles, it does
- *    not OOM-kill.  tmpfs and shmem written with write(2) map nothing:
- *    from 6.14 memcg:mod_memcg_lruvec_state's NR_SHMEM updates are their
- *    charge path (policy_oom_shmem).
+ *    not OOM-kill.
  *
  * 2. Reclaim failing at the limit (vmscan:mm_vmscan_memcg_reclaim_begin/end,
  *    present since long before 6.1; both prototypes read through
@@ -34,7 +32,7 @@
  *    min_reclaim_pages, or after which unreclaimable is unreclaimable_pct
  *    of the limit, or too long stalled in them.  It still catches what the
  *    charge path does not see: page cache that cannot be written back,
- *    tmpfs written with write(2) before 6.14, kernel memory.
+ *    tmpfs written with write(2), kernel memory.
  *
  * Before 7.1 the vmscan tracepoints carry no cgroup, so the charging task
  * (current) is used on every kernel: the memcg whose limit was hit is its
@@ -46,9 +44,8 @@
  * whose exit frees what reclaim cannot, and both triggers signal it
  * instead of the charger, falling back to the charger when it is gone or
  * has left the cgroup.  memcgctl loads policy_oom_rss + policy_oom_end_tk
- * (+ policy_oom_shmem_tk) where the kfuncs exist and policy_oom_near +
- * policy_oom_end (+ policy_oom_shmem) elsewhere (which know only the
- * charger).
+ * where the kfuncs exist and policy_oom_near + policy_oom_end elsewhere
+ * (which know only the charger).
  */
 #include "mm_rss.bpf.h"
 #include "policy_common.bpf.h"
@@ -542,43 +539,6 @@ int BPF_PROG(policy_oom_near, struct mm_struct *mm, int member)
 
 	if (task->mm == mm && (member == MM_ANON || member == MM_SHMEM))
 		oom_near(memcg_task_css(task), false);
-	return 0;
-}
-
-/*
- * tmpfs and shmem written with write(2) map nothing, so rss_stat never
- * sees them.  From 6.14 every charge is followed by a stat update of the
- * charged memcg: NR_SHMEM growing in the current task's own memory cgroup
- * is such a charge (khugepaged's collapses and other tasks' swap-ins are
- * left to the reclaim trigger).  Where the tracepoint is missing the
- * program is left out (choose_programs) and the reclaim trigger remains.
- */
-static __always_inline void oom_shmem(struct mem_cgroup *memcg, int item, int val,
-				      bool task_kfuncs)
-{
-	struct cgroup_subsys_state *leaf;
-
-	if (item != bpf_core_enum_value(enum node_stat_item, NR_SHMEM) || val <= 0)
-		return;
-	leaf = memcg_task_css(bpf_get_current_task_btf());
-	if (leaf != &memcg->css)
-		return;
-	oom_near(leaf, task_kfuncs);
-}
-
-/* 6.14+: the charger */
-SEC("tp_btf/mod_memcg_lruvec_state")
-int BPF_PROG(policy_oom_shmem, struct mem_cgroup *memcg, int item, int val)
-{
-	oom_shmem(memcg, item, val, false);
-	return 0;
-}
-
-/* 6.14+, with the task kfuncs: the charger or the largest process */
-SEC("tp_btf/mod_memcg_lruvec_state")
-int BPF_PROG(policy_oom_shmem_tk, struct mem_cgroup *memcg, int item, int val)
-{
-	oom_shmem(memcg, item, val, true);
 	return 0;
 }
 

@@ -402,10 +402,9 @@ out:
 
 /*
  * preoom's actions come in two copies: policy_oom_end and the charge-path
- * triggers policy_oom_near and policy_oom_shmem (the charger, every
- * kernel), and policy_oom_end_tk, policy_oom_shmem_tk and policy_oom_rss,
- * the charge-path trigger with the largest-process tracker (charger or
- * largest, needs the task kfuncs).
+ * trigger policy_oom_near (the charger, every kernel), and
+ * policy_oom_end_tk and policy_oom_rss, the charge-path trigger with the
+ * largest-process tracker (charger or largest, needs the task kfuncs).
  * Where the kfuncs exist the second pair is loaded, whatever target is,
  * so that `set target=largest` works live; elsewhere target=largest is
  * refused.
@@ -416,37 +415,19 @@ static int choose_target(struct load_ctx *lc, const struct obj_params *op)
 	struct bpf_program *cur = bpf_object__find_program_by_name(lc->obj, "policy_oom_end");
 	struct bpf_program *rss = bpf_object__find_program_by_name(lc->obj, "policy_oom_rss");
 	struct bpf_program *near = bpf_object__find_program_by_name(lc->obj, "policy_oom_near");
-	struct bpf_program *shm = bpf_object__find_program_by_name(lc->obj, "policy_oom_shmem");
-	struct bpf_program *shm_tk = bpf_object__find_program_by_name(lc->obj, "policy_oom_shmem_tk");
 	const struct policy_param *p = param_named(op->params, op->n, "target");
 
 	if (!tk || !cur)
 		return 0;
-	if ((shm || shm_tk) && !tracepoint_exists("memcg", "mod_memcg_lruvec_state")) {
-		/* before 6.14: tmpfs writes reach preoom through reclaim only */
-		if (shm)
-			bpf_program__set_autoload(shm, false);
-		if (shm_tk)
-			bpf_program__set_autoload(shm_tk, false);
-		p_debug("policy load: no memcg:mod_memcg_lruvec_state: %s sees tmpfs writes "
-			"only when reclaim fails", lc->policy);
-		if (load_probe)
-			cmd_probe_lost(load_probe, "preoom sees tmpfs writes only when reclaim "
-				       "fails (no memcg:mod_memcg_lruvec_state)");
-	}
 	if (task_kfuncs_available()) {
 		bpf_program__set_autoload(cur, false);
 		if (near)
 			bpf_program__set_autoload(near, false);
-		if (shm)
-			bpf_program__set_autoload(shm, false);
 		return 0;
 	}
 	bpf_program__set_autoload(tk, false);
 	if (rss)
 		bpf_program__set_autoload(rss, false);
-	if (shm_tk)
-		bpf_program__set_autoload(shm_tk, false);
 	if (p && op->val && policy_param_get(p, op->val) != PREOOM_TARGET_CHARGER) {
 		target_refused("load");
 		return EXIT_UNSUPPORTED;

@@ -6,9 +6,7 @@
 # says what the policy saw.  A cache-heavy workload that keeps its cgroup
 # at its limit with page cache, and adds some anonymous memory, is never
 # signalled, and the checks it caused are counted as near misses.  The
-# rate term signals a fast allocator at a lower usage than a slow one.  A
-# tmpfs writer (write(2), nothing mapped) is signalled in time as well
-# where memcg:mod_memcg_lruvec_state exists (6.14+).  On
+# rate term signals a fast allocator at a lower usage than a slow one.  On
 # cgroup v2, --brake lowers memory.high while the policy is loaded and
 # restores it exactly (or leaves someone else's value), also after a
 # failed load and for an orphaned policy; v1 refuses it.
@@ -88,26 +86,6 @@ sz='[0-9.]+[BKMG]'
 check "events-human-explains" grep -Eq " unreclaimable=$sz headroom=$sz rate=(-|$sz/s)( rate_headroom=$sz)?\$" <<<"$OUT"
 run_mc policy unload "${P}_f"
 check_eq "unload-f" 0 "$RC"
-
-# ---- tmpfs written with write(2): no mapping, so no rss_stat ----
-# From 6.14 memcg:mod_memcg_lruvec_state's NR_SHMEM updates are its charge
-# path: the writer exits cleanly like the fast allocator.  Before, the
-# program is left out and only the reclaim trigger remains.
-run_mc -j policy load preoom name "${P}_s" cgroup "$rel_f" interval_ns=0 rate_grace_ns=0
-check_eq "load-shmem-rc" 0 "$RC"
-shm_on=$(jq '[.programs[] | select(.attached) | .name] | (index("policy_oom_shmem") != null) or (index("policy_oom_shmem_tk") != null)' <<<"$OUT")
-has_tp=false; [[ -d /sys/kernel/tracing/events/memcg/mod_memcg_lruvec_state ]] && has_tp=true
-check_eq "shmem-trigger-iff-tracepoint" "$has_tp" "$shm_on"
-if [[ $shm_on == true ]]; then
-	trials "tmpfs writer" "$cg_f" -S /dev/shm -s 256M -c 1M -i 0
-	check "shmem-clean-9-of-10" test "$clean" -ge 9
-	run_mc -j policy events "${P}_s"
-	check "shmem-events-near-limit" jq -se "length >= $clean and all(.[]; .reason == \"near_limit\" and .comm == \"sigcatch\")" <<<"$OUT"
-else
-	t_skip shmem-trials "no memcg:mod_memcg_lruvec_state on $(uname -r): tmpfs writes reach preoom through reclaim only"
-fi
-run_mc policy unload "${P}_s"
-check_eq "unload-s" 0 "$RC"
 
 # ---- the rate term: same static headroom, the fast allocator signalled earlier ----
 run_mc -j policy load preoom name "${P}_r" cgroup "$rel_f" interval_ns=0 headroom_bytes=4M
