@@ -12,6 +12,9 @@
 #   make install PREFIX=/usr/local DESTDIR= SYSTEMDUNITDIR=$(PREFIX)/lib/systemd/system
 #                        (uninstall: the same list)
 #   make deb             a Debian package from the tree, checked by lintian
+#   make check-deb       install it here, run it, purge it (root)
+#   make check-systemd   install it on a fresh Debian 12 guest under systemd,
+#                        run its units, reboot (root, QEMU)
 #   make clean           remove $(OUT) (and build-san with the default OUT)
 #
 # Quiet by default; V=1 prints full commands.  CPPFLAGS, CFLAGS, LDFLAGS are the
@@ -91,7 +94,7 @@ EXAMPLE_SRCS := $(wildcard examples/*.bpf.c)
 EXAMPLES  := $(patsubst examples/%.bpf.c,$(OUT)/examples/%.bpf.o,$(EXAMPLE_SRCS))
 
 .PHONY: all check check-unit check-root check-vm check-fuzz fuzz bench install uninstall clean demo \
-	deb check-deb
+	deb check-deb check-systemd
 .DELETE_ON_ERROR:
 # skeletons and BPF objects are worth keeping between builds
 .SECONDARY:
@@ -271,6 +274,14 @@ deb:
 # check that nothing is left (needs root; see tests/package.sh).
 check-deb:
 	$(Q)tests/package.sh
+
+# The package on a fresh Debian 12 with systemd as PID 1, in a QEMU guest:
+# the units run for real and the policies come back after a reboot (needs
+# root; about 6 minutes; see tests/vm/systemd.sh).  Uses the .deb that is
+# there (make deb, or check-deb before it), else builds it.
+check-systemd: all
+	$(Q)test -f $(DEB_FILE) || $(MAKE) --no-print-directory deb
+	$(Q)tests/vm/systemd.sh --deb $(DEB_FILE)
 
 # OUT alone; with the default OUT also the SANITIZE=1 tree beside it.
 clean:

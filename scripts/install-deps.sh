@@ -22,6 +22,8 @@ test_pkgs=(jq tmux procps util-linux qemu-system-x86 busybox-static cpio zstd xz
 # the pre-OOM tests and bench; lintian + debhelper: make deb
 test_pkgs+=(prometheus prometheus-node-exporter python3-jsonschema python3-prometheus-client redis-server
 	    lintian debhelper fakeroot)
+# debootstrap + e2fsprogs: the fresh Debian 12 guest of make check-systemd
+test_pkgs+=(debootstrap e2fsprogs)
 bench_pkgs=(bpftrace hyperfine linux-perf python3 systemd stress-ng)
 
 pkgs=("${build_pkgs[@]}")

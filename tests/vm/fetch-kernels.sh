@@ -5,6 +5,7 @@
 #
 # Usage: tests/vm/fetch-kernels.sh [--cache DIR] [--offline] [SERIES...]
 #        tests/vm/fetch-kernels.sh --defaults      print the default series and exit
+#        tests/vm/fetch-kernels.sh --archive-uri   print the Debian archive root used and exit
 #   SERIES is MAJOR.MINOR (6.1, 6.12, 6.18, 7.0, 7.3, ...: the newest point release of that
 #   series), MAJOR (7: the newest 7.x) or latest (the newest of all). Never an -rc.
 #   Default: 6.1 6.12 6.18 7.
@@ -52,6 +53,7 @@ suites_of() {
 image_names() {
 	grep -E '^linux-image-[0-9][^ ]*-amd64(-unsigned)?$' | grep -vE -- '-(cloud|rt)-amd64|-rc[0-9]|-dbg'
 }
+print_uri=0
 valid_series() { [[ "$1" =~ ^([0-9]+(\.[0-9]+)?|latest)$ ]]; }
 # --------------------------------------------------------------------------------------------------
 
@@ -65,6 +67,7 @@ while [ $# -gt 0 ]; do
 	--cache=*) cache=${1#*=}; shift ;;
 	--offline) offline=1; shift ;;
 	--defaults) echo "$default_series"; exit 0 ;;
+	--archive-uri) print_uri=1; shift ;;
 	-h|--help) sed -n '2,/^set /{/^#/p}' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) usage_error "unknown option '$1'" ;;
 	*) valid_series "$1" || usage_error "bad series '$1' (MAJOR.MINOR such as 6.12 or 7.3, MAJOR such as 7, or latest)"
@@ -167,6 +170,13 @@ host_debian_uri() {
 			tr -d '[:space:]' | sed 's:/*$::' | head -n1
 	done | head -n1
 }
+
+if [ "$print_uri" = 1 ]; then
+	u=${MEMCGCTL_VM_DEBIAN_URI:-$(host_debian_uri)}
+	[ -n "$u" ] || die "no Debian source entry found in /etc/apt; set MEMCGCTL_VM_DEBIAN_URI"
+	echo "$u"
+	exit 0
+fi
 
 # Switch apt to a private configuration under the cache, with every suite a series may come from.
 # Its lists are refreshed when older than the recheck interval.

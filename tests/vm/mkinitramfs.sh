@@ -4,6 +4,7 @@
 #
 # Usage: tests/vm/mkinitramfs.sh --kernel-dir DIR --out FILE [--repo DIR] [--build DIR]
 #                                [--script PATH] [--modules "zram ..."] [--extra-bin "tool ..."]
+#                                [--init FILE]
 #   --kernel-dir  a kernel unpacked by fetch-kernels.sh (lib/modules/<release>/ or
 #                 usr/lib/modules/<release>/, or none at all for a kernel packaged without modules)
 #   --repo        repository root (default: two levels above this script)
@@ -16,6 +17,8 @@
 #                 the kernel came without modules, those it does not build in are listed in
 #                 /etc/memcgctl-vm.missing instead
 #   --extra-bin   more host programs to copy (with their libraries), also MEMCGCTL_VM_EXTRA_BINS
+#   --init        the /init to install (default guest-init.sh, which runs the test script;
+#                 systemd-init.sh instead boots the Debian root of a virtio disk)
 #
 # Contents: /init (guest-init.sh), busybox-static and its applets, bash, jq, GNU coreutils, grep,
 # sed, awk, findutils, procps, tmux and a few util-linux tools where the host has them, every
@@ -28,7 +31,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-kdir="" out="" build="" script=tests/integration/run.sh modules="zram ext4 ?crc32c_generic"
+kdir="" out="" build="" init="$here/guest-init.sh" script=tests/integration/run.sh modules="zram ext4 ?crc32c_generic"
 extra=${MEMCGCTL_VM_EXTRA_BINS:-}
 
 die() { echo "mkinitramfs: $*" >&2; exit 1; }
@@ -43,6 +46,7 @@ while [ $# -gt 0 ]; do
 	--script) script=$2; shift 2 ;;
 	--modules) modules=$2; shift 2 ;;
 	--extra-bin) extra="$extra $2"; shift 2 ;;
+	--init) init=$2; shift 2 ;;
 	-h|--help) sed -n '2,/^set /{/^#/p}' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) die "unknown argument '$1'" ;;
 	esac
@@ -275,7 +279,7 @@ if [ -d "$build" ]; then
 		-o -type f ! -name '*.d' ! -name '*.tmp' -print)
 fi
 
-cp "$here/guest-init.sh" "$stage/init"
+cp "$init" "$stage/init"
 chmod 755 "$stage/init"
 cat >"$stage/etc/memcgctl-vm.conf" <<EOF
 SCRIPT='$script_rel'
