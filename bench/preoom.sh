@@ -13,6 +13,8 @@
 #   TRIALS=10 (5 in a VM guest)  LIMIT=64M  GRACE_MS=200
 #   WORKLOADS="burst steady cache tmpfs redis"  POLICIES="none preoom pressure poll"
 #   SWAP="no yes" (the v1 host has no swap: no only)
+#   PREOOM_ARGS="rate_grace_ns=200ms ..." parameters for preoom (default: none,
+#   its defaults)
 #
 # Workloads, each alone in a memory cgroup of LIMIT:
 #   burst   anonymous memory, 1 MiB steps, no pause (sigcatch -i 0)
@@ -138,6 +140,7 @@ IN_VM=0; [[ -n ${MEMCGCTL_VM_SWAP:-} ]] && IN_VM=1
 TRIALS=${TRIALS:-$((IN_VM ? 5 : 10))}
 LIMIT=${LIMIT:-64M}
 WORKLOADS=${WORKLOADS:-burst steady cache tmpfs redis}
+PREOOM_ARGS=${PREOOM_ARGS:-}
 LIMIT_B=$(numfmt --from=iec "$LIMIT")
 THRESH_B=$((LIMIT_B * 90 / 100))
 if [[ $MEM_V2 == 1 ]]; then USAGE_FILE=memory.current LAYOUT=v2; else USAGE_FILE=memory.usage_in_bytes LAYOUT=v1; fi
@@ -340,7 +343,8 @@ for swap in $SWAP; do
 		set_swap "$cg" "$swap"
 		for pol in $POLICIES; do
 			case $pol in
-			preoom) "$MEMCGCTL" policy load preoom name "${P}_preoom" cgroup "$CG_REL" >/dev/null || continue ;;
+			# shellcheck disable=SC2086  # PREOOM_ARGS: words of KEY=VALUE
+			preoom) "$MEMCGCTL" policy load preoom name "${P}_preoom" cgroup "$CG_REL" $PREOOM_ARGS >/dev/null || continue ;;
 			pressure) "$MEMCGCTL" policy load pressure name "${P}_pressure" cgroup "$CG_REL" threshold_pct=90 signal=SIGTERM >/dev/null || continue ;;
 			esac
 			GAP_US=0 LAST_END_US=0

@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck disable=SC2317  # predicates are called through wait_until
 # SPDX-License-Identifier: GPL-2.0-only
 # The package on a fresh Debian under systemd: run inside the guest that tests/vm/systemd.sh
 # builds, by memcgctl-vmtest.service, once per boot. It is an ordinary Debian 12 (debootstrap
@@ -17,7 +18,6 @@
 # and powers the guest off. The exporter's output of boot 1 is kept in /root/vmtest/out for the
 # host, which checks it with promtool.
 set -uo pipefail
-# shellcheck disable=SC2317  # the predicates below are called through wait_until
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C.UTF-8
 
 D=/root/vmtest
