@@ -169,13 +169,16 @@ static const struct argp notify_argp = {
 /* ---- runtime ----------------------------------------------------------- */
 
 /*
- * The BPF side says "no limit" with NOTIFY_NOLIMIT; the cgroupfs side has
- * CG_NOLIMIT and, for what it could not read, CG_UNKNOWN.  A firing holds
- * the latter: this is the one conversion.
+ * A firing's memory fields from what the BPF side sent: its limits say
+ * "none" with NOTIFY_NOLIMIT, a firing holds CG_NOLIMIT (and CG_UNKNOWN
+ * for what could not be read, from cgroupfs).
  */
-static uint64_t limit_from_bpf(uint64_t v)
+static void firing_mem_from_bpf(struct firing *f, uint64_t usage, uint64_t max, uint64_t high)
 {
-	return v == NOTIFY_NOLIMIT ? CG_NOLIMIT : v;
+	f->have_mem = true;
+	f->usage = usage;
+	f->max = cg_limit_from_bpf(max);
+	f->high = cg_limit_from_bpf(high);
 }
 
 
@@ -409,10 +412,7 @@ static int on_event(void *ctx, void *data, size_t size)
 	f.cond = e->cond;
 	f.event_ns = e->ts_ns;
 	f.wake_ns = r->wake_ns;
-	f.have_mem = true;
-	f.usage = e->usage;
-	f.max = limit_from_bpf(e->max);
-	f.high = limit_from_bpf(e->high);
+	firing_mem_from_bpf(&f, e->usage, e->max, e->high);
 	f.thresh = e->thresh;
 	f.hook = e->hook;
 	if (r->a->conds[e->cond].kind != NOTIFY_K_USAGE) {
@@ -515,14 +515,14 @@ static void report_initial(struct notify_run *r, const struct notify_snapshot *s
 	for (int i = 0; i < r->a->nr && !r->done; i++) {
 		const struct notify_cond *c = &r->a->conds[i];
 		struct firing f = {
-			.cond = i, .initial = true, .wake_ns = r->wake_ns, .have_mem = true,
-			.usage = s->usage, .max = limit_from_bpf(s->max),
-			.high = limit_from_bpf(s->high), .hook = NOTIFY_H_ITER,
+			.cond = i, .initial = true, .wake_ns = r->wake_ns, .hook = NOTIFY_H_ITER,
 		};
+		/* the binding limit as the BPF side has it: NOTIFY_NOLIMIT is the largest */
 		uint64_t lim = s->high < s->max ? s->high : s->max;
 
 		if (!s->holds[i])
 			continue;
+		firing_mem_from_bpf(&f, s->usage, s->max, s->high);
 		f.thresh = c->flags & NOTIFY_F_PCT ?
 			lim / 10000 * c->thresh + lim % 10000 * c->thresh / 10000 : c->thresh;
 		fire(r, &f);
