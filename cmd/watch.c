@@ -902,6 +902,20 @@ static void watch_filter_init(const struct watch_ctx *c, struct watch_filter *f,
 	f->wake_ns = k->wake_ms * 1000000ULL;
 }
 
+/* What watch_out_open() made (any part of it). */
+static void watch_out_close(struct watch_ctx *c)
+{
+	if (jw)
+		jsonw_destroy(&jw);
+	if (out)
+		fclose(out);
+	free(out_buf);
+	out = NULL;
+	out_buf = NULL;
+	watch_names_free(c->names);
+	c->names = NULL;
+}
+
 /* do_watch, step 2: the cgroup names and the buffered output (JSON under -j). */
 static int watch_out_open(struct watch_ctx *c, const struct cg_env *env)
 {
@@ -911,14 +925,7 @@ static int watch_out_open(struct watch_ctx *c, const struct cg_env *env)
 		jw = jsonw_new(out, gopts.pretty);
 	if (c->names && out && (!json_wtr || jw))
 		return 0;
-	watch_names_free(c->names);
-	c->names = NULL;
-	if (jw)
-		jsonw_destroy(&jw);
-	if (out)
-		fclose(out);
-	free(out_buf);
-	out = NULL;
+	watch_out_close(c);
 	p_err("watch: out of memory");
 	return EXIT_RUNTIME;
 }
@@ -1119,12 +1126,6 @@ out:
 	watch_policies_close(c.pol);
 	free(c.pol_counts);
 	watch_close(s);
-	if (jw)
-		jsonw_destroy(&jw);
-	if (out)
-		fclose(out);
-	free(out_buf);
-	out = NULL;
-	watch_names_free(c.names);
+	watch_out_close(&c);
 	return ret;
 }
