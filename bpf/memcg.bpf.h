@@ -31,6 +31,7 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
+#include "nolimit.h"
 
 /* Set by user space from sysconf(_SC_PAGESIZE); 0 if it forgot (bytes read 0). */
 const volatile __u32 memcg_page_shift;
@@ -104,10 +105,10 @@ static __always_inline __u64 memcg_pages_bytes(unsigned long pages)
 	return (__u64)pages << memcg_page_shift;
 }
 
-/* A limit in bytes, ~0 for none. */
+/* A limit in bytes, BPF_NOLIMIT for none. */
 static __always_inline __u64 memcg_limit_bytes(unsigned long pages)
 {
-	return memcg_pc_unlimited(pages) ? ~0ULL : memcg_pages_bytes(pages);
+	return memcg_pc_unlimited(pages) ? BPF_NOLIMIT : memcg_pages_bytes(pages);
 }
 
 static __always_inline __u64 memcg_usage(struct mem_cgroup *m)
@@ -128,7 +129,7 @@ static __always_inline __u64 memcg_max(struct mem_cgroup *m)
 static __always_inline __u64 memcg_high(struct mem_cgroup *m)
 {
 	if (!bpf_core_field_exists(m->memory.high))
-		return ~0ULL;
+		return BPF_NOLIMIT;
 	return memcg_limit_bytes(BPF_CORE_READ(m, memory.high));
 }
 

@@ -7,6 +7,8 @@
 #ifndef MEMCGCTL_NOTIFY_H
 #define MEMCGCTL_NOTIFY_H
 
+#include "nolimit.h"
+
 #define NOTIFY_MAX_CONDS 8
 #define NOTIFY_COMM_LEN 16
 
@@ -93,6 +95,7 @@ struct notify_snapshot {
 	__u32 ok;
 };
 
-#define NOTIFY_NOLIMIT (~0ULL)
+/* max, high, a threshold: none (BPF_NOLIMIT, never "unknown") */
+#define NOTIFY_NOLIMIT BPF_NOLIMIT
 
 #endif

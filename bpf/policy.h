@@ -11,6 +11,7 @@
 #ifndef __VMLINUX_H__
 #include <linux/types.h>
 #endif
+#include "nolimit.h"
 
 /* Why a policy acted (policy_event.reason).  User policies use >= 100. */
 enum policy_reason {
@@ -35,10 +36,10 @@ enum policy_action {
  * ts_ns is CLOCK_MONOTONIC (bpf_ktime_get_ns).
  */
 /*
- * limit_bytes of a cgroup without a limit.  It means "no limit", never
- * "unknown": user space converts it in one place (cmd/policy_event.c).
+ * limit_bytes of a cgroup without a limit: BPF_NOLIMIT.  It means "no
+ * limit", never "unknown": user space converts it with cg_limit_from_bpf().
  */
-#define POLICY_NOLIMIT (~0ULL)
+#define POLICY_NOLIMIT BPF_NOLIMIT
 
 struct policy_event {
 	__u64 ts_ns;

@@ -268,8 +268,10 @@ static __always_inline __u64 preoom_headroom(const struct preoom_config *cfg, __
 /*
  * What reclaim cannot free in m (css its css, usage its usage): usage
  * minus the file LRU pages and minus the anon LRU pages the swap room can
- * take.  ~0 when the LRU sizes are unknown (both 0): no decision.
+ * take.  PREOOM_UNRECL_UNKNOWN when the LRU sizes are unknown (both 0): no
+ * decision.
  */
+#define PREOOM_UNRECL_UNKNOWN (~0ULL)	/* "unknown", not BPF_NOLIMIT: never sent as is */
 static __always_inline __u64 preoom_unreclaimable(struct mem_cgroup *m,
 						  struct cgroup_subsys_state *css, __u64 usage)
 {
@@ -277,7 +279,7 @@ static __always_inline __u64 preoom_unreclaimable(struct mem_cgroup *m,
 
 	memcg_lru_pages_now(m, policy_nr_nodes, &file, &anon);
 	if (!file && !anon)
-		return ~0ULL;
+		return PREOOM_UNRECL_UNKNOWN;
 	room = memcg_swap_room(css);
 	free = memcg_pages_bytes(file + (anon < room ? anon : room));
 	return usage > free ? usage - free : 0;
@@ -348,7 +350,8 @@ static __always_inline int oom_end(unsigned long nr_reclaimed, bool task_kfuncs)
 	struct preoom_state *st;
 	struct policy_event ev = {};
 	struct mem_cgroup *m = NULL;
-	__u64 now = bpf_ktime_get_ns(), stall = 0, usage = 0, max = 0, unrecl = ~0ULL, *start;
+	__u64 now = bpf_ktime_get_ns(), stall = 0, usage = 0, max = 0, *start;
+	__u64 unrecl = PREOOM_UNRECL_UNKNOWN;
 	__u32 tid = (__u32)bpf_get_current_pid_tgid(), zero = 0;
 	bool fail, fired_stall;
 
@@ -387,7 +390,7 @@ static __always_inline int oom_end(unsigned long nr_reclaimed, bool task_kfuncs)
 	fail = nr_reclaimed < cfg->min_reclaim_pages;
 	if (!fail && cfg->unreclaimable_pct < 100) {
 		unrecl = preoom_unreclaimable(m, css, usage);
-		if (unrecl != ~0ULL && unrecl * 100 >= max * cfg->unreclaimable_pct)
+		if (unrecl != PREOOM_UNRECL_UNKNOWN && unrecl * 100 >= max * cfg->unreclaimable_pct)
 			fail = true;
 	}
 
@@ -409,14 +412,14 @@ static __always_inline int oom_end(unsigned long nr_reclaimed, bool task_kfuncs)
 	if (!(cfg->failures && st->fails >= cfg->failures) && !fired_stall)
 		return 0;
 
-	if (unrecl == ~0ULL)
+	if (unrecl == PREOOM_UNRECL_UNKNOWN)
 		unrecl = preoom_unreclaimable(m, css, usage);
 	ev.usage_bytes = usage;
 	ev.limit_bytes = max;
 	ev.value = st->fails;
 	ev.value2 = st->stall_ns;
 	ev.reason = fired_stall ? POLICY_REASON_RECLAIM_STALL : POLICY_REASON_RECLAIM_FAILING;
-	ev.unreclaimable_bytes = unrecl == ~0ULL ? 0 : unrecl;
+	ev.unreclaimable_bytes = unrecl == PREOOM_UNRECL_UNKNOWN ? 0 : unrecl;
 	ev.rate_headroom_bytes = preoom_rate_headroom(preoom_headroom(cfg, max), st->rate_bps,
 						      cfg->rate_grace_ns);
 	ev.headroom_bytes = preoom_effective_headroom(preoom_headroom(cfg, max), st->rate_bps,
@@ -510,7 +513,7 @@ static __always_inline void oom_near(struct cgroup_subsys_state *leaf, bool task
 	st->est_usage = usage;
 	POLICY_COUNT(evaluations);
 	unrecl = preoom_unreclaimable(m, css, usage);
-	if (unrecl == ~0ULL) {
+	if (unrecl == PREOOM_UNRECL_UNKNOWN) {
 		POLICY_COUNT(near_misses);
 		return;
 	}

@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../bpf/nolimit.h"
+
 enum cg_layout {
 	CG_LAYOUT_NONE,		/* no memory controller mounted */
 	CG_LAYOUT_V2,		/* unified hierarchy with the memory controller */
@@ -69,6 +71,16 @@ bool cg_psi_dir(const struct cg_env *env, const struct cg_ref *ref,
 #define CG_NOLIMIT (UINT64_MAX - 1)
 
 static inline bool cg_known(uint64_t v) { return v != CG_UNKNOWN; }
+
+/*
+ * A limit as a BPF program sent it (BPF_NOLIMIT: none) in user space's
+ * terms (CG_NOLIMIT: none).  The one conversion: BPF_NOLIMIT is all ones,
+ * which here would read as CG_UNKNOWN.
+ */
+static inline uint64_t cg_limit_from_bpf(uint64_t v)
+{
+	return v == BPF_NOLIMIT ? CG_NOLIMIT : v;
+}
 
 /*
  * memory.stat keys we understand, named as cgroup v2 names them; v1's

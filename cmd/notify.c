@@ -17,28 +17,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
-#include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
-#include <bpf/bpf.h>
-#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "bpfutil.h"
 #include "cgroup.h"
 #include "clock.h"
-#include "escape.h"
 #include "main.h"
-#include "memcg_hooks.h"
-#include "notify_cond.h"
-#include "probe.h"
+#include "notify_int.h"
 #include "units.h"
 #include "notify.skel.h"
 
@@ -46,20 +38,6 @@
 /* --exec: how long one command may run, and how long it has after SIGTERM */
 #define NOTIFY_EXEC_TIMEOUT_NS (60ULL * 1000000000ULL)
 #define NOTIFY_EXEC_GRACE_MS 3000
-
-struct notify_args {
-	const char *cgroup;
-	struct notify_cond conds[NOTIFY_MAX_CONDS];
-	int nr;
-	bool all, forever, wait_next, count_set;
-	uint64_t count;
-	uint64_t timeout_ns;
-	uint64_t band;
-	bool band_pct;
-	char **exec_argv;	/* NULL: print only */
-	uint64_t exec_timeout_ns;
-	const char *exec_timeout_arg;	/* as typed, for messages */
-};
 
 enum {
 	OPT_ANY = 0x100, OPT_ALL, OPT_FOREVER, OPT_REARM, OPT_WAIT_NEXT, OPT_EXEC_TIMEOUT,
@@ -190,242 +168,19 @@ static const struct argp notify_argp = {
 
 /* ---- runtime ----------------------------------------------------------- */
 
-struct firing {
-	int cond;
-	bool initial;
-	uint64_t event_ns, wake_ns;
-	bool have_mem;
-	uint64_t usage, max, high, thresh;
-	bool have_counter;
-	uint64_t value, delta;
-	uint32_t pid;
-	char comm[NOTIFY_COMM_LEN + 1];
-	uint32_t hook;
-	bool have_psi;
-	struct cg_psi_line psi;
-};
-
-struct notify_run {
-	struct notify_args *a;
-	struct cg_env env;
-	struct cg_ref ref;
-	char psi_dir[PATH_MAX];
-	struct notify_bpf *skel;
-	struct ring_buffer *rb;
-	int epfd, sigfd, timerfd;
-	int psi_fd[NOTIFY_MAX_CONDS];
-	bool holds[NOTIFY_MAX_CONDS];
-	uint64_t psi_until[NOTIFY_MAX_CONDS];
-	uint64_t limit_count;	/* 0: unlimited */
-	uint64_t firings;
-	uint64_t wake_ns;
-	bool done;
-	int ret;
-};
-
-static void fmt_time(char *buf, size_t len, bool iso)
-{
-	struct timespec ts;
-	struct tm tm;
-	char b[32];
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	if (iso) {
-		gmtime_r(&ts.tv_sec, &tm);
-		strftime(b, sizeof(b), "%Y-%m-%dT%H:%M:%S", &tm);
-		snprintf(buf, len, "%s.%03ldZ", b, ts.tv_nsec / 1000000);
-	} else {
-		localtime_r(&ts.tv_sec, &tm);
-		strftime(b, sizeof(b), "%H:%M:%S", &tm);
-		snprintf(buf, len, "%s.%03ld", b, ts.tv_nsec / 1000000);
-	}
-}
-
 /*
- * The BPF side says "no limit" with NOTIFY_NOLIMIT; the cgroupfs side has
- * CG_NOLIMIT and, for what it could not read, CG_UNKNOWN.  A firing holds
- * the latter: this is the one conversion.
+ * A firing's memory fields from what the BPF side sent: its limits say
+ * "none" with NOTIFY_NOLIMIT, a firing holds CG_NOLIMIT (and CG_UNKNOWN
+ * for what could not be read, from cgroupfs).
  */
-static uint64_t limit_from_bpf(uint64_t v)
+static void firing_mem_from_bpf(struct firing *f, uint64_t usage, uint64_t max, uint64_t high)
 {
-	return v == NOTIFY_NOLIMIT ? CG_NOLIMIT : v;
+	f->have_mem = true;
+	f->usage = usage;
+	f->max = cg_limit_from_bpf(max);
+	f->high = cg_limit_from_bpf(high);
 }
 
-/*
- * The limit that binds: *which is "high", "max" ("v1" on v1), "none" when
- * the cgroup has none, NULL when it is unknown.  Returns CG_NOLIMIT or
- * CG_UNKNOWN then.
- */
-static uint64_t binding(const struct notify_run *r, const struct firing *f, const char **which)
-{
-	bool max = cg_known(f->max) && f->max != CG_NOLIMIT;
-	bool high = cg_known(f->high) && f->high != CG_NOLIMIT;
-
-	if (high && (!max || f->high < f->max)) {
-		*which = "high";
-		return f->high;
-	}
-	if (max) {
-		*which = r->env.mem_is_v2 ? "max" : "v1";
-		return f->max;
-	}
-	if (cg_known(f->max)) {
-		*which = "none";
-		return CG_NOLIMIT;
-	}
-	*which = NULL;
-	return CG_UNKNOWN;
-}
-
-static const char *const hook_names[NOTIFY_H_NR] = {
-	[NOTIFY_H_ITER] = "start",
-	[NOTIFY_H_MEMCG_EVENTS] = "memcg:count_memcg_events",
-	[NOTIFY_H_RSS_STAT] = "kmem:rss_stat",
-	[NOTIFY_H_PAGE_CACHE] = "filemap:mm_filemap_add_to_page_cache",
-	[NOTIFY_H_RECLAIM_BEGIN] = "vmscan:mm_vmscan_memcg_reclaim_begin",
-	[NOTIFY_H_RECLAIM_END] = "vmscan:mm_vmscan_memcg_reclaim_end",
-	[NOTIFY_H_MARK_VICTIM] = "oom:mark_victim",
-	[NOTIFY_H_RMDIR] = "cgroup:cgroup_rmdir",
-	[NOTIFY_H_PROC_FREE] = "sched:sched_process_free",
-	[NOTIFY_H_MEMCG_LRUVEC] = "memcg:mod_memcg_lruvec_state",
-	[NOTIFY_H_MEMCG_STATE] = "memcg:mod_memcg_state",
-};
-
-/* Which counter a counting condition watches, by its vocabulary name. */
-static const char *counter_name(int kind)
-{
-	switch (kind) {
-	case NOTIFY_K_MAX: return "max_events";	/* memory.events max (MEMCG_MAX) */
-	case NOTIFY_K_HIGH: return "high_events";
-	case NOTIFY_K_OOM_KILL: return "oom_kills";
-	default: return NULL;
-	}
-}
-
-static void firing_json(struct notify_run *r, const struct notify_cond *c,
-			const struct firing *f)
-{
-	struct json_writer *w = json_wtr;
-	const char *which, *counter = counter_name(c->kind);
-	uint64_t lim;
-
-	jsonw_start_object(w);
-	jsonw_string_field(w, "event", notify_kind_name(c->kind));
-	jsonw_float_field(w, "time", clock_real_us() / 1e6, 6);
-	jsonw_string_field(w, "cgroup", r->ref.rel);
-	jsonw_u64_field(w, "cgroup_id", r->ref.id);
-	jsonw_string_field(w, "condition", c->text);
-	if (r->a->all && r->a->nr > 1) {
-		jsonw_name(w, "all");
-		jsonw_start_array(w);
-		for (int i = 0; i < r->a->nr; i++)
-			jsonw_string(w, r->a->conds[i].text);
-		jsonw_end_array(w);
-	}
-	jsonw_u64_field(w, "firing", r->firings);
-	jsonw_bool_field(w, "initial", f->initial);
-	jsonw_u64_field(w, "timestamp_ns", f->wake_ns);
-	if (f->event_ns)
-		jsonw_u64_field(w, "event_ns", f->event_ns);
-	else
-		jsonw_null_field(w, "event_ns");
-	if (f->have_mem) {
-		jsonw_u64_field(w, "usage_bytes", f->usage);
-		lim = binding(r, f, &which);
-		if (cg_known(lim) && lim != CG_NOLIMIT)
-			jsonw_u64_field(w, "limit_bytes", lim);
-		else
-			jsonw_null_field(w, "limit_bytes");
-		if (which)
-			jsonw_string_field(w, "limit_type", which);
-		else
-			jsonw_null_field(w, "limit_type");
-		if (c->kind == NOTIFY_K_USAGE)
-			jsonw_u64_field(w, "threshold_bytes", f->thresh);
-	}
-	if (f->have_counter) {
-		if (counter)
-			jsonw_string_field(w, "counter", counter);
-		jsonw_u64_field(w, "value", f->value);
-		jsonw_u64_field(w, "delta", f->delta);
-	}
-	if (c->kind == NOTIFY_K_OOM_KILL && f->pid) {
-		jsonw_name(w, "victim");
-		jsonw_start_object(w);
-		jsonw_u64_field(w, "pid", f->pid);
-		jsonw_string_field(w, "comm", f->comm);
-		jsonw_end_object(w);
-	} else if (f->pid) {
-		jsonw_u64_field(w, "pid", f->pid);
-		jsonw_string_field(w, "comm", f->comm);
-	}
-	if (c->kind == NOTIFY_K_PSI) {
-		jsonw_u64_field(w, "stall_us", c->stall_us);
-		jsonw_u64_field(w, "window_us", c->window_us);
-		if (f->have_psi) {
-			jsonw_float_field(w, "avg10_pct", f->psi.avg10, 2);
-			jsonw_u64_field(w, "total_us", f->psi.total_us);
-		} else {
-			jsonw_null_field(w, "avg10_pct");
-			jsonw_null_field(w, "total_us");
-		}
-	}
-	if (!f->initial && c->kind != NOTIFY_K_PSI && f->hook < NOTIFY_H_NR)
-		jsonw_string_field(w, "hook", hook_names[f->hook]);
-	jsonw_end_object(w);
-	jsonw_end_document(w);
-}
-
-static void firing_plain(struct notify_run *r, const struct notify_cond *c,
-			 const struct firing *f)
-{
-	char tbuf[32], b1[UNITS_BUF], b2[UNITS_BUF], b3[UNITS_BUF];
-	const char *which;
-	uint64_t lim;
-
-	fmt_time(tbuf, sizeof(tbuf), false);
-	printf("%s %s %s: ", tbuf, esc(r->ref.rel), r->a->all && r->a->nr > 1 ? "all" : c->text);
-	if (f->initial)
-		printf("already holds at start: ");
-	switch (c->kind) {
-	case NOTIFY_K_USAGE:
-		lim = binding(r, f, &which);
-		printf("usage %s, threshold %s", fmt_size(b1, sizeof(b1), f->usage),
-		       fmt_size(b2, sizeof(b2), f->thresh));
-		if (cg_known(lim) && lim != CG_NOLIMIT)
-			printf(", limit %s (%s)", fmt_size(b3, sizeof(b3), lim), which);
-		break;
-	case NOTIFY_K_OOM_KILL:
-		printf("pid %u (%s) OOM-killed, %llu since start", f->pid, esc(f->comm),
-		       (unsigned long long)f->value);
-		break;
-	case NOTIFY_K_MAX:
-	case NOTIFY_K_HIGH:
-		printf("memory.events %s %llu (+%llu)", notify_kind_name(c->kind),
-		       (unsigned long long)f->value, (unsigned long long)f->delta);
-		break;
-	case NOTIFY_K_PSI:
-		if (f->have_psi)
-			printf("memory %s avg10 %.2f%%", c->flags & NOTIFY_F_FULL ? "full" : "some",
-			       f->psi.avg10);
-		else
-			printf("memory pressure over the trigger");
-		break;
-	case NOTIFY_K_REMOVED:
-		printf("the cgroup was removed");
-		break;
-	}
-	putchar('\n');
-	(void)stdout_check();
-}
-
-static void setenv_u64(const char *name, uint64_t v)
-{
-	char b[32];
-
-	snprintf(b, sizeof(b), "%llu", (unsigned long long)v);
-	setenv(name, b, 1);
-}
 
 /*
  * In the child: none of the MEMCGCTL_* variables notify itself was started
@@ -448,7 +203,6 @@ static void exec_clear_env(void)
 			env[k++] = *e;
 	environ = env;
 }
-
 /*
  * In the child: its own process group (so that notify can signal the
  * command and everything it started), death with notify, the event in
@@ -458,9 +212,6 @@ static void exec_child(struct notify_run *r, const struct notify_cond *c,
 		       const struct firing *f, pid_t parent)
 {
 	sigset_t none;
-	const char *which;
-	char tbuf[48];
-	uint64_t lim;
 
 	setpgid(0, 0);
 	/* SIGKILL of notify must not orphan the command; notify may already be gone */
@@ -469,41 +220,8 @@ static void exec_child(struct notify_run *r, const struct notify_cond *c,
 	signal(SIGPIPE, SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	fmt_time(tbuf, sizeof(tbuf), true);
 	exec_clear_env();
-	setenv("MEMCGCTL_CONDITION", r->a->all && r->a->nr > 1 ? "all" : c->text, 1);
-	setenv("MEMCGCTL_TYPE", notify_kind_name(c->kind), 1);
-	setenv("MEMCGCTL_CGROUP", r->ref.rel, 1);
-	setenv("MEMCGCTL_CGROUP_PATH", r->ref.path, 1);
-	setenv_u64("MEMCGCTL_CGROUP_ID", r->ref.id);
-	setenv_u64("MEMCGCTL_FIRING", r->firings);
-	setenv("MEMCGCTL_INITIAL", f->initial ? "1" : "0", 1);
-	setenv("MEMCGCTL_TIME", tbuf, 1);
-	setenv_u64("MEMCGCTL_TIMESTAMP_NS", f->wake_ns);
-	if (f->event_ns)
-		setenv_u64("MEMCGCTL_EVENT_NS", f->event_ns);
-	if (f->have_mem) {
-		setenv_u64("MEMCGCTL_USAGE", f->usage);
-		lim = binding(r, f, &which);
-		if (cg_known(lim) && lim != CG_NOLIMIT)
-			setenv_u64("MEMCGCTL_LIMIT", lim);
-		if (c->kind == NOTIFY_K_USAGE)
-			setenv_u64("MEMCGCTL_THRESHOLD", f->thresh);
-	}
-	if (f->have_counter) {
-		setenv_u64("MEMCGCTL_VALUE", f->value);
-		setenv_u64("MEMCGCTL_DELTA", f->delta);
-	}
-	if (f->pid) {
-		setenv_u64("MEMCGCTL_PID", f->pid);
-		setenv("MEMCGCTL_COMM", f->comm, 1);
-	}
-	if (c->kind == NOTIFY_K_PSI && f->have_psi) {
-		char b[32];
-
-		snprintf(b, sizeof(b), "%.2f", f->psi.avg10);
-		setenv("MEMCGCTL_PSI_AVG10", b, 1);
-	}
+	notify_firing_env(r, c, f);
 	execvp(r->a->exec_argv[0], r->a->exec_argv);
 	fprintf(stderr, "%s: notify: cannot run '%s': %s\n", prog_name, r->a->exec_argv[0],
 		strerror(errno));
@@ -602,9 +320,9 @@ static void fire(struct notify_run *r, const struct firing *f)
 		return;
 	r->firings++;
 	if (json_wtr)
-		firing_json(r, c, f);
+		notify_firing_json(r, c, f);
 	else
-		firing_plain(r, c, f);
+		notify_firing_plain(r, c, f);
 	if (r->a->exec_argv)
 		run_exec(r, c, f);
 	if (r->limit_count && r->firings >= r->limit_count) {
@@ -694,10 +412,7 @@ static int on_event(void *ctx, void *data, size_t size)
 	f.cond = e->cond;
 	f.event_ns = e->ts_ns;
 	f.wake_ns = r->wake_ns;
-	f.have_mem = true;
-	f.usage = e->usage;
-	f.max = limit_from_bpf(e->max);
-	f.high = limit_from_bpf(e->high);
+	firing_mem_from_bpf(&f, e->usage, e->max, e->high);
 	f.thresh = e->thresh;
 	f.hook = e->hook;
 	if (r->a->conds[e->cond].kind != NOTIFY_K_USAGE) {
@@ -730,218 +445,6 @@ static void on_psi(struct notify_run *r, int i)
 	cond_true(r, &f);
 }
 
-/* ---- setup -------------------------------------------------------------- */
-
-/* Which condition kinds a run has: they decide which hooks are loaded. */
-struct notify_needs {
-	bool usage, counters, oom;
-	bool v1;		/* the memory controller is mounted on cgroup v1 */
-};
-
-/*
- * Pick the hooks for this kernel and load them; the command and feature's
- * probe (p != NULL) share it, so feature judges the programs notify runs.
- * The usage value is always the page counter, read in the program; a hook
- * only has to wake it on the cgroup's charge path.  From 6.14 every charge
- * is followed by a memcg:mod_memcg_lruvec_state or mod_memcg_state update
- * of the charged memcg on every config; before that, the faults and page-
- * cache inserts of the cgroup's own tasks are the wake-ups.  Returns 0 or
- * a negative errno.
- */
-static int notify_load(struct notify_bpf *skel, struct notify_needs n, struct cmd_probe *p)
-{
-	bool wake = n.usage || n.counters, memcg_stat;
-	struct bpf_program *prog;
-
-	/* MEMCGCTL_NOTIFY_OLD_HOOKS=1: the pre-6.14 hooks, to test them anywhere */
-	memcg_stat = btf_has_type("btf_trace_mod_memcg_lruvec_state", BTF_KIND_TYPEDEF) &&
-		     btf_has_type("btf_trace_mod_memcg_state", BTF_KIND_TYPEDEF) &&
-		     !getenv("MEMCGCTL_NOTIFY_OLD_HOOKS");
-	bpf_program__set_autoload(skel->progs.notify_memcg_lruvec, wake && memcg_stat);
-	bpf_program__set_autoload(skel->progs.notify_memcg_state, wake && memcg_stat);
-	/*
-	 * PGPGOUT (count_memcg_events) is the one update after an uncharge, but
-	 * only the v1 code counts it: where the controller is mounted on v1 that
-	 * code is certainly built; elsewhere the hook would only cost a run per
-	 * page fault (PGFAULT) for nothing notify uses.
-	 */
-	bpf_program__set_autoload(skel->progs.notify_memcg_events, wake && memcg_stat && n.v1 &&
-				  btf_has_type("btf_trace_count_memcg_events", BTF_KIND_TYPEDEF));
-	bpf_program__set_autoload(skel->progs.notify_rss_stat, n.usage && !memcg_stat);
-	bpf_program__set_autoload(skel->progs.notify_page_cache, n.usage && !memcg_stat);
-	bpf_program__set_autoload(skel->progs.notify_proc_free, n.usage);
-	if (!memcg_stat && n.usage) {
-		static const char lost[] = "no memcg:mod_memcg_lruvec_state (before 6.14): "
-			"usage is evaluated at page faults, page-cache inserts, memcg reclaim "
-			"and exits of the cgroup's own tasks";
-		if (p)
-			cmd_probe_lost(p, "%s", lost);
-		else
-			p_info("notify: %s", lost);
-	}
-	bpf_program__set_autoload(skel->progs.notify_reclaim_begin, wake);
-	bpf_program__set_autoload(skel->progs.notify_reclaim_end, wake);
-	if (n.oom) {
-		bool has_task = btf_tp_arg_is_ptr("mark_victim", 0);
-
-		bpf_program__set_autoload(skel->progs.notify_mark_victim, has_task);
-		bpf_program__set_autoload(skel->progs.notify_mark_victim_cur, !has_task);
-	} else {
-		bpf_program__set_autoload(skel->progs.notify_mark_victim, false);
-		bpf_program__set_autoload(skel->progs.notify_mark_victim_cur, false);
-	}
-	if (!tracepoint_exists("cgroup", "cgroup_rmdir")) {
-		static const char lost[] = "no cgroup:cgroup_rmdir: removal is not detected";
-
-		bpf_program__set_autoload(skel->progs.notify_rmdir, false);
-		if (p)
-			cmd_probe_lost(p, "%s", lost);
-		else
-			p_info("notify: this kernel has %s", lost);
-	}
-	/* the arming iterator is run by hand over one cgroup, never attached */
-	bpf_program__set_autoattach(skel->progs.notify_arm, false);
-	bpf_object__for_each_program(prog, skel->obj)
-		if (bpf_program__autoload(prog))
-			p_debug("notify: hook %s", bpf_program__section_name(prog));
-	return notify_bpf__load(skel);
-}
-
-static int setup_bpf(struct notify_run *r)
-{
-	struct notify_args *a = r->a;
-	struct notify_needs n = { .v1 = !r->env.mem_is_v2 };
-	struct notify_bpf *skel;
-	int err;
-
-	for (int i = 0; i < a->nr; i++) {
-		n.usage |= a->conds[i].kind == NOTIFY_K_USAGE;
-		n.counters |= a->conds[i].kind == NOTIFY_K_MAX || a->conds[i].kind == NOTIFY_K_HIGH;
-		n.oom |= a->conds[i].kind == NOTIFY_K_OOM_KILL;
-	}
-	skel = notify_bpf__open();
-	if (!skel)
-		return bpf_report_failure("notify", "open", -errno);
-	r->skel = skel;
-	skel->rodata->watch_id = r->ref.id;
-	skel->rodata->nr_conds = a->nr;
-	skel->rodata->memcg_page_shift = memcg_hooks_page_shift();
-	for (int i = 0; i < a->nr; i++) {
-		const struct notify_cond *c = &a->conds[i];
-		struct notify_bcond *b = (struct notify_bcond *)&skel->rodata->conds[i];
-
-		b->kind = c->kind;
-		b->flags = c->flags;
-		b->thresh = c->thresh;
-		b->n = c->n;
-		b->band = a->band;
-		if (a->band_pct)
-			b->flags |= NOTIFY_F_BAND_PCT;
-	}
-	err = notify_load(skel, n, NULL);
-	if (err)
-		return bpf_report_failure("notify", "load", err);
-	/* the skeleton owns the links: destroyed with it */
-	err = notify_bpf__attach(skel);
-	if (err)
-		return bpf_report_failure("notify", "attach", err);
-	return 0;
-}
-
-/*
- * feature's probe: notify's programs for every condition kind, as a run
- * would load them, armed on the memory root with no condition; then a few
- * pages faulted in here must wake a charge-path hook, or usage conditions
- * could never fire on this kernel.
- */
-int notify_probe(struct cmd_probe *p)
-{
-	static const int wake_hooks[] = { NOTIFY_H_MEMCG_LRUVEC, NOTIFY_H_MEMCG_STATE,
-		NOTIFY_H_MEMCG_EVENTS, NOTIFY_H_RSS_STAT, NOTIFY_H_PAGE_CACHE };
-	struct notify_needs n = { .usage = true, .counters = true, .oom = true };
-	size_t len = 64 * (size_t)sysconf(_SC_PAGESIZE);
-	struct notify_bpf *skel;
-	char err[256];
-	struct cg_env env;
-	struct stat st;
-	uint64_t woke = 0;
-	char *mem;
-	int ret;
-
-	if (cg_env_init(&env, NULL, gopts.cgroup_root, gopts.psi_root, err, sizeof(err)) ||
-	    stat(env.mem_root, &st)) {
-		cmd_probe_fail(p, -ENOENT, "no memory hierarchy");
-		return p->err;
-	}
-	skel = notify_bpf__open();
-	if (!skel) {
-		cmd_probe_fail(p, -errno, "open: %s", strerror(errno));
-		return p->err;
-	}
-	n.v1 = !env.mem_is_v2;
-	skel->rodata->watch_id = st.st_ino;
-	skel->rodata->memcg_page_shift = memcg_hooks_page_shift();
-	ret = notify_load(skel, n, p);
-	if (ret) {
-		cmd_probe_fail(p, ret, "load: %s", strerror(-ret));
-		goto out;
-	}
-	ret = notify_bpf__attach(skel);
-	if (ret) {
-		cmd_probe_fail(p, ret, "attach: %s", strerror(-ret));
-		goto out;
-	}
-	skel->bss->armed = 1;
-	mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (mem != MAP_FAILED) {
-		memset(mem, 1, len);
-		munmap(mem, len);
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(wake_hooks); i++)
-		woke += skel->bss->hits[wake_hooks[i]];
-	if (!woke)
-		cmd_probe_lost(p, "no charge-path hook woke on %zu KiB faulted in: usage "
-			       "conditions never fire", len >> 10);
-out:
-	notify_bpf__destroy(skel);
-	return p->err;
-}
-
-/* Run the arming iterator over the watched cgroup; fills snap. */
-static int arm(struct notify_run *r, struct notify_snapshot *snap)
-{
-	union bpf_iter_link_info linfo = { 0 };
-	LIBBPF_OPTS(bpf_iter_attach_opts, opts);
-	struct bpf_link *link;
-	int cgfd, fd, n, err = 0;
-
-	cgfd = open(r->ref.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (cgfd < 0)
-		return -errno;
-	linfo.cgroup.cgroup_fd = cgfd;
-	linfo.cgroup.order = BPF_CGROUP_ITER_SELF_ONLY;
-	opts.link_info = &linfo;
-	opts.link_info_len = sizeof(linfo);
-	link = bpf_program__attach_iter(r->skel->progs.notify_arm, &opts);
-	if (!link) {
-		err = -errno;
-		goto out;
-	}
-	fd = bpf_iter_create(bpf_link__fd(link));
-	if (fd < 0) {
-		err = -errno;
-		goto out_link;
-	}
-	n = read(fd, snap, sizeof(*snap));
-	if (n != (int)sizeof(*snap))
-		err = n < 0 ? -errno : -EIO;
-	close(fd);
-out_link:
-	bpf_link__destroy(link);
-out:
-	close(cgfd);
-	return err;
-}
 
 static int setup_psi(struct notify_run *r)
 {
@@ -1012,14 +515,14 @@ static void report_initial(struct notify_run *r, const struct notify_snapshot *s
 	for (int i = 0; i < r->a->nr && !r->done; i++) {
 		const struct notify_cond *c = &r->a->conds[i];
 		struct firing f = {
-			.cond = i, .initial = true, .wake_ns = r->wake_ns, .have_mem = true,
-			.usage = s->usage, .max = limit_from_bpf(s->max),
-			.high = limit_from_bpf(s->high), .hook = NOTIFY_H_ITER,
+			.cond = i, .initial = true, .wake_ns = r->wake_ns, .hook = NOTIFY_H_ITER,
 		};
+		/* the binding limit as the BPF side has it: NOTIFY_NOLIMIT is the largest */
 		uint64_t lim = s->high < s->max ? s->high : s->max;
 
 		if (!s->holds[i])
 			continue;
+		firing_mem_from_bpf(&f, s->usage, s->max, s->high);
 		f.thresh = c->flags & NOTIFY_F_PCT ?
 			lim / 10000 * c->thresh + lim % 10000 * c->thresh / 10000 : c->thresh;
 		fire(r, &f);
@@ -1074,14 +577,7 @@ static int loop(struct notify_run *r)
 			}
 		}
 	}
-	if (r->skel && r->skel->bss->lost)
-		fprintf(stderr, "%s: notify: %llu edge(s) lost: the ring buffer was full\n",
-			prog_name, (unsigned long long)r->skel->bss->lost);
-	if (r->skel && gopts.debug)
-		for (int h = 0; h < NOTIFY_H_NR; h++)
-			if (r->skel->bss->hits[h])
-				p_debug("notify: %s: %llu evaluations", hook_names[h],
-					(unsigned long long)r->skel->bss->hits[h]);
+	notify_bpf_report_stats(r);
 	return r->ret;
 }
 
@@ -1109,7 +605,7 @@ static int run(struct notify_run *r)
 	ret = setup_psi(r);
 	if (ret)
 		return ret;
-	ret = setup_bpf(r);
+	ret = notify_bpf_setup(r);
 	if (ret)
 		return ret;
 	r->rb = ring_buffer__new(bpf_map__fd(r->skel->maps.notify_events), on_event, r, NULL);
@@ -1120,7 +616,7 @@ static int run(struct notify_run *r)
 	ev.data.u32 = 1;
 	epoll_ctl(r->epfd, EPOLL_CTL_ADD, ring_buffer__epoll_fd(r->rb), &ev);
 
-	ret = arm(r, &snap);
+	ret = notify_bpf_arm(r, &snap);
 	if (ret == -ENOENT || (!ret && access(r->ref.path, F_OK))) {
 		p_err("notify: %s: the cgroup was removed", r->ref.rel);
 		return EXIT_VANISHED;

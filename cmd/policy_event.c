@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cgroup.h"
 #include "escape.h"
 #include "json.h"
 #include "policy_event.h"
@@ -16,30 +17,30 @@ void policy_event_limit(const struct policy_event_rec *r, struct policy_event_li
 	const struct policy_event *e = r->e;
 	const char *max = r->v1 ? "v1" : "max";
 
-	l->threshold = POLICY_NOLIMIT;
+	l->threshold = CG_NOLIMIT;
 	switch (e->reason) {
 	case POLICY_REASON_THRESHOLD:
 		/* pressure: the threshold crossed is in limit_bytes, memory.max in value */
-		l->threshold = e->limit_bytes;
-		l->limit = e->value;
+		l->threshold = cg_limit_from_bpf(e->limit_bytes);
+		l->limit = cg_limit_from_bpf(e->value);
 		l->type = max;
 		break;
 	case POLICY_REASON_HIGH:
-		l->limit = e->limit_bytes;
+		l->limit = cg_limit_from_bpf(e->limit_bytes);
 		l->type = "high";
 		break;
 	case POLICY_REASON_RECLAIM_FAILING:
 	case POLICY_REASON_RECLAIM_STALL:
 	case POLICY_REASON_NEAR_LIMIT:
-		l->limit = e->limit_bytes;
+		l->limit = cg_limit_from_bpf(e->limit_bytes);
 		l->type = max;
 		break;
 	default:
 		/* a user policy's contract says "the limit compared against", not which */
-		l->limit = e->limit_bytes;
+		l->limit = cg_limit_from_bpf(e->limit_bytes);
 		l->type = NULL;
 	}
-	if (l->limit == POLICY_NOLIMIT && l->type)
+	if (l->limit == CG_NOLIMIT && l->type)
 		l->type = "none";
 }
 
@@ -98,12 +99,12 @@ void policy_event_details(const struct policy_event_rec *r, char *buf, size_t le
 			snprintf(extra + n, sizeof(extra) - n, " rate_headroom=%s",
 				 fmt_size(h, sizeof(h), e->rate_headroom_bytes));
 	}
-	if (lim.threshold != POLICY_NOLIMIT)
+	if (lim.threshold != CG_NOLIMIT)
 		snprintf(thr, sizeof(thr), " threshold=%s", fmt_size(t, sizeof(t), lim.threshold));
 	snprintf(buf, len, "%s(%s) %s %s usage=%s%s limit=%s%s", esc(r->meta->name),
 		 r->meta->policy[0] ? esc(r->meta->policy) : "?", act, policy_reason_name(e->reason),
 		 fmt_size(u, sizeof(u), e->usage_bytes), thr,
-		 lim.limit == POLICY_NOLIMIT ? "max" : fmt_size(l, sizeof(l), lim.limit), extra);
+		 lim.limit == CG_NOLIMIT ? "max" : fmt_size(l, sizeof(l), lim.limit), extra);
 }
 
 static void bytes_or_null(struct json_writer *jw, const char *name, uint64_t v, bool known)
@@ -164,12 +165,12 @@ void policy_event_json(struct json_writer *jw, const struct policy_event_rec *r)
 	jsonw_string_field(jw, "reason", policy_reason_name(e->reason));
 	jsonw_u64_field(jw, "reason_code", e->reason);
 	jsonw_u64_field(jw, "usage_bytes", e->usage_bytes);
-	bytes_or_null(jw, "limit_bytes", lim.limit, lim.limit != POLICY_NOLIMIT);
+	bytes_or_null(jw, "limit_bytes", lim.limit, lim.limit != CG_NOLIMIT);
 	if (lim.type)
 		jsonw_string_field(jw, "limit_type", lim.type);
 	else
 		jsonw_null_field(jw, "limit_type");
-	bytes_or_null(jw, "threshold_bytes", lim.threshold, lim.threshold != POLICY_NOLIMIT);
+	bytes_or_null(jw, "threshold_bytes", lim.threshold, lim.threshold != CG_NOLIMIT);
 	jsonw_u64_field(jw, "value", e->value);
 	jsonw_u64_field(jw, "value2", e->value2);
 	if (e->action == POLICY_ACT_FAILED)

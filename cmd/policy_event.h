@@ -24,9 +24,10 @@ struct policy_event_rec {
 /*
  * What the record says about the limit, decoded from the reason: the
  * pressure policy's threshold travels in e->limit_bytes and the limit in
- * e->value.  limit is POLICY_NOLIMIT when there is none, threshold
- * POLICY_NOLIMIT when the reason has none; type is "max", "high", "v1",
- * "none", or NULL when the record does not say (user policies).
+ * e->value.  Both converted from the record's POLICY_NOLIMIT here, the
+ * one place: limit is CG_NOLIMIT when there is none, threshold CG_NOLIMIT
+ * when the reason has none; type is "max", "high", "v1", "none", or NULL
+ * when the record does not say (user policies).
  */
 struct policy_event_limit {
 	uint64_t limit, threshold;

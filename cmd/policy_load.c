@@ -806,6 +806,228 @@ static int brake_engage_lc(struct load_ctx *lc, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * The object's bytes (the built-in's, or the file's after object_read's
+ * checks) opened by libbpf: what load and params both start from.
+ * object_name NULL: libbpf's default.  An exit code, or 0.
+ */
+static int lc_open(struct load_ctx *lc, const char *object_name)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .object_name = object_name);
+	char ebuf[128];
+	int ret;
+
+	if (lc->builtin) {
+		const void *elf = lc->builtin->elf(&lc->size);
+
+		lc->buf = malloc(lc->size);
+		if (!lc->buf)
+			return EXIT_RUNTIME;
+		memcpy(lc->buf, elf, lc->size);
+	} else {
+		ret = read_object(lc);
+		if (ret)
+			return ret;
+	}
+	lc->obj = bpf_object__open_mem(lc->buf, lc->size, &oo);
+	if (!lc->obj) {
+		ret = -errno;
+		p_err("policy %s: %s: not a BPF object libbpf can open: %s", lc_cmd(lc), lc->policy,
+		      lbpf_strerror(ret, ebuf, sizeof(ebuf)));
+		p_hint("-d shows libbpf's messages");
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* load, step 1: CGROUP resolved, --brake and privileges checked, the name free. */
+static int load_preflight(struct load_ctx *lc, const struct pol_args *a, const char *cgroup)
+{
+	struct stat st;
+	int ret;
+
+	if (cgroup) {
+		struct cg_env env;
+
+		ret = cmd_cgroup("policy load", &env, cgroup, &lc->cg);
+		if (ret)
+			return ret;
+		lc->have_cg = true;
+		lc->cg_v2 = env.mem_is_v2;
+	}
+	ret = brake_check(lc, a);
+	if (ret)
+		return ret;
+	ret = bpf_check_privileges("policy load");
+	if (ret)
+		return ret;
+	policy_dir(lc->dir, sizeof(lc->dir), lc->name);
+	ret = pol_root("load", &lc->root, false);
+	if (ret)
+		return ret;
+	/* feature's probe pins nothing: a loaded policy of the same name is no conflict */
+	if (!load_probe && lc->root.fd >= 0 &&
+	    fstatat(lc->root.fd, lc->name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		p_err("policy load: a policy named '%s' is already loaded", lc->name);
+		p_hint("unload it first, or load this one with 'name OTHER'");
+		pins_root_close(&lc->root);
+		return EXIT_RUNTIME;
+	}
+	pins_root_close(&lc->root);
+	return 0;
+}
+
+/* Set a __u32 in .rodata if the object has it. */
+static void rodata_set_u32(struct bpf_object *obj, const char *name, __u32 v)
+{
+	size_t vsize;
+	void *var = rodata_var(obj, name, &vsize);
+
+	if (var && vsize == sizeof(v))
+		memcpy(var, &v, sizeof(v));
+}
+
+/*
+ * load, step 3 (the object is open, nothing is in the kernel): the
+ * contract and hooks checked, KEY=VALUE and the cgroup into the object,
+ * the target and the programs for this kernel chosen.
+ */
+static int load_configure(struct load_ctx *lc, const struct pol_args *a, struct obj_params *op,
+			  char **kv, int nkv)
+{
+	size_t vsize;
+	void *var;
+	int ret;
+
+	ret = check_contract(lc);
+	if (!ret && !lc->builtin && !a->any_hook)
+		ret = check_hooks(lc);
+	if (ret)
+		return ret;
+	ret = load_params(lc, op, kv, nkv);
+	if (ret)
+		return ret;
+	var = rodata_var(lc->obj, "policy_cgroup_id", &vsize);
+	if (lc->have_cg) {
+		if (!var || vsize != sizeof(__u64)) {
+			p_err("policy load: %s cannot be limited to a cgroup (no policy_cgroup_id)",
+			      lc->policy);
+			return EXIT_USAGE;
+		}
+		memcpy(var, &lc->cg.id, sizeof(__u64));
+	}
+	/* the page size the memcg layer converts page counters with */
+	rodata_set_u32(lc->obj, "memcg_page_shift", memcg_hooks_page_shift());
+	rodata_set_u32(lc->obj, "policy_nr_nodes", count_nodes());
+	ret = choose_target(lc, op);
+	if (!ret && a->brake) {
+		ret = brake_prepare(lc, op);
+		brake_gc_run();	/* a record left under this name by pins removed by hand */
+	}
+	if (ret)
+		return ret;
+	if (!choose_programs(lc->obj)) {
+		p_err("policy load: %s: this kernel has none of the hooks it needs", lc->policy);
+		p_hint("'%s feature' shows which hooks this kernel has", prog_name);
+		return EXIT_UNSUPPORTED;
+	}
+	return 0;
+}
+
+/* load, step 4: load, write the parameters, attach; still nothing pinned. */
+static int load_attach(struct load_ctx *lc, const struct obj_params *op)
+{
+	struct bpf_program *prog;
+	char ebuf[128];
+	int ret;
+
+	ret = bpf_object__load(lc->obj);
+	if (ret) {
+		if (ret == -EPERM)
+			return bpf_report_failure("policy load", "cannot load", ret);
+		/* EACCES and EINVAL are how the verifier says no */
+		p_err("policy load: %s: the kernel refused to load it: %s", lc->policy,
+		      lbpf_strerror(ret, ebuf, sizeof(ebuf)));
+		p_hint("the verifier rejected it or this kernel lacks what it uses; "
+		       "-d prints libbpf's messages and the verifier's log");
+		return EXIT_UNSUPPORTED;
+	}
+	if (op->map) {
+		__u32 zero = 0;
+
+		if (bpf_map_update_elem(bpf_map__fd(op->map), &zero, op->val, BPF_ANY)) {
+			p_err("policy load: cannot write the parameters: %s", strerror(errno));
+			return EXIT_RUNTIME;
+		}
+	}
+	bpf_object__for_each_program(prog, lc->obj) {
+		struct bpf_link *link;
+
+		if (!bpf_program__autoload(prog))
+			continue;
+		if (lc->nlinks == MAX_PROGS) {
+			p_err("policy load: %s has more than %d programs", lc->policy, MAX_PROGS);
+			return EXIT_USAGE;
+		}
+		link = bpf_program__attach(prog);
+		if (!link)
+			return bpf_report_failure("policy load", "cannot attach", -errno);
+		lc->links[lc->nlinks++] = link;
+	}
+	return 0;
+}
+
+/*
+ * load, step 5: pin everything under the policy's directory.  A failure
+ * (or a signal, held off meanwhile) leaves lc->dir_made for the rollback.
+ */
+static int load_publish(struct load_ctx *lc)
+{
+	char err[PATH_MAX + 256];
+	int ret, sig;
+
+	ret = pins_policy_mkdir(&lc->root, lc->name);
+	if (ret) {
+		if (ret == -EEXIST)
+			p_err("policy load: a policy named '%s' was loaded meanwhile", lc->name);
+		else
+			p_err("policy load: cannot create %s: %s", lc->dir, strerror(-ret));
+		return EXIT_RUNTIME;
+	}
+	lc->dir_made = true;
+	if (pin_all(lc, err, sizeof(err)) || fault_injected("pin", err, sizeof(err)) ||
+	    brake_engage_lc(lc, err, sizeof(err)) || fault_injected("brake", err, sizeof(err)) ||
+	    pin_meta(lc, err, sizeof(err))) {
+		p_err("policy load: %s", err);
+		return EXIT_RUNTIME;
+	}
+	sig = publish_interrupted();
+	if (sig) {
+		p_err("policy load: interrupted by %s while pinning: rolled back, nothing is loaded",
+		      policy_signal_name(sig) ?: "a signal");
+		return EXIT_RUNTIME;
+	}
+	return EXIT_OK;
+}
+
+/* load, the end: what was loaded, and what the brake did. */
+static void load_report(const struct load_ctx *lc, const struct pol_args *a)
+{
+	if (json_wtr) {
+		show_policy(lc->name);	/* the brake is its "brake" */
+		return;
+	}
+	printf("loaded policy '%s' (%s) on %s, pinned at %s\n", esc(lc->name),
+	       esc(lc->policy), lc->have_cg ? esc(lc->cg.rel) : "every cgroup", esc(lc->dir));
+	if (lc->braked)
+		printf("brake: memory.high of %s lowered from %s to %" PRIu64
+		       " until the policy is unloaded\n", esc(lc->cg.rel), lc->brake.saved,
+		       lc->brake.set);
+	else if (a->brake)
+		printf("brake: memory.high of %s is already at or under %" PRIu64
+		       ": left as it is\n", esc(lc->cg.rel), lc->brake_target);
+}
+
 int do_load(int argc, char **argv)
 {
 	static const struct argp argp = {
@@ -816,17 +1038,12 @@ int do_load(int argc, char **argv)
 	struct load_ctx lc = { .cmd = "load", .root.fd = -1 };
 	struct obj_params op = { 0 };
 	struct pol_args a = { 0 };
-	LIBBPF_OPTS(bpf_object_open_opts, oo);
 	const char *cgroup = NULL, *name = NULL;
-	char err[PATH_MAX + 256], objname[64], ebuf[128];
-	struct bpf_program *prog;
+	char objname[64];
 	sigset_t oldmask;
-	struct stat st;
 	char **kv;
-	int nkv, ret, sig;
+	int nkv, ret;
 	bool done, ok = false, blocked = false;
-	void *var;
-	size_t vsize;
 
 	ret = pol_cmd_parse(&argp, argc, argv, &a, &done);
 	if (ret || done)
@@ -836,151 +1053,24 @@ int do_load(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	ret = load_parse(&lc, &a, &kv, &nkv, &cgroup, &name);
+	if (!ret)
+		ret = load_preflight(&lc, &a, cgroup);
 	if (ret)
 		return ret;
-	if (cgroup) {
-		struct cg_env env;
-
-		ret = cmd_cgroup("policy load", &env, cgroup, &lc.cg);
-		if (ret)
-			return ret;
-		lc.have_cg = true;
-		lc.cg_v2 = env.mem_is_v2;
-	}
-	ret = brake_check(&lc, &a);
-	if (ret)
-		return ret;
-	ret = bpf_check_privileges("policy load");
-	if (ret)
-		return ret;
-	policy_dir(lc.dir, sizeof(lc.dir), lc.name);
-	ret = pol_root("load", &lc.root, false);
-	if (ret)
-		return ret;
-	/* feature's probe pins nothing: a loaded policy of the same name is no conflict */
-	if (!load_probe && lc.root.fd >= 0 &&
-	    fstatat(lc.root.fd, lc.name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-		p_err("policy load: a policy named '%s' is already loaded", lc.name);
-		p_hint("unload it first, or load this one with 'name OTHER'");
-		pins_root_close(&lc.root);
-		return EXIT_RUNTIME;
-	}
-	pins_root_close(&lc.root);
 
 	/* open: nothing exists in the kernel yet */
-	if (lc.builtin) {
-		const void *elf = lc.builtin->elf(&lc.size);
-
-		lc.buf = malloc(lc.size);
-		if (!lc.buf)
-			return EXIT_RUNTIME;
-		memcpy(lc.buf, elf, lc.size);
-	} else {
-		ret = read_object(&lc);
-		if (ret)
-			goto out;
-	}
 	/* object (and so map) names start with policy_ for the leak checks */
 	snprintf(objname, sizeof(objname), "policy_%s", lc.policy);
-	oo.object_name = objname;
-	lc.obj = bpf_object__open_mem(lc.buf, lc.size, &oo);
-	if (!lc.obj) {
-		ret = -errno;
-		p_err("policy load: %s: not a BPF object libbpf can open: %s", lc.policy,
-		      lbpf_strerror(ret, ebuf, sizeof(ebuf)));
-		p_hint("-d shows libbpf's messages");
-		ret = EXIT_USAGE;
-		goto out;
-	}
-	ret = check_contract(&lc);
-	if (!ret && !lc.builtin && !a.any_hook)
-		ret = check_hooks(&lc);
+	ret = lc_open(&lc, objname);
+	if (!ret)
+		ret = load_configure(&lc, &a, &op, kv, nkv);
+	if (!ret)
+		ret = load_probe ? 0 : pol_root("load", &lc.root, true);
+	/* load and attach: closing undoes it all */
+	if (!ret)
+		ret = load_attach(&lc, &op);
 	if (ret)
 		goto out;
-	ret = load_params(&lc, &op, kv, nkv);
-	if (ret)
-		goto out;
-	var = rodata_var(lc.obj, "policy_cgroup_id", &vsize);
-	if (lc.have_cg) {
-		if (!var || vsize != sizeof(__u64)) {
-			p_err("policy load: %s cannot be limited to a cgroup (no policy_cgroup_id)",
-			      lc.policy);
-			ret = EXIT_USAGE;
-			goto out;
-		}
-		memcpy(var, &lc.cg.id, sizeof(__u64));
-	}
-	/* the page size the memcg layer converts page counters with */
-	var = rodata_var(lc.obj, "memcg_page_shift", &vsize);
-	if (var && vsize == sizeof(__u32)) {
-		__u32 shift = memcg_hooks_page_shift();
-
-		memcpy(var, &shift, sizeof(shift));
-	}
-	var = rodata_var(lc.obj, "policy_nr_nodes", &vsize);
-	if (var && vsize == sizeof(__u32)) {
-		__u32 nodes = count_nodes();
-
-		memcpy(var, &nodes, sizeof(nodes));
-	}
-	ret = choose_target(&lc, &op);
-	if (!ret && a.brake) {
-		ret = brake_prepare(&lc, &op);
-		brake_gc_run();	/* a record left under this name by pins removed by hand */
-	}
-	if (ret)
-		goto out;
-	if (!choose_programs(lc.obj)) {
-		p_err("policy load: %s: this kernel has none of the hooks it needs", lc.policy);
-		p_hint("'%s feature' shows which hooks this kernel has", prog_name);
-		ret = EXIT_UNSUPPORTED;
-		goto out;
-	}
-	ret = load_probe ? 0 : pol_root("load", &lc.root, true);
-	if (ret)
-		goto out;
-
-	/* load and attach: still nothing pinned, closing undoes it all */
-	ret = bpf_object__load(lc.obj);
-	if (ret) {
-		if (ret == -EPERM) {
-			ret = bpf_report_failure("policy load", "cannot load", ret);
-			goto out;
-		}
-		/* EACCES and EINVAL are how the verifier says no */
-		p_err("policy load: %s: the kernel refused to load it: %s", lc.policy,
-		      lbpf_strerror(ret, ebuf, sizeof(ebuf)));
-		p_hint("the verifier rejected it or this kernel lacks what it uses; "
-		       "-d prints libbpf's messages and the verifier's log");
-		ret = EXIT_UNSUPPORTED;
-		goto out;
-	}
-	if (op.map) {
-		__u32 zero = 0;
-
-		if (bpf_map_update_elem(bpf_map__fd(op.map), &zero, op.val, BPF_ANY)) {
-			p_err("policy load: cannot write the parameters: %s", strerror(errno));
-			ret = EXIT_RUNTIME;
-			goto out;
-		}
-	}
-	bpf_object__for_each_program(prog, lc.obj) {
-		struct bpf_link *link;
-
-		if (!bpf_program__autoload(prog))
-			continue;
-		if (lc.nlinks == MAX_PROGS) {
-			p_err("policy load: %s has more than %d programs", lc.policy, MAX_PROGS);
-			ret = EXIT_USAGE;
-			goto out;
-		}
-		link = bpf_program__attach(prog);
-		if (!link) {
-			ret = bpf_report_failure("policy load", "cannot attach", -errno);
-			goto out;
-		}
-		lc.links[lc.nlinks++] = link;
-	}
 	if (load_probe) {
 		ret = EXIT_OK;	/* loaded and attached: the probe's answer; nothing pinned */
 		goto out;
@@ -994,32 +1084,8 @@ int do_load(int argc, char **argv)
 	publish_sigs_init();
 	sigprocmask(SIG_BLOCK, &publish_sigs, &oldmask);
 	blocked = true;
-	ret = pins_policy_mkdir(&lc.root, lc.name);
-	if (ret) {
-		if (ret == -EEXIST)
-			p_err("policy load: a policy named '%s' was loaded meanwhile", lc.name);
-		else
-			p_err("policy load: cannot create %s: %s", lc.dir, strerror(-ret));
-		ret = EXIT_RUNTIME;
-		goto out;
-	}
-	lc.dir_made = true;
-	if (pin_all(&lc, err, sizeof(err)) || fault_injected("pin", err, sizeof(err)) ||
-	    brake_engage_lc(&lc, err, sizeof(err)) || fault_injected("brake", err, sizeof(err)) ||
-	    pin_meta(&lc, err, sizeof(err))) {
-		p_err("policy load: %s", err);
-		ret = EXIT_RUNTIME;
-		goto out;
-	}
-	sig = publish_interrupted();
-	if (sig) {
-		p_err("policy load: interrupted by %s while pinning: rolled back, nothing is loaded",
-		      policy_signal_name(sig) ?: "a signal");
-		ret = EXIT_RUNTIME;
-		goto out;
-	}
-	ok = true;
-	ret = EXIT_OK;
+	ret = load_publish(&lc);
+	ok = ret == EXIT_OK;
 out:
 	free(op.val);
 	load_cleanup(&lc, !ok);
@@ -1027,20 +1093,8 @@ out:
 		publish_interrupted();	/* consumed: it has been answered */
 		sigprocmask(SIG_SETMASK, &oldmask, NULL);
 	}
-	if (ok && !load_quiet) {
-		if (json_wtr)
-			show_policy(lc.name);	/* the brake is its "brake" */
-		else
-			printf("loaded policy '%s' (%s) on %s, pinned at %s\n", esc(lc.name),
-			       esc(lc.policy), lc.have_cg ? esc(lc.cg.rel) : "every cgroup", esc(lc.dir));
-		if (!json_wtr && lc.braked)
-			printf("brake: memory.high of %s lowered from %s to %" PRIu64
-			       " until the policy is unloaded\n", esc(lc.cg.rel), lc.brake.saved,
-			       lc.brake.set);
-		else if (!json_wtr && a.brake)
-			printf("brake: memory.high of %s is already at or under %" PRIu64
-			       ": left as it is\n", esc(lc.cg.rel), lc.brake_target);
-	}
+	if (ok && !load_quiet)
+		load_report(&lc, &a);
 	return ret;
 }
 
@@ -1168,8 +1222,6 @@ int do_params(int argc, char **argv)
 	struct load_ctx lc = { .cmd = "params", .root.fd = -1 };
 	struct obj_params op = { 0 };
 	struct pol_args a = { 0 };
-	LIBBPF_OPTS(bpf_object_open_opts, oo);
-	char ebuf[128];
 	bool done;
 	int ret;
 
@@ -1181,34 +1233,17 @@ int do_params(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	lc.builtin = find_builtin(a.pos[0]);
-	if (lc.builtin) {
-		const void *elf = lc.builtin->elf(&lc.size);
-
-		lc.buf = malloc(lc.size);
-		if (!lc.buf)
-			return EXIT_RUNTIME;
-		memcpy(lc.buf, elf, lc.size);
-	} else if (!strchr(a.pos[0], '/') && !path_exists(a.pos[0])) {
+	if (!lc.builtin && !strchr(a.pos[0], '/') && !path_exists(a.pos[0])) {
 		p_err("policy params: '%s' is neither a built-in policy (preoom, pressure) nor a file",
 		      a.pos[0]);
 		return EXIT_USAGE;
-	} else {
+	}
+	if (!lc.builtin)
 		lc.source = a.pos[0];
-		ret = read_object(&lc);
-		if (ret)
-			goto out;
-	}
 	default_name(&lc);
-	lc.obj = bpf_object__open_mem(lc.buf, lc.size, &oo);
-	if (!lc.obj) {
-		ret = -errno;
-		p_err("policy params: %s: not a BPF object libbpf can open: %s", lc.policy,
-		      lbpf_strerror(ret, ebuf, sizeof(ebuf)));
-		p_hint("-d shows libbpf's messages");
-		ret = EXIT_USAGE;
-		goto out;
-	}
-	ret = load_params(&lc, &op, NULL, 0);
+	ret = lc_open(&lc, NULL);
+	if (!ret)
+		ret = load_params(&lc, &op, NULL, 0);
 	if (ret)
 		goto out;
 	if (json_wtr)

@@ -862,9 +862,9 @@ static const struct argp_option rc_options[] = {
 	{ 0 },
 };
 
-static error_t rc_parse(int key, char *arg, struct argp_state *state)
+/* An option with a value: checked here, stored in a.  0, EINVAL or ARGP_ERR_UNKNOWN. */
+static error_t rc_parse_value(struct rc_args *a, int key, char *arg)
 {
-	struct rc_args *a = state->input;
 	uint64_t v;
 
 	switch (key) {
@@ -875,10 +875,6 @@ static error_t rc_parse(int key, char *arg, struct argp_state *state)
 		}
 		a->swappiness = (int)v;
 		break;
-	case OPT_FILE_ONLY: a->file_only = true; break;
-	case OPT_ANON_ONLY: a->anon_only = true; break;
-	case OPT_FORCE: a->force = true; break;
-	case OPT_AUTO: a->auto_mode = true; break;
 	case OPT_STEP:
 		if (parse_size(arg, &a->step) || a->step == 0) {
 			p_err("reclaim: --step '%s': expected a size above 0 (4M, 1.5G)", arg);
@@ -922,78 +918,123 @@ static error_t rc_parse(int key, char *arg, struct argp_state *state)
 			return EINVAL;
 		}
 		break;
-	case ARGP_KEY_ARG:
-		if (!a->cgroup)
-			a->cgroup = arg;
-		else if (!a->amount)
-			a->amount = arg;
-		else {
-			p_err("reclaim: unexpected argument '%s'", arg);
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+/* CGROUP, then AMOUNT. */
+static error_t rc_parse_operand(struct rc_args *a, char *arg)
+{
+	if (!a->cgroup)
+		a->cgroup = arg;
+	else if (!a->amount)
+		a->amount = arg;
+	else {
+		p_err("reclaim: unexpected argument '%s'", arg);
+		return EINVAL;
+	}
+	return 0;
+}
+
+/* AMOUNT or --auto, one of them; AMOUNT's syntax now, its size against usage once read. */
+static error_t rc_check_amount(const struct rc_args *a)
+{
+	uint64_t b;
+
+	if (!a->auto_mode && !a->amount) {
+		p_err("reclaim: missing AMOUNT (a size like 64M, or a %% of usage like 20%%), or --auto");
+		return EINVAL;
+	}
+	if (a->auto_mode && a->amount) {
+		p_err("reclaim: AMOUNT '%s' and --auto exclude each other", a->amount);
+		return EINVAL;
+	}
+	if (!a->amount)
+		return 0;
+	if (rc_parse_amount(a->amount, 1ULL << 40, &b)) {
+		p_err("reclaim: AMOUNT '%s': expected a size (64M, 1.5G) or a "
+		      "%% of usage (25%%)", a->amount);
+		return EINVAL;
+	}
+	if (b == 0) {
+		p_err("reclaim: AMOUNT '%s' is zero: nothing to do", a->amount);
+		return EINVAL;
+	}
+	return 0;
+}
+
+/* The options kept as text until the end: --psi-target, --max-step. */
+static error_t rc_check_auto_opts(const struct rc_args *a)
+{
+	if (a->psi_target) {
+		double f;
+		uint64_t us;
+
+		if (rc_parse_psi_target(a->psi_target, &f, &us)) {
+			p_err("reclaim: --psi-target '%s': expected a percentage of the "
+			      "interval above 0 (0.1%%) or a stall time per interval (10ms)",
+			      a->psi_target);
 			return EINVAL;
 		}
-		break;
+	}
+	if (a->max_step) {
+		uint64_t b;
+
+		if (rc_parse_amount(a->max_step, 1ULL << 40, &b) || !b) {
+			p_err("reclaim: --max-step '%s': expected a size (32M) or a %% of "
+			      "usage (10%%) above 0", a->max_step);
+			return EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* After the last argument: what is missing, malformed or excludes something else. */
+static error_t rc_check_args(const struct rc_args *a)
+{
+	error_t ret;
+
+	if (!a->cgroup) {
+		p_err("reclaim: missing CGROUP");
+		return EINVAL;
+	}
+	ret = rc_check_amount(a);
+	if (!ret)
+		ret = rc_check_auto_opts(a);
+	if (ret)
+		return ret;
+	if (a->file_only && a->anon_only) {
+		p_err("reclaim: --file-only and --anon-only exclude each other");
+		return EINVAL;
+	}
+	if ((a->file_only || a->anon_only) && a->swappiness >= 0) {
+		p_err("reclaim: --swappiness and --%s-only exclude each other",
+		      a->file_only ? "file" : "anon");
+		return EINVAL;
+	}
+	return 0;
+}
+
+static error_t rc_parse(int key, char *arg, struct argp_state *state)
+{
+	struct rc_args *a = state->input;
+
+	switch (key) {
+	case OPT_FILE_ONLY: a->file_only = true; break;
+	case OPT_ANON_ONLY: a->anon_only = true; break;
+	case OPT_FORCE: a->force = true; break;
+	case OPT_AUTO: a->auto_mode = true; break;
+	case ARGP_KEY_ARG:
+		return rc_parse_operand(a, arg);
 	case ARGP_KEY_END:
 		if (state->argc >= 2 && (!strcmp(state->argv[state->argc - 1], "--help") ||
 					 !strcmp(state->argv[state->argc - 1], "--usage")))
 			break;	/* argp printed what was asked; nothing to check */
-		if (!a->cgroup) {
-			p_err("reclaim: missing CGROUP");
-			return EINVAL;
-		}
-		if (!a->auto_mode && !a->amount) {
-			p_err("reclaim: missing AMOUNT (a size like 64M, or a %% of usage like 20%%), or --auto");
-			return EINVAL;
-		}
-		if (a->auto_mode && a->amount) {
-			p_err("reclaim: AMOUNT '%s' and --auto exclude each other", a->amount);
-			return EINVAL;
-		}
-		if (a->amount) {
-			uint64_t b;
-
-			/* the syntax now, the size against usage once it is read */
-			if (rc_parse_amount(a->amount, 1ULL << 40, &b)) {
-				p_err("reclaim: AMOUNT '%s': expected a size (64M, 1.5G) or a "
-				      "%% of usage (25%%)", a->amount);
-				return EINVAL;
-			}
-			if (b == 0) {
-				p_err("reclaim: AMOUNT '%s' is zero: nothing to do", a->amount);
-				return EINVAL;
-			}
-		}
-		if (a->psi_target) {
-			double f;
-			uint64_t us;
-
-			if (rc_parse_psi_target(a->psi_target, &f, &us)) {
-				p_err("reclaim: --psi-target '%s': expected a percentage of the "
-				      "interval above 0 (0.1%%) or a stall time per interval (10ms)",
-				      a->psi_target);
-				return EINVAL;
-			}
-		}
-		if (a->max_step) {
-			uint64_t b;
-
-			if (rc_parse_amount(a->max_step, 1ULL << 40, &b) || !b) {
-				p_err("reclaim: --max-step '%s': expected a size (32M) or a %% of "
-				      "usage (10%%) above 0", a->max_step);
-				return EINVAL;
-			}
-		}
-		if (a->file_only && a->anon_only) {
-			p_err("reclaim: --file-only and --anon-only exclude each other");
-			return EINVAL;
-		}
-		if ((a->file_only || a->anon_only) && a->swappiness >= 0) {
-			p_err("reclaim: --swappiness and --%s-only exclude each other",
-			      a->file_only ? "file" : "anon");
-			return EINVAL;
-		}
-		break;
+		return rc_check_args(a);
 	default:
-		return ARGP_ERR_UNKNOWN;
+		return rc_parse_value(a, key, arg);
 	}
 	return 0;
 }

@@ -377,19 +377,31 @@ static bool gone(const struct rc_target *t)
 	return stat(t->ref.path, &st) != 0;
 }
 
-int rc_auto_run(struct rc_target *t, const struct rc_args *a)
-{
-	struct rc_auto r = { .t = t };
-	struct reclaim_counters d;
-	uint64_t some_prev, full, rf_prev = CG_UNKNOWN, t0, t_prev, last_pages = 0, oom0;
-	bool last_partial = false;
-	const char *why = "signal";
-	int ret, exit_code = EXIT_OK;
+/* The run's readings from one tick to the next, and how it ended. */
+struct auto_run {
+	uint64_t t0, t_prev;		/* CLOCK_MONOTONIC: start, last tick */
+	uint64_t some_prev, rf_prev;	/* PSI some total, refaults at the last tick */
+	uint64_t oom0;			/* OOM kills at the start */
+	uint64_t last_pages;		/* the last step's reclaim, for the controller */
+	bool last_partial;
+	const char *why;		/* "signal", "vanished", "error", "duration" */
+	int exit_code;
+};
 
-	ret = auto_config(&r, a);
+/*
+ * rc_auto_run, step 1: the controller configured, PSI there, the BPF
+ * counters loaded, the first readings taken.
+ */
+static int auto_start(struct rc_auto *r, const struct rc_args *a, struct auto_run *u)
+{
+	struct rc_target *t = r->t;
+	uint64_t full;
+	int ret;
+
+	ret = auto_config(r, a);
 	if (ret)
 		return ret;
-	if (!rc_psi_totals(t, &some_prev, &full)) {
+	if (!rc_psi_totals(t, &u->some_prev, &full)) {
 		p_err("reclaim: --auto needs memory PSI for %s (no memory.pressure%s%s)",
 		      t->ref.rel, t->psi_dir[0] ? " in " : "", t->psi_dir);
 		p_hint("boot with psi=1; on a v1/hybrid host create the cgroup2 twin and move "
@@ -401,119 +413,173 @@ int rc_auto_run(struct rc_target *t, const struct rc_args *a)
 	 * nothing of ours runs in the kernel, and the refaults the controller
 	 * watches come from memory.stat (the kernel's own workingset counters).
 	 */
-	ret = rc_bpf_load(t, false, &r.skel);
+	ret = rc_bpf_load(t, false, &r->skel);
 	if (ret)
 		return ret;
-	r.memcg_events = rc_have_memcg_events(r.skel);
-	rf_prev = rc_refaults(t);
-	r.start_usage = r.min_usage = rc_usage(t);
-	oom0 = rc_oom_kills(t);
-	log_header(&r);
-	t0 = t_prev = clock_mono_ns();
+	r->memcg_events = rc_have_memcg_events(r->skel);
+	u->rf_prev = rc_refaults(t);
+	r->start_usage = r->min_usage = rc_usage(t);
+	u->oom0 = rc_oom_kills(t);
+	log_header(r);
+	u->t0 = u->t_prev = clock_mono_ns();
+	return 0;
+}
 
-	while (!stopsig) {
-		struct rc_obs o = { 0 };
-		uint64_t some, now, bytes = 0, got = 0, rf;
-		struct reclaim_counters c_a, c_b;
-		enum rc_result res = RC_DONE;
-		enum rc_action act;
-		int err;
+/* What the controller sees at this tick: usage, PSI and refaults since the last. */
+static bool auto_observe(struct rc_auto *r, struct auto_run *u, uint64_t now, struct rc_obs *o)
+{
+	struct rc_target *t = r->t;
+	uint64_t some, full, rf;
 
-		sleep_until(t_prev + r.tick_ns);
-		if (stopsig)
-			break;
-		now = clock_mono_ns();
-		o.usage = rc_usage(t);
-		if (!cg_known(o.usage) || gone(t)) {
-			why = "vanished";
-			break;
-		}
-		o.tick_us = (now - t_prev) / 1000;
-		t_prev = now;
-		if (rc_psi_totals(t, &some, &full) && cg_known(some) && some >= some_prev) {
-			o.psi_us = some - some_prev;
-			some_prev = some;
-		}
-		rf = rc_refaults(t);
-		o.refaults = cg_known(rf) && cg_known(rf_prev) && rf >= rf_prev ? rf - rf_prev : 0;
-		rf_prev = rf;
-		o.last_reclaimed = last_pages;
-		o.last_partial = last_partial;
-
-		if (r.mode == RC_MODE_SENPAI)
-			act = rc_senpai_tick(&r.sp, &r.sps, &o, &bytes);
-		else
-			act = rc_mc_tick(&r.mc, &r.mcs, &o, &bytes);
-		if (act == RCA_BACKOFF_PSI || act == RCA_BACKOFF_REFAULT)
-			r.backoffs++;
-
-		last_pages = 0;
-		last_partial = false;
-		if (bytes >= (uint64_t)sysconf(_SC_PAGESIZE)) {
-			ret = rc_bpf_attach(r.skel);
-			if (ret) {
-				why = "error";
-				exit_code = ret;
-				break;
-			}
-			rc_bpf_snapshot(r.skel, &c_a);
-			res = rc_reclaim(t, bytes, &err);
-			rc_bpf_detach(r.skel);
-			rc_bpf_snapshot(r.skel, &c_b);
-			rc_counters_sub(&d, &c_b, &c_a);
-			got = last_pages = pages_reclaimed(&r, &d);
-			last_partial = res == RC_PARTIAL;
-			r.steps++;
-			r.reclaimed_pages += got;
-		} else {
-			bytes = 0;
-		}
-		r.ticks++;
-		r.psi_us += o.psi_us;
-		r.refaults += o.refaults;
-		if (o.usage < r.min_usage)
-			r.min_usage = o.usage;
-		log_tick(&r, (now - t0) / 1e9, &o, act, bytes, got, res);
-
-		if (res == RC_VANISHED || (res == RC_ERROR && gone(t))) {
-			why = "vanished";
-			break;
-		}
-		if (res == RC_ERROR) {
-			p_err("reclaim: %s: %s", t->v1 ? t->limit_path : "memory.reclaim",
-			      strerror(err));
-			why = "error";
-			exit_code = err == EACCES || err == EPERM ? EXIT_PERM : EXIT_RUNTIME;
-			break;
-		}
-		if (a->duration_ns && clock_mono_ns() - t0 >= a->duration_ns) {
-			why = "duration";
-			break;
-		}
+	o->usage = rc_usage(t);
+	if (!cg_known(o->usage) || gone(t))
+		return false;
+	o->tick_us = (now - u->t_prev) / 1000;
+	u->t_prev = now;
+	if (rc_psi_totals(t, &some, &full) && cg_known(some) && some >= u->some_prev) {
+		o->psi_us = some - u->some_prev;
+		u->some_prev = some;
 	}
+	rf = rc_refaults(t);
+	o->refaults = cg_known(rf) && cg_known(u->rf_prev) && rf >= u->rf_prev ? rf - u->rf_prev : 0;
+	u->rf_prev = rf;
+	o->last_reclaimed = u->last_pages;
+	o->last_partial = u->last_partial;
+	return true;
+}
 
-	rc_bpf_stop(r.skel);
+/*
+ * One reclaim step of bytes, the BPF counters attached around it; the
+ * pages it took into *got.  0, or the exit code of a failed attach.
+ */
+static int auto_reclaim(struct rc_auto *r, struct auto_run *u, uint64_t bytes,
+			enum rc_result *res, uint64_t *got, int *err)
+{
+	struct reclaim_counters c_a, c_b, d;
+	int ret;
+
+	ret = rc_bpf_attach(r->skel);
+	if (ret)
+		return ret;
+	rc_bpf_snapshot(r->skel, &c_a);
+	*res = rc_reclaim(r->t, bytes, err);
+	rc_bpf_detach(r->skel);
+	rc_bpf_snapshot(r->skel, &c_b);
+	rc_counters_sub(&d, &c_b, &c_a);
+	*got = u->last_pages = pages_reclaimed(r, &d);
+	u->last_partial = *res == RC_PARTIAL;
+	r->steps++;
+	r->reclaimed_pages += *got;
+	return 0;
+}
+
+/* After a tick's step: does the run end (u->why, u->exit_code say how)? */
+static bool auto_ends(const struct rc_auto *r, const struct rc_args *a, struct auto_run *u,
+		      enum rc_result res, int err)
+{
+	const struct rc_target *t = r->t;
+
+	if (res == RC_VANISHED || (res == RC_ERROR && gone(t))) {
+		u->why = "vanished";
+		return true;
+	}
+	if (res == RC_ERROR) {
+		p_err("reclaim: %s: %s", t->v1 ? t->limit_path : "memory.reclaim", strerror(err));
+		u->why = "error";
+		u->exit_code = err == EACCES || err == EPERM ? EXIT_PERM : EXIT_RUNTIME;
+		return true;
+	}
+	if (a->duration_ns && clock_mono_ns() - u->t0 >= a->duration_ns) {
+		u->why = "duration";
+		return true;
+	}
+	return false;
+}
+
+/* rc_auto_run, step 2: one tick: observe, ask the controller, maybe reclaim, log. */
+static bool auto_tick(struct rc_auto *r, const struct rc_args *a, struct auto_run *u)
+{
+	struct rc_obs o = { 0 };
+	uint64_t now, bytes = 0, got = 0;
+	enum rc_result res = RC_DONE;
+	enum rc_action act;
+	int ret, err = 0;
+
+	sleep_until(u->t_prev + r->tick_ns);
+	if (stopsig)
+		return true;
+	now = clock_mono_ns();
+	if (!auto_observe(r, u, now, &o)) {
+		u->why = "vanished";
+		return true;
+	}
+	if (r->mode == RC_MODE_SENPAI)
+		act = rc_senpai_tick(&r->sp, &r->sps, &o, &bytes);
+	else
+		act = rc_mc_tick(&r->mc, &r->mcs, &o, &bytes);
+	if (act == RCA_BACKOFF_PSI || act == RCA_BACKOFF_REFAULT)
+		r->backoffs++;
+
+	u->last_pages = 0;
+	u->last_partial = false;
+	if (bytes >= (uint64_t)sysconf(_SC_PAGESIZE)) {
+		ret = auto_reclaim(r, u, bytes, &res, &got, &err);
+		if (ret) {
+			u->why = "error";
+			u->exit_code = ret;
+			return true;
+		}
+	} else {
+		bytes = 0;
+	}
+	r->ticks++;
+	r->psi_us += o.psi_us;
+	r->refaults += o.refaults;
+	if (o.usage < r->min_usage)
+		r->min_usage = o.usage;
+	log_tick(r, (now - u->t0) / 1e9, &o, act, bytes, got, res);
+	return auto_ends(r, a, u, res, err);
+}
+
+/* rc_auto_run, step 3: the limit restored, the summary, the exit code. */
+static int auto_finish(struct rc_auto *r, struct auto_run *u)
+{
+	struct rc_target *t = r->t;
+	uint64_t oom1;
+
+	rc_bpf_stop(r->skel);
 	if (rc_restore(t)) {
 		p_err("reclaim: could not restore %s to %s", t->limit_path, t->orig_limit);
-		exit_code = EXIT_RUNTIME;
+		u->exit_code = EXIT_RUNTIME;
 	}
-	{
-		uint64_t oom1 = rc_oom_kills(t);
-
-		r.oom_kills = cg_known(oom0) && cg_known(oom1) && oom1 >= oom0 ? oom1 - oom0 :
-			      CG_UNKNOWN;
-	}
-	log_summary(&r, (clock_mono_ns() - t0) / 1e9, rc_usage(t), why);
-	if (!strcmp(why, "vanished")) {
+	oom1 = rc_oom_kills(t);
+	r->oom_kills = cg_known(u->oom0) && cg_known(oom1) && oom1 >= u->oom0 ? oom1 - u->oom0 :
+		       CG_UNKNOWN;
+	log_summary(r, (clock_mono_ns() - u->t0) / 1e9, rc_usage(t), u->why);
+	if (!strcmp(u->why, "vanished")) {
 		if (!json_wtr)
 			p_err("reclaim: %s vanished; stopping", t->ref.rel);
 		return EXIT_VANISHED;
 	}
-	if (cg_known(r.oom_kills) && r.oom_kills && exit_code == EXIT_OK) {
+	if (cg_known(r->oom_kills) && r->oom_kills && u->exit_code == EXIT_OK) {
 		if (!json_wtr)
 			fprintf(stderr, "%s: reclaim: %llu OOM kill(s) in %s during the run\n",
-				prog_name, (unsigned long long)r.oom_kills, t->ref.rel);
-		exit_code = EXIT_PARTIAL;
+				prog_name, (unsigned long long)r->oom_kills, t->ref.rel);
+		u->exit_code = EXIT_PARTIAL;
 	}
-	return exit_code;
+	return u->exit_code;
+}
+
+int rc_auto_run(struct rc_target *t, const struct rc_args *a)
+{
+	struct rc_auto r = { .t = t };
+	struct auto_run u = { .rf_prev = CG_UNKNOWN, .why = "signal", .exit_code = EXIT_OK };
+	int ret;
+
+	ret = auto_start(&r, a, &u);
+	if (ret)
+		return ret;
+	while (!stopsig && !auto_tick(&r, a, &u))
+		;
+	return auto_finish(&r, &u);
 }

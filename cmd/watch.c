@@ -567,15 +567,16 @@ static void hist_text(const __u64 *h, const char *path, const char *what)
 	}
 }
 
-static void summary(struct watch_ctx *c, struct watch_session *s, uint64_t elapsed_ns)
+/*
+ * The per-cgroup totals, most active first: the kernel's, with the
+ * policy actions counted here merged in.  *t is malloc'd.
+ */
+static void summary_totals(struct watch_ctx *c, struct watch_session *s,
+			   struct watch_cg_total **tp, size_t *np)
 {
 	struct watch_cg_total *t = NULL;
-	uint64_t lost = watch_lost(s), dropped = watch_stats_dropped(s);
 	size_t n = 0;
-	char buf[64], d1[UNITS_BUF], d2[UNITS_BUF], d3[UNITS_BUF], pbuf[32];
-	bool pol = c->active & (1u << WATCH_C_POLICY);
 
-	report_lost(c, lost);
 	watch_read_stats(s, &t, &n);
 	/* policy actions are counted here, not in the kernel */
 	for (size_t k = 0; k < c->pol_n; k++) {
@@ -596,68 +597,114 @@ static void summary(struct watch_ctx *c, struct watch_session *s, uint64_t elaps
 	}
 	if (n)
 		qsort(t, n, sizeof(*t), total_cmp);
-	if (jw) {
-		jsonw_start_object(jw);
-		jsonw_string_field(jw, "event", "summary");
-		json_time(c, clock_mono_ns());
-		jsonw_u64_field(jw, "duration_ms", elapsed_ns / 1000000);
-		jsonw_u64_field(jw, "delivered", c->delivered);
-		jsonw_u64_field(jw, "lost", lost);
-		jsonw_u64_field(jw, "untracked", dropped);
-		jsonw_name(jw, "cgroups");
+	*tp = t;
+	*np = n;
+}
+
+/* One reclaim kind's part of a cgroup's summary object (k: 0 memcg, 1 direct). */
+static void summary_json_kind(const struct watch_ctx *c, const struct watch_cg_stats *st, int k)
+{
+	jsonw_name(jw, hist_names[k]);
+	jsonw_start_object(jw);
+	jsonw_u64_field(jw, "stall_ns", st->stall_ns[k]);
+	jsonw_u64_field(jw, "stall_max_ns", st->stall_max_ns[k]);
+	jsonw_u64_field(jw, "reclaimed_pages", st->reclaimed[k]);
+	if (c->a->hist) {
+		int used = watch_hist_used(st->hist[k], WATCH_HIST_SLOTS);
+
+		jsonw_name(jw, "hist");
 		jsonw_start_array(jw);
-		for (size_t i = 0; i < n; i++) {
-			const struct watch_cg_stats *st = &t[i].st;
+		for (int b = 0; b < used; b++) {
+			uint64_t lo, hi;
 
+			watch_hist_bounds(b, &lo, &hi);
 			jsonw_start_object(jw);
-			json_cgroup(c, t[i].cgid);
-			jsonw_name(jw, "events");
-			jsonw_start_object(jw);
-			for (int k = 0; k < WATCH_C_NR; k++)
-				if (k != WATCH_C_LIMIT &&
-				    (k != WATCH_C_POLICY || (c->active & (1u << k))))
-					jsonw_u64_field(jw, watch_class_name(k), st->events[k]);
-			jsonw_end_object(jw);
-			jsonw_u64_field(jw, "stall_ns", st->stall_ns[0] + st->stall_ns[1]);
-			jsonw_u64_field(jw, "stall_max_ns",
-					st->stall_max_ns[0] > st->stall_max_ns[1] ?
-					st->stall_max_ns[0] : st->stall_max_ns[1]);
-			for (int k = 0; k < 2; k++) {
-				jsonw_name(jw, hist_names[k]);
-				jsonw_start_object(jw);
-				jsonw_u64_field(jw, "stall_ns", st->stall_ns[k]);
-				jsonw_u64_field(jw, "stall_max_ns", st->stall_max_ns[k]);
-				jsonw_u64_field(jw, "reclaimed_pages", st->reclaimed[k]);
-				if (c->a->hist) {
-					int used = watch_hist_used(st->hist[k], WATCH_HIST_SLOTS);
-
-					jsonw_name(jw, "hist");
-					jsonw_start_array(jw);
-					for (int b = 0; b < used; b++) {
-						uint64_t lo, hi;
-
-						watch_hist_bounds(b, &lo, &hi);
-						jsonw_start_object(jw);
-						jsonw_u64_field(jw, "lo_us", lo);
-						jsonw_u64_field(jw, "hi_us", hi);
-						jsonw_u64_field(jw, "count", st->hist[k][b]);
-						jsonw_end_object(jw);
-					}
-					jsonw_end_array(jw);
-				}
-				jsonw_end_object(jw);
-			}
-			jsonw_u64_field(jw, "reclaimed_pages", st->reclaimed[0] + st->reclaimed[1]);
-			jsonw_u64_field(jw, "throttled_us", st->throttle_us);
-			jsonw_u64_field(jw, "lost", st->lost);
+			jsonw_u64_field(jw, "lo_us", lo);
+			jsonw_u64_field(jw, "hi_us", hi);
+			jsonw_u64_field(jw, "count", st->hist[k][b]);
 			jsonw_end_object(jw);
 		}
 		jsonw_end_array(jw);
-		jsonw_end_object(jw);
-		jsonw_end_document(jw);
-		free(t);
-		return;
 	}
+	jsonw_end_object(jw);
+}
+
+static void summary_json_cgroup(struct watch_ctx *c, const struct watch_cg_total *t)
+{
+	const struct watch_cg_stats *st = &t->st;
+
+	jsonw_start_object(jw);
+	json_cgroup(c, t->cgid);
+	jsonw_name(jw, "events");
+	jsonw_start_object(jw);
+	for (int k = 0; k < WATCH_C_NR; k++)
+		if (k != WATCH_C_LIMIT && (k != WATCH_C_POLICY || (c->active & (1u << k))))
+			jsonw_u64_field(jw, watch_class_name(k), st->events[k]);
+	jsonw_end_object(jw);
+	jsonw_u64_field(jw, "stall_ns", st->stall_ns[0] + st->stall_ns[1]);
+	jsonw_u64_field(jw, "stall_max_ns",
+			st->stall_max_ns[0] > st->stall_max_ns[1] ?
+			st->stall_max_ns[0] : st->stall_max_ns[1]);
+	for (int k = 0; k < 2; k++)
+		summary_json_kind(c, st, k);
+	jsonw_u64_field(jw, "reclaimed_pages", st->reclaimed[0] + st->reclaimed[1]);
+	jsonw_u64_field(jw, "throttled_us", st->throttle_us);
+	jsonw_u64_field(jw, "lost", st->lost);
+	jsonw_end_object(jw);
+}
+
+static void summary_json(struct watch_ctx *c, const struct watch_cg_total *t, size_t n,
+			 uint64_t elapsed_ns, uint64_t lost, uint64_t dropped)
+{
+	jsonw_start_object(jw);
+	jsonw_string_field(jw, "event", "summary");
+	json_time(c, clock_mono_ns());
+	jsonw_u64_field(jw, "duration_ms", elapsed_ns / 1000000);
+	jsonw_u64_field(jw, "delivered", c->delivered);
+	jsonw_u64_field(jw, "lost", lost);
+	jsonw_u64_field(jw, "untracked", dropped);
+	jsonw_name(jw, "cgroups");
+	jsonw_start_array(jw);
+	for (size_t i = 0; i < n; i++)
+		summary_json_cgroup(c, &t[i]);
+	jsonw_end_array(jw);
+	jsonw_end_object(jw);
+	jsonw_end_document(jw);
+}
+
+/* One row of the text summary; pol: with the POL column. */
+static void summary_text_row(struct watch_ctx *c, const struct watch_cg_total *t, bool pol)
+{
+	const struct watch_cg_stats *st = &t->st;
+	uint64_t mx = st->stall_max_ns[0] > st->stall_max_ns[1] ?
+		      st->stall_max_ns[0] : st->stall_max_ns[1];
+	char buf[64], d1[UNITS_BUF], d2[UNITS_BUF], d3[UNITS_BUF], pbuf[32];
+	char polcol[24] = "";
+
+	if (pol)
+		snprintf(polcol, sizeof(polcol), " %4llu",
+			 (unsigned long long)st->events[WATCH_C_POLICY]);
+	fprintf(out, "%-*s %6llu %6llu %4llu %5llu %4llu%s %9s %9s %9s", pol ? 15 : 20,
+	       watch_tail(cg_name(c, t->cgid, buf, sizeof(buf)), pol ? 15 : 20, pbuf, sizeof(pbuf)),
+	       (unsigned long long)st->events[WATCH_C_RECLAIM],
+	       (unsigned long long)st->events[WATCH_C_DIRECT],
+	       (unsigned long long)st->events[WATCH_C_OOM],
+	       (unsigned long long)st->events[WATCH_C_THROTTLE],
+	       (unsigned long long)st->events[WATCH_C_CGROUP], polcol,
+	       fmt_duration(d1, sizeof(d1), st->stall_ns[0] + st->stall_ns[1]),
+	       fmt_duration(d2, sizeof(d2), mx),
+	       fmt_size(d3, sizeof(d3), (st->reclaimed[0] + st->reclaimed[1]) * c->page_size));
+	if (st->lost)
+		fprintf(out, " lost=%llu", (unsigned long long)st->lost);
+	fputc('\n', out);
+}
+
+static void summary_text(struct watch_ctx *c, const struct watch_cg_total *t, size_t n,
+			 uint64_t elapsed_ns, uint64_t lost, uint64_t dropped)
+{
+	bool pol = c->active & (1u << WATCH_C_POLICY);
+	char buf[64], d1[UNITS_BUF];
+
 	fprintf(out, "\n--- %s: %llu events delivered, %llu lost%s\n",
 	       fmt_duration(d1, sizeof(d1), elapsed_ns), (unsigned long long)c->delivered,
 	       (unsigned long long)lost, lost ? " (ring buffer full)" : "");
@@ -666,40 +713,33 @@ static void summary(struct watch_ctx *c, struct watch_session *s, uint64_t elaps
 		       (unsigned long long)dropped);
 	if (!n) {
 		fprintf(out, "no events\n");
-		free(t);
 		return;
 	}
 	/* a POL column when policy actions are watched; CGROUP narrows to fit 80 */
 	fprintf(out, "%-*s %6s %6s %4s %5s %4s%s %9s %9s %9s\n", pol ? 15 : 20, "CGROUP", "RECL",
 	       "DIRECT", "OOM", "THROT", "CG", pol ? "  POL" : "", "STALL", "STALL-MAX", "RECLAIMED");
-	for (size_t i = 0; i < n; i++) {
-		const struct watch_cg_stats *st = &t[i].st;
-		uint64_t mx = st->stall_max_ns[0] > st->stall_max_ns[1] ?
-			      st->stall_max_ns[0] : st->stall_max_ns[1];
-		char polcol[24] = "";
-
-		if (pol)
-			snprintf(polcol, sizeof(polcol), " %4llu",
-				 (unsigned long long)st->events[WATCH_C_POLICY]);
-		fprintf(out, "%-*s %6llu %6llu %4llu %5llu %4llu%s %9s %9s %9s", pol ? 15 : 20,
-		       watch_tail(cg_name(c, t[i].cgid, buf, sizeof(buf)), pol ? 15 : 20, pbuf, sizeof(pbuf)),
-		       (unsigned long long)st->events[WATCH_C_RECLAIM],
-		       (unsigned long long)st->events[WATCH_C_DIRECT],
-		       (unsigned long long)st->events[WATCH_C_OOM],
-		       (unsigned long long)st->events[WATCH_C_THROTTLE],
-		       (unsigned long long)st->events[WATCH_C_CGROUP], polcol,
-		       fmt_duration(d1, sizeof(d1), st->stall_ns[0] + st->stall_ns[1]),
-		       fmt_duration(d2, sizeof(d2), mx),
-		       fmt_size(d3, sizeof(d3), (st->reclaimed[0] + st->reclaimed[1]) * c->page_size));
-		if (st->lost)
-			fprintf(out, " lost=%llu", (unsigned long long)st->lost);
-		fputc('\n', out);
-	}
+	for (size_t i = 0; i < n; i++)
+		summary_text_row(c, &t[i], pol);
 	if (c->a->hist)
 		for (size_t i = 0; i < n; i++)
 			for (int k = 0; k < 2; k++)
 				hist_text(t[i].st.hist[k], cg_name(c, t[i].cgid, buf, sizeof(buf)),
 					  k ? "direct reclaim" : "memcg reclaim");
+}
+
+/* At the end of a watch: the totals per cgroup, as JSON or a table. */
+static void summary(struct watch_ctx *c, struct watch_session *s, uint64_t elapsed_ns)
+{
+	uint64_t lost = watch_lost(s), dropped = watch_stats_dropped(s);
+	struct watch_cg_total *t;
+	size_t n;
+
+	report_lost(c, lost);
+	summary_totals(c, s, &t, &n);
+	if (jw)
+		summary_json(c, t, n, elapsed_ns, lost, dropped);
+	else
+		summary_text(c, t, n, elapsed_ns, lost, dropped);
 	free(t);
 }
 
@@ -835,6 +875,204 @@ int watch_probe(struct cmd_probe *p)
 	return 0;
 }
 
+/* The loop's timing: how often it wakes, and when each periodic job is due. */
+struct watch_timing {
+	bool tty, busy;
+	uint64_t wake_ms, tick_ns;
+	uint64_t start, deadline, next_limit, next_tick, next_pol;
+	struct limit_prev prev;		/* -e limit: the last interval's counters */
+};
+
+/* do_watch, step 1: the kernel-side filter and how often to wake. */
+static void watch_filter_init(const struct watch_ctx *c, struct watch_filter *f,
+			      struct watch_timing *k)
+{
+	const struct watch_args *a = c->a;
+
+	/* the root is not filtered: no subtree check in the kernel at all */
+	f->cgid = watch_path_level(c->top.rel) ? c->top.id : 0;
+	f->level = watch_path_level(c->top.rel);
+	f->tgid = a->tgid;
+	f->min_lat_ns = a->min_lat_ns;
+	f->classes = a->classes & WATCH_BPF_CLASSES;	/* policy is read here */
+	k->tty = isatty(STDOUT_FILENO);
+	k->wake_ms = k->tty ? WATCH_WAKE_TTY_MS : WATCH_WAKE_PIPE_MS;
+	/* the tick (lost events, the watched cgroup gone) need not wake us more often */
+	k->tick_ns = (k->tty ? 100 : WATCH_WAKE_PIPE_MS) * 1000000ULL;
+	f->wake_ns = k->wake_ms * 1000000ULL;
+}
+
+/* What watch_out_open() made (any part of it). */
+static void watch_out_close(struct watch_ctx *c)
+{
+	if (jw)
+		jsonw_destroy(&jw);
+	if (out)
+		fclose(out);
+	free(out_buf);
+	out = NULL;
+	out_buf = NULL;
+	watch_names_free(c->names);
+	c->names = NULL;
+}
+
+/* do_watch, step 2: the cgroup names and the buffered output (JSON under -j). */
+static int watch_out_open(struct watch_ctx *c, const struct cg_env *env)
+{
+	c->names = watch_names_new(env, &c->top);
+	out = open_memstream(&out_buf, &out_len);
+	if (out && json_wtr)
+		jw = jsonw_new(out, gopts.pretty);
+	if (c->names && out && (!json_wtr || jw))
+		return 0;
+	watch_out_close(c);
+	p_err("watch: out of memory");
+	return EXIT_RUNTIME;
+}
+
+/*
+ * do_watch, step 3: the BPF classes attached (degrading class by class)
+ * and, for -e policy, the loaded policies' event streams opened.
+ */
+static int watch_sources_open(struct watch_ctx *c, const struct watch_filter *f,
+			      struct watch_session **s, uint32_t *unavail, uint32_t *partial,
+			      uint32_t *failed)
+{
+	char err[PATH_MAX + 128];
+	int ret;
+
+	*unavail = *partial = *failed = 0;
+	ret = f->classes ? watch_open(f, on_event, c, s, unavail, partial, failed, err,
+				      sizeof(err)) : 0;
+	if (ret == -ENOTSUP) {
+		char un[128];
+
+		watch_fmt_classes(c->a->classes, un, sizeof(un));
+		p_err("watch: %s (%s)", err, un);
+		p_hint("'memcgctl feature' lists the tracepoints this kernel has");
+		return EXIT_UNSUPPORTED;
+	}
+	if (ret)
+		return bpf_report_failure("watch", strstr(err, "attach") ? "attaching" : "loading", ret);
+	c->active = watch_active(*s);
+	if (c->a->classes & (1u << WATCH_C_POLICY)) {
+		ret = watch_policies_open(f, c->top.rel, c->names, on_policy, c, &c->pol,
+					  err, sizeof(err));
+		if (ret) {
+			p_err("watch: reading policy events: %s", err);
+			return EXIT_RUNTIME;
+		}
+		c->active |= 1u << WATCH_C_POLICY;
+	}
+	return 0;
+}
+
+/*
+ * How long the loop may sleep: while events flow the kernel wakes us at
+ * most every wake_ms and we poll that often to pick up the rest; when
+ * idle, the tick is enough.  Milliseconds.
+ */
+static int watch_timeout_ms(const struct watch_ctx *c, const struct watch_timing *k,
+			    uint64_t now)
+{
+	uint64_t wake = now + (k->busy ? k->wake_ms * 1000000ULL : k->tick_ns);
+
+	if (wake > k->next_tick)
+		wake = k->next_tick;
+	if (k->deadline && k->deadline < wake)
+		wake = k->deadline;
+	if ((c->active & (1u << WATCH_C_LIMIT)) && k->next_limit < wake)
+		wake = k->next_limit;
+	return wake > now ? (int)((wake - now + 999999) / 1000000) : 0;
+}
+
+/* After a wakeup: the tick, the policy list and the limit interval, when due. */
+static void watch_periodic(struct watch_ctx *c, struct watch_session *s,
+			   const struct watch_filter *f, struct watch_timing *k, uint64_t now)
+{
+	if (now >= k->next_tick) {
+		k->next_tick = now + k->tick_ns;
+		report_lost(c, watch_lost(s));
+		if (f->cgid && cgroup_gone(&c->top))
+			c->vanished = true;
+	}
+	/* policies loaded since are read from now on, unloaded ones let go */
+	if (c->pol && now >= k->next_pol) {
+		k->next_pol = now + 500000000ULL;
+		watch_policies_refresh(c->pol);
+	}
+	if ((c->active & (1u << WATCH_C_LIMIT)) && now >= k->next_limit) {
+		report_limit(c, s, &k->prev, c->a->interval_ns);
+		while (k->next_limit <= now)
+			k->next_limit += c->a->interval_ns;
+	}
+}
+
+/*
+ * do_watch, step 4: events until a signal, --count, --duration, the
+ * cgroup gone or a closed stdout.  0, or EXIT_RUNTIME if reading failed.
+ */
+static int watch_loop(struct watch_ctx *c, struct watch_session *s,
+		      const struct watch_filter *f, struct watch_timing *k)
+{
+	while (!stopsig && !c->done && !c->vanished && !stdout_check()) {
+		uint64_t now = clock_mono_ns();
+		int ret;
+
+		if (k->deadline && now >= k->deadline)
+			break;
+		ret = wait_events(c, s, watch_timeout_ms(c, k, now));
+		if (ret < 0 && ret != -EINTR) {
+			out_flush();
+			p_err("watch: reading events: %s", strerror(-ret));
+			return EXIT_RUNTIME;
+		}
+		k->busy = ret > 0;
+		now = clock_mono_ns();
+		watch_periodic(c, s, f, k, now);
+		/* a terminal sees each batch; a file or pipe, chunks (see out_flush) */
+		if (k->tty || !k->busy || (out_since && now - out_since >= WATCH_OUT_MAX_AGE_NS))
+			out_flush();
+	}
+	/*
+	 * Drain what the kernel sent before the end (a signal, --duration,
+	 * the cgroup gone): the wakeups it held back leave events waiting.
+	 * --count has what it asked for.
+	 */
+	if (!c->done && !stdout_check()) {
+		if (s)
+			watch_poll(s, 0);
+		if (c->pol)
+			watch_policies_poll(c->pol, 0);
+	}
+	return 0;
+}
+
+/* do_watch, step 5: the last limit interval, the summary, and why it ended. */
+static void watch_finish(struct watch_ctx *c, struct watch_session *s, struct watch_timing *k)
+{
+	if (c->active & (1u << WATCH_C_LIMIT))
+		report_limit(c, s, &k->prev, c->a->interval_ns);
+	if (!c->a->no_summary)
+		summary(c, s, clock_mono_ns() - k->start);
+	else
+		report_lost(c, watch_lost(s));
+	out_flush();
+	if (!c->vanished)
+		return;
+	if (jw) {
+		jsonw_start_object(jw);
+		jsonw_string_field(jw, "event", "vanished");
+		json_time(c, clock_mono_ns());
+		jsonw_string_field(jw, "cgroup", c->top.rel);
+		jsonw_u64_field(jw, "cgroup_id", c->top.id);
+		jsonw_end_object(jw);
+		jsonw_end_document(jw);
+		out_flush();
+	}
+	fprintf(stderr, "%s: watch: %s was removed; the watch ends\n", prog_name, esc(c->top.rel));
+}
+
 int do_watch(int argc, char **argv)
 {
 	struct watch_args a = { .classes = WATCH_DEFAULT_CLASSES,
@@ -842,12 +1080,10 @@ int do_watch(int argc, char **argv)
 	struct watch_ctx c = { .a = &a };
 	struct watch_filter f = { 0 };
 	struct watch_session *s = NULL;
-	struct limit_prev prev = { 0 };
+	struct watch_timing k = { 0 };
 	struct cg_env env;
-	char err[PATH_MAX + 128];
 	uint32_t unavail, partial, failed;
-	uint64_t start, deadline = 0, next_limit, next_tick, next_pol, wake_ms, tick_ns;
-	bool done, busy = false, tty;
+	bool done;
 	int ret;
 
 	ret = cmd_parse(&watch_argp, argc, argv, &a, &done);
@@ -862,164 +1098,34 @@ int do_watch(int argc, char **argv)
 
 	c.env = &env;
 	c.page_size = sysconf(_SC_PAGESIZE);
-	/* the root is not filtered: no subtree check in the kernel at all */
-	f.cgid = watch_path_level(c.top.rel) ? c.top.id : 0;
-	f.level = watch_path_level(c.top.rel);
-	f.tgid = a.tgid;
-	f.min_lat_ns = a.min_lat_ns;
-	f.classes = a.classes & WATCH_BPF_CLASSES;	/* policy is read here */
-	tty = isatty(STDOUT_FILENO);
-	wake_ms = tty ? WATCH_WAKE_TTY_MS : WATCH_WAKE_PIPE_MS;
-	/* the tick (lost events, the watched cgroup gone) need not wake us more often */
-	tick_ns = (tty ? 100 : WATCH_WAKE_PIPE_MS) * 1000000ULL;
-	f.wake_ns = wake_ms * 1000000ULL;
-	c.names = watch_names_new(&env, &c.top);
-	out = open_memstream(&out_buf, &out_len);
-	if (out && json_wtr)
-		jw = jsonw_new(out, gopts.pretty);
-	if (!c.names || !out || (json_wtr && !jw)) {
-		watch_names_free(c.names);
-		if (jw)
-			jsonw_destroy(&jw);
-		if (out)
-			fclose(out);
-		free(out_buf);
-		out = NULL;
-		p_err("watch: out of memory");
-		return EXIT_RUNTIME;
-	}
-
-	unavail = partial = failed = 0;
-	ret = f.classes ? watch_open(&f, on_event, &c, &s, &unavail, &partial, &failed, err,
-				     sizeof(err)) : 0;
-	if (ret) {
-		if (ret == -ENOTSUP) {
-			char un[128];
-
-			watch_fmt_classes(a.classes, un, sizeof(un));
-			p_err("watch: %s (%s)", err, un);
-			p_hint("'memcgctl feature' lists the tracepoints this kernel has");
-			ret = EXIT_UNSUPPORTED;
-		} else {
-			ret = bpf_report_failure("watch", strstr(err, "attach") ? "attaching" : "loading", ret);
-		}
+	watch_filter_init(&c, &f, &k);
+	ret = watch_out_open(&c, &env);
+	if (ret)
+		return ret;
+	ret = watch_sources_open(&c, &f, &s, &unavail, &partial, &failed);
+	if (ret)
 		goto out;
-	}
-	c.active = watch_active(s);
-	if (a.classes & (1u << WATCH_C_POLICY)) {
-		ret = watch_policies_open(&f, c.top.rel, c.names, on_policy, &c, &c.pol,
-					  err, sizeof(err));
-		if (ret) {
-			p_err("watch: reading policy events: %s", err);
-			ret = EXIT_RUNTIME;
-			goto out;
-		}
-		c.active |= 1u << WATCH_C_POLICY;
-	}
 
 	/* a closed terminal (SIGHUP) ends the watch like Ctrl-C: with its summary */
 	stopsig_install(STOPSIG_HUP);
-	start = clock_mono_ns();
-	c.mono_to_real_ns = (int64_t)(clock_real_ns() - start);
+	k.start = clock_mono_ns();
+	c.mono_to_real_ns = (int64_t)(clock_real_ns() - k.start);
 	if (a.duration_ns)
-		deadline = start + a.duration_ns;
-	next_limit = start + a.interval_ns;
-	next_tick = next_pol = start;
+		k.deadline = k.start + a.duration_ns;
+	k.next_limit = k.start + a.interval_ns;
+	k.next_tick = k.next_pol = k.start;
 	announce(&c, unavail, partial, failed);
 	out_flush();
 
-	while (!stopsig && !c.done && !c.vanished && !stdout_check()) {
-		uint64_t now = clock_mono_ns(), wake;
-		int timeout;
-
-		if (deadline && now >= deadline)
-			break;
-		/*
-		 * While events flow the kernel wakes us at most every
-		 * wake_ms and we poll that often to pick up the rest;
-		 * when idle, the tick is enough.
-		 */
-		wake = now + (busy ? wake_ms * 1000000ULL : tick_ns);
-		if (wake > next_tick)
-			wake = next_tick;
-		if (deadline && deadline < wake)
-			wake = deadline;
-		if ((c.active & (1u << WATCH_C_LIMIT)) && next_limit < wake)
-			wake = next_limit;
-		timeout = wake > now ? (int)((wake - now + 999999) / 1000000) : 0;
-		ret = wait_events(&c, s, timeout);
-		if (ret < 0 && ret != -EINTR) {
-			out_flush();
-			p_err("watch: reading events: %s", strerror(-ret));
-			ret = EXIT_RUNTIME;
-			goto out_summary;
-		}
-		busy = ret > 0;
-		now = clock_mono_ns();
-		if (now >= next_tick) {
-			next_tick = now + tick_ns;
-			report_lost(&c, watch_lost(s));
-			if (f.cgid && cgroup_gone(&c.top))
-				c.vanished = true;
-		}
-		/* policies loaded since are read from now on, unloaded ones let go */
-		if (c.pol && now >= next_pol) {
-			next_pol = now + 500000000ULL;
-			watch_policies_refresh(c.pol);
-		}
-		if ((c.active & (1u << WATCH_C_LIMIT)) && now >= next_limit) {
-			report_limit(&c, s, &prev, a.interval_ns);
-			while (next_limit <= now)
-				next_limit += a.interval_ns;
-		}
-		/* a terminal sees each batch; a file or pipe, chunks (see out_flush) */
-		if (tty || !busy || (out_since && now - out_since >= WATCH_OUT_MAX_AGE_NS))
-			out_flush();
-	}
-	ret = c.vanished ? EXIT_VANISHED : EXIT_OK;
-	/*
-	 * Drain what the kernel sent before the end (a signal, --duration,
-	 * the cgroup gone): the wakeups it held back leave events waiting.
-	 * --count has what it asked for.
-	 */
-	if (!c.done && !stdout_check()) {
-		if (s)
-			watch_poll(s, 0);
-		if (c.pol)
-			watch_policies_poll(c.pol, 0);
-	}
-out_summary:
-	if (c.active & (1u << WATCH_C_LIMIT))
-		report_limit(&c, s, &prev, a.interval_ns);
-	if (!a.no_summary)
-		summary(&c, s, clock_mono_ns() - start);
-	else
-		report_lost(&c, watch_lost(s));
-	out_flush();
-	if (c.vanished) {
-		if (jw) {
-			jsonw_start_object(jw);
-			jsonw_string_field(jw, "event", "vanished");
-			json_time(&c, clock_mono_ns());
-			jsonw_string_field(jw, "cgroup", c.top.rel);
-			jsonw_u64_field(jw, "cgroup_id", c.top.id);
-			jsonw_end_object(jw);
-			jsonw_end_document(jw);
-			out_flush();
-		}
-		fprintf(stderr, "%s: watch: %s was removed; the watch ends\n", prog_name, esc(c.top.rel));
-	}
+	ret = watch_loop(&c, s, &f, &k);
+	if (!ret)
+		ret = c.vanished ? EXIT_VANISHED : EXIT_OK;
+	watch_finish(&c, s, &k);
 out:
-	free(prev.v);
+	free(k.prev.v);
 	watch_policies_close(c.pol);
 	free(c.pol_counts);
 	watch_close(s);
-	if (jw)
-		jsonw_destroy(&jw);
-	if (out)
-		fclose(out);
-	free(out_buf);
-	out = NULL;
-	watch_names_free(c.names);
+	watch_out_close(&c);
 	return ret;
 }
