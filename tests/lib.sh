@@ -13,7 +13,11 @@
 #   cg_run CGPATH CMD...         start CMD inside the cgroup in the background:
 #                                sets $PID, and $PID_OUT (its stdout+stderr file)
 #   (never call these inside $(...): what they register would be lost)
+#   wait_until TENTHS CMD... / wait_grep / wait_lines / wait_ready /
+#   wait_grep_alive / wait_written / wait_exit / wait_rc
+#                                wait for observable state, with a timeout
 #   bpf_leaks                    prints memcgctl BPF programs/maps still loaded
+#   check_no_leaks NAME [REGEX]  ok when none of this run's is left
 #
 # Results go to $T_RESULTS (one line each) so tests/run.sh can total them.
 
@@ -166,28 +170,12 @@ page_cache() {
 	esac
 }
 
-# wait_grep FILE PATTERN [TENTHS]: until grep finds PATTERN in FILE (default
-# a minute: loading and verifying programs takes seconds in a TCG guest)
-wait_grep() {
-	local i
-	for ((i = 0; i < ${3:-600}; i++)); do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-# wait_written FILE PID [TENTHS]: until FILE has content (default a minute),
-# failing early if process PID, which writes it, has exited
-wait_written() {
-	local i
-	for ((i = 0; i < ${3:-600}; i++)); do
-		[[ -s $1 ]] && return 0
-		kill -0 "$2" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
-}
+# ---- waiting on state ------------------------------------------------------
+# Tests wait for what they can observe (a line in a file, a pin, a program,
+# a process's state), never for a fixed time; every wait has a timeout, in
+# tenths of a second, and its status says whether the state was reached.
+# A sleep that is left lets time pass on purpose, to show that something
+# does NOT happen: say so beside it, and keep it short.
 
 # wait_until TENTHS CMD...: until CMD succeeds, polled every 0.1 s
 wait_until() {
@@ -197,6 +185,55 @@ wait_until() {
 		sleep 0.1
 	done
 	"$@"
+}
+
+# wait_grep FILE PATTERN [TENTHS]: until grep finds PATTERN in FILE (default
+# a minute: loading and verifying programs takes seconds in a TCG guest)
+wait_grep() {
+	wait_until "${3:-600}" grep -q "$2" "$1" 2>/dev/null
+}
+
+# wait_lines FILE PATTERN N [TENTHS]: until N lines of FILE match PATTERN
+_lines_match() { (($(grep -c "$2" "$1" 2>/dev/null) >= $3)); }
+wait_lines() {
+	wait_until "${4:-100}" _lines_match "$1" "$2" "$3"
+}
+
+# wait_ready FILE [TENTHS]: until the workload writing FILE (a tests/progs
+# program's output) printed "ready": its memory is touched (default 30 s)
+wait_ready() {
+	wait_grep "$1" ready "${2:-300}"
+}
+
+# wait_grep_alive FILE PATTERN PID [TENTHS]: wait_grep, failing early if
+# process PID, which writes FILE, has exited
+_grep_or_dead() { grep -q "$2" "$1" 2>/dev/null || ! kill -0 "$3" 2>/dev/null; }
+wait_grep_alive() {
+	wait_until "${4:-600}" _grep_or_dead "$1" "$2" "$3" && grep -q "$2" "$1" 2>/dev/null
+}
+
+# wait_written FILE PID [TENTHS]: until FILE has content (default a minute),
+# failing early if process PID, which writes it, has exited
+_written_or_dead() { [[ -s $1 ]] || ! kill -0 "$2" 2>/dev/null; }
+wait_written() {
+	wait_until "${3:-600}" _written_or_dead "$1" "$2" && [[ -s $1 ]]
+}
+
+# wait_exit PID [TENTHS]: until process PID has exited (default a minute)
+_exited() { ! kill -0 "$1" 2>/dev/null; }
+wait_exit() {
+	wait_until "${2:-600}" _exited "$1"
+}
+
+# wait_rc PID SECS: the exit code of our child PID, or 255 (and PID killed)
+# if it is still running after SECS
+wait_rc() {
+	if ! wait_exit "$1" $(($2 * 10)); then
+		kill "$1" 2>/dev/null
+		wait "$1" 2>/dev/null
+		return 255
+	fi
+	wait "$1"
 }
 
 # no_crash NAME: after run_mc, a signal (rc >= 128) or a sanitizer report fails
@@ -377,9 +414,17 @@ bpf_leaks() {
 		echo "$name"
 	done
 }
-# check_no_leaks NAME [REGEX]: a command may narrow it to its own prefix
+# check_no_leaks NAME [REGEX]: a command may narrow it to its own prefix.
+# The kernel frees a program or map an RCU grace period after its last
+# reference goes, so a leak is one still there after a few seconds.
 check_no_leaks() {
 	local l
+	if ! bpftool -j prog show >/dev/null 2>&1; then
+		t_skip "$1" "bpftool cannot list BPF objects here"
+		return
+	fi
+	wait_until 50 _no_leaks "${2:-}"
 	l=$(bpf_leaks "${2:-}")
 	if [[ -z $l ]]; then t_ok "$1"; else t_fail "$1" "still loaded: $(echo $l)"; fi
 }
+_no_leaks() { [[ -z $(bpf_leaks "$1") ]]; }

@@ -176,8 +176,7 @@ fi
 cg_new $'exp-bad\xff\xfe'
 # escaped as memcgctl prints it (\xNN), then its backslashes for the format
 in_file() { LC_ALL=C grep -qF 'exp-bad\\xff\\xfe' "$prom"; }
-for _ in $(seq 600); do in_file && break; sleep 0.1; done
-check "non-utf8-name-in-file" in_file
+check "non-utf8-name-in-file" wait_until 600 in_file
 check "non-utf8-name-not-raw" bash -c "! LC_ALL=C grep -qF \$'\\xff' '$prom'"
 if [[ -n $ne_pid ]]; then
 	SCRAPE=$(scrape)
@@ -232,8 +231,8 @@ T_PIDS+=("$exp_pid")
 rm -f "$prom"
 wait_written "$prom" "$exp_pid" 1200
 ln -sfn "$victim" "$prom"
-for _ in $(seq 600); do [[ -f $prom && ! -L $prom ]] && break; sleep 0.1; done
-check "swapped-link-replaced" test -f "$prom" -a ! -L "$prom"
+link_replaced() { [[ -f $prom && ! -L $prom ]]; }
+check "swapped-link-replaced" wait_until 600 link_replaced
 check_eq "swapped-link-not-followed" victim "$(cat "$victim")"
 kill -TERM "$exp_pid"
 wait "$exp_pid"
@@ -272,6 +271,4 @@ else
 	t_skip "full" "cannot mount a tmpfs"
 fi
 
-# the kernel frees a closed program a moment after its last fd goes
-for _ in $(seq 50); do [[ -z $(bpf_leaks '^top_') ]] && break; sleep 0.1; done
 check_no_leaks "no-bpf-leaks" '^top_'

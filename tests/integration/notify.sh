@@ -19,28 +19,7 @@ notify_bg() {
 	NPID=$!
 	T_PIDS+=("$NPID")
 }
-wait_armed() {
-	for _ in $(seq 100); do
-		grep -q 'notify: armed' "$1.err" 2>/dev/null && return 0
-		kill -0 "$NPID" 2>/dev/null || return 1
-		sleep 0.05
-	done
-	return 1
-}
-wait_ready() {	# the hog printed "ready"
-	for _ in $(seq 100); do grep -q ready "$1" && return 0; sleep 0.1; done
-	return 1
-}
-# wait_rc PID SECS: exit code of PID, or 255 if it is still running after SECS
-wait_rc() {
-	local pid=$1 t=$2 i
-	for ((i = 0; i < t * 10; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	if kill -0 "$pid" 2>/dev/null; then kill "$pid"; wait "$pid" 2>/dev/null; return 255; fi
-	wait "$pid"
-}
+wait_armed() { wait_grep_alive "$1.err" 'notify: armed' "$NPID" 100; }
 usage_of() { cat "$1/memory.current" 2>/dev/null || cat "$1/memory.usage_in_bytes"; }
 # the limit_type of memory.max, or of v1's memory.limit_in_bytes
 if [[ $MEM_V2 == 1 ]]; then LIMIT_TYPE=max; else LIMIT_TYPE=v1; fi
@@ -55,7 +34,8 @@ for round in 1 2; do
 	# grow to 24M, hold a second (no refiring while above), exit (falls, re-arms)
 	cg_run "$cg" "$HOG" -s 24M -H 1
 	wait "$PID"
-	sleep 0.3
+	wait_lines "$out.err" 'usage>=20M re-armed' "$round" ||
+		t_fail "usage-rearmed-$round" "notify did not re-arm: $(tail -3 "$out.err")"
 done
 wait_rc "$NPID" 12
 check_eq "usage-forever-ends-by-timeout" 6 "$?"
@@ -200,11 +180,15 @@ cnt=$T_TMP/count
 notify_bg "$T_TMP/exec2.out" notify "$rel3" 'usage>=8M' --timeout 60 --wait-next \
 	--exec sh -c 'echo x >> "$0"' "$cnt"
 wait_armed "$T_TMP/exec2.out"
-for _ in 1 2 3; do cg_run "$cg3" "$HOG" -s 12M -H 0 -q; wait "$PID"; sleep 0.3; done
-for _ in $(seq 200); do
-	[[ $(wc -l <"$cnt" 2>/dev/null) -ge 3 ]] && break
-	sleep 0.1
+for i in 1 2 3; do
+	cg_run "$cg3" "$HOG" -s 12M -H 0 -q
+	wait "$PID"
+	wait_lines "$T_TMP/exec2.out.err" 'usage>=8M re-armed' "$i" ||
+		t_fail "exec-rearmed-$i" "notify did not re-arm: $(tail -3 "$T_TMP/exec2.out.err")"
 done
+wait_lines "$cnt" x 3 200
+# negative check: let half a second pass to show notify neither ends nor
+# runs the command a fourth time
 sleep 0.5
 kill -0 "$NPID" 2>/dev/null
 check_eq "exec-forever-still-running" 0 "$?"
@@ -219,17 +203,10 @@ check_eq "exec-per-firing" 3 "$(wc -l <"$cnt" 2>/dev/null)"
 # notify's own command line holds the same words).
 # running PATTERN: is a process whose command line starts so alive?
 running() { pgrep -f "^$1" >/dev/null; }
+not_running() { ! running "$1"; }
 # wait_gone PATTERN [TENTHS]: until no such process is left
-wait_gone() {
-	local i
-	for ((i = 0; i < ${2:-50}; i++)); do running "$1" || return 0; sleep 0.1; done
-	return 1
-}
-wait_running() {
-	local i
-	for ((i = 0; i < 600; i++)); do running "$1" && return 0; sleep 0.1; done
-	return 1
-}
+wait_gone() { wait_until "${2:-50}" not_running "$1"; }
+wait_running() { wait_until 600 running "$1"; }
 u=1000.$$1
 notify_bg "$T_TMP/hang.out" notify "$rel3" 'usage<1G' --exec sleep "$u"
 wait_running "sleep $u" || t_fail "exec-hang-started" "the command never ran: $(cat "$T_TMP/hang.out.err")"
@@ -388,15 +365,18 @@ cg_new idle 64M
 out=$T_TMP/idle.json
 notify_bg "$out" notify "$CG_REL" 'usage>=1G' oom_kill max --timeout 20
 wait_armed "$out"
-sleep 0.5
+# armed, it goes to sleep in epoll_wait (state S) and stays there
+_asleep() { [[ $(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) == S ]]; }
+check "idle-asleep" wait_until 50 _asleep "$NPID"
 t0=$(awk '{ print $14 + $15 }' "/proc/$NPID/stat")
-sleep 4
+# negative check: two seconds pass in which notify must use no CPU
+sleep 2
 t1=$(awk '{ print $14 + $15 }' "/proc/$NPID/stat")
 kill "$NPID"
 wait "$NPID" 2>/dev/null
 check_eq "sigterm-exit-143" 143 "$?"
 check "idle-cpu-zero" test $((t1 - t0)) -le 1
-echo "     idle notify: $((t1 - t0)) clock ticks of CPU over 4 s"
+echo "     idle notify: $((t1 - t0)) clock ticks of CPU over 2 s"
 
 # ---- the man page's script example runs as written ---------------------------
 man=$(dirname "$0")/../../man/memcgctl-notify.8
@@ -422,5 +402,4 @@ else
 fi
 
 # ---- nothing left behind ------------------------------------------------------
-sleep 0.5
 check_no_leaks "no-bpf-leaks" '^notify_'

@@ -17,7 +17,7 @@ trap out_cleanup EXIT
 cg_new out-a 256M || { t_fail setup "cannot create a test cgroup"; exit 0; }
 cg=$CG rel=$CG_REL
 cg_run "$cg" "$MEMCGCTL_TEST_BIN/hog" -s 16M
-for _ in $(seq 100); do grep -q ready "$PID_OUT" && break; sleep 0.1; done
+wait_ready "$PID_OUT" 100
 
 # ---- write errors ---------------------------------------------------------
 MSG="memcgctl: write error on standard output"
@@ -48,8 +48,6 @@ if [[ -w /dev/full ]]; then
 else
 	t_skip "full" "no writable /dev/full"
 fi
-# the kernel frees a closed program a moment after its last fd goes
-for _ in $(seq 50); do [[ -z $(bpf_leaks) ]] && break; sleep 0.1; done
 check_no_leaks "full-no-bpf-leaks"
 
 # ---- help acts on nothing ------------------------------------------------------
@@ -73,5 +71,4 @@ run_mc -j policy load pressure name "$POL" cgroup "$rel" --help
 check_json "policy-load-json-help" '.help | startswith("Usage: memcgctl policy load")'
 run_mc watch "/$T_PREFIX" --help -D 30
 check_eq "watch-help-ends-at-once" "0 " "$RC $ERR"
-for _ in $(seq 50); do [[ -z $(bpf_leaks) ]] && break; sleep 0.1; done
 check_no_leaks "help-no-bpf-leaks"

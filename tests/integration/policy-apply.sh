@@ -29,19 +29,12 @@ param() { "$MEMCGCTL" -j policy show "$1" 2>/dev/null | jq -r ".parameters.$2"; 
 ours() { ls "$PIN" 2>/dev/null | grep "^${P}_" || true; }
 prog_loaded_id() { bpftool -j prog show 2>/dev/null | jq -e --argjson i "$1" 'any(.[]; .id == $i)' >/dev/null; }
 # a freed program disappears from bpftool after an RCU grace period
-wait_ids_gone() {
+ids_gone() {
 	local id
-	for _ in $(seq 50); do
-		for id in $(jq -r '.[]' <<<"$1"); do prog_loaded_id "$id" && continue 2; done
-		return 0
-	done
-	return 1
+	for id in $(jq -r '.[]' <<<"$1"); do prog_loaded_id "$id" && return 1; done
+	return 0
 }
-# the kernel frees what unload dropped after a grace period: wait until it has
-wait_no_leaks() {
-	for _ in $(seq 50); do [[ -z $(bpf_leaks '^policy_') ]] && return 0; sleep 0.1; done
-	return 1
-}
+wait_ids_gone() { wait_until 50 ids_gone "$1"; }
 
 cg_new a 64M || { t_fail setup "cannot create a test cgroup"; exit 0; }
 rel_a=$CG_REL
@@ -284,4 +277,4 @@ if [[ ! -d $PIN || -n $(ls -A "$PIN") ]]; then t_ok "empty-pin-root-not-left-emp
 else t_fail "empty-pin-root-not-left-empty" "$PIN is left behind, empty"; fi
 run_mc policy apply "$CONF"
 check_eq "empty-again" "0 " "$RC $OUT"
-check "no-bpf-leaks" wait_no_leaks
+check_no_leaks "no-bpf-leaks" '^policy_'

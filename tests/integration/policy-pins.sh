@@ -196,5 +196,4 @@ try_foreign root-link
 check "root-link-target-kept" test -f "$SCRATCH/victim/precious"
 rm -f "$PIN"
 MADE_ROOT=0
-sleep 0.5
 check_no_leaks "no-bpf-leaks" '^policy_'

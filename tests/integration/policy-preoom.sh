@@ -261,5 +261,4 @@ run_mc policy load --brake pressure name "${P}_b" cgroup "$rel_b"
 check_eq "brake-preoom-only" 2 "$RC"
 
 check_eq "no-pins-left" "" "$(ls "$PIN" 2>/dev/null | grep "^${P}_")"
-sleep 0.5
 check_no_leaks "no-bpf-leaks" '^policy_'

@@ -20,12 +20,6 @@ target_cleanup() {
 }
 trap target_cleanup EXIT
 
-wait_line() {	# FILE PATTERN SECS
-	local i
-	for ((i = 0; i < $3 * 10; i++)); do grep -q "$2" "$1" && return 0; sleep 0.1; done
-	return 1
-}
-
 run_mc -j feature
 has_tk=$(jq '.kfunc.bpf_send_signal_task' <<<"$OUT")
 
@@ -53,7 +47,6 @@ if [[ $has_tk != true ]]; then
 	run_mc policy unload "${P}_c"
 	check_eq "unload" 0 "$RC"
 	check_eq "no-pins-left" "" "$(ls "$PIN" 2>/dev/null | grep "^${P}_")"
-	sleep 0.5
 	check_no_leaks "no-bpf-leaks" '^policy_'
 	exit 0
 fi
@@ -74,7 +67,7 @@ cf=(-f "$FDIR/f" -F 16M) cg=(-f "$FDIR/g" -F 16M)
 page_cache "$FDIR" || { cf=() cg=(); echo "# $FDIR is $(stat -f -c %T "$FDIR"), not page cache: small charges anon only"; }
 cg_run "$cg_t" "$MEMCGCTL_TEST_BIN/sigcatch" -s 40M -c 4M -i 0 -H 30
 big=$PID big_out=$PID_OUT
-wait_line "$big_out" '^done' 10 || t_fail "big-ready" "$(cat "$big_out")"
+wait_grep "$big_out" '^done' 100 || t_fail "big-ready" "$(cat "$big_out")"
 cg_run "$cg_t" "$MEMCGCTL_TEST_BIN/sigcatch" -s 40M -c 1M -i 10 "${cf[@]}"
 small=$PID small_out=$PID_OUT
 wait "$small" 2>/dev/null
@@ -94,7 +87,7 @@ run_mc -j policy set "${P}_l" target=charger
 check_json "set-charger" '.parameters.target == "charger"'
 cg_run "$cg_t" "$MEMCGCTL_TEST_BIN/sigcatch" -s 40M -c 4M -i 0 -H 30
 big=$PID big_out=$PID_OUT
-wait_line "$big_out" '^done' 10 || t_fail "big2-ready" "$(cat "$big_out")"
+wait_grep "$big_out" '^done' 100 || t_fail "big2-ready" "$(cat "$big_out")"
 cg_run "$cg_t" "$MEMCGCTL_TEST_BIN/sigcatch" -s 40M -c 1M -i 10 "${cg[@]}"
 small=$PID small_out=$PID_OUT
 wait "$small" 2>/dev/null
@@ -107,5 +100,4 @@ check "event-names-charger" jq -se "length >= 1 and .[0].pid == $small" <<<"$OUT
 run_mc policy unload "${P}_l"
 check_eq "unload" 0 "$RC"
 check_eq "no-pins-left" "" "$(ls "$PIN" 2>/dev/null | grep "^${P}_")"
-sleep 0.5
 check_no_leaks "no-bpf-leaks" '^policy_'

@@ -28,15 +28,6 @@ mc_bg() {	# mc_bg OUTFILE ARGS...: memcgctl in the background; $W_PID
 	W_PID=$!
 	W_PIDS+=("$W_PID")
 }
-# wait_lines FILE PATTERN N [TENTHS]: until N lines match
-wait_lines() {
-	local i
-	for ((i = 0; i < ${4:-100}; i++)); do
-		[[ $(grep -c "$2" "$1" 2>/dev/null) -ge $3 ]] && return 0
-		sleep 0.1
-	done
-	return 1
-}
 actions_of() { "$MEMCGCTL" -j policy show "$1" | jq '.counters.actions'; }
 
 cg_new pw-in 64M || { t_fail setup "cannot create a test cgroup"; exit 0; }
@@ -72,9 +63,9 @@ n_in=$(actions_of "${P}_in")
 n_out=$(actions_of "${P}_out")
 check "policy-acted-in" test "${n_in:-0}" -ge 1
 check "policy-acted-out" test "${n_out:-0}" -ge 1
-# watch picks a new policy up within half a second; its events wait in the ring buffer
+# watch picks a new policy up within half a second; its events wait in the
+# ring buffer, and what is left in it at SIGINT is drained before the summary
 wait_lines "$T_TMP/w1" '"event":"policy"' "${n_in:-1}" 50
-sleep 0.6
 kill -INT "$w1"
 wait "$w1"
 check_eq "sigint-exit-0" 0 "$?"
@@ -104,32 +95,50 @@ wait "$pid_c"
 wait "$pid_d"
 n_c=$(( $(actions_of "${P}_in") - a0 ))
 check "pid-policy-acted" test "$n_c" -ge 1
-wait_lines "$T_TMP/w2" " policy " 1 50
-sleep 0.6
 t=$T_TMP/w2
-n_txt=$(grep -c " policy  *${P}_in(pressure) SIGUSR1 threshold usage=" "$t")
-check "text-lines" test "$n_txt" -ge 1
+txt_re=" policy  *${P}_in(pressure) SIGUSR1 threshold usage="
+wait_lines "$t" "$txt_re" "$n_c" 50
+n_txt=$(grep -c "$txt_re" "$t")
+check_eq "text-lines-equal-show-actions" "$n_c" "$n_txt"
 check_eq "text-only-that-pid" "$n_txt" "$(awk -v p="$pid_c" '$5 == "policy" && $3 == p' "$t" | wc -l)"
 check_eq "text-no-other-pid" 0 "$(awk -v p="$pid_d" '$3 == p' "$t" | wc -l)"
 check "text-cgroup-column" grep -q "pw-in .* policy " "$t"
 
-# unload while watch runs: it goes on, and holds nothing of them
+# and one in JSON, unfiltered, to see a policy loaded after the unload.
+# Started only now: readers of -e policy share each policy's ring buffer,
+# so two at once would split the events between them
+mc_bg "$T_TMP/w3" -j watch "$rel_in" -e policy -D 120
+w3=$W_PID
+wait_grep "$T_TMP/w3" '"event":"start"' || t_fail json-start "$(cat "$T_TMP/w3.err")"
+
+# unload while watch runs: it goes on, and holds nothing of them (its own
+# fds and ring buffer mappings would keep them loaded: a leak)
 run_mc policy unload "${P}_in" "${P}_out"
 check_eq "unload-while-watching" 0 "$RC"
-sleep 1.5
-check "watch-survives-unload" kill -0 "$w2"
 check_no_leaks "unloaded-policy-let-go" '^policy_'
-# and a policy loaded now is picked up again
-run_mc policy load pressure name "${P}_again" cgroup "$rel_in" threshold_pct=50 interval_ns=200ms
-check_eq "load-again" 0 "$RC"
-sleep 1
-run_mc policy unload "${P}_again"
-sleep 1
-check "watch-survives-reload" kill -0 "$w2"
+check "watch-survives-unload" kill -0 "$w2"
+check "json-watch-survives-unload" kill -0 "$w3"
 kill -INT "$w2"
 wait "$w2"
 check_eq "text-sigint-exit-0" 0 "$?"
 check "text-summary-pol-column" grep -q "^CGROUP .* POL " "$t"
 check_eq "text-summary-pol-count" "$n_txt" "$(awk '$1 ~ /pw-in$/ { print $7 }' "$t")"
-sleep 0.5
+# and a policy loaded now is picked up again: its actions are reported
+run_mc policy load pressure name "${P}_again" cgroup "$rel_in" threshold_pct=50 interval_ns=200ms
+check_eq "load-again" 0 "$RC"
+cg_run "$cg_in" "$SIGCATCH" -s 200M -c 1M -i 10 -r -T 3
+pid_e=$PID
+wait "$pid_e"
+n_again=$(actions_of "${P}_again")
+check "again-policy-acted" test "${n_again:-0}" -ge 1
+again_re="\"policy\":\"${P}_again\""
+wait_lines "$T_TMP/w3" "$again_re" "${n_again:-1}" 50
+check_eq "reload-events-equal-show-actions" "$n_again" "$(grep -c "$again_re" "$T_TMP/w3")"
+check_eq "reload-events-of-its-pid" "$n_again" "$(jq -c "select(.policy == \"${P}_again\" and .pid == $pid_e)" "$T_TMP/w3" | wc -l)"
+run_mc policy unload "${P}_again"
+check_no_leaks "reloaded-policy-let-go" '^policy_'
+check "watch-survives-reload" kill -0 "$w3"
+kill -INT "$w3"
+wait "$w3"
+check_eq "json-sigint-exit-0" 0 "$?"
 check_no_leaks "no-bpf-leaks" '^(policy_|watch_)'

@@ -39,10 +39,8 @@ preoom_swap() {
 }
 prog_loaded() { bpftool -j prog show 2>/dev/null | jq -e --arg n "$1" 'any(.[]; .name == $n)' >/dev/null; }
 # a freed program disappears from bpftool after an RCU grace period
-wait_prog_gone() {
-	for _ in $(seq 50); do prog_loaded "$1" || return 0; sleep 0.1; done
-	return 1
-}
+prog_gone() { ! prog_loaded "$1"; }
+wait_prog_gone() { wait_until 50 prog_gone "$1"; }
 pinned_count() { find "$PIN/$1" 2>/dev/null | wc -l; }
 
 # ---- preoom ---------------------------------------------------------------
@@ -287,5 +285,4 @@ check_eq "no-pins-left" "" "$(ls "$PIN" 2>/dev/null | grep "^${P}_")"
 # the pin root goes with the last policy: it may stay only if others' policies are in it
 if [[ ! -d $PIN || -n $(ls -A "$PIN") ]]; then t_ok "pin-root-not-left-empty"
 else t_fail "pin-root-not-left-empty" "$PIN is left behind, empty"; fi
-sleep 0.5
 check_no_leaks "no-bpf-leaks" '^policy_'

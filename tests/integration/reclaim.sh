@@ -44,10 +44,6 @@ limits_of() {
 }
 stat_of() { awk -v k="$2" '$1 == k { print $2 }' "$1/memory.stat"; }
 
-wait_ready() {
-	for _ in $(seq 300); do grep -q ready "$1" && return 0; sleep 0.1; done
-	return 1
-}
 usage_of() { cat "$1/$USAGE_FILE"; }
 near() { # near A B TOL: |A-B| <= TOL
 	local d=$(($1 - $2))
@@ -228,6 +224,8 @@ cg_run "$CG" "$MEMCGCTL_TEST_BIN/coldhot" -c $sig_cold -h 8M $(wl_mem sig)
 wait_ready "$PID_OUT"
 lim_s=$(limits_of "$CG")
 n=0 ok=0 mid=0 lowered=0
+# v1: the limit reclaim lowers step by step no longer reads LIMIT, or PID ended
+v1_lowered_or_done() { [[ $(cat "$CG/$LIMIT_FILE") != "$2" ]] || ! kill -0 "$1" 2>/dev/null; }
 for sig in INT TERM INT TERM; do
 	u_s=$(usage_of "$CG")
 	MEMCGCTL_TEST_STEP_PAUSE_MS=$pause "$MEMCGCTL" -j reclaim "$CG_REL" 50% --step 1M \
@@ -241,7 +239,7 @@ for sig in INT TERM INT TERM; do
 		kill -0 "$p" 2>/dev/null && (($(usage_of "$CG") < u_s - (2 << 20))) &&
 			lowered=$((lowered + 1))
 	else
-		sleep 0.4
+		wait_until 300 v1_lowered_or_done "$p" "$lim_s"
 		[[ $(cat "$CG/$LIMIT_FILE") != "$lim_s" ]] && lowered=$((lowered + 1))
 	fi
 	kill -s "$sig" "$p" 2>/dev/null
@@ -421,7 +419,8 @@ for sig in TERM INT; do
 	MEMCGCTL_TEST_STEP_PAUSE_MS=300 "$MEMCGCTL" -j reclaim "$auto_rel" --auto --interval 100ms \
 		--max-step 2M >"$T_TMP/auto-sig.json" 2>&1 &
 	p=$!
-	sleep 1.2
+	# signalled once it runs (a tick printed), its 300 ms steps under way
+	check "auto-sig$sig-ticking" wait_grep "$T_TMP/auto-sig.json" '"event":"tick"' 100
 	kill -s "$sig" "$p"
 	wait "$p"
 	rc=$?
@@ -463,6 +462,5 @@ wait "$p"
 check_eq "auto-vanished-exit-7" 7 "$?"
 check "auto-vanished-says-so" grep -q 'vanished' "$T_TMP/gone.out"
 
-# programs are released a moment after their process exits
-for _ in $(seq 30); do [[ -z $(bpf_leaks '^reclaim_') ]] && break; sleep 0.2; done
+# programs are released a moment after their process exits (check_no_leaks waits)
 check_no_leaks "no-bpf-leaks" '^reclaim_'

@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 # show against real cgroups: values agree with cgroupfs, an OOM kill in a
-# limited cgroup shows up in its events, and show (cgroupfs only) creates
-# no BPF object.
+# limited cgroup shows up in its events, and show (cgroupfs only) makes no
+# bpf() call.
 . "$(dirname "$0")/../lib.sh"
 need_root
 
@@ -11,7 +11,7 @@ cg=$CG rel=$CG_REL
 cg_run "$cg" "$MEMCGCTL_TEST_BIN/hog" -s 16M
 pid=$PID
 # wait until the hog has touched its memory
-for _ in $(seq 100); do grep -q ready "$PID_OUT" && break; sleep 0.1; done
+wait_ready "$PID_OUT" 100
 
 run_mc -j show "$rel"
 check_eq "exit-0" 0 "$RC"
@@ -60,5 +60,25 @@ check_json "recursive-lists-children" "length == 3 and .[1].cgroup == \"/$T_PREF
 run_mc show "/$T_PREFIX/show-a"
 check "plain-has-limit" grep -q "of max 64.0M" <<<"$OUT"
 
-# show reads cgroupfs only: nothing it ran may have created a BPF object
+# show reads cgroupfs only: it makes no bpf() call at all (strace sees
+# every one, also of objects closed again before it exits), and nothing of
+# this run is left loaded
+no_bpf_calls() {	# NAME ARGS...: `memcgctl ARGS` succeeds without a bpf() call
+	local name=$1 tr=$T_TMP/strace.out; shift
+	if ! strace -f -qq -e trace=bpf -o "$tr" "$MEMCGCTL" "$@" >/dev/null 2>&1; then
+		t_fail "$name" "memcgctl $* failed under strace: $(head -c 300 "$tr")"
+	elif grep -q 'bpf(' "$tr"; then
+		t_fail "$name" "bpf() called: $(grep -m3 'bpf(' "$tr")"
+	else
+		t_ok "$name"
+	fi
+}
+if command -v strace >/dev/null; then
+	no_bpf_calls "no-bpf-calls-json" -j show "$rel"
+	no_bpf_calls "no-bpf-calls-plain" show "$rel"
+	no_bpf_calls "no-bpf-calls-by-id" -j show "$id"
+	no_bpf_calls "no-bpf-calls-recursive" show -r "/$T_PREFIX"
+else
+	t_skip "no-bpf-calls" "no strace here"
+fi
 check_no_leaks "no-bpf-objects"

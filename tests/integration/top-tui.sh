@@ -10,7 +10,7 @@ command -v tmux >/dev/null || { t_skip all "tmux not installed"; exit 0; }
 cg_new tui-big 256M || { t_fail setup "cannot create a test cgroup"; exit 0; }
 cg_big=$CG
 cg_run "$cg_big" "$MEMCGCTL_TEST_BIN/hog" -s 48M
-for _ in $(seq 100); do grep -q ready "$PID_OUT" && break; sleep 0.1; done
+wait_ready "$PID_OUT" 100
 cg_new tui-small 64M
 cg_run "$CG" "$MEMCGCTL_TEST_BIN/hog" -s 8M
 
@@ -18,11 +18,20 @@ sock="$T_TMP/tmux.sock"
 sess=mctop$$
 tm() { tmux -S "$sock" "$@"; }
 screen() { tm capture-pane -p -t "$sess"; }
+on_screen() { screen | grep -qE "$1"; }
+off_screen() { ! on_screen "$1"; }
 # wait_for REGEX: up to 5 s for the screen to show it
-wait_for() {
-	for _ in $(seq 50); do screen | grep -qE "$1" && return 0; sleep 0.1; done
-	return 1
-}
+wait_for() { wait_until 50 on_screen "$1"; }
+# wait_gone_from REGEX: up to 5 s for the screen to stop showing it
+wait_gone_from() { wait_until 50 off_screen "$1"; }
+# above A B: the screen shows A on a line above B
+line_of() { screen | grep -n "$1" | head -1 | cut -d: -f1; }
+above() { local a b; a=$(line_of "$1") b=$(line_of "$2"); [[ -n $a && -n $b ]] && ((a < b)); }
+hdr() { screen | grep -m1 "CGROUP"; }
+hdr_has() { hdr | grep -qE "$1"; }
+# this run's top (its command line names our cgroup prefix) is still running
+top_running() { pgrep -a -x memcgctl | grep -q "$T_PREFIX"; }
+top_gone() { ! top_running; }
 trap 'tm kill-server 2>/dev/null; cg_cleanup' EXIT
 
 tm new-session -d -s "$sess" -x 120 -y 40 \
@@ -31,20 +40,17 @@ if wait_for "memcgctl top"; then t_ok starts; else t_fail starts "no header: $(s
 check "shows-test-cgroups" wait_for "tui-big .*256M"
 check "shows-bpf-on" wait_for "BPF on"
 # sorted by memory, biggest first: tui-big above tui-small
-big=$(screen | grep -n "tui-big" | cut -d: -f1) small=$(screen | grep -n "tui-small" | cut -d: -f1)
-check "sorted-by-mem-desc" test "${big:-99}" -lt "${small:-0}"
+check "sorted-by-mem-desc" above tui-big tui-small
 # '<' twice from MEM goes to the name column: ascending by path
 tm send-keys -t "$sess" '<'
 check "sort-key-message" wait_for "sorted by cgroup"
+check "sort-by-name-ascending" wait_until 50 above tui-big tui-small
 tm send-keys -t "$sess" I
-sleep 0.3
-big=$(screen | grep -n "tui-big" | cut -d: -f1) small=$(screen | grep -n "tui-small" | cut -d: -f1)
-check "sort-by-name-reversed" test "${small:-99}" -lt "${big:-0}"
+check "sort-by-name-reversed" wait_until 50 above tui-small tui-big
 # filter
 tm send-keys -t "$sess" / s m a l l Enter
 check "filter-shows-match" wait_for "tui-small"
-sleep 0.6
-if screen | grep -q "tui-big"; then t_fail "filter-hides-other" "tui-big still shown"; else t_ok "filter-hides-other"; fi
+check "filter-hides-other" wait_gone_from "tui-big"
 check "filter-in-header" wait_for "filter: small"
 # detail pane for the selected (the only match, after the root)
 tm send-keys -t "$sess" End i
@@ -55,7 +61,6 @@ tm send-keys -t "$sess" / BSpace BSpace BSpace BSpace BSpace Enter
 check "filter-cleared" wait_for "tui-big"
 # the column picker: hide LIMIT, then move USE% left of MEM (the default
 # order is CGROUP MEM LIMIT USE% ...); the header changes at once
-hdr() { screen | grep -m1 "CGROUP"; }
 tm send-keys -t "$sess" c
 check "picker-opens" wait_for "\\[x\\] current +MEM"
 check "picker-lists-hidden" wait_for "\\[ \\] peak +PEAK"
@@ -63,10 +68,10 @@ tm send-keys -t "$sess" Down Down Space
 check "picker-hide-message" wait_for "limit hidden"
 if hdr | grep -q "LIMIT"; then t_fail "picker-hides-header" "$(hdr)"; else t_ok "picker-hides-header"; fi
 tm send-keys -t "$sess" Down '[' '['
-sleep 0.3
-check "picker-moves-left" grep -qE "CGROUP.* USE%.* MEM" < <(hdr)
+check "picker-moves-left" wait_until 50 hdr_has "CGROUP.* USE%.* MEM"
 tm send-keys -t "$sess" Escape
 check "picker-closes" wait_for "c columns"
+# negative check: let a refresh (-d 0.5) pass; the order must not revert
 sleep 0.6
 check "picker-order-kept" grep -qE "CGROUP.* USE%.* MEM" < <(hdr)
 if hdr | grep -q "LIMIT"; then t_fail "picker-hidden-kept" "$(hdr)"; else t_ok "picker-hidden-kept"; fi
@@ -97,8 +102,7 @@ check "back-to-normal" wait_for "tui-big"
 cg_new tui-new
 check "new-cgroup-appears" wait_for "tui-new"
 rmdir "$CG" "$PSI_ROOT$CG_REL" 2>/dev/null
-sleep 1.2
-if screen | grep -q "tui-new"; then t_fail "vanished-cgroup-goes" "still shown"; else t_ok "vanished-cgroup-goes"; fi
+check "vanished-cgroup-goes" wait_gone_from "tui-new"
 check "still-running" wait_for "memcgctl top"
 # recent events: a hog in a limited cgroup without swap is OOM-killed and
 # the detail pane of its cgroup says so (with the victim's pid and command
@@ -108,10 +112,9 @@ cg_oom=$CG
 if [[ $MEM_V2 == 0 ]]; then echo 0 >"$cg_oom/memory.swappiness"; else echo 0 >"$cg_oom/memory.swap.max"; fi
 tm send-keys -t "$sess" / t u i - o o m Enter
 check "events-cgroup-shown" wait_for "^ +tui-oom "
-tm send-keys -t "$sess" End
-sleep 0.3
 # the pane may still be open from above ('i' toggles it)
-screen | grep -qE " \(id [0-9]+\) " || tm send-keys -t "$sess" i
+if on_screen " \(id [0-9]+\) "; then tm send-keys -t "$sess" End
+else tm send-keys -t "$sess" End i; fi
 check "events-detail-of-it" wait_for "tui-oom \\(id [0-9]+\\)"
 check "events-none-yet" wait_for "recent events: none since top started"
 cg_run "$cg_oom" "$MEMCGCTL_TEST_BIN/hog" -s 128M -q
@@ -130,9 +133,8 @@ check "events-pane-closed" wait_for "tui-big"
 tm send-keys -t "$sess" q
 check "quits-exit-0" wait_for "^EXIT=0"
 # the shell writes the stty file just after printing EXIT=: wait for it
-for _ in $(seq 50); do [[ -s $T_TMP/stty ]] && break; sleep 0.1; done
-check "terminal-restored" grep -q " icanon" "$T_TMP/stty"
-pgrep -a -x memcgctl | grep -q "$T_PREFIX" && t_fail "process-gone" "still running" || t_ok "process-gone"
+check "terminal-restored" wait_until 50 grep -q " icanon" "$T_TMP/stty"
+check "process-gone" wait_until 50 top_gone
 check_no_leaks "no-bpf-leaks" '^top_'
 
 # NO_COLOR: no colour escape sequences on the screen
@@ -145,7 +147,7 @@ else
 	t_ok "no-color"
 fi
 tm send-keys -t "$sess" q
-sleep 0.5
+check "no-color-quits" wait_until 50 top_gone
 tm kill-server 2>/dev/null
 check_no_leaks "no-bpf-leaks-after-no-color" '^top_'
 
@@ -170,6 +172,6 @@ check "escape-rest-of-screen" wait_for "tui-big"
 title=$(tm display-message -p -t "$sess" '#{pane_title}')
 if [[ $title == *pwned* ]]; then t_fail "escape-title-kept" "title set to '$title'"; else t_ok "escape-title-kept"; fi
 tm send-keys -t "$sess" q
-for _ in $(seq 50); do [[ -z $(bpf_leaks '^top_') ]] && break; sleep 0.1; done
+check "escape-quits" wait_until 50 top_gone
 tm kill-server 2>/dev/null
 check_no_leaks "no-bpf-leaks-after-escape" '^top_'

@@ -28,7 +28,7 @@ row() { echo ".cgroups[] | select(.cgroup == \"$1\")"; }
 cg_new top-a 64M || { t_fail setup "cannot create a test cgroup"; exit 0; }
 cg_a=$CG rel_a=$CG_REL
 cg_run "$cg_a" "$MEMCGCTL_TEST_BIN/hog" -s 16M
-for _ in $(seq 100); do grep -q ready "$PID_OUT" && break; sleep 0.1; done
+wait_ready "$PID_OUT" 100
 
 # a child without the memory controller (v2: not in top-a's subtree_control;
 # v1: the memory hierarchy has none, so it is an ordinary memory cgroup)
