@@ -279,8 +279,7 @@ int top_bpf_read_all(struct top_collector *c)
 	if (!c->keys) {
 		c->keys = malloc(cap * sizeof(*c->keys));
 		c->vals = malloc(cap * sizeof(*c->vals));
-		c->bix = malloc(cap * sizeof(*c->bix));
-		if (!c->keys || !c->vals || !c->bix)
+		if (!c->keys || !c->vals)
 			return -ENOMEM;
 	}
 	c->bnr = 0;
@@ -314,18 +313,18 @@ iterate:
 		}
 	}
 index:
+	idmap_clear(&c->bix);
 	for (size_t i = 0; i < c->bnr; i++)
-		c->bix[i] = (struct id_idx){ c->keys[i], i };
-	qsort(c->bix, c->bnr, sizeof(*c->bix), top_id_idx_cmp);
+		if (idmap_put(&c->bix, c->keys[i], i) == -ENOMEM)
+			return -ENOMEM;
 	return 0;
 }
 
 const struct top_cg_stats *top_bpf_find(const struct top_collector *c, uint64_t id)
 {
-	struct id_idx key = { id, 0 }, *hit;
+	size_t i;
 
-	hit = bsearch(&key, c->bix, c->bnr, sizeof(*c->bix), top_id_idx_cmp);
-	return hit ? &c->vals[hit->idx] : NULL;
+	return idmap_get(&c->bix, id, &i) ? &c->vals[i] : NULL;
 }
 
 /*

@@ -31,34 +31,23 @@ int top_collector_new(struct top_collector **out, const struct top_collect_opts 
 	return 0;
 }
 
-static int u64_cmp(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* memory.stat is to be read for this cgroup (see top_collector_stat_only) */
 bool top_stat_wanted(const struct top_collector *c, uint64_t id)
 {
-	return !c->stat_limited ||
-		bsearch(&id, c->stat_ids, c->stat_nr, sizeof(*c->stat_ids), u64_cmp);
+	return !c->stat_limited || idmap_get(&c->stat_ids, id, NULL);
 }
 
 int top_collector_stat_only(struct top_collector *c, const uint64_t *ids, size_t n)
 {
-	uint64_t *a = NULL;
+	struct idmap a = IDMAP_INIT;
 
-	if (ids) {
-		a = malloc((n ? n : 1) * sizeof(*a));
-		if (!a)
+	for (size_t i = 0; ids && i < n; i++)
+		if (idmap_put(&a, ids[i], i) == -ENOMEM) {
+			idmap_free(&a);
 			return -ENOMEM;
-		memcpy(a, ids, n * sizeof(*a));
-		qsort(a, n, sizeof(*a), u64_cmp);
-	}
-	free(c->stat_ids);
+		}
+	idmap_free(&c->stat_ids);
 	c->stat_ids = a;
-	c->stat_nr = n;
 	c->stat_limited = ids != NULL;
 	return 0;
 }
@@ -75,8 +64,10 @@ void top_collector_free(struct top_collector *c)
 	if (!c)
 		return;
 	top_bpf_free(c);
-	free(c->stat_ids);
+	idmap_free(&c->stat_ids);
 	free(c->evh);
+	idmap_free(&c->evh_ix);
+	idmap_free(&c->rows_ix);
 	free(c->vq);
 	top_fd_cache_free(c);
 	free(c->order);
@@ -84,7 +75,7 @@ void top_collector_free(struct top_collector *c)
 	top_snap_free(&c->snap[1]);
 	free(c->keys);
 	free(c->vals);
-	free(c->bix);
+	idmap_free(&c->bix);
 	free(c);
 }
 

@@ -4,6 +4,7 @@
  * victims from the BPF ring buffer, and what the counters say happened
  * between two refreshes (OOM kills, limit events, reclaim passes).
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,27 +32,16 @@ int top_hist_victim_cb(void *ctx, void *data, size_t len)
 	return 0;
 }
 
-static struct ev_hist *evh_find(const struct top_collector *c, uint64_t id, size_t *at)
+static struct ev_hist *evh_find(const struct top_collector *c, uint64_t id)
 {
-	size_t lo = 0, hi = c->evh_nr;
+	size_t at;
 
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (c->evh[mid].id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (at)
-		*at = lo;
-	return lo < c->evh_nr && c->evh[lo].id == id ? &c->evh[lo] : NULL;
+	return idmap_get(&c->evh_ix, id, &at) ? &c->evh[at] : NULL;
 }
 
 static struct ev_hist *evh_get(struct top_collector *c, uint64_t id)
 {
-	size_t at;
-	struct ev_hist *h = evh_find(c, id, &at);
+	struct ev_hist *h = evh_find(c, id);
 
 	if (h)
 		return h;
@@ -64,9 +54,9 @@ static struct ev_hist *evh_get(struct top_collector *c, uint64_t id)
 		c->evh = n;
 		c->evh_cap = cap;
 	}
-	memmove(&c->evh[at + 1], &c->evh[at], (c->evh_nr - at) * sizeof(*c->evh));
-	c->evh_nr++;
-	h = &c->evh[at];
+	if (idmap_put(&c->evh_ix, id, c->evh_nr))
+		return NULL;
+	h = &c->evh[c->evh_nr++];
 	memset(h, 0, sizeof(*h));
 	h->id = id;
 	return h;
@@ -87,7 +77,7 @@ static void ev_push(struct top_collector *c, uint64_t id, const struct top_event
 size_t top_collector_events(const struct top_collector *c, uint64_t id,
 			    struct top_event *out, size_t max)
 {
-	const struct ev_hist *h = evh_find(c, id, NULL);
+	const struct ev_hist *h = evh_find(c, id);
 	size_t n;
 
 	if (!h)
@@ -98,35 +88,25 @@ size_t top_collector_events(const struct top_collector *c, uint64_t id,
 	return n;
 }
 
-static int row_of(const struct top_snap *s, const struct id_idx *ix, uint64_t id)
-{
-	struct id_idx key = { id, 0 }, *hit;
-
-	hit = bsearch(&key, ix, s->nr, sizeof(*ix), top_id_idx_cmp);
-	return hit ? (int)hit->idx : -1;
-}
-
 /* OOM victims, in their cgroup and every ancestor in the view. */
 static void events_victims(struct top_collector *c, const struct top_snap *s)
 {
-	struct id_idx *ix;
 	double mono_now;
 
 	c->vq_nr = 0;
 	if (!c->victims || ring_buffer__consume(c->victims) < 0 || !c->vq_nr)
 		return;
-	ix = malloc(s->nr * sizeof(*ix));
-	if (!ix)
-		return;
+	idmap_clear(&c->rows_ix);
 	for (size_t i = 0; i < s->nr; i++)
-		ix[i] = (struct id_idx){ s->rows[i].id, i };
-	qsort(ix, s->nr, sizeof(*ix), top_id_idx_cmp);
+		if (idmap_put(&c->rows_ix, s->rows[i].id, i) == -ENOMEM)
+			return;
 	mono_now = clock_mono_s();
 	for (size_t v = 0; v < c->vq_nr; v++) {
 		const struct top_victim *tv = &c->vq[v];
 		struct top_event e = { .kind = TOP_EV_OOM_VICTIM, .count = 1, .pid = tv->pid,
 				       .cg_id = tv->memcg_id };
-		int row = row_of(s, ix, tv->memcg_id);
+		size_t at;
+		int row = idmap_get(&c->rows_ix, tv->memcg_id, &at) ? (int)at : -1;
 
 		e.time = s->time - (mono_now - tv->time_ns / 1e9);
 		memcpy(e.comm, tv->comm, sizeof(e.comm));
@@ -135,13 +115,12 @@ static void events_victims(struct top_collector *c, const struct top_snap *s)
 			struct ev_hist *h;
 
 			ev_push(c, s->rows[row].id, &e);
-			if ((h = evh_find(c, s->rows[row].id, NULL))) {
+			if ((h = evh_find(c, s->rows[row].id))) {
 				h->victims++;
 				h->victims_gen = c->gen;
 			}
 		}
 	}
-	free(ix);
 }
 
 /* What the counters say happened since the previous refresh. */
@@ -152,7 +131,7 @@ static void events_counters(struct top_collector *c, const struct top_snap *s)
 		struct top_event e = { .time = s->time, .cg_id = r->id };
 
 		if (r->oom_new > 0) {
-			struct ev_hist *h = evh_find(c, r->id, NULL);
+			struct ev_hist *h = evh_find(c, r->id);
 			uint64_t n = (uint64_t)r->oom_new;
 
 			/* a victim is marked just before oom_kill counts it: maybe a refresh earlier */

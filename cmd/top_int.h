@@ -24,17 +24,12 @@
 #include <stdint.h>
 
 #include "cgroup.h"
+#include "idmap.h"
 #include "top_snap.h"
 
 struct bpf_link;
 struct ring_buffer;
 struct top_flush;
-
-/* An id and where it is: sorted by id for bsearch. */
-struct id_idx {
-	uint64_t id;
-	size_t idx;
-};
 
 /*
  * The files read for every cgroup at every refresh (memory.stat for the
@@ -80,29 +75,30 @@ struct top_collector {
 	struct top_snap snap[2];
 	int cur;		/* index of the latest snapshot */
 	bool have_prev;
-	/* BPF counters read this round, sorted by id */
+	/* BPF counters read this round; bix: id -> index */
 	uint64_t *keys;
 	struct top_cg_stats *vals;
-	struct id_idx *bix;
+	struct idmap bix;
 	size_t bnr;
 	/* memory.stat and memory.pressure kept open across refreshes */
-	struct fd_ent *fds, *fds_next;	/* sorted by id / filled this refresh */
+	struct fd_ent *fds, *fds_next;	/* kept / filled this refresh */
+	struct idmap fds_ix;		/* id -> index into fds */
 	size_t nfds, nfds_next, fds_cap;
 	size_t open_fds, fd_budget;
-	/* recent events per cgroup, sorted by id */
+	/* recent events per cgroup; evh_ix: id -> index into evh */
 	struct ring_buffer *victims;
 	struct ev_hist *evh;
 	size_t evh_nr, evh_cap;
+	struct idmap evh_ix;
+	struct idmap rows_ix;		/* the snapshot's id -> row, for the victims */
 	struct top_victim *vq;		/* victims read this refresh */
 	size_t vq_nr, vq_cap;
 	unsigned gen;			/* refreshes so far */
-	uint64_t *stat_ids;		/* memory.stat only for these (sorted), if limited */
-	size_t stat_nr;
+	struct idmap stat_ids;		/* memory.stat only for these, if limited */
 	bool stat_limited;
 };
 
 /* top_snap.c */
-int top_id_idx_cmp(const void *a, const void *b);
 /* Empty s but keep its rows array. */
 void top_snap_clear(struct top_snap *s);
 

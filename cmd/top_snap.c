@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cgroup.h"
+#include "idmap.h"
 #include "top_int.h"
 #include "top_snap.h"
 
@@ -59,13 +60,6 @@ int top_snap_add(struct top_snap *s, const char *rel, uint64_t id, int depth, in
 	return (int)s->nr++;
 }
 
-
-int top_id_idx_cmp(const void *a, const void *b)
-{
-	const struct id_idx *x = a, *y = b;
-
-	return x->id < y->id ? -1 : x->id > y->id;
-}
 
 static double delta(uint64_t now, uint64_t before)
 {
@@ -132,7 +126,7 @@ static void row_rates(struct top_row *r, const struct top_row *p, double secs,
 
 void top_snap_rates(struct top_snap *cur, const struct top_snap *prev)
 {
-	struct id_idx *ix;
+	struct idmap ix = IDMAP_INIT;
 	double secs;
 
 	cur->vanished = 0;
@@ -140,29 +134,27 @@ void top_snap_rates(struct top_snap *cur, const struct top_snap *prev)
 		return;
 	secs = cur->time - prev->time;
 	cur->interval = secs > 0 ? secs : 0;
-	ix = malloc(prev->nr * sizeof(*ix));
-	if (!ix)
-		return;
 	for (size_t i = 0; i < prev->nr; i++)
-		ix[i] = (struct id_idx){ prev->rows[i].id, i };
-	qsort(ix, prev->nr, sizeof(*ix), top_id_idx_cmp);
+		if (idmap_put(&ix, prev->rows[i].id, i) == -ENOMEM) {
+			idmap_free(&ix);
+			return;
+		}
 
 	size_t matched = 0;
 	for (size_t i = 0; i < cur->nr; i++) {
 		struct top_row *r = &cur->rows[i];
-		struct id_idx key = { r->id, 0 }, *hit;
+		size_t hit;
 
-		hit = bsearch(&key, ix, prev->nr, sizeof(*ix), top_id_idx_cmp);
-		if (!hit)
+		if (!idmap_get(&ix, r->id, &hit))
 			continue;
 		matched++;
 		r->is_new = false;
 		if (secs > 0)
-			row_rates(r, &prev->rows[hit->idx], secs,
+			row_rates(r, &prev->rows[hit], secs,
 				  cur->layout && !strcmp(cur->layout, "v2"));
 	}
 	cur->vanished = prev->nr - matched;
-	free(ix);
+	idmap_free(&ix);
 }
 
 /* Empty s but keep its rows array: no fresh pages to fault in each refresh. */

@@ -168,13 +168,6 @@ struct it_walk {
 	int err;
 };
 
-static int fd_ent_cmp(const void *a, const void *b)
-{
-	const struct fd_ent *x = a, *y = b;
-
-	return x->id < y->id ? -1 : x->id > y->id;
-}
-
 /*
  * pread() a cached file (opening it on first use, through *dfd opened on
  * demand); the file is kept if the budget allows.  A cached file of a
@@ -229,7 +222,9 @@ static void it_read_files(struct it_walk *w, int row, unsigned what)
 	}
 	/* v1's swap fallback parses memory.stat itself: the plain path */
 	if (!(what & CG_RD_SWAP) && ((what & (CG_RD_STAT | CG_RD_PSI)) || stat_skipped)) {
-		old = c->nfds ? bsearch(&key, c->fds, c->nfds, sizeof(key), fd_ent_cmp) : NULL;
+		size_t at;
+
+		old = idmap_get(&c->fds_ix, r->id, &at) ? &c->fds[at] : NULL;
 		e = &c->fds_next[c->nfds_next++];
 		*e = old ? *old : key;
 		if (old)
@@ -271,7 +266,10 @@ static void fds_commit(struct top_collector *c)
 	struct fd_ent *t;
 
 	fds_drop(c, c->fds, c->nfds);
-	qsort(c->fds_next, c->nfds_next, sizeof(*c->fds_next), fd_ent_cmp);
+	idmap_clear(&c->fds_ix);
+	for (size_t i = 0; i < c->nfds_next; i++)
+		if (idmap_put(&c->fds_ix, c->fds_next[i].id, i) == -ENOMEM)
+			break;	/* those files are opened again next time */
 	t = c->fds;
 	c->fds = c->fds_next;
 	c->nfds = c->nfds_next;
@@ -389,4 +387,5 @@ void top_fd_cache_free(struct top_collector *c)
 	fds_drop(c, c->fds, c->nfds);
 	free(c->fds);
 	free(c->fds_next);
+	idmap_free(&c->fds_ix);
 }
