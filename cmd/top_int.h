@@ -13,6 +13,8 @@
  *                    memory.stat / memory.pressure files
  *   top_history.c    recent events per cgroup for the TUI's detail pane
  *
+ * Every lookup by cgroup id goes through idmap.h.
+ *
  * Collection never prints (p_debug under -d aside): errors go back to
  * the caller as -errno.
  */
