@@ -75,7 +75,7 @@ int top_snap_add(struct top_snap *s, const char *rel, uint64_t id, int depth, in
 /* Compute rates of cur against prev (matched by id); interval from times. */
 void top_snap_rates(struct top_snap *cur, const struct top_snap *prev);
 
-/* ---- collector (top_collect.c) --------------------------------------- */
+/* ---- collector (top_collect.c; which file holds what: top_int.h) ---- */
 
 struct top_collector;
 struct top_collect_opts {
@@ -99,7 +99,10 @@ int top_collector_new(struct top_collector **out, const struct top_collect_opts 
  */
 int top_collect(struct top_collector *c, unsigned src, const struct top_snap **out);
 bool top_collector_bpf(const struct top_collector *c, const char **note);
-/* Of memory.stat's text only the refault keys (and v2's pgsteal): the RFLT/s column's. */
+/*
+ * Of memory.stat's text only the refault keys (and v2's pgsteal): the
+ * RFLT/s column's (top_snap.c).
+ */
 void top_stat_keys(const struct cg_env *env, const char *buf, struct cg_mem *m);
 /*
  * Read memory.stat (the costly file: the kernel formats ~40-80 lines per
@@ -249,7 +252,7 @@ void top_render_metrics(FILE *f, const struct top_snap *s, const struct top_view
 
 /*
  * The hooks `top` chooses on this kernel, set on an opened (not loaded)
- * skeleton (top_collect.c): 0 all there, 1 some missing.
+ * skeleton (top_bpf.c): 0 all there, 1 some missing.
  */
 struct top_bpf;
 int top_choose_hooks(struct top_bpf *s, bool with_oom);

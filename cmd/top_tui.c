@@ -16,6 +16,7 @@
 
 #include "clock.h"
 #include "escape.h"
+#include "idmap.h"
 #include "main.h"
 #include "memstate.h"
 #include "stopsig.h"
@@ -27,7 +28,6 @@
 enum { C_OK = 1, C_WARN, C_CRIT, C_HEAD, C_NOTE };
 
 struct hist {
-	uint64_t id;		/* 0: free slot */
 	float use[HIST];	/* % of limit, or bytes when unlimited */
 	float psi[HIST];	/* PSI some over the interval, % */
 	int n, pos;
@@ -52,44 +52,36 @@ struct tui {
 	size_t nr_folded, cap_folded;
 	char filter[PATH_MAX];	/* --filter, then what '/' typed */
 	char msg[256];		/* one-line message in the status bar */
-	struct hist *hist;
-	size_t hist_cap;	/* power of two */
-	size_t hist_used;
+	struct hist *hist;	/* per cgroup ever seen, hist_ix: id -> index */
+	size_t hist_nr, hist_cap;
+	struct idmap hist_ix;
 };
 
 /* ---- history ------------------------------------------------------------ */
 
 static struct hist *hist_slot(struct tui *t, uint64_t id, bool create)
 {
-	if (!t->hist_cap || (create && (t->hist_used + 1) * 2 > t->hist_cap)) {
+	struct hist *h;
+	size_t at;
+
+	if (idmap_get(&t->hist_ix, id, &at))
+		return &t->hist[at];
+	if (!create)
+		return NULL;
+	if (t->hist_nr == t->hist_cap) {
 		size_t cap = t->hist_cap ? t->hist_cap * 2 : 256;
-		struct hist *n = calloc(cap, sizeof(*n)), *old = t->hist;
+		struct hist *n = realloc(t->hist, cap * sizeof(*n));
 
 		if (!n)
 			return NULL;
-		for (size_t i = 0; i < t->hist_cap; i++)
-			if (old[i].id) {
-				size_t j = old[i].id & (cap - 1);
-
-				while (n[j].id)
-					j = (j + 1) & (cap - 1);
-				n[j] = old[i];
-			}
-		free(old);
 		t->hist = n;
 		t->hist_cap = cap;
 	}
-	for (size_t j = id & (t->hist_cap - 1);; j = (j + 1) & (t->hist_cap - 1)) {
-		if (t->hist[j].id == id)
-			return &t->hist[j];
-		if (!t->hist[j].id) {
-			if (!create)
-				return NULL;
-			t->hist[j].id = id;
-			t->hist_used++;
-			return &t->hist[j];
-		}
-	}
+	if (idmap_put(&t->hist_ix, id, t->hist_nr))
+		return NULL;
+	h = &t->hist[t->hist_nr++];
+	memset(h, 0, sizeof(*h));
+	return h;
 }
 
 static void hist_record(struct tui *t)
@@ -969,5 +961,6 @@ int top_tui_run(struct top_tui_opts *o)
 	free(t.vis_ids);
 	free(t.folded);
 	free(t.hist);
+	idmap_free(&t.hist_ix);
 	return ret;
 }

@@ -19,6 +19,7 @@
 #include <bpf/libbpf.h>
 
 #include "bpfutil.h"
+#include "idmap.h"
 #include "main.h"
 #include "memcg_hooks.h"
 #include "watch_events.h"
@@ -458,13 +459,13 @@ void watch_policies_close(struct watch_policies *p)
 
 /* ---- cgroup names ---------------------------------------------------- */
 
-/* Open addressing, id -> path; ids are never 0. */
+/* id -> path: ix maps the id to its index in paths. */
 struct watch_names {
 	const struct cg_env *env;
 	struct cg_ref top;
-	uint64_t *ids;
+	struct idmap ix;
 	char **paths;
-	size_t cap, n;
+	size_t n, cap;
 	time_t last_scan;
 	int mount_fd;		/* the memory hierarchy's root, for handles */
 };
@@ -505,56 +506,35 @@ static int names_by_handle(struct watch_names *nm, uint64_t id, char *rel, size_
 	return 0;
 }
 
-static void names_put(struct watch_names *nm, uint64_t id, const char *rel);
-
-static int names_grow(struct watch_names *nm)
-{
-	size_t ocap = nm->cap, ncap = ocap ? ocap * 2 : 256;
-	uint64_t *oids = nm->ids;
-	char **opaths = nm->paths;
-
-	nm->ids = calloc(ncap, sizeof(*nm->ids));
-	nm->paths = calloc(ncap, sizeof(*nm->paths));
-	if (!nm->ids || !nm->paths) {
-		free(nm->ids);
-		free(nm->paths);
-		nm->ids = oids;
-		nm->paths = opaths;
-		return -ENOMEM;
-	}
-	nm->cap = ncap;
-	nm->n = 0;
-	for (size_t i = 0; i < ocap; i++)
-		if (oids[i]) {
-			names_put(nm, oids[i], opaths[i]);
-			free(opaths[i]);
-		}
-	free(oids);
-	free(opaths);
-	return 0;
-}
-
 static void names_put(struct watch_names *nm, uint64_t id, const char *rel)
 {
-	size_t i;
+	char *p;
+	size_t at;
 
-	if (!id || ((nm->n + 1) * 2 > nm->cap && names_grow(nm)))
+	if (!id)
 		return;
-	for (i = id % nm->cap; nm->ids[i] && nm->ids[i] != id; i = (i + 1) % nm->cap)
-		;
-	if (nm->ids[i]) {
-		if (!strcmp(nm->paths[i], rel))
+	if (idmap_get(&nm->ix, id, &at)) {
+		if (strcmp(nm->paths[at], rel) && (p = strdup(rel))) {
+			free(nm->paths[at]);
+			nm->paths[at] = p;
+		}
+		return;
+	}
+	if (nm->n == nm->cap) {
+		size_t cap = nm->cap ? nm->cap * 2 : 256;
+		char **n = realloc(nm->paths, cap * sizeof(*n));
+
+		if (!n)
 			return;
-		free(nm->paths[i]);
-	} else {
-		nm->n++;
+		nm->paths = n;
+		nm->cap = cap;
 	}
-	nm->ids[i] = id;
-	nm->paths[i] = strdup(rel);
-	if (!nm->paths[i]) {
-		nm->ids[i] = 0;
-		nm->n--;
+	p = strdup(rel);
+	if (!p || idmap_put(&nm->ix, id, nm->n)) {
+		free(p);
+		return;
 	}
+	nm->paths[nm->n++] = p;
 }
 
 static int names_scan_cb(const struct cg_ref *ref, int depth, void *ctx)
@@ -587,12 +567,9 @@ struct watch_names *watch_names_new(const struct cg_env *env, const struct cg_re
 
 static const char *names_find(struct watch_names *nm, uint64_t id)
 {
-	if (!nm->cap || !id)
-		return NULL;
-	for (size_t i = id % nm->cap; nm->ids[i]; i = (i + 1) % nm->cap)
-		if (nm->ids[i] == id)
-			return nm->paths[i];
-	return NULL;
+	size_t at;
+
+	return idmap_get(&nm->ix, id, &at) ? nm->paths[at] : NULL;
 }
 
 const char *watch_names_get(struct watch_names *nm, uint64_t id)
@@ -625,9 +602,9 @@ void watch_names_free(struct watch_names *nm)
 		return;
 	if (nm->mount_fd >= 0)
 		close(nm->mount_fd);
-	for (size_t i = 0; i < nm->cap; i++)
+	for (size_t i = 0; i < nm->n; i++)
 		free(nm->paths[i]);
-	free(nm->ids);
 	free(nm->paths);
+	idmap_free(&nm->ix);
 	free(nm);
 }

@@ -278,7 +278,7 @@ static void test_text(void)
 	};
 	static const char *const comms[] = {
 		"", "bash", "kworker/u8:3", "0123456789abcde", "\x1b[2J\x9b", "a\nb\rc\td",
-		"\xc3\xa9t\xc3\xa9", "\xe2\x80\xae" "bidi",
+		"\xc3\xa9t\xc3\xa9", ("\xe2\x80\xae" "bidi"),
 	};
 	static const uint64_t lats[] = { 0, 999, 1050, 1250, 54321, 999950, 1234567, 2500000000ULL,
 					 UINT64_MAX };
