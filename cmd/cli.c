@@ -27,13 +27,29 @@ static bool json_err_pending;
 static unsigned int errs_reported;	/* p_err() calls, to tell who reported */
 static int argp_bad_next;		/* argv index after argp's failure */
 
+/* p_capture(): where diagnostics go instead of stderr, and whether an error is there */
+static char *cap_buf;
+static size_t cap_len;
+static bool cap_has_err;
+
+void p_capture(char *buf, size_t len)
+{
+	cap_buf = len ? buf : NULL;
+	cap_len = len;
+	cap_has_err = false;
+	if (cap_buf)
+		cap_buf[0] = '\0';
+}
+
 /*
  * One diagnostic line on stderr.  Messages carry cgroup paths, unit names
  * and comms that other users choose: the whole line goes out escaped
  * (escape.h), so that it stays one line and cannot steer the terminal.
+ * Under p_capture() the line (without its prefix) is kept instead: the
+ * first error, else the first line of another kind.
  */
-__attribute__((format(printf, 2, 0)))
-static void diag_line(const char *prefix, const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0)))
+static void diag_line_kind(const char *prefix, bool is_err, const char *fmt, va_list ap)
 {
 	char stackbuf[1024], *msg = stackbuf, *out;
 	va_list aq;
@@ -52,6 +68,14 @@ static void diag_line(const char *prefix, const char *fmt, va_list ap)
 			vsnprintf(msg, n + 1, fmt, ap);
 	}
 	n = strlen(msg);
+	if (cap_buf) {
+		if (!cap_has_err && (is_err || !cap_buf[0]))
+			esc_mem(cap_buf, cap_len, msg, n);
+		cap_has_err |= is_err;
+		if (msg != stackbuf)
+			free(msg);
+		return;
+	}
 	out = malloc((size_t)n * ESC_GROWTH + 1);
 	fprintf(stderr, "%s", prefix);
 	fputs(out ? esc_mem(out, (size_t)n * ESC_GROWTH + 1, msg, n) : "(out of memory)", stderr);
@@ -68,12 +92,12 @@ void p_err(const char *fmt, ...)
 
 	errs_reported++;
 	va_start(ap, fmt);
-	if (gopts.json && !json_err_pending && !json_err[0]) {
+	if (gopts.json && !cap_buf && !json_err_pending && !json_err[0]) {
 		vsnprintf(json_err, sizeof(json_err), fmt, ap);
 		json_err_pending = true;
 	} else {
 		snprintf(prefix, sizeof(prefix), "%s: ", prog_name);
-		diag_line(prefix, fmt, ap);
+		diag_line_kind(prefix, true, fmt, ap);
 	}
 	va_end(ap);
 }
@@ -84,12 +108,12 @@ void p_hint(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	if (gopts.json) {
+	if (gopts.json && !cap_buf) {
 		if (json_err_pending && !json_hint[0])
 			vsnprintf(json_hint, sizeof(json_hint), fmt, ap);
 	} else {
 		snprintf(prefix, sizeof(prefix), "%s: hint: ", prog_name);
-		diag_line(prefix, fmt, ap);
+		diag_line_kind(prefix, false, fmt, ap);
 	}
 	va_end(ap);
 }
@@ -101,7 +125,7 @@ void p_info(const char *fmt, ...)
 	if (gopts.json)
 		return;
 	va_start(ap, fmt);
-	diag_line("", fmt, ap);
+	diag_line_kind("", false, fmt, ap);
 	va_end(ap);
 }
 
@@ -114,7 +138,7 @@ void p_debug(const char *fmt, ...)
 		return;
 	va_start(ap, fmt);
 	snprintf(prefix, sizeof(prefix), "%s: debug: ", prog_name);
-	diag_line(prefix, fmt, ap);
+	diag_line_kind(prefix, false, fmt, ap);
 	va_end(ap);
 }
 

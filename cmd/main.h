@@ -57,6 +57,14 @@ void p_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void p_hint(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void p_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void p_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * p_capture(buf, len): from now on diagnostics do not reach stderr (nor
+ * JSON); buf keeps the first error, escaped and without the "memcgctl: "
+ * prefix, or else the first other line.  p_capture(NULL, 0) ends it.  For
+ * a caller that owns the terminal (top's TUI) and runs another command's
+ * code, so that it reports that command's own errors.
+ */
+void p_capture(char *buf, size_t len);
 /* Emit any buffered JSON error; called once on exit by main(). */
 void diag_flush(void);
 /* Is a JSON error waiting to be printed? (Then nothing else goes to stdout.) */

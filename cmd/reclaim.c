@@ -1371,6 +1371,55 @@ static int rc_oneshot(struct rc_target *t, const struct rc_args *a)
 	return rep_oom(&r) ? EXIT_PARTIAL : EXIT_OK;
 }
 
+int rc_reclaim_quiet(const char *cgroup, uint64_t bytes, char *msg, size_t len)
+{
+	struct rc_args a = { .cgroup = cgroup, .swappiness = -1, .min_size = CG_UNKNOWN,
+			     .max_size = CG_UNKNOWN };
+	char b1[32], b2[32], b3[32], b4[32];
+	uint64_t before, after, oom0, kills;
+	struct rc_target t;
+	enum rc_result r;
+	int ret, err = 0;
+
+	p_capture(msg, len);
+	ret = rc_setup(&t, &a);
+	if (ret)
+		goto out;
+	before = rc_usage(&t);
+	oom0 = rc_oom_kills(&t);
+	r = rc_reclaim(&t, bytes, &err);
+	kills = delta(rc_oom_kills(&t), oom0);
+	after = rc_usage(&t);
+	if (rc_restore(&t)) {	/* rc_reclaim restored already; this is the last resort */
+		p_err("reclaim: could not restore %s to %s: %s", t.limit_path, t.orig_limit,
+		      strerror(errno));
+		ret = EXIT_RUNTIME;
+	} else if (r == RC_VANISHED) {
+		p_err("reclaim: %s vanished during reclaim", t.ref.rel);
+		ret = EXIT_VANISHED;
+	} else if (r == RC_ERROR) {
+		p_err("reclaim: %s: %s", t.v1 ? t.limit_path : "memory.reclaim", strerror(err));
+		ret = err == EACCES || err == EPERM ? EXIT_PERM : EXIT_RUNTIME;
+	} else {
+		uint64_t got = cg_known(before) && cg_known(after) && after < before ?
+			       before - after : 0;
+
+		ret = r == RC_DONE && !kills ? EXIT_OK : EXIT_PARTIAL;
+		p_capture(NULL, 0);
+		snprintf(msg, len, "reclaim %s: usage %s -> %s, fell by %s of %s asked%s%s%s",
+			 esc(t.ref.rel), fmt_size(b1, sizeof(b1), before),
+			 fmt_size(b2, sizeof(b2), after), fmt_size(b3, sizeof(b3), got),
+			 fmt_size(b4, sizeof(b4), bytes),
+			 r == RC_PARTIAL ? "; the kernel found nothing more to reclaim" : "",
+			 r == RC_INTERRUPTED ? "; interrupted by a signal" : "",
+			 kills ? "; OOM kill(s) in it meanwhile" : "");
+	}
+out:
+	p_capture(NULL, 0);
+	rc_v1_release(&t);
+	return ret;
+}
+
 int do_reclaim(int argc, char **argv)
 {
 	struct rc_args a = { .swappiness = -1, .min_size = CG_UNKNOWN, .max_size = CG_UNKNOWN };

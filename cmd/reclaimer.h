@@ -69,6 +69,14 @@ enum rc_result {
 
 int rc_target_init(struct rc_target *t, const char *cgroup, char *err, size_t errlen);
 /*
+ * One reclaim of `bytes` from CGROUP, run as `memcgctl reclaim CGROUP
+ * BYTES` runs it (memory.reclaim on v2, the lowered limit on v1; the same
+ * checks, lock and errors), for a caller that owns the terminal (top's R
+ * key): nothing is printed, msg says what happened (usage before and
+ * after, or reclaim's own error).  Returns reclaim's exit code.
+ */
+int rc_reclaim_quiet(const char *cgroup, uint64_t bytes, char *msg, size_t len);
+/*
  * v1: open the state directory and lock file, and repair a limit a
  * killed run left lowered (said on stderr).  0, or an exit code after
  * reporting.

@@ -19,6 +19,7 @@
 #include "idmap.h"
 #include "main.h"
 #include "memstate.h"
+#include "reclaimer.h"
 #include "stopsig.h"
 #include "top_snap.h"
 #include "units.h"
@@ -401,7 +402,7 @@ static const char *const help_lines[] = {
 	"  space        pause / resume",
 	"  d            set the refresh delay",
 	"  i            detail pane: breakdown, limits, events, history, recent events",
-	"  R            reclaim from the selected cgroup (cgroup v2)",
+	"  R            reclaim from the selected cgroup (v2 and v1)",
 	"  h ?          this help",
 	"  q            quit",
 	"",
@@ -600,43 +601,30 @@ static bool prompt(const char *label, char *buf, size_t len)
 	return true;
 }
 
+/* R: reclaim from the selected cgroup through reclaim's own code (v2 and v1) */
 static void tui_reclaim(struct tui *t)
 {
 	const struct top_row *r;
-	char amount[32] = "", yn[8] = "", path[PATH_MAX + 32];
+	char amount[32] = "", yn[8] = "", q[PATH_MAX + 64];
 	uint64_t bytes;
-	int err;
 
 	if (!t->nr)
 		return;
 	r = &t->s->rows[t->order[t->sel]];
-	if (!t->o->env->mem_is_v2) {
-		snprintf(t->msg, sizeof(t->msg),
-			 "reclaim needs cgroup v2's memory.reclaim; this host's memory controller is on v1");
-		return;
-	}
 	if (!prompt("reclaim how much (e.g. 64M)? ", amount, sizeof(amount)) || !amount[0])
 		return;
 	if (parse_size(amount, &bytes) || !bytes) {
-		snprintf(t->msg, sizeof(t->msg), "reclaim: '%s' is not a size", amount);
+		snprintf(t->msg, sizeof(t->msg), "reclaim: '%s' is not a size", esc(amount));
 		return;
 	}
-	char q[PATH_MAX + 64];
-
-	snprintf(q, sizeof(q), "reclaim %s from %s? [y/N] ", amount, esc(r->rel));
+	snprintf(q, sizeof(q), "reclaim %s from %s? [y/N] ", esc(amount), esc(r->rel));
 	if (!prompt(q, yn, sizeof(yn)) || (yn[0] != 'y' && yn[0] != 'Y')) {
 		snprintf(t->msg, sizeof(t->msg), "reclaim cancelled");
 		return;
 	}
-	snprintf(path, sizeof(path), "%s%s/memory.reclaim", t->o->env->mem_root,
-		 strcmp(r->rel, "/") ? r->rel : "");
-	snprintf(q, sizeof(q), "%llu", (unsigned long long)bytes);
-	err = write_file_str(path, q);
-	if (err)
-		snprintf(t->msg, sizeof(t->msg), "reclaim %s: %s%s", esc(r->rel), strerror(-err),
-			 err == -EAGAIN ? " (the kernel reclaimed less than asked)" : "");
-	else
-		snprintf(t->msg, sizeof(t->msg), "reclaimed %s from %s", amount, esc(r->rel));
+	snprintf(t->msg, sizeof(t->msg), "reclaiming %s from %s...", esc(amount), esc(r->rel));
+	draw(t);
+	rc_reclaim_quiet(r->rel, bytes, t->msg, sizeof(t->msg));
 }
 
 static unsigned sources(const struct tui *t)

@@ -13,6 +13,14 @@ cg_run "$cg_big" "$MEMCGCTL_TEST_BIN/hog" -s 48M
 wait_ready "$PID_OUT" 100
 cg_new tui-small 64M
 cg_run "$CG" "$MEMCGCTL_TEST_BIN/hog" -s 8M
+# R reclaims from it: 16M of anon and 16M of page cache (where /var/tmp is not tmpfs)
+FDIR=$(mktemp -d -p /var/tmp memcgctl-tui.XXXXXX)
+cg_new tui-cache 256M
+cg_cache=$CG
+if page_cache "$FDIR"; then
+	cg_run "$cg_cache" "$MEMCGCTL_TEST_BIN/hog" -s 16M -f "$FDIR/cache"
+	wait_ready "$PID_OUT" 100
+fi
 
 sock="$T_TMP/tmux.sock"
 sess=mctop$$
@@ -32,7 +40,7 @@ hdr_has() { hdr | grep -qE "$1"; }
 # this run's top (its command line names our cgroup prefix) is still running
 top_running() { pgrep -a -x memcgctl | grep -q "$T_PREFIX"; }
 top_gone() { ! top_running; }
-trap 'tm kill-server 2>/dev/null; cg_cleanup' EXIT
+trap 'tm kill-server 2>/dev/null; cg_cleanup; rm -rf "$FDIR"' EXIT
 
 tm new-session -d -s "$sess" -x 120 -y 40 \
 	"$MEMCGCTL top -d 0.5 /$T_PREFIX; echo \"EXIT=\$?\"; stty -a | grep -o ' -\\?icanon' >$T_TMP/stty; sleep 60"
@@ -84,10 +92,31 @@ tm send-keys -t "$sess" h
 check "help-shows" wait_for "memcgctl top: keys"
 tm send-keys -t "$sess" x
 check "help-closes" wait_for "CGROUP"
-# reclaim is v2 only: on v1 it says so
-if [[ $MEM_V2 == 0 ]]; then
+# R: reclaim's own code from the TUI, on v2 and on v1 (a lowered limit, put back)
+if page_cache "$FDIR"; then
+	if [[ $MEM_V2 == 1 ]]; then lim_file=memory.max; else lim_file=memory.limit_in_bytes; fi
+	lim0=$(cat "$cg_cache/$lim_file")
+	tm send-keys -t "$sess" / tui-cache Enter
+	check "reclaim-filter" wait_for "filter: tui-cache"
 	tm send-keys -t "$sess" R
-	check "reclaim-v1-message" wait_for "needs cgroup v2"
+	check "reclaim-asks-amount" wait_for "reclaim how much"
+	tm send-keys -t "$sess" 8M Enter
+	check "reclaim-asks-confirm" wait_for "reclaim 8M from .*tui-cache\\? \\[y/N\\]"
+	tm send-keys -t "$sess" y Enter
+	if wait_until 300 on_screen "reclaim .*tui-cache: usage .* fell by"; then
+		t_ok "reclaim-measured"
+		fell=$(screen | sed -n 's/.*fell by \([0-9.]*[KMG]*\) of.*/\1/p' | head -n1)
+		check "reclaim-fell-at-least-4M" awk -v f="$fell" 'BEGIN {
+			n = f + 0; u = substr(f, length(f)); if (u == "M") n *= 1024; else if (u == "G") n *= 1048576
+			else if (u != "K") n /= 1024; exit !(n >= 4096) }'
+	else
+		t_fail "reclaim-measured" "no result line: $(screen | tail -n 2)"
+	fi
+	check_eq "reclaim-limit-restored" "$lim0" "$(cat "$cg_cache/$lim_file")"
+	tm send-keys -t "$sess" / BSpace BSpace BSpace BSpace BSpace BSpace BSpace BSpace BSpace Enter
+	check "reclaim-filter-cleared" wait_for "tui-big"
+else
+	t_skip "reclaim" "$FDIR is $(stat -f -c %T "$FDIR"): no page cache to reclaim"
 fi
 # resize, then a tiny terminal, then back
 tm resize-window -t "$sess" -x 70 -y 15
