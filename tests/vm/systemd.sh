@@ -83,7 +83,7 @@ if [ ! -s "$tarball" ]; then
 	uri=$("$here/fetch-kernels.sh" --archive-uri) || die "no Debian archive in the host's apt sources"
 	log "debootstrap $suite (minbase + $include)"
 	t0=$SECONDS
-	debootstrap --variant=minbase --include="$include" "$suite" "$work/root" "$uri" \
+	timeout 900 debootstrap --variant=minbase --include="$include" "$suite" "$work/root" "$uri" \
 		>"$work/debootstrap.log" 2>&1 || { tail -n 20 "$work/debootstrap.log" >&2; die "debootstrap failed"; }
 	tar -C "$work/root" -cf "$tarball.$$.tmp" . && mv "$tarball.$$.tmp" "$tarball"
 	log "root file system in $((SECONDS - t0)) s"
