@@ -25,6 +25,7 @@
 #include "probe.h"
 #include "top.skel.h"
 #include "top_flush.h"
+#include "top_psi.h"
 #include "top_int.h"
 
 static const char *bpf_why(int err)
@@ -377,6 +378,7 @@ void top_bpf_free(struct top_collector *c)
 		munmap((void *)c->recs, c->recs_len);
 	bpf_link__destroy(c->iter_link);
 	top_flush_free(c->flush);
+	top_psi_free(c->psi);
 	if (c->skel)
 		top_bpf__destroy(c->skel);
 	ring_buffer__free(c->victims);

@@ -11,6 +11,7 @@
  *   top_walk_fs.c    the cgroupfs walker (any kernel, no BPF)
  *   top_walk_iter.c  the cgroup iterator walker and its cache of open
  *                    memory.stat / memory.pressure files
+ *   top_psi.c        which cgroups' memory.pressure need not be read
  *   top_history.c    recent events per cgroup for the TUI's detail pane
  *
  * Every lookup by cgroup id goes through idmap.h.
@@ -32,6 +33,7 @@
 struct bpf_link;
 struct ring_buffer;
 struct top_flush;
+struct top_psi;
 
 /*
  * The files read for every cgroup at every refresh (memory.stat for the
@@ -42,6 +44,7 @@ struct top_flush;
 struct fd_ent {
 	uint64_t id;
 	int stat_fd, psi_fd;
+	uint64_t psi_ino;	/* the cgroup2 twin's id, learnt when psi_fd was opened */
 };
 
 struct ev_hist {
@@ -70,6 +73,10 @@ struct top_collector {
 	const char *flush_kfunc;
 	char flush_why[256];
 	bool flush_tried;
+	/* PSI of quiet cgroups from the kernel, their files unread (top_psi.h) */
+	struct top_psi *psi;
+	bool psi_tried;
+	size_t psi_kernel, psi_files, psi_checked, psi_differ;	/* this refresh */
 	bool one_shot;		/* top_collect_opts.one_shot */
 	bool stat_fresh;	/* this pass was flushed: TOP_REC_STAT values are current */
 	long page_size;

@@ -22,6 +22,7 @@
 #include "main.h"
 #include "top.skel.h"
 #include "top_flush.h"
+#include "top_psi.h"
 #include "top_int.h"
 
 static void fd_close(struct top_collector *c, int *fd)
@@ -164,6 +165,7 @@ struct it_walk {
 	bool stat_keys;		/* of memory.stat only the refault (and pgsteal) keys */
 	bool refault_only;	/* of memory.stat only the refault keys */
 	int root_fd, psi_fd;
+	bool psi_pass;		/* the PSI pass ran this refresh (top_psi.h) */
 	char rel[PATH_MAX];
 	int err;
 };
@@ -203,13 +205,60 @@ static int cached_read(struct top_collector *c, int *fd, int parent, const char 
 	return 0;
 }
 
+static bool psi_same(const struct cg_psi_line *a, const struct cg_psi_line *b, bool avgs)
+{
+	return a->total_us == b->total_us &&
+	       (!avgs || (a->avg10 == b->avg10 && a->avg60 == b->avg60 && a->avg300 == b->avg300));
+}
+
+/*
+ * memory.pressure: from the PSI pass where it knows what the file would
+ * show (the file stays open, unread), else read.  Only a file read once
+ * through this cache has a known twin id, so a cgroup's first refresh
+ * always reads it.  Under -d both are taken and compared.
+ */
+static void it_read_psi(struct it_walk *w, struct fd_ent *e, const char *sub, int *pfd,
+			char *buf, size_t len, struct cg_mem *m)
+{
+	struct top_collector *c = w->c;
+	enum top_psi_have have = TOP_PSI_NONE;
+	struct cg_psi_line ks, kf;
+	struct stat st;
+
+	if (w->psi_pass && e->psi_fd >= 0 && e->psi_ino)
+		have = top_psi_get(c->psi, e->psi_ino, &ks, &kf);
+	if (have == TOP_PSI_ALL && !gopts.debug) {
+		m->psi_some = ks;
+		m->psi_full = kf;
+		c->psi_kernel++;
+		return;
+	}
+	if (cached_read(c, &e->psi_fd, w->psi_fd, sub, pfd, "memory.pressure", buf, len))
+		return;
+	c->psi_files++;
+	/* (re)opened here: the twin may be a new cgroup of the same name */
+	if (*pfd >= 0)
+		e->psi_ino = fstat(*pfd, &st) ? 0 : st.st_ino;
+	if (cg_parse_psi(buf, &m->psi_some, &m->psi_full) || have == TOP_PSI_NONE)
+		return;
+	c->psi_checked++;
+	if (!psi_same(&ks, &m->psi_some, have == TOP_PSI_ALL) ||
+	    !psi_same(&kf, &m->psi_full, have == TOP_PSI_ALL)) {
+		c->psi_differ++;
+		p_debug("top: PSI of %s: the kernel's totals %llu/%llu us, the file's %llu/%llu",
+			w->rel, (unsigned long long)ks.total_us, (unsigned long long)kf.total_us,
+			(unsigned long long)m->psi_some.total_us,
+			(unsigned long long)m->psi_full.total_us);
+	}
+}
+
 /* The rest (memory.stat, PSI, procs) from cgroupfs, relative to the view's root. */
 static void it_read_files(struct it_walk *w, int row, unsigned what)
 {
 	struct top_collector *c = w->c;
 	struct top_row *r = &w->s->rows[row];
 	const char *sub = w->rel + strlen(c->root.rel);
-	struct fd_ent key = { r->id, -1, -1 }, *old, *e;
+	struct fd_ent key = { r->id, -1, -1, 0 }, *old, *e;
 	int dfd = -1, pfd = -1;
 	char buf[16384];
 	bool stat_skipped = false;
@@ -242,9 +291,8 @@ static void it_read_files(struct it_walk *w, int row, unsigned what)
 		}
 		if (!(what & CG_RD_PSI) || w->psi_fd < 0)
 			fd_close(c, &e->psi_fd);
-		else if (!cached_read(c, &e->psi_fd, w->psi_fd, sub, &pfd, "memory.pressure",
-				      buf, sizeof(buf)))
-			cg_parse_psi(buf, &r->mem.psi_some, &r->mem.psi_full);
+		else
+			it_read_psi(w, e, sub, &pfd, buf, sizeof(buf), &r->mem);
 		what &= ~(CG_RD_STAT | CG_RD_PSI);
 	}
 	if (what && dfd < 0)
@@ -369,9 +417,26 @@ int top_iter_collect(struct top_collector *c, struct top_snap *s, unsigned src)
 	w.nr = nr - 1;
 	if ((w.what & CG_RD_PSI) && cg_psi_dir(c->env, &c->root, psi, sizeof(psi)))
 		w.psi_fd = open(psi, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* a single snapshot reads every file anyway (no twin ids known yet) */
+	if (w.psi_fd >= 0 && !c->one_shot) {
+		if (!c->psi_tried) {
+			char why[256];
+
+			c->psi_tried = true;
+			c->psi = top_psi_open(psi, c->iter_cap, why, sizeof(why));
+			if (!c->psi)
+				p_debug("top: PSI from memory.pressure alone: %s", why);
+		}
+		w.psi_pass = c->psi && !top_psi_run(c->psi);
+	}
+	c->psi_kernel = c->psi_files = c->psi_checked = c->psi_differ = 0;
 	snprintf(w.rel, sizeof(w.rel), "%s", c->root.rel);
 	it_add(&w, &c->recs[0], 0, -1);
 	fds_commit(c);
+	if (w.psi_pass)
+		p_debug("top: PSI: %zu from the kernel, %zu files read, %zu checked against "
+			"their file, %zu differ", c->psi_kernel, c->psi_files, c->psi_checked,
+			c->psi_differ);
 	err = w.err;
 	s->iter = !err;
 out:

@@ -121,6 +121,61 @@ check_json "pc-limit-events" "[.[] | $(row "$rel_pc") | .interval_limit_events /
 swap_skip pc-stall-hierarchical || check_json "pc-stall-hierarchical" "any(.[]; ($(row "$rel_pc") | .reclaim_stall_ns) > 0 and ($(row "/$T_PREFIX") | .reclaim_stall_ns) >= ($(row "$rel_pc") | .reclaim_stall_ns))"
 check_json "pc-other-cgroup-no-stall" ".[-1] | $(row "$rel_a") | .reclaim_stall_ns == 0"
 
+# ---- PSI of quiet cgroups from the kernel, equal to memory.pressure -----------
+# After a refresh has read a cgroup's memory.pressure once, top takes the
+# values of a cgroup nothing has stalled in since from one BPF pass
+# (bpf/top_psi.bpf.c) and leaves its file unread.  top-pc has stalled (its
+# writer is gone, so nothing stalls there now), top-a never has.
+# psi_total REL some|full: the file's total=
+psi_total() {
+	sed -n "s/^$2 .*total=\([0-9]*\).*/\1/p" "$PSI_ROOT$1/memory.pressure"
+}
+if [[ -n $PSI_ROOT && -r $PSI_ROOT$rel_pc/memory.pressure ]]; then
+	# -d: every file is read as well, and compared with what the kernel said
+	run_mc -d -j top -b -n 3 -d 0.3 "/$T_PREFIX"
+	check_eq "psi-debug-exit-0" 0 "$RC"
+	psi_lines=$(grep -E '^memcgctl: debug: top: PSI: [0-9]+ from the kernel' <<<"$ERR")
+	check_eq "psi-pass-each-refresh" 3 "$(grep -c . <<<"$psi_lines")"
+	check "psi-kernel-equals-files" test -z "$(grep -v ', 0 differ$' <<<"$psi_lines")"
+	# the first refresh learns the twins' ids; then all of them are quiet
+	# (top-a's hog sleeps), top-pc with stall time in its totals
+	last=$(tail -n 1 <<<"$psi_lines")
+	read -r files checked < <(sed -E 's/.* ([0-9]+) files read, ([0-9]+) checked.*/\1 \2/' <<<"$last")
+	check "psi-all-quiet-checked" test "${checked:-0}" -ge 1 -a "${checked:-0}" -eq "${files:-x}"
+	pc_total=$(psi_total "$rel_pc" some)
+	swap_skip psi-stalled-total-nonzero || check "psi-stalled-total-nonzero" test "${pc_total:-0}" -gt 0
+	# without -d: the values printed are the kernel's, and equal the files'
+	if command -v strace >/dev/null; then
+		strace -f -y -e trace=pread64 -o "$T_TMP/psi.strace" \
+			"$MEMCGCTL" -j top -b -n 4 -d 0.3 "/$T_PREFIX" >"$T_TMP/psi.json" 2>"$T_TMP/psi.err"
+		check_eq "psi-strace-exit-0" 0 "$?"
+		nr_cg=$(jq -s '.[0].cgroups | length' "$T_TMP/psi.json")
+		reads=$(grep -c 'memory.pressure>' "$T_TMP/psi.strace")
+		a_reads=$(grep -c "$rel_a/memory.pressure>" "$T_TMP/psi.strace")
+		# the first refresh reads every file; then only those whose
+		# averages are not yet 0 (top-pc and its parent) are read again
+		check "psi-files-left-unread" test "$reads" -ge "$nr_cg" -a "$reads" -lt $((4 * nr_cg))
+		check_eq "psi-never-stalled-read-once" 1 "$a_reads"
+	else
+		"$MEMCGCTL" -j top -b -n 4 -d 0.3 "/$T_PREFIX" >"$T_TMP/psi.json" 2>"$T_TMP/psi.err"
+		check_eq "psi-run-exit-0" 0 "$?"
+		t_skip "psi-files-left-unread" "no strace here"
+	fi
+	OUT=$(jq -s '.[-1]' "$T_TMP/psi.json")
+	check_json "psi-pc-totals-equal" "$(row "$rel_pc") | .psi_some_total_us == $(psi_total "$rel_pc" some) and .psi_full_total_us == $(psi_total "$rel_pc" full)"
+	# top-pc's averages are not 0 yet (avg300 takes many minutes to decay):
+	# they must come from its file, not as the kernel shortcut's 0.00
+	pc_avg300=$(sed -n 's/^some .*avg300=\([0-9.]*\).*/\1/p' "$PSI_ROOT$rel_pc/memory.pressure")
+	if awk -v v="${pc_avg300:-0}" 'BEGIN { exit !(v > 0) }'; then
+		check_json "psi-pc-averages-from-file" "$(row "$rel_pc") | .psi_some_avg300_pct > 0"
+	else
+		t_skip "psi-pc-averages-from-file" "top-pc's avg300 is already 0"
+	fi
+	check_json "psi-quiet-zero" "$(row "$rel_a") | .psi_some_total_us == $(psi_total "$rel_a" some) and .psi_some_avg10_pct == 0 and .psi_full_avg300_pct == 0"
+else
+	t_skip "psi-kernel-equals-files" "no memory.pressure for $rel_pc"
+fi
+
 # ---- OOM kill ---------------------------------------------------------------
 cg_new top-oom 32M
 cg_oom=$CG rel_oom=$CG_REL
