@@ -189,6 +189,38 @@ __u32 top_iter_done;
 /* CSS_ONLINE is in an anonymous enum (no CO-RE name); its value never changed */
 #define TOP_CSS_ONLINE 2
 
+/*
+ * A probe read costs about the same for 8 bytes as for a few hundred, so
+ * the pass copies each region of the mem_cgroup it needs once (the two
+ * page counters, then the memory events) and takes the fields at their
+ * CO-RE offsets from the copy; one read per field was most of a pass.
+ */
+#define TOP_COPY_MAX 1024
+struct top_copy {
+	__u8 pc[TOP_COPY_MAX];		/* memory .. the end of swap/memsw */
+	long ev[32];			/* memory_events or memory_events_local */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct top_copy);
+} top_copy SEC(".maps");
+
+#define TOP_AT(x, expr, base)							\
+	({									\
+		__u32 __o = bpf_core_field_offset(expr) - (base);		\
+		__o <= TOP_COPY_MAX - 8 ? *(unsigned long *)((x)->pc + __o) : 0;\
+	})
+
+static __always_inline __u64 ev_at(const struct top_copy *x, __u32 n, int item)
+{
+	if (item < 0 || item >= (int)n || item >= 32)
+		return 0;
+	return x->ev[item] > 0 ? x->ev[item] : 0;
+}
+
 SEC("iter/cgroup")
 int top_iter_memcg(struct bpf_iter__cgroup *ctx)
 {
@@ -198,7 +230,8 @@ int top_iter_memcg(struct bpf_iter__cgroup *ctx)
 	bool local = top_iter_local_events;
 	struct top_memcg_rec *r;
 	struct mem_cgroup *mc;
-	__u32 slot;
+	struct top_copy *cx;
+	__u32 slot, zero = 0, base, len, nev;
 	long n;
 
 	if (!cg) {
@@ -240,26 +273,38 @@ int top_iter_memcg(struct bpf_iter__cgroup *ctx)
 	}
 	mc = memcg_from_css(css);
 
+	cx = bpf_map_lookup_elem(&top_copy, &zero);
+	if (!cx)
+		return 0;
 	/* in pages: user space knows the page size */
-	r->usage = BPF_CORE_READ(mc, memory.usage.counter);
-	r->watermark = BPF_CORE_READ(mc, memory.watermark);
-	r->failcnt = BPF_CORE_READ(mc, memory.failcnt);
-	r->min = BPF_CORE_READ(mc, memory.min);
-	r->low = BPF_CORE_READ(mc, memory.low);
-	r->high = BPF_CORE_READ(mc, memory.high);
-	r->max = BPF_CORE_READ(mc, memory.max);
+	base = bpf_core_field_offset(mc->memory);
+	len = bpf_core_field_offset(mc->swap) + bpf_core_field_size(mc->swap) - base;
+	if (len > TOP_COPY_MAX || bpf_probe_read_kernel(cx->pc, len, (char *)mc + base))
+		return 0;
+	r->usage = TOP_AT(cx, mc->memory.usage.counter, base);
+	r->watermark = TOP_AT(cx, mc->memory.watermark, base);
+	r->failcnt = TOP_AT(cx, mc->memory.failcnt, base);
+	r->min = TOP_AT(cx, mc->memory.min, base);
+	r->low = TOP_AT(cx, mc->memory.low, base);
+	r->high = TOP_AT(cx, mc->memory.high, base);
+	r->max = TOP_AT(cx, mc->memory.max, base);
 	/* swap and memsw share a union: v2 uses swap, v1 memsw */
-	r->swap_usage = BPF_CORE_READ(mc, swap.usage.counter);
-	r->swap_max = BPF_CORE_READ(mc, swap.max);
+	r->swap_usage = TOP_AT(cx, mc->swap.usage.counter, base);
+	r->swap_max = TOP_AT(cx, mc->swap.max, base);
 
-	r->events[TOP_IEV_LOW] = memcg_memory_event(mc, MEMCG_MEMORY_EVENT(MEMCG_LOW), local);
-	r->events[TOP_IEV_HIGH] = memcg_memory_event(mc, MEMCG_MEMORY_EVENT(MEMCG_HIGH), local);
-	r->events[TOP_IEV_MAX] = memcg_memory_event(mc, MEMCG_MEMORY_EVENT(MEMCG_MAX), local);
-	r->events[TOP_IEV_OOM] = memcg_memory_event(mc, MEMCG_MEMORY_EVENT(MEMCG_OOM), local);
-	r->events[TOP_IEV_OOM_KILL] =
-		memcg_memory_event(mc, MEMCG_MEMORY_EVENT(MEMCG_OOM_KILL), local);
+	/* the array grows with the enum (9 items in 6.1 .. 6.18, 10 in 7.3) */
+	nev = bpf_core_field_size(mc->memory_events) / sizeof(long);
+	if (nev > 32 || bpf_probe_read_kernel(cx->ev, nev * sizeof(long), (char *)mc +
+			(local ? bpf_core_field_offset(mc->memory_events_local)
+			       : bpf_core_field_offset(mc->memory_events))))
+		return 0;
+	r->events[TOP_IEV_LOW] = ev_at(cx, nev, MEMCG_MEMORY_EVENT(MEMCG_LOW));
+	r->events[TOP_IEV_HIGH] = ev_at(cx, nev, MEMCG_MEMORY_EVENT(MEMCG_HIGH));
+	r->events[TOP_IEV_MAX] = ev_at(cx, nev, MEMCG_MEMORY_EVENT(MEMCG_MAX));
+	r->events[TOP_IEV_OOM] = ev_at(cx, nev, MEMCG_MEMORY_EVENT(MEMCG_OOM));
+	r->events[TOP_IEV_OOM_KILL] = ev_at(cx, nev, MEMCG_MEMORY_EVENT(MEMCG_OOM_KILL));
 	r->events[TOP_IEV_OOM_GROUP_KILL] =
-		memcg_memory_event(mc, MEMCG_MEMORY_EVENT(MEMCG_OOM_GROUP_KILL), local);
+		ev_at(cx, nev, MEMCG_MEMORY_EVENT(MEMCG_OOM_GROUP_KILL));
 
 	if (top_iter_stats) {
 		long ra = memcg_page_state(mc, bpf_core_enum_value(enum node_stat_item,
