@@ -417,8 +417,11 @@ int top_iter_collect(struct top_collector *c, struct top_snap *s, unsigned src)
 	w.nr = nr - 1;
 	if ((w.what & CG_RD_PSI) && cg_psi_dir(c->env, &c->root, psi, sizeof(psi)))
 		w.psi_fd = open(psi, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	/* a single snapshot reads every file anyway (no twin ids known yet) */
-	if (w.psi_fd >= 0 && !c->one_shot) {
+	/*
+	 * The first refresh reads every file anyway (it learns the twins'
+	 * ids): load the pass at the second, not before the first snapshot.
+	 */
+	if (w.psi_fd >= 0 && !c->one_shot && c->nfds) {
 		if (!c->psi_tried) {
 			char why[256];
 
