@@ -320,3 +320,6 @@ int top_iter_memcg(struct bpf_iter__cgroup *ctx)
 	}
 	return 0;
 }
+
+/* ---- iter/cgroup: which cgroups' memory.pressure need not be read ---- */
+#include "top_psi.bpf.h"

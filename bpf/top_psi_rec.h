@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * top's PSI shortcut (bpf/top_psi.bpf.c, cmd/top_psi.c): one record per
+ * top's PSI shortcut (bpf/top_psi.bpf.h, cmd/top_psi.c): one record per
  * cgroup2 cgroup whose memory.pressure can be told without reading it.
  */
 #ifndef MEMCGCTL_TOP_PSI_REC_H

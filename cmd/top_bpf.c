@@ -176,7 +176,7 @@ static void one_shot_trim(struct top_bpf *s)
 	bpf_map__set_max_entries(s->maps.top_direct_start, 1);
 }
 
-static int bpf_open_load(struct top_collector *c, bool with_oom, bool with_iter)
+static int bpf_open_load(struct top_collector *c, bool with_oom, bool with_iter, bool with_psi)
 {
 	struct top_bpf *s = top_bpf__open();
 	int err;
@@ -204,6 +204,10 @@ static int bpf_open_load(struct top_collector *c, bool with_oom, bool with_iter)
 	} else {
 		bpf_program__set_autoload(s->progs.top_iter_memcg, false);
 	}
+	/* one snapshot reads every memory.pressure anyway: no PSI pass */
+	with_psi = with_psi && with_iter && !c->one_shot && top_psi_prepare(s, c->iter_cap);
+	if (!with_psi)
+		top_psi_leave_out(s);
 	top_choose_hooks(s, with_oom);
 	if (c->one_shot)
 		one_shot_trim(s);
@@ -217,6 +221,7 @@ static int bpf_open_load(struct top_collector *c, bool with_oom, bool with_iter)
 		return err;
 	}
 	c->skel = s;
+	c->psi_loaded = with_psi;
 	/* without the victim program the ring stays empty: no events, no cost */
 	if (bpf_program__autoload(s->progs.top_oom_victim))
 		c->victims = ring_buffer__new(bpf_map__fd(s->maps.top_victims), top_hist_victim_cb, c, NULL);
@@ -245,7 +250,12 @@ void top_bpf_setup(struct top_collector *c)
 	for (size_t i = 0; i < ARRAY_SIZE(tries); i++) {
 		if (tries[i].iter && !c->want_iter)
 			continue;
-		err = bpf_open_load(c, tries[i].oom, tries[i].iter);
+		err = bpf_open_load(c, tries[i].oom, tries[i].iter, true);
+		if (err && err != -EPERM && tries[i].iter) {
+			p_debug("top: BPF load with the PSI pass failed: %s; again without it",
+				strerror(-err));
+			err = bpf_open_load(c, tries[i].oom, tries[i].iter, false);
+		}
 		if (!err || err == -EPERM)
 			break;
 		p_debug("top: BPF load %s OOM victims, %s the cgroup iterator failed: %s",

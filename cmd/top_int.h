@@ -75,6 +75,7 @@ struct top_collector {
 	bool flush_tried;
 	/* PSI of quiet cgroups from the kernel, their files unread (top_psi.h) */
 	struct top_psi *psi;
+	bool psi_loaded;	/* top's object has the PSI pass */
 	bool psi_tried;
 	size_t psi_kernel, psi_files, psi_checked, psi_differ;	/* this refresh */
 	bool one_shot;		/* top_collect_opts.one_shot */

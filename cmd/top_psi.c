@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * top's PSI shortcut (see top_psi.h and bpf/top_psi.bpf.c): load, attach
- * to the cgroup2 directory, run once per refresh, look records up by id.
+ * top's PSI shortcut (see top_psi.h and bpf/top_psi.bpf.h): size it before
+ * top's object loads, attach it to the cgroup2 directory, run it once per
+ * refresh, look its records up by id.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,11 +16,11 @@
 
 #include "idmap.h"
 #include "top_psi.h"
-#include "top_psi.skel.h"
+#include "top.skel.h"
 #include "top_psi_rec.h"
 
 struct top_psi {
-	struct top_psi_bpf *skel;
+	struct top_bpf *skel;		/* top's, not ours */
 	struct bpf_link *link;
 	const struct top_psi_rec *recs;	/* mmap of top_psi_recs */
 	size_t cap, len, nr;
@@ -33,7 +34,6 @@ void top_psi_free(struct top_psi *p)
 	bpf_link__destroy(p->link);
 	if (p->recs)
 		munmap((void *)p->recs, p->len);
-	top_psi_bpf__destroy(p->skel);
 	idmap_free(&p->ix);
 	free(p);
 }
@@ -89,37 +89,40 @@ enum top_psi_have top_psi_get(const struct top_psi *p, uint64_t id,
 	return TOP_PSI_ALL;
 }
 
-struct top_psi *top_psi_open(const char *dir, size_t cap, char *why, size_t len)
+bool top_psi_prepare(struct top_bpf *s, size_t cap)
+{
+	int cpus = libbpf_num_possible_cpus();
+
+	if (cpus <= 0 || !cap)
+		return false;
+	s->rodata->top_psi_nr_cpus = cpus;
+	bpf_map__set_max_entries(s->maps.top_psi_recs, cap);
+	/* attached by hand: it needs the cgroup2 directory as its target */
+	bpf_program__set_autoattach(s->progs.top_psi_idle, false);
+	return true;
+}
+
+void top_psi_leave_out(struct top_bpf *s)
+{
+	bpf_program__set_autoload(s->progs.top_psi_idle, false);
+	bpf_map__set_max_entries(s->maps.top_psi_recs, 1);
+}
+
+struct top_psi *top_psi_open(struct top_bpf *s, const char *dir, char *why, size_t len)
 {
 	union bpf_iter_link_info linfo = {};
 	LIBBPF_OPTS(bpf_iter_attach_opts, opts);
 	struct top_psi *p = calloc(1, sizeof(*p));
 	long page = sysconf(_SC_PAGESIZE);
-	int cpus = libbpf_num_possible_cpus(), fd = -1, err;
+	int fd = -1, err;
 	void *m;
 
 	if (!p) {
 		snprintf(why, len, "%s", strerror(ENOMEM));
 		return NULL;
 	}
-	if (cpus <= 0) {
-		snprintf(why, len, "possible CPUs: %s", strerror(cpus ? -cpus : EINVAL));
-		goto fail;
-	}
-	p->cap = cap ? cap : 1;
-	p->skel = top_psi_bpf__open();
-	if (!p->skel) {
-		snprintf(why, len, "open: %s", strerror(errno));
-		goto fail;
-	}
-	p->skel->rodata->top_psi_nr_cpus = cpus;
-	bpf_map__set_max_entries(p->skel->maps.top_psi_recs, p->cap);
-	bpf_program__set_autoattach(p->skel->progs.top_psi_idle, false);
-	err = top_psi_bpf__load(p->skel);
-	if (err) {
-		snprintf(why, len, "load: %s", strerror(-err));
-		goto fail;
-	}
+	p->skel = s;
+	p->cap = bpf_map__max_entries(s->maps.top_psi_recs);
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
 		snprintf(why, len, "%s: %s", dir, strerror(errno));
@@ -129,13 +132,13 @@ struct top_psi *top_psi_open(const char *dir, size_t cap, char *why, size_t len)
 	linfo.cgroup.order = BPF_CGROUP_ITER_DESCENDANTS_PRE;
 	opts.link_info = &linfo;
 	opts.link_info_len = sizeof(linfo);
-	p->link = bpf_program__attach_iter(p->skel->progs.top_psi_idle, &opts);
+	p->link = bpf_program__attach_iter(s->progs.top_psi_idle, &opts);
 	if (!p->link) {
 		snprintf(why, len, "attach: %s", strerror(errno));
 		goto fail;
 	}
 	p->len = (p->cap * sizeof(struct top_psi_rec) + page - 1) / page * page;
-	m = mmap(NULL, p->len, PROT_READ, MAP_SHARED, bpf_map__fd(p->skel->maps.top_psi_recs), 0);
+	m = mmap(NULL, p->len, PROT_READ, MAP_SHARED, bpf_map__fd(s->maps.top_psi_recs), 0);
 	if (m == MAP_FAILED) {
 		snprintf(why, len, "mmap: %s", strerror(errno));
 		goto fail;

@@ -419,14 +419,14 @@ int top_iter_collect(struct top_collector *c, struct top_snap *s, unsigned src)
 		w.psi_fd = open(psi, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	/*
 	 * The first refresh reads every file anyway (it learns the twins'
-	 * ids): load the pass at the second, not before the first snapshot.
+	 * ids): attach the pass at the second, not before the first snapshot.
 	 */
-	if (w.psi_fd >= 0 && !c->one_shot && c->nfds) {
+	if (w.psi_fd >= 0 && c->psi_loaded && c->nfds) {
 		if (!c->psi_tried) {
 			char why[256];
 
 			c->psi_tried = true;
-			c->psi = top_psi_open(psi, c->iter_cap, why, sizeof(why));
+			c->psi = top_psi_open(c->skel, psi, why, sizeof(why));
 			if (!c->psi)
 				p_debug("top: PSI from memory.pressure alone: %s", why);
 		}

@@ -124,7 +124,7 @@ check_json "pc-other-cgroup-no-stall" ".[-1] | $(row "$rel_a") | .reclaim_stall_
 # ---- PSI of quiet cgroups from the kernel, equal to memory.pressure -----------
 # After a refresh has read a cgroup's memory.pressure once, top takes the
 # values of a cgroup nothing has stalled in since from one BPF pass
-# (bpf/top_psi.bpf.c) and leaves its file unread.  top-pc has stalled (its
+# (bpf/top_psi.bpf.h) and leaves its file unread.  top-pc has stalled (its
 # writer is gone, so nothing stalls there now), top-a never has.
 # psi_total REL some|full: the file's total=
 psi_total() {

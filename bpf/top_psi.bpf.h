@@ -1,8 +1,12 @@
-// SPDX-License-Identifier: GPL-2.0-only
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * top's PSI shortcut.  Reading a cgroup's memory.pressure makes the kernel
- * collect every possible CPU's stall times into the group's totals and
- * fold them into the averages (psi_show()), then format two lines.  Over
+ * top's PSI shortcut, part of top's object (included by top.bpf.c, so
+ * that loading it costs no second parse of the kernel's BTF; user space
+ * loads the object without it where the verifier refuses it).
+ *
+ * Reading a cgroup's memory.pressure makes the kernel collect every
+ * possible CPU's stall times into the group's totals and fold them into
+ * the averages (psi_show()), then format two lines.  Over
  * a 10,000-cgroup tree that is the largest part of a refresh, and nearly
  * all of it is spent on cgroups nothing has stalled in for minutes.
  *
@@ -30,10 +34,11 @@
  * shapes ([aggregator][state]) come from the enums' values in the running
  * kernel.
  */
+#ifndef MEMCGCTL_TOP_PSI_BPF_H
+#define MEMCGCTL_TOP_PSI_BPF_H
+
 #include "memcg.bpf.h"
 #include "top_psi_rec.h"
-
-char LICENSE[] SEC("license") = "GPL";
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -58,7 +63,7 @@ struct {
 	__type(value, __u64);
 } top_psi_cpu SEC(".maps");
 
-/* Every possible CPU of a machine memcgctl looks at; more are not walked. */
+/* Every possible CPU of a machine memcgctl looks at (a power of two: indexes are masked) */
 #define TOP_PSI_MAX_CPUS 1024
 
 /* CSS_ONLINE is in an anonymous enum (no CO-RE name); its value never changed */
@@ -82,24 +87,51 @@ static __always_inline __u64 addr_of(const void *p)
 	return a;
 }
 
+/* cpu as an index into the per-CPU arrays, masked where the verifier sees it */
+static __always_inline __u32 cpu_slot(__u32 cpu)
+{
+	asm volatile("" : "+r"(cpu));	/* the compiler must not drop the mask */
+	return cpu & (TOP_PSI_MAX_CPUS - 1);
+}
+
+/*
+ * Loops over CPUs are bpf_loop() callbacks, so that the verifier checks
+ * one body, not one per possible CPU (a counted loop on a bound it cannot
+ * know is explored to its limit, TOP_PSI_MAX_CPUS times, at every load).
+ */
+static long learn_cb(__u32 cpu, void *arg)
+{
+	__u64 *base = arg, at;
+	__u32 zero = 0;
+	void *v;
+
+	if (cpu >= TOP_PSI_MAX_CPUS)
+		return 1;
+	v = bpf_map_lookup_percpu_elem(&top_psi_cpu, &zero, cpu);
+	at = addr_of(v);
+	if (!v || !at)
+		return 1;
+	top_psi_cpu_off[cpu_slot(cpu)] = at - *base;
+	top_psi_cpu_offs = cpu + 1;
+	return 0;
+}
+
 static __always_inline bool learn_cpu_offsets(void)
 {
 	__u64 map = addr_of(&top_psi_cpu), base = 0;
-	__u32 zero = 0, cpu;
+	__u32 n = top_psi_nr_cpus;
 
 	if (!map || rd(&base, sizeof(base), (const void *)map,
 		       bpf_core_field_offset(struct bpf_array, pptrs)) || !base)
 		return false;
-	for (cpu = 0; cpu < TOP_PSI_MAX_CPUS && cpu < top_psi_nr_cpus; cpu++) {
-		void *v = bpf_map_lookup_percpu_elem(&top_psi_cpu, &zero, cpu);
-		__u64 at = addr_of(v);
-
-		if (!v || !at)
-			return false;
-		top_psi_cpu_off[cpu] = at - base;
-	}
-	top_psi_cpu_offs = cpu;
-	return true;
+	if (n > TOP_PSI_MAX_CPUS)
+		n = TOP_PSI_MAX_CPUS;
+	top_psi_cpu_offs = 0;
+	bpf_loop(n, learn_cb, &base, 0);
+	if (top_psi_cpu_offs == n)
+		return true;
+	top_psi_cpu_offs = 0;	/* a CPU whose offset is unknown: no shortcut */
+	return false;
 }
 
 /*
@@ -123,24 +155,41 @@ struct {
 
 #define AT(buf, type, off) (*(type *)((buf) + (off)))
 
+struct busy_arg {
+	__u64 pcpu;
+	bool busy;
+};
+
 /* Whether CPU cpu has memory stall time in progress or not yet collected. */
-static __always_inline bool cpu_busy(struct psi_scratch *x, __u64 pcpu, __u32 cpu, int some,
-				     int full, int nr, int avgs)
+static long busy_cb(__u32 cpu, void *arg)
 {
+	struct busy_arg *b = arg;
+	/* relocated constants here, for the verifier to bound the copy */
+	int some = bpf_core_enum_value(enum psi_states, PSI_MEM_SOME);
+	int full = bpf_core_enum_value(enum psi_states, PSI_MEM_FULL);
+	int nr = bpf_core_enum_value(enum psi_states, NR_PSI_STATES);
+	int avgs = bpf_core_enum_value(enum psi_aggregators, PSI_AVGS);
 	__u32 len = bpf_core_field_offset(struct psi_group_cpu, times_prev) +
 		    (avgs * nr + full + 1) * 4;
 	__u32 o_mask = bpf_core_field_offset(struct psi_group_cpu, state_mask);
 	__u32 o_t = bpf_core_field_offset(struct psi_group_cpu, times) + some * 4;
 	__u32 o_p = bpf_core_field_offset(struct psi_group_cpu, times_prev) + (avgs * nr + some) * 4;
+	struct psi_scratch *x;
+	__u32 zero = 0;
 
-	if (cpu >= TOP_PSI_MAX_CPUS || len > TOP_PSI_CPU_MAX || o_mask > TOP_PSI_CPU_MAX - 4 ||
+	b->busy = true;
+	x = bpf_map_lookup_elem(&top_psi_scratch, &zero);
+	if (!x || cpu >= TOP_PSI_MAX_CPUS || len > TOP_PSI_CPU_MAX || o_mask > TOP_PSI_CPU_MAX - 4 ||
 	    o_t > TOP_PSI_CPU_MAX - 8 || o_p > TOP_PSI_CPU_MAX - 8)
-		return true;
-	if (bpf_probe_read_kernel(x->c, len, (const void *)(pcpu + top_psi_cpu_off[cpu])))
-		return true;
-	return (AT(x->c, __u32, o_mask) & (1u << some | 1u << full)) ||
-	       AT(x->c, __u32, o_t) != AT(x->c, __u32, o_p) ||
-	       AT(x->c, __u32, o_t + 4) != AT(x->c, __u32, o_p + 4);
+		return 1;
+	if (bpf_probe_read_kernel(x->c, len, (const void *)(b->pcpu + top_psi_cpu_off[cpu_slot(cpu)])))
+		return 1;
+	if ((AT(x->c, __u32, o_mask) & (1u << some | 1u << full)) ||
+	    AT(x->c, __u32, o_t) != AT(x->c, __u32, o_p) ||
+	    AT(x->c, __u32, o_t + 4) != AT(x->c, __u32, o_p + 4))
+		return 1;
+	b->busy = false;
+	return 0;
 }
 
 SEC("iter/cgroup")
@@ -151,6 +200,7 @@ int top_psi_idle(struct bpf_iter__cgroup *ctx)
 	int nr = bpf_core_enum_value(enum psi_states, NR_PSI_STATES);
 	int avgs = bpf_core_enum_value(enum psi_aggregators, PSI_AVGS);
 	struct cgroup *cg = ctx->cgroup;
+	struct busy_arg ba = {};
 	struct psi_scratch *x;
 	struct top_psi_rec *r;
 	struct psi_group *g;
@@ -196,9 +246,11 @@ int top_psi_idle(struct bpf_iter__cgroup *ctx)
 		   AT(x->g, __u64, o_avt) == tot0 && AT(x->g, __u64, o_avt + 8) == tot1;
 	if (!pcpu)
 		return 0;
-	for (__u32 cpu = 0; cpu < TOP_PSI_MAX_CPUS && cpu < top_psi_cpu_offs; cpu++)
-		if (cpu_busy(x, pcpu, cpu, some, full, nr, avgs))
-			return 0;
+	ba.pcpu = pcpu;
+	ba.busy = false;
+	bpf_loop(top_psi_cpu_offs, busy_cb, &ba, 0);
+	if (ba.busy)
+		return 0;
 
 	slot = top_psi_nr;
 	r = bpf_map_lookup_elem(&top_psi_recs, &slot);
@@ -212,3 +264,5 @@ int top_psi_idle(struct bpf_iter__cgroup *ctx)
 	r->pad = 0;
 	return 0;
 }
+
+#endif
